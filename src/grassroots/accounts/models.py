@@ -1,0 +1,58 @@
+"""Staff and resident accounts: who a user is, which role they play and where.
+
+A user's role decides what they may do (accounts.roles); their community, grids
+or street decide where. A user may be linked to the Person they are (a volunteer,
+a resident), so their own records are found through the registry.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The article's eyes, mouth, hands and legs, plus administrators and residents."""
+
+    ADMIN = "admin", _("administrator")
+    SECRETARY = "secretary", _("Party committee (legs)")
+    STREET = "street", _("street office (legs)")
+    SOCIAL_WORKER = "socialworker", _("social worker (mouth)")
+    GRID_WORKER = "gridworker", _("grid worker (mouth)")
+    VOLUNTEER = "volunteer", _("volunteer or party member (hands)")
+    UNIT_CONTACT = "unitcontact", _("member unit contact (hands)")
+    PATROLLER = "patroller", _("patroller (eyes)")
+    RESIDENT = "resident", _("resident")
+
+
+class User(AbstractUser):
+    """A person who signs in. Deny by default: no role, no scope, nothing visible."""
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.RESIDENT)
+    street = models.ForeignKey("places.Street", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="users", verbose_name=_("street"))
+    community = models.ForeignKey("places.Community", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="users", verbose_name=_("community"))
+    grids = models.ManyToManyField("places.Grid", blank=True, related_name="workers",
+                                   verbose_name=_("grids"))
+    person = models.OneToOneField("people.Person", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="user", verbose_name=_("person"))
+    member_unit = models.ForeignKey("orgs.MemberUnit", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="contacts", verbose_name=_("member unit"))
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == Role.STREET and not self.street_id:
+            raise ValidationError({"street": _("A street office user needs a street.")})
+        if self.role not in {Role.ADMIN, Role.STREET, Role.RESIDENT} and not self.community_id:
+            raise ValidationError({"community": _("This role works in a community: choose one.")})
+        if self.role == Role.RESIDENT and not self.person_id:
+            raise ValidationError({"person": _("A resident account must be linked to the person.")})

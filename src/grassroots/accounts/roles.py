@@ -1,0 +1,74 @@
+"""What each role may do (capabilities) and where (scope). Deny by default.
+
+Capabilities are "<app>.<model>.<action>" strings (see core.scoping). A role holds
+exactly the ones listed here; anything not listed is refused. Read it as a table:
+it is the permission model of the whole registry in one screen.
+"""
+
+from __future__ import annotations
+
+from grassroots.accounts.models import Role, User
+from grassroots.core.scoping import Scope
+
+_REGISTRY_VIEW = {
+    "places.community.view", "places.grid.view", "places.building.view", "places.household.view",
+    "people.person.view", "people.residency.view", "people.persontag.view",
+    "orgs.partybranch.view", "orgs.partymember.view", "orgs.volunteerteam.view",
+    "orgs.volunteer.view", "orgs.memberunit.view",
+}
+_PLACES_VIEW = {"places.community.view", "places.grid.view", "places.building.view",
+                "places.household.view"}
+_ORGS_VIEW = {"orgs.partybranch.view", "orgs.volunteerteam.view", "orgs.memberunit.view"}
+_REGISTRY_EDIT = {
+    "people.person.change", "people.person.add", "people.residency.change", "people.persontag.change",
+    "places.household.add", "places.household.change",
+}
+_SENSITIVE = {"people.persontag.view_sensitive"}
+_REVEAL = {"people.person.reveal"}
+_AUDIT = {"people.personaldataaccess.view"}
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _AUDIT),
+    Role.SECRETARY: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL | _AUDIT),
+    Role.STREET: frozenset(_REGISTRY_VIEW | _SENSITIVE | _AUDIT),
+    Role.SOCIAL_WORKER: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL),
+    Role.GRID_WORKER: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL),
+    Role.PATROLLER: frozenset(_PLACES_VIEW),
+    Role.VOLUNTEER: frozenset(_ORGS_VIEW),
+    Role.UNIT_CONTACT: frozenset(_ORGS_VIEW),
+    Role.RESIDENT: frozenset({"places.household.view", "people.person.view"}),
+}
+
+
+def user_can(user: User, capability: str) -> bool:
+    """True when the user's role holds the capability (superusers hold all of them)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return capability in ROLE_CAPABILITIES.get(user.role, frozenset())
+
+
+def user_scope(user: User) -> Scope:
+    """Where the user's view reaches, computed once per request and cached on the user."""
+    cached = getattr(user, "_grassroots_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    user._grassroots_scope = scope
+    return scope
+
+
+def _compute_scope(user: User) -> Scope:
+    if user.is_superuser:
+        return Scope("all")
+    if user.role == Role.STREET:
+        return Scope("street", frozenset({user.street_id})) if user.street_id else Scope.nothing()
+    if user.role == Role.GRID_WORKER:
+        return Scope("grid", frozenset(user.grids.values_list("id", flat=True)))
+    if user.role == Role.RESIDENT:
+        household_id = user.person.current_household_id if user.person_id else None
+        return Scope("household", frozenset({household_id})) if household_id else Scope.nothing()
+    if user.community_id:
+        return Scope("community", frozenset({user.community_id}))
+    return Scope.nothing()

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from grassroots.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("grassroots.accounts.urls")),
+    path("", include("grassroots.places.urls")),
+    path("", include("grassroots.people.urls")),
+]

@@ -1,0 +1,152 @@
+"""Personal data at rest: encryption, blind indexes and masking (PIPL by design).
+
+ID numbers and phone numbers are never stored in clear. Each value is kept as
+AES-256-GCM ciphertext (to show it when someone with the right and a purpose asks)
+plus a keyed HMAC of its normalised form (to find it without decrypting anything).
+Both keys are derived from GRASSROOTS_DATA_KEY with HKDF, so one secret is backed up.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from datetime import date
+from functools import cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+CIPHER_VERSION = "v1"
+PHONE_TAIL_LENGTH = 4
+
+
+def _derive(purpose: bytes) -> bytes:
+    master = base64.urlsafe_b64decode(settings.GRASSROOTS_DATA_KEY.encode() + b"==")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+
+@cache
+def _cipher() -> AESGCM:
+    return AESGCM(_derive(b"grassroots pii encryption"))
+
+
+@cache
+def _hash_key() -> bytes:
+    return _derive(b"grassroots pii blind index")
+
+
+def encrypt(plain: str) -> str:
+    """Encrypt a value for storage; empty stays empty so blank fields need no special case."""
+    if not plain:
+        return ""
+    nonce = os.urandom(12)
+    sealed = _cipher().encrypt(nonce, plain.encode(), None)
+    return f"{CIPHER_VERSION}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(token: str) -> str:
+    if not token:
+        return ""
+    version, _, payload = token.partition(":")
+    if version != CIPHER_VERSION:
+        raise ValueError("unknown cipher version")
+    raw = base64.urlsafe_b64decode(payload.encode())
+    return _cipher().decrypt(raw[:12], raw[12:], None).decode()
+
+
+def blind_index(kind: str, normalised: str) -> str:
+    """Keyed hash used to look a value up; the kind keeps phone and ID hashes apart."""
+    if not normalised:
+        return ""
+    message = f"{kind}:{normalised}".encode()
+    return hmac.new(_hash_key(), message, hashlib.sha256).hexdigest()
+
+
+# --- phone numbers -----------------------------------------------------------------
+
+def normalise_phone(raw: str) -> str:
+    """Digits only, without a +86/0086 country prefix: the form hashes are taken of."""
+    digits = re.sub(r"\D", "", raw or "")
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
+            digits = digits[len(prefix):]
+    return digits
+
+
+def phone_is_plausible(digits: str) -> bool:
+    """A mainland mobile (11 digits from 1) or a landline with area code (10-12 digits from 0)."""
+    return bool(re.fullmatch(r"1[3-9]\d{9}", digits) or re.fullmatch(r"0\d{9,11}", digits))
+
+
+def phone_hash(digits: str) -> str:
+    return blind_index("phone", digits)
+
+
+def phone_tail_hash(digits: str) -> str:
+    """Hash of the last four digits: what a caller gives when asked for 尾号."""
+    return blind_index("phone-tail", digits[-PHONE_TAIL_LENGTH:]) if len(digits) >= 4 else ""
+
+
+def mask_phone(digits: str) -> str:
+    """138****5678: enough for the caller to recognise, not enough to dial."""
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
+# --- ID numbers (GB 11643-1999) ------------------------------------------------------
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARS = "10X98765432"
+
+
+def normalise_id_number(raw: str) -> str:
+    return re.sub(r"\s", "", raw or "").upper()
+
+
+def id_check_char(first17: str) -> str:
+    """The 18th character that GB 11643 computes from the first 17 digits (ISO 7064 MOD 11-2)."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK_CHARS[total % 11]
+
+
+class IdNumberError(ValueError):
+    """Why an ID number is not valid; the message is shown to the person typing it."""
+
+
+def id_birth_date(number: str) -> date:
+    """The birth date encoded in digits 7-14."""
+    try:
+        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError as exc:
+        raise IdNumberError("birth-date") from exc
+
+
+def validate_id_number(number: str) -> None:
+    """Raise IdNumberError with a code: "format", "birth-date" or "check-digit"."""
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise IdNumberError("format")
+    id_birth_date(number)
+    if id_check_char(number[:17]) != number[17]:
+        raise IdNumberError("check-digit")
+
+
+def id_sex(number: str) -> str:
+    """"M" or "F" from the 17th digit (odd for men), as GB 11643 defines it."""
+    return "M" if int(number[16]) % 2 else "F"
+
+
+def id_hash(number: str) -> str:
+    return blind_index("id", number)
+
+
+def mask_id_number(number: str) -> str:
+    """120***********123X: region and the last four, nothing of the birth date."""
+    if len(number) < 8:
+        return "*" * len(number)
+    return f"{number[:3]}{'*' * (len(number) - 7)}{number[-4:]}"

@@ -1,0 +1,168 @@
+"""Organisations: party branches, volunteer teams and the "big party committee".
+
+These are the "hands" that solve problems. Members and volunteers are roles of a
+people.Person, so a resident who is also a party member and a volunteer is one
+record with two role rows.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.core.scoping import ScopedQuerySet
+
+
+class PartyBranch(models.Model):
+    """A party branch (党支部) of the community Party committee."""
+
+    community = models.ForeignKey("places.Community", on_delete=models.PROTECT,
+                                  related_name="party_branches", verbose_name=_("community"))
+    name = models.CharField(_("name"), max_length=100)
+    secretary = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("branch secretary"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "community_id"
+
+    class Meta:
+        verbose_name = _("party branch")
+        verbose_name_plural = _("party branches")
+        ordering = ["community", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartyMemberKind(models.TextChoices):
+    RESIDENT = "resident", _("resident party member")
+    SERVING = "serving", _("serving party member registered with the community (在职党员报到)")
+
+
+class PartyMember(models.Model):
+    """A party member organised in a branch: a resident, or a serving member who registered here."""
+
+    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="party_membership",
+                                  verbose_name=_("person"))
+    branch = models.ForeignKey(PartyBranch, on_delete=models.PROTECT, related_name="members",
+                               verbose_name=_("branch"))
+    kind = models.CharField(_("kind"), max_length=16, choices=PartyMemberKind.choices,
+                            default=PartyMemberKind.RESIDENT)
+    workplace = models.CharField(_("workplace"), max_length=100, blank=True,
+                                 help_text=_("For serving members: the unit they work for."))
+    joined_party_on = models.DateField(_("joined the party"), null=True, blank=True)
+    registered_on = models.DateField(_("registered with the community"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "branch__community_id"
+
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+        ordering = ["branch", "person__name"]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class VolunteerTeam(models.Model):
+    """One of the community's volunteer service teams (the article has 14)."""
+
+    community = models.ForeignKey("places.Community", on_delete=models.PROTECT,
+                                  related_name="volunteer_teams", verbose_name=_("community"))
+    name = models.CharField(_("name"), max_length=100)
+    focus = models.CharField(_("what the team does"), max_length=200, blank=True)
+    leader = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("leader"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "community_id"
+
+    class Meta:
+        verbose_name = _("volunteer team")
+        verbose_name_plural = _("volunteer teams")
+        ordering = ["community", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Skill(models.Model):
+    """Something a volunteer can do (plumbing, haircuts, psychological support, ...): data, not code."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class Volunteer(models.Model):
+    """A volunteer: skills, when they are available, and the grid they live in."""
+
+    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="volunteer",
+                                  verbose_name=_("person"))
+    teams = models.ManyToManyField(VolunteerTeam, related_name="volunteers", blank=True,
+                                   verbose_name=_("teams"))
+    skills = models.ManyToManyField(Skill, related_name="volunteers", blank=True, verbose_name=_("skills"))
+    availability = models.CharField(_("availability"), max_length=200, blank=True,
+                                     help_text=_("For example: weekday mornings, weekends."))
+    home_grid = models.ForeignKey("places.Grid", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="volunteers", verbose_name=_("home grid"))
+    active = models.BooleanField(_("active"), default=True)
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "person__community_id"
+    scope_grid_path = "home_grid_id"
+
+    class Meta:
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+        ordering = ["person__name"]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class UnitKind(models.TextChoices):
+    GOVERNMENT = "government", _("government office")
+    SCHOOL = "school", _("school")
+    HOSPITAL = "hospital", _("hospital or clinic")
+    ENTERPRISE = "enterprise", _("enterprise")
+    PROPERTY = "property", _("property management company")
+    OWNERS = "owners", _("owners' committee")
+    SOCIAL = "social", _("social organisation")
+    OTHER = "other", _("other")
+
+
+class MemberUnit(models.Model):
+    """A member unit of the community's "big party committee" (大党委) and what it can offer."""
+
+    community = models.ForeignKey("places.Community", on_delete=models.PROTECT,
+                                  related_name="member_units", verbose_name=_("community"))
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone (work)"), max_length=30, blank=True)
+    offers = models.TextField(_("what it can offer"), blank=True)
+    inside_community = models.BooleanField(_("located inside the community"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "community_id"
+
+    class Meta:
+        verbose_name = _("member unit")
+        verbose_name_plural = _("member units")
+        ordering = ["community", "kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,245 @@
+"""People: residents and everyone else a community works with, entered once.
+
+A Person is one human being. Being a resident (a Residency in a household),
+a party member, a volunteer or a building head are roles that point at the same
+Person, so nobody is typed in three times. ID and phone numbers are stored only
+encrypted with a keyed hash to find them (see core.pii).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.core import pii
+from grassroots.core.scoping import ScopedQuerySet
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("male")
+    FEMALE = "F", _("female")
+
+
+class PersonStatus(models.TextChoices):
+    LIVING = "living", _("living here")
+    MOVED_OUT = "moved_out", _("moved out")
+    DECEASED = "deceased", _("deceased")
+    NOT_RESIDENT = "not_resident", _("not a resident")
+
+
+class ResidenceType(models.TextChoices):
+    REGISTERED = "registered", _("registered (户籍)")
+    PERMANENT = "permanent", _("permanent, registered elsewhere (常住)")
+    MIGRANT = "migrant", _("migrant (流动)")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("head of household")
+    SPOUSE = "spouse", _("spouse")
+    CHILD = "child", _("child")
+    CHILD_IN_LAW = "child_in_law", _("son- or daughter-in-law")
+    GRANDCHILD = "grandchild", _("grandchild")
+    PARENT = "parent", _("parent")
+    SIBLING = "sibling", _("sibling")
+    TENANT = "tenant", _("tenant")
+    OTHER = "other", _("other")
+
+
+class PersonQuerySet(ScopedQuerySet):
+    def with_phone(self, raw: str) -> PersonQuerySet:
+        return self.filter(phone_hash=pii.phone_hash(pii.normalise_phone(raw)))
+
+    def with_id_number(self, raw: str) -> PersonQuerySet:
+        return self.filter(id_number_hash=pii.id_hash(pii.normalise_id_number(raw)))
+
+
+class Person(models.Model):
+    """One human being known to a community: a resident, a serving party member, a volunteer."""
+
+    community = models.ForeignKey("places.Community", on_delete=models.PROTECT,
+                                  related_name="people", verbose_name=_("community"))
+    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, db_index=True, editable=False)
+    name_initials = models.CharField(_("pinyin initials"), max_length=50, db_index=True, editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    id_number_encrypted = models.TextField(blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
+    phone_encrypted = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_tail_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=16, choices=PersonStatus.choices,
+                              default=PersonStatus.LIVING)
+    current_household = models.ForeignKey("places.Household", on_delete=models.PROTECT, null=True,
+                                          blank=True, related_name="members",
+                                          verbose_name=_("current household"))
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+    scope_community_path = "community_id"
+    scope_grid_path = "current_household__grid_id"
+    scope_household_path = "current_household_id"
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], condition=~Q(id_number_hash=""),
+                                    name="person_id_number_unique"),
+        ]
+        permissions = [("reveal_personal_data", "Can reveal full ID and phone numbers")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def age(self) -> int | None:
+        from django.utils import timezone
+
+        if not self.birth_date:
+            return None
+        today = timezone.localdate()
+        before_birthday = (today.month, today.day) < (self.birth_date.month, self.birth_date.day)
+        return today.year - self.birth_date.year - before_birthday
+
+    def set_phone(self, raw: str) -> None:
+        """Store a phone number encrypted, with its lookup hashes and masked form."""
+        digits = pii.normalise_phone(raw)
+        self.phone_encrypted = pii.encrypt(digits)
+        self.phone_hash = pii.phone_hash(digits)
+        self.phone_tail_hash = pii.phone_tail_hash(digits)
+        self.phone_masked = pii.mask_phone(digits)
+
+    def set_id_number(self, raw: str) -> None:
+        """Store an (already validated) ID number encrypted, with its hash and masked form."""
+        number = pii.normalise_id_number(raw)
+        self.id_number_encrypted = pii.encrypt(number)
+        self.id_number_hash = pii.id_hash(number)
+        self.id_number_masked = pii.mask_id_number(number)
+
+    def reveal(self, field: str) -> str:
+        """Decrypt a field. Call only through people.services.person_reveal, which audits it."""
+        return pii.decrypt({"phone": self.phone_encrypted, "id_number": self.id_number_encrypted}[field])
+
+
+class Residency(models.Model):
+    """A stay of a person in a household, from moving in to moving out.
+
+    Never overwritten: moving house closes one Residency and opens another, so the
+    community's frequent mobility stays visible and old cases keep their context.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="residencies",
+                               verbose_name=_("person"))
+    household = models.ForeignKey("places.Household", on_delete=models.PROTECT,
+                                  related_name="residencies", verbose_name=_("household"))
+    relation = models.CharField(_("relation to household head"), max_length=16, choices=Relation.choices)
+    residence_type = models.CharField(_("residence type"), max_length=16, choices=ResidenceType.choices)
+    moved_in = models.DateField(_("moved in"))
+    moved_out = models.DateField(_("moved out"), null=True, blank=True)
+    move_note = models.CharField(_("note on the move"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "household__building__community_id"
+    scope_grid_path = "household__grid_id"
+    scope_household_path = "household_id"
+
+    class Meta:
+        verbose_name = _("residency")
+        verbose_name_plural = _("residencies")
+        ordering = ["-moved_in", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(moved_out__isnull=True),
+                                    name="one_current_residency_per_person"),
+            models.CheckConstraint(condition=Q(moved_out__isnull=True) | Q(moved_out__gte=models.F("moved_in")),
+                                   name="residency_moves_out_after_moving_in"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.household}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.moved_out is None
+
+
+class VulnerabilityTag(models.Model):
+    """A kind of vulnerability (living alone, disabled, low income, ...): data, not code.
+
+    `sensitive` tags (health, disability, special family) are shown only to roles
+    with the sensitive-data capability in scope.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    has_level = models.BooleanField(_("has a level"), default=False,
+                                    help_text=_("For example the grade (1-4) of a disability."))
+    sensitive = models.BooleanField(_("sensitive"), default=False)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("vulnerability tag")
+        verbose_name_plural = _("vulnerability tags")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class PersonTag(models.Model):
+    """A vulnerability tag on a person, with an optional level and since when it applies."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags",
+                               verbose_name=_("person"))
+    tag = models.ForeignKey(VulnerabilityTag, on_delete=models.PROTECT, related_name="people",
+                            verbose_name=_("tag"))
+    level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
+    since = models.DateField(_("since"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "person__community_id"
+    scope_grid_path = "person__current_household__grid_id"
+    scope_household_path = "person__current_household_id"
+
+    class Meta:
+        verbose_name = _("person tag")
+        verbose_name_plural = _("person tags")
+        constraints = [models.UniqueConstraint(fields=["person", "tag"], name="person_tag_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.tag}{f' {self.level}' if self.level else ''}"
+
+
+class PersonalDataAccess(models.Model):
+    """Audit row for every time someone saw an ID or phone number in full, and why."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="personal_data_accesses", verbose_name=_("user"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="data_accesses",
+                               verbose_name=_("person"))
+    field = models.CharField(_("field"), max_length=16)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "person__community_id"
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.person} ({self.field})"
