@@ -31,16 +31,39 @@ class User(AbstractUser):
     """A person who signs in. Deny by default: no role, no scope, nothing visible."""
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.RESIDENT)
-    street = models.ForeignKey("places.Street", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="users", verbose_name=_("street"))
-    community = models.ForeignKey("places.Community", on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="users", verbose_name=_("community"))
-    grids = models.ManyToManyField("places.Grid", blank=True, related_name="workers",
-                                   verbose_name=_("grids"))
-    person = models.OneToOneField("people.Person", on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="user", verbose_name=_("person"))
-    member_unit = models.ForeignKey("orgs.MemberUnit", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="contacts", verbose_name=_("member unit"))
+    street = models.ForeignKey(
+        "places.Street",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("street"),
+    )
+    community = models.ForeignKey(
+        "places.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("community"),
+    )
+    grids = models.ManyToManyField("places.Grid", blank=True, related_name="workers", verbose_name=_("grids"))
+    person = models.OneToOneField(
+        "people.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="user",
+        verbose_name=_("person"),
+    )
+    member_unit = models.ForeignKey(
+        "orgs.MemberUnit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("member unit"),
+    )
 
     objects = UserManager()
 

@@ -11,17 +11,28 @@ from grassroots.accounts.models import Role, User
 from grassroots.core.scoping import Scope
 
 _REGISTRY_VIEW = {
-    "places.community.view", "places.grid.view", "places.building.view", "places.household.view",
-    "people.person.view", "people.residency.view", "people.persontag.view",
-    "orgs.partybranch.view", "orgs.partymember.view", "orgs.volunteerteam.view",
-    "orgs.volunteer.view", "orgs.memberunit.view",
+    "places.community.view",
+    "places.grid.view",
+    "places.building.view",
+    "places.household.view",
+    "people.person.view",
+    "people.residency.view",
+    "people.persontag.view",
+    "orgs.partybranch.view",
+    "orgs.partymember.view",
+    "orgs.volunteerteam.view",
+    "orgs.volunteer.view",
+    "orgs.memberunit.view",
 }
-_PLACES_VIEW = {"places.community.view", "places.grid.view", "places.building.view",
-                "places.household.view"}
+_PLACES_VIEW = {"places.community.view", "places.grid.view", "places.building.view", "places.household.view"}
 _ORGS_VIEW = {"orgs.partybranch.view", "orgs.volunteerteam.view", "orgs.memberunit.view"}
 _REGISTRY_EDIT = {
-    "people.person.change", "people.person.add", "people.residency.change", "people.persontag.change",
-    "places.household.add", "places.household.change",
+    "people.person.change",
+    "people.person.add",
+    "people.residency.change",
+    "people.persontag.change",
+    "places.household.add",
+    "places.household.change",
 }
 _SENSITIVE = {"people.persontag.view_sensitive"}
 _REVEAL = {"people.person.reveal"}

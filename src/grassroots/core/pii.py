@@ -69,12 +69,13 @@ def blind_index(kind: str, normalised: str) -> str:
 
 # --- phone numbers -----------------------------------------------------------------
 
+
 def normalise_phone(raw: str) -> str:
     """Digits only, without a +86/0086 country prefix: the form hashes are taken of."""
     digits = re.sub(r"\D", "", raw or "")
     for prefix in ("0086", "86"):
         if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
-            digits = digits[len(prefix):]
+            digits = digits[len(prefix) :]
     return digits
 
 
@@ -137,7 +138,7 @@ def validate_id_number(number: str) -> None:
 
 
 def id_sex(number: str) -> str:
-    """"M" or "F" from the 17th digit (odd for men), as GB 11643 defines it."""
+    """ "M" or "F" from the 17th digit (odd for men), as GB 11643 defines it."""
     return "M" if int(number[16]) % 2 else "F"
 
 

@@ -16,11 +16,21 @@ from grassroots.core.scoping import ScopedQuerySet
 class PartyBranch(models.Model):
     """A party branch (党支部) of the community Party committee."""
 
-    community = models.ForeignKey("places.Community", on_delete=models.PROTECT,
-                                  related_name="party_branches", verbose_name=_("community"))
+    community = models.ForeignKey(
+        "places.Community",
+        on_delete=models.PROTECT,
+        related_name="party_branches",
+        verbose_name=_("community"),
+    )
     name = models.CharField(_("name"), max_length=100)
-    secretary = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+", verbose_name=_("branch secretary"))
+    secretary = models.ForeignKey(
+        "people.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("branch secretary"),
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_community_path = "community_id"
@@ -42,14 +52,21 @@ class PartyMemberKind(models.TextChoices):
 class PartyMember(models.Model):
     """A party member organised in a branch: a resident, or a serving member who registered here."""
 
-    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="party_membership",
-                                  verbose_name=_("person"))
-    branch = models.ForeignKey(PartyBranch, on_delete=models.PROTECT, related_name="members",
-                               verbose_name=_("branch"))
-    kind = models.CharField(_("kind"), max_length=16, choices=PartyMemberKind.choices,
-                            default=PartyMemberKind.RESIDENT)
-    workplace = models.CharField(_("workplace"), max_length=100, blank=True,
-                                 help_text=_("For serving members: the unit they work for."))
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, related_name="party_membership", verbose_name=_("person")
+    )
+    branch = models.ForeignKey(
+        PartyBranch, on_delete=models.PROTECT, related_name="members", verbose_name=_("branch")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=PartyMemberKind.choices, default=PartyMemberKind.RESIDENT
+    )
+    workplace = models.CharField(
+        _("workplace"),
+        max_length=100,
+        blank=True,
+        help_text=_("For serving members: the unit they work for."),
+    )
     joined_party_on = models.DateField(_("joined the party"), null=True, blank=True)
     registered_on = models.DateField(_("registered with the community"), null=True, blank=True)
 
@@ -68,12 +85,22 @@ class PartyMember(models.Model):
 class VolunteerTeam(models.Model):
     """One of the community's volunteer service teams (the article has 14)."""
 
-    community = models.ForeignKey("places.Community", on_delete=models.PROTECT,
-                                  related_name="volunteer_teams", verbose_name=_("community"))
+    community = models.ForeignKey(
+        "places.Community",
+        on_delete=models.PROTECT,
+        related_name="volunteer_teams",
+        verbose_name=_("community"),
+    )
     name = models.CharField(_("name"), max_length=100)
     focus = models.CharField(_("what the team does"), max_length=200, blank=True)
-    leader = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="+", verbose_name=_("leader"))
+    leader = models.ForeignKey(
+        "people.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("leader"),
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_community_path = "community_id"
@@ -108,15 +135,24 @@ class Skill(models.Model):
 class Volunteer(models.Model):
     """A volunteer: skills, when they are available, and the grid they live in."""
 
-    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="volunteer",
-                                  verbose_name=_("person"))
-    teams = models.ManyToManyField(VolunteerTeam, related_name="volunteers", blank=True,
-                                   verbose_name=_("teams"))
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, related_name="volunteer", verbose_name=_("person")
+    )
+    teams = models.ManyToManyField(
+        VolunteerTeam, related_name="volunteers", blank=True, verbose_name=_("teams")
+    )
     skills = models.ManyToManyField(Skill, related_name="volunteers", blank=True, verbose_name=_("skills"))
-    availability = models.CharField(_("availability"), max_length=200, blank=True,
-                                     help_text=_("For example: weekday mornings, weekends."))
-    home_grid = models.ForeignKey("places.Grid", on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="volunteers", verbose_name=_("home grid"))
+    availability = models.CharField(
+        _("availability"), max_length=200, blank=True, help_text=_("For example: weekday mornings, weekends.")
+    )
+    home_grid = models.ForeignKey(
+        "places.Grid",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="volunteers",
+        verbose_name=_("home grid"),
+    )
     active = models.BooleanField(_("active"), default=True)
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
 
@@ -147,8 +183,9 @@ class UnitKind(models.TextChoices):
 class MemberUnit(models.Model):
     """A member unit of the community's "big party committee" (大党委) and what it can offer."""
 
-    community = models.ForeignKey("places.Community", on_delete=models.PROTECT,
-                                  related_name="member_units", verbose_name=_("community"))
+    community = models.ForeignKey(
+        "places.Community", on_delete=models.PROTECT, related_name="member_units", verbose_name=_("community")
+    )
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)

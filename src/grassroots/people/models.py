@@ -58,8 +58,9 @@ class PersonQuerySet(ScopedQuerySet):
 class Person(models.Model):
     """One human being known to a community: a resident, a serving party member, a volunteer."""
 
-    community = models.ForeignKey("places.Community", on_delete=models.PROTECT,
-                                  related_name="people", verbose_name=_("community"))
+    community = models.ForeignKey(
+        "places.Community", on_delete=models.PROTECT, related_name="people", verbose_name=_("community")
+    )
     name = models.CharField(_("name"), max_length=50, db_index=True)
     name_pinyin = models.CharField(_("name in pinyin"), max_length=200, db_index=True, editable=False)
     name_initials = models.CharField(_("pinyin initials"), max_length=50, db_index=True, editable=False)
@@ -72,11 +73,17 @@ class Person(models.Model):
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_tail_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
-    status = models.CharField(_("status"), max_length=16, choices=PersonStatus.choices,
-                              default=PersonStatus.LIVING)
-    current_household = models.ForeignKey("places.Household", on_delete=models.PROTECT, null=True,
-                                          blank=True, related_name="members",
-                                          verbose_name=_("current household"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=PersonStatus.choices, default=PersonStatus.LIVING
+    )
+    current_household = models.ForeignKey(
+        "places.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("current household"),
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -91,8 +98,9 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["id_number_hash"], condition=~Q(id_number_hash=""),
-                                    name="person_id_number_unique"),
+            models.UniqueConstraint(
+                fields=["id_number_hash"], condition=~Q(id_number_hash=""), name="person_id_number_unique"
+            ),
         ]
         permissions = [("reveal_personal_data", "Can reveal full ID and phone numbers")]
 
@@ -136,10 +144,12 @@ class Residency(models.Model):
     community's frequent mobility stays visible and old cases keep their context.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="residencies",
-                               verbose_name=_("person"))
-    household = models.ForeignKey("places.Household", on_delete=models.PROTECT,
-                                  related_name="residencies", verbose_name=_("household"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="residencies", verbose_name=_("person")
+    )
+    household = models.ForeignKey(
+        "places.Household", on_delete=models.PROTECT, related_name="residencies", verbose_name=_("household")
+    )
     relation = models.CharField(_("relation to household head"), max_length=16, choices=Relation.choices)
     residence_type = models.CharField(_("residence type"), max_length=16, choices=ResidenceType.choices)
     moved_in = models.DateField(_("moved in"))
@@ -156,10 +166,15 @@ class Residency(models.Model):
         verbose_name_plural = _("residencies")
         ordering = ["-moved_in", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["person"], condition=Q(moved_out__isnull=True),
-                                    name="one_current_residency_per_person"),
-            models.CheckConstraint(condition=Q(moved_out__isnull=True) | Q(moved_out__gte=models.F("moved_in")),
-                                   name="residency_moves_out_after_moving_in"),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(moved_out__isnull=True),
+                name="one_current_residency_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(moved_out__isnull=True) | Q(moved_out__gte=models.F("moved_in")),
+                name="residency_moves_out_after_moving_in",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -180,8 +195,9 @@ class VulnerabilityTag(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=80)
-    has_level = models.BooleanField(_("has a level"), default=False,
-                                    help_text=_("For example the grade (1-4) of a disability."))
+    has_level = models.BooleanField(
+        _("has a level"), default=False, help_text=_("For example the grade (1-4) of a disability.")
+    )
     sensitive = models.BooleanField(_("sensitive"), default=False)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -199,10 +215,12 @@ class VulnerabilityTag(models.Model):
 class PersonTag(models.Model):
     """A vulnerability tag on a person, with an optional level and since when it applies."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags",
-                               verbose_name=_("person"))
-    tag = models.ForeignKey(VulnerabilityTag, on_delete=models.PROTECT, related_name="people",
-                            verbose_name=_("tag"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="tags", verbose_name=_("person")
+    )
+    tag = models.ForeignKey(
+        VulnerabilityTag, on_delete=models.PROTECT, related_name="people", verbose_name=_("tag")
+    )
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
     since = models.DateField(_("since"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -224,10 +242,15 @@ class PersonTag(models.Model):
 class PersonalDataAccess(models.Model):
     """Audit row for every time someone saw an ID or phone number in full, and why."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                             related_name="personal_data_accesses", verbose_name=_("user"))
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="data_accesses",
-                               verbose_name=_("person"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="personal_data_accesses",
+        verbose_name=_("user"),
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="data_accesses", verbose_name=_("person")
+    )
     field = models.CharField(_("field"), max_length=16)
     purpose = models.CharField(_("purpose"), max_length=200)
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)

@@ -33,8 +33,9 @@ class Street(models.Model):
 class Community(models.Model):
     """A residents' community (社区) run by its neighbourhood committee; the unit of tenancy."""
 
-    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="communities",
-                               verbose_name=_("street"))
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street")
+    )
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=32, unique=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -55,8 +56,9 @@ class Community(models.Model):
 class Grid(models.Model):
     """A grid (网格) of 300-500 households with one full-time grid worker."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="grids",
-                                  verbose_name=_("community"))
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="grids", verbose_name=_("community")
+    )
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=32)
     description = models.TextField(_("description"), blank=True)
@@ -80,15 +82,21 @@ class Grid(models.Model):
 class Building(models.Model):
     """A residential building (楼栋), numbered within its community; it lies in one grid."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="buildings",
-                                  verbose_name=_("community"))
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="buildings",
-                             verbose_name=_("grid"))
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("community")
+    )
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("grid"))
     number = models.PositiveIntegerField(_("building number"))
     floors = models.PositiveSmallIntegerField(_("floors"), default=6)
     entrances = models.PositiveSmallIntegerField(_("entrances"), default=1)
-    head = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="headed_buildings", verbose_name=_("building head"))
+    head = models.ForeignKey(
+        "people.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_buildings",
+        verbose_name=_("building head"),
+    )
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
 
@@ -101,7 +109,9 @@ class Building(models.Model):
         verbose_name_plural = _("buildings")
         ordering = ["community", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["community", "number"], name="building_number_unique_in_community"),
+            models.UniqueConstraint(
+                fields=["community", "number"], name="building_number_unique_in_community"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,10 +141,12 @@ class Household(models.Model):
     The grid is stored (it must be the building's) so that scoping by grid is one column.
     """
 
-    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="households",
-                                 verbose_name=_("building"))
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="households",
-                             verbose_name=_("grid"))
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="households", verbose_name=_("building")
+    )
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, related_name="households", verbose_name=_("grid")
+    )
     entrance = models.PositiveSmallIntegerField(_("entrance"))
     room = models.CharField(_("room"), max_length=16)
     note = models.TextField(_("note"), blank=True)
@@ -163,5 +175,9 @@ class Household(models.Model):
         if self.building_id and self.grid_id and self.building.grid_id != self.grid_id:
             raise ValidationError({"grid": _("This household's building lies in another grid.")})
         if self.building_id and self.entrance and self.entrance > self.building.entrances:
-            raise ValidationError({"entrance": _("This building has only %(count)d entrances.")
-                                   % {"count": self.building.entrances}})
+            raise ValidationError(
+                {
+                    "entrance": _("This building has only %(count)d entrances.")
+                    % {"count": self.building.entrances}
+                }
+            )

@@ -4,96 +4,176 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='MemberUnit',
+            name="MemberUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('government', 'government office'), ('school', 'school'), ('hospital', 'hospital or clinic'), ('enterprise', 'enterprise'), ('property', 'property management company'), ('owners', "owners' committee"), ('social', 'social organisation'), ('other', 'other')], max_length=16, verbose_name='kind')),
-                ('contact_name', models.CharField(blank=True, max_length=50, verbose_name='contact person')),
-                ('contact_phone', models.CharField(blank=True, max_length=30, verbose_name='contact phone (work)')),
-                ('offers', models.TextField(blank=True, verbose_name='what it can offer')),
-                ('inside_community', models.BooleanField(default=True, verbose_name='located inside the community')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("government", "government office"),
+                            ("school", "school"),
+                            ("hospital", "hospital or clinic"),
+                            ("enterprise", "enterprise"),
+                            ("property", "property management company"),
+                            ("owners", "owners' committee"),
+                            ("social", "social organisation"),
+                            ("other", "other"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("contact_name", models.CharField(blank=True, max_length=50, verbose_name="contact person")),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, max_length=30, verbose_name="contact phone (work)"),
+                ),
+                ("offers", models.TextField(blank=True, verbose_name="what it can offer")),
+                (
+                    "inside_community",
+                    models.BooleanField(default=True, verbose_name="located inside the community"),
+                ),
             ],
             options={
-                'verbose_name': 'member unit',
-                'verbose_name_plural': 'member units',
-                'ordering': ['community', 'kind', 'name'],
+                "verbose_name": "member unit",
+                "verbose_name_plural": "member units",
+                "ordering": ["community", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='PartyBranch',
+            name="PartyBranch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'party branch',
-                'verbose_name_plural': 'party branches',
-                'ordering': ['community', 'name'],
+                "verbose_name": "party branch",
+                "verbose_name_plural": "party branches",
+                "ordering": ["community", "name"],
             },
         ),
         migrations.CreateModel(
-            name='PartyMember',
+            name="PartyMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('resident', 'resident party member'), ('serving', 'serving party member registered with the community (在职党员报到)')], default='resident', max_length=16, verbose_name='kind')),
-                ('workplace', models.CharField(blank=True, help_text='For serving members: the unit they work for.', max_length=100, verbose_name='workplace')),
-                ('joined_party_on', models.DateField(blank=True, null=True, verbose_name='joined the party')),
-                ('registered_on', models.DateField(blank=True, null=True, verbose_name='registered with the community')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("resident", "resident party member"),
+                            ("serving", "serving party member registered with the community (在职党员报到)"),
+                        ],
+                        default="resident",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "workplace",
+                    models.CharField(
+                        blank=True,
+                        help_text="For serving members: the unit they work for.",
+                        max_length=100,
+                        verbose_name="workplace",
+                    ),
+                ),
+                ("joined_party_on", models.DateField(blank=True, null=True, verbose_name="joined the party")),
+                (
+                    "registered_on",
+                    models.DateField(blank=True, null=True, verbose_name="registered with the community"),
+                ),
             ],
             options={
-                'verbose_name': 'party member',
-                'verbose_name_plural': 'party members',
-                'ordering': ['branch', 'person__name'],
+                "verbose_name": "party member",
+                "verbose_name_plural": "party members",
+                "ordering": ["branch", "person__name"],
             },
         ),
         migrations.CreateModel(
-            name='Skill',
+            name="Skill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name_zh', models.CharField(max_length=50, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=80, verbose_name='name (English)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name_zh", models.CharField(max_length=50, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=80, verbose_name="name (English)")),
             ],
             options={
-                'verbose_name': 'skill',
-                'verbose_name_plural': 'skills',
-                'ordering': ['code'],
+                "verbose_name": "skill",
+                "verbose_name_plural": "skills",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Volunteer',
+            name="Volunteer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('availability', models.CharField(blank=True, help_text='For example: weekday mornings, weekends.', max_length=200, verbose_name='availability')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('joined_on', models.DateField(blank=True, null=True, verbose_name='joined on')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "availability",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example: weekday mornings, weekends.",
+                        max_length=200,
+                        verbose_name="availability",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("joined_on", models.DateField(blank=True, null=True, verbose_name="joined on")),
             ],
             options={
-                'verbose_name': 'volunteer',
-                'verbose_name_plural': 'volunteers',
-                'ordering': ['person__name'],
+                "verbose_name": "volunteer",
+                "verbose_name_plural": "volunteers",
+                "ordering": ["person__name"],
             },
         ),
         migrations.CreateModel(
-            name='VolunteerTeam',
+            name="VolunteerTeam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('focus', models.CharField(blank=True, max_length=200, verbose_name='what the team does')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("focus", models.CharField(blank=True, max_length=200, verbose_name="what the team does")),
             ],
             options={
-                'verbose_name': 'volunteer team',
-                'verbose_name_plural': 'volunteer teams',
-                'ordering': ['community', 'name'],
+                "verbose_name": "volunteer team",
+                "verbose_name_plural": "volunteer teams",
+                "ordering": ["community", "name"],
             },
         ),
     ]

@@ -5,69 +5,123 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
-        ('people', '0001_initial'),
-        ('places', '0001_initial'),
+        ("orgs", "0001_initial"),
+        ("people", "0001_initial"),
+        ("places", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='memberunit',
-            name='community',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='member_units', to='places.community', verbose_name='community'),
+            model_name="memberunit",
+            name="community",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="member_units",
+                to="places.community",
+                verbose_name="community",
+            ),
         ),
         migrations.AddField(
-            model_name='partybranch',
-            name='community',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='party_branches', to='places.community', verbose_name='community'),
+            model_name="partybranch",
+            name="community",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="party_branches",
+                to="places.community",
+                verbose_name="community",
+            ),
         ),
         migrations.AddField(
-            model_name='partybranch',
-            name='secretary',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.person', verbose_name='branch secretary'),
+            model_name="partybranch",
+            name="secretary",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="people.person",
+                verbose_name="branch secretary",
+            ),
         ),
         migrations.AddField(
-            model_name='partymember',
-            name='branch',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='orgs.partybranch', verbose_name='branch'),
+            model_name="partymember",
+            name="branch",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="orgs.partybranch",
+                verbose_name="branch",
+            ),
         ),
         migrations.AddField(
-            model_name='partymember',
-            name='person',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='party_membership', to='people.person', verbose_name='person'),
+            model_name="partymember",
+            name="person",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="party_membership",
+                to="people.person",
+                verbose_name="person",
+            ),
         ),
         migrations.AddField(
-            model_name='volunteer',
-            name='home_grid',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='volunteers', to='places.grid', verbose_name='home grid'),
+            model_name="volunteer",
+            name="home_grid",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="volunteers",
+                to="places.grid",
+                verbose_name="home grid",
+            ),
         ),
         migrations.AddField(
-            model_name='volunteer',
-            name='person',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='volunteer', to='people.person', verbose_name='person'),
+            model_name="volunteer",
+            name="person",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="volunteer",
+                to="people.person",
+                verbose_name="person",
+            ),
         ),
         migrations.AddField(
-            model_name='volunteer',
-            name='skills',
-            field=models.ManyToManyField(blank=True, related_name='volunteers', to='orgs.skill', verbose_name='skills'),
+            model_name="volunteer",
+            name="skills",
+            field=models.ManyToManyField(
+                blank=True, related_name="volunteers", to="orgs.skill", verbose_name="skills"
+            ),
         ),
         migrations.AddField(
-            model_name='volunteerteam',
-            name='community',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='volunteer_teams', to='places.community', verbose_name='community'),
+            model_name="volunteerteam",
+            name="community",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="volunteer_teams",
+                to="places.community",
+                verbose_name="community",
+            ),
         ),
         migrations.AddField(
-            model_name='volunteerteam',
-            name='leader',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.person', verbose_name='leader'),
+            model_name="volunteerteam",
+            name="leader",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="people.person",
+                verbose_name="leader",
+            ),
         ),
         migrations.AddField(
-            model_name='volunteer',
-            name='teams',
-            field=models.ManyToManyField(blank=True, related_name='volunteers', to='orgs.volunteerteam', verbose_name='teams'),
+            model_name="volunteer",
+            name="teams",
+            field=models.ManyToManyField(
+                blank=True, related_name="volunteers", to="orgs.volunteerteam", verbose_name="teams"
+            ),
         ),
     ]

@@ -4,100 +4,198 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=50, verbose_name='name')),
-                ('name_pinyin', models.CharField(db_index=True, editable=False, max_length=200, verbose_name='name in pinyin')),
-                ('name_initials', models.CharField(db_index=True, editable=False, max_length=50, verbose_name='pinyin initials')),
-                ('sex', models.CharField(choices=[('M', 'male'), ('F', 'female')], max_length=1, verbose_name='sex')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='birth date')),
-                ('id_number_encrypted', models.TextField(blank=True, editable=False)),
-                ('id_number_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('id_number_masked', models.CharField(blank=True, editable=False, max_length=18, verbose_name='ID number')),
-                ('phone_encrypted', models.TextField(blank=True, editable=False)),
-                ('phone_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('phone_tail_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('phone_masked', models.CharField(blank=True, editable=False, max_length=20, verbose_name='phone')),
-                ('status', models.CharField(choices=[('living', 'living here'), ('moved_out', 'moved out'), ('deceased', 'deceased'), ('not_resident', 'not a resident')], default='living', max_length=16, verbose_name='status')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=50, verbose_name="name")),
+                (
+                    "name_pinyin",
+                    models.CharField(
+                        db_index=True, editable=False, max_length=200, verbose_name="name in pinyin"
+                    ),
+                ),
+                (
+                    "name_initials",
+                    models.CharField(
+                        db_index=True, editable=False, max_length=50, verbose_name="pinyin initials"
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("M", "male"), ("F", "female")], max_length=1, verbose_name="sex"
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="birth date")),
+                ("id_number_encrypted", models.TextField(blank=True, editable=False)),
+                ("id_number_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id_number_masked",
+                    models.CharField(blank=True, editable=False, max_length=18, verbose_name="ID number"),
+                ),
+                ("phone_encrypted", models.TextField(blank=True, editable=False)),
+                ("phone_hash", models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
+                (
+                    "phone_tail_hash",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+                ),
+                (
+                    "phone_masked",
+                    models.CharField(blank=True, editable=False, max_length=20, verbose_name="phone"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("living", "living here"),
+                            ("moved_out", "moved out"),
+                            ("deceased", "deceased"),
+                            ("not_resident", "not a resident"),
+                        ],
+                        default="living",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['name', 'id'],
-                'permissions': [('reveal_personal_data', 'Can reveal full ID and phone numbers')],
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["name", "id"],
+                "permissions": [("reveal_personal_data", "Can reveal full ID and phone numbers")],
             },
         ),
         migrations.CreateModel(
-            name='PersonalDataAccess',
+            name="PersonalDataAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(max_length=16, verbose_name='field')),
-                ('purpose', models.CharField(max_length=200, verbose_name='purpose')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='at')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("field", models.CharField(max_length=16, verbose_name="field")),
+                ("purpose", models.CharField(max_length=200, verbose_name="purpose")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="at")),
+                (
+                    "ip_address",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address"),
+                ),
             ],
             options={
-                'verbose_name': 'personal data access',
-                'verbose_name_plural': 'personal data accesses',
-                'ordering': ['-at'],
+                "verbose_name": "personal data access",
+                "verbose_name_plural": "personal data accesses",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='PersonTag',
+            name="PersonTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='level')),
-                ('since', models.DateField(blank=True, null=True, verbose_name='since')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="level")),
+                ("since", models.DateField(blank=True, null=True, verbose_name="since")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'person tag',
-                'verbose_name_plural': 'person tags',
+                "verbose_name": "person tag",
+                "verbose_name_plural": "person tags",
             },
         ),
         migrations.CreateModel(
-            name='Residency',
+            name="Residency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relation', models.CharField(choices=[('head', 'head of household'), ('spouse', 'spouse'), ('child', 'child'), ('child_in_law', 'son- or daughter-in-law'), ('grandchild', 'grandchild'), ('parent', 'parent'), ('sibling', 'sibling'), ('tenant', 'tenant'), ('other', 'other')], max_length=16, verbose_name='relation to household head')),
-                ('residence_type', models.CharField(choices=[('registered', 'registered (户籍)'), ('permanent', 'permanent, registered elsewhere (常住)'), ('migrant', 'migrant (流动)')], max_length=16, verbose_name='residence type')),
-                ('moved_in', models.DateField(verbose_name='moved in')),
-                ('moved_out', models.DateField(blank=True, null=True, verbose_name='moved out')),
-                ('move_note', models.CharField(blank=True, max_length=200, verbose_name='note on the move')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("head", "head of household"),
+                            ("spouse", "spouse"),
+                            ("child", "child"),
+                            ("child_in_law", "son- or daughter-in-law"),
+                            ("grandchild", "grandchild"),
+                            ("parent", "parent"),
+                            ("sibling", "sibling"),
+                            ("tenant", "tenant"),
+                            ("other", "other"),
+                        ],
+                        max_length=16,
+                        verbose_name="relation to household head",
+                    ),
+                ),
+                (
+                    "residence_type",
+                    models.CharField(
+                        choices=[
+                            ("registered", "registered (户籍)"),
+                            ("permanent", "permanent, registered elsewhere (常住)"),
+                            ("migrant", "migrant (流动)"),
+                        ],
+                        max_length=16,
+                        verbose_name="residence type",
+                    ),
+                ),
+                ("moved_in", models.DateField(verbose_name="moved in")),
+                ("moved_out", models.DateField(blank=True, null=True, verbose_name="moved out")),
+                ("move_note", models.CharField(blank=True, max_length=200, verbose_name="note on the move")),
             ],
             options={
-                'verbose_name': 'residency',
-                'verbose_name_plural': 'residencies',
-                'ordering': ['-moved_in', '-id'],
+                "verbose_name": "residency",
+                "verbose_name_plural": "residencies",
+                "ordering": ["-moved_in", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='VulnerabilityTag',
+            name="VulnerabilityTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name_zh', models.CharField(max_length=50, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=80, verbose_name='name (English)')),
-                ('has_level', models.BooleanField(default=False, help_text='For example the grade (1-4) of a disability.', verbose_name='has a level')),
-                ('sensitive', models.BooleanField(default=False, verbose_name='sensitive')),
-                ('sort_order', models.PositiveSmallIntegerField(default=100, verbose_name='order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name_zh", models.CharField(max_length=50, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=80, verbose_name="name (English)")),
+                (
+                    "has_level",
+                    models.BooleanField(
+                        default=False,
+                        help_text="For example the grade (1-4) of a disability.",
+                        verbose_name="has a level",
+                    ),
+                ),
+                ("sensitive", models.BooleanField(default=False, verbose_name="sensitive")),
+                ("sort_order", models.PositiveSmallIntegerField(default=100, verbose_name="order")),
             ],
             options={
-                'verbose_name': 'vulnerability tag',
-                'verbose_name_plural': 'vulnerability tags',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "vulnerability tag",
+                "verbose_name_plural": "vulnerability tags",
+                "ordering": ["sort_order", "code"],
             },
         ),
     ]

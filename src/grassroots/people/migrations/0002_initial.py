@@ -6,70 +6,124 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
-        ('places', '0001_initial'),
+        ("people", "0001_initial"),
+        ("places", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='person',
-            name='community',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='people', to='places.community', verbose_name='community'),
+            model_name="person",
+            name="community",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="people",
+                to="places.community",
+                verbose_name="community",
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='current_household',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='places.household', verbose_name='current household'),
+            model_name="person",
+            name="current_household",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="places.household",
+                verbose_name="current household",
+            ),
         ),
         migrations.AddField(
-            model_name='personaldataaccess',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='data_accesses', to='people.person', verbose_name='person'),
+            model_name="personaldataaccess",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="data_accesses",
+                to="people.person",
+                verbose_name="person",
+            ),
         ),
         migrations.AddField(
-            model_name='personaldataaccess',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='personal_data_accesses', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+            model_name="personaldataaccess",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="personal_data_accesses",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="user",
+            ),
         ),
         migrations.AddField(
-            model_name='persontag',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='people.person', verbose_name='person'),
+            model_name="persontag",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="tags",
+                to="people.person",
+                verbose_name="person",
+            ),
         ),
         migrations.AddField(
-            model_name='residency',
-            name='household',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residencies', to='places.household', verbose_name='household'),
+            model_name="residency",
+            name="household",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="residencies",
+                to="places.household",
+                verbose_name="household",
+            ),
         ),
         migrations.AddField(
-            model_name='residency',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='residencies', to='people.person', verbose_name='person'),
+            model_name="residency",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="residencies",
+                to="people.person",
+                verbose_name="person",
+            ),
         ),
         migrations.AddField(
-            model_name='persontag',
-            name='tag',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='people', to='people.vulnerabilitytag', verbose_name='tag'),
+            model_name="persontag",
+            name="tag",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="people",
+                to="people.vulnerabilitytag",
+                verbose_name="tag",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(condition=models.Q(('id_number_hash', ''), _negated=True), fields=('id_number_hash',), name='person_id_number_unique'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("id_number_hash", ""), _negated=True),
+                fields=("id_number_hash",),
+                name="person_id_number_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='residency',
-            constraint=models.UniqueConstraint(condition=models.Q(('moved_out__isnull', True)), fields=('person',), name='one_current_residency_per_person'),
+            model_name="residency",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("moved_out__isnull", True)),
+                fields=("person",),
+                name="one_current_residency_per_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='residency',
-            constraint=models.CheckConstraint(condition=models.Q(('moved_out__isnull', True), ('moved_out__gte', models.F('moved_in')), _connector='OR'), name='residency_moves_out_after_moving_in'),
+            model_name="residency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("moved_out__isnull", True), ("moved_out__gte", models.F("moved_in")), _connector="OR"
+                ),
+                name="residency_moves_out_after_moving_in",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='persontag',
-            constraint=models.UniqueConstraint(fields=('person', 'tag'), name='person_tag_unique'),
+            model_name="persontag",
+            constraint=models.UniqueConstraint(fields=("person", "tag"), name="person_tag_unique"),
         ),
     ]

@@ -5,107 +5,202 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Community',
+            name="Community",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
             ],
             options={
-                'verbose_name': 'community',
-                'verbose_name_plural': 'communities',
-                'ordering': ['code'],
+                "verbose_name": "community",
+                "verbose_name_plural": "communities",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Street',
+            name="Street",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('district', models.CharField(blank=True, max_length=100, verbose_name='district')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ("district", models.CharField(blank=True, max_length=100, verbose_name="district")),
             ],
             options={
-                'verbose_name': 'street',
-                'verbose_name_plural': 'streets',
-                'ordering': ['code'],
+                "verbose_name": "street",
+                "verbose_name_plural": "streets",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Grid',
+            name="Grid",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.CharField(max_length=32, verbose_name='code')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grids', to='places.community', verbose_name='community')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("code", models.CharField(max_length=32, verbose_name="code")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grids",
+                        to="places.community",
+                        verbose_name="community",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grid',
-                'verbose_name_plural': 'grids',
-                'ordering': ['community', 'code'],
+                "verbose_name": "grid",
+                "verbose_name_plural": "grids",
+                "ordering": ["community", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='building number')),
-                ('floors', models.PositiveSmallIntegerField(default=6, verbose_name='floors')),
-                ('entrances', models.PositiveSmallIntegerField(default=1, verbose_name='entrances')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('head', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='headed_buildings', to='people.person', verbose_name='building head')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='places.community', verbose_name='community')),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='places.grid', verbose_name='grid')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="building number")),
+                ("floors", models.PositiveSmallIntegerField(default=6, verbose_name="floors")),
+                ("entrances", models.PositiveSmallIntegerField(default=1, verbose_name="entrances")),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="latitude"
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="longitude"
+                    ),
+                ),
+                (
+                    "head",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="headed_buildings",
+                        to="people.person",
+                        verbose_name="building head",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buildings",
+                        to="places.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buildings",
+                        to="places.grid",
+                        verbose_name="grid",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'building',
-                'verbose_name_plural': 'buildings',
-                'ordering': ['community', 'number'],
+                "verbose_name": "building",
+                "verbose_name_plural": "buildings",
+                "ordering": ["community", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entrance', models.PositiveSmallIntegerField(verbose_name='entrance')),
-                ('room', models.CharField(max_length=16, verbose_name='room')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='places.building', verbose_name='building')),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='places.grid', verbose_name='grid')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("entrance", models.PositiveSmallIntegerField(verbose_name="entrance")),
+                ("room", models.CharField(max_length=16, verbose_name="room")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="places.building",
+                        verbose_name="building",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="places.grid",
+                        verbose_name="grid",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household',
-                'verbose_name_plural': 'households',
-                'ordering': ['building__number', 'entrance', 'room'],
+                "verbose_name": "household",
+                "verbose_name_plural": "households",
+                "ordering": ["building__number", "entrance", "room"],
             },
         ),
         migrations.AddField(
-            model_name='community',
-            name='street',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='communities', to='places.street', verbose_name='street'),
+            model_name="community",
+            name="street",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="communities",
+                to="places.street",
+                verbose_name="street",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grid',
-            constraint=models.UniqueConstraint(fields=('community', 'code'), name='grid_code_unique_in_community'),
+            model_name="grid",
+            constraint=models.UniqueConstraint(
+                fields=("community", "code"), name="grid_code_unique_in_community"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='building',
-            constraint=models.UniqueConstraint(fields=('community', 'number'), name='building_number_unique_in_community'),
+            model_name="building",
+            constraint=models.UniqueConstraint(
+                fields=("community", "number"), name="building_number_unique_in_community"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('building', 'entrance', 'room'), name='household_address_unique'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("building", "entrance", "room"), name="household_address_unique"
+            ),
         ),
     ]

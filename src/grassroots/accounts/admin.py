@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "community", "is_active"]
+    list_filter = ["role", "community", "is_active", "is_superuser"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Role and scope"), {"fields": ("role", "street", "community", "grids", "person", "member_unit")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Role and scope"), {"fields": ("role", "street", "community")}),
+    )
+    filter_horizontal = ["grids", "groups", "user_permissions"]
+    autocomplete_fields = ["person"]

@@ -1,0 +1,58 @@
+"""`grassroots serve`: run the app under gunicorn, with static files served by WhiteNoise.
+
+This is the production server (several worker threads, request timeouts, graceful
+restarts), not Django's development server. `grassroots demo` serves the same way.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
+    """Start gunicorn in this process on the project's WSGI application."""
+    from gunicorn.app.base import BaseApplication
+
+    class GrassrootsServer(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 20)
+            self.cfg.set("accesslog", os.environ.get("GRASSROOTS_ACCESS_LOG", "-"))
+
+        def load(self):
+            from grassroots.config.wsgi import application
+
+            return application
+
+    GrassrootsServer().run()
+
+
+class Command(BaseCommand):
+    help = "Serve grassroots with gunicorn (production server), after migrating and collecting static files."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default=os.environ.get("GRASSROOTS_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("GRASSROOTS_PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("GRASSROOTS_WORKERS", "2")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("GRASSROOTS_THREADS", "4")))
+        parser.add_argument("--no-migrate", action="store_true", help="Do not apply migrations first.")
+
+    def handle(self, *args, **options) -> None:
+        prepare_to_serve(migrate=not options["no_migrate"])
+        run_gunicorn(
+            host=options["host"], port=options["port"], workers=options["workers"], threads=options["threads"]
+        )
+
+
+def prepare_to_serve(*, migrate: bool = True) -> None:
+    """Apply migrations and collect static files, so a fresh checkout serves at once."""
+    if migrate:
+        call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)

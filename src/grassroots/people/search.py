@@ -1,0 +1,99 @@
+"""Finding residents the way a community worker asks for them.
+
+One box takes whatever the caller says: a full name (2-character names too), a
+surname, pinyin initials ("wxl" finds 王秀兰), the last digits of a phone number,
+or an address ("4-2-301" is building 4, entrance 2, room 301). Each form maps to
+an indexed lookup (name prefix, initials prefix, keyed hash of the phone tail, the
+household address index), so the query stays fast at district size; the caller's
+scope is applied first through `visible_to`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+
+from grassroots.core import pii
+
+ADDRESS = re.compile(r"^(\d{1,4})(?:[-－—/](\d{1,2})(?:[-－—/](\w{1,8}))?)?$")
+INITIALS = re.compile(r"^[a-zA-Z]{1,12}$")
+DIGITS = re.compile(r"^[\d\s+-]{4,20}$")
+HAN = re.compile(r"^[\u3400-\u9fff·]{1,20}$")
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """("wangxiulan", "wxl") for 王秀兰: the keys stored with a person to find them by pinyin."""
+    syllables = lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
+    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
+    return "".join(syllables).lower(), "".join(initials).lower()
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What the worker typed, understood as one kind of lookup."""
+
+    kind: str  # "address", "phone", "initials", "name" or "empty"
+    text: str
+    building: int | None = None
+    entrance: int | None = None
+    room: str | None = None
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    text = (raw or "").strip()
+    if not text:
+        return ParsedQuery("empty", "")
+    compact = re.sub(r"\s", "", text)
+    address = ADDRESS.match(compact)
+    if address and ("-" in compact or "/" in compact or "－" in compact or len(compact) <= 3):
+        building, entrance, room = address.groups()
+        return ParsedQuery("address", compact, int(building), int(entrance) if entrance else None, room)
+    if DIGITS.match(text) and len(pii.normalise_phone(text)) >= 4:
+        return ParsedQuery("phone", pii.normalise_phone(text))
+    if INITIALS.match(compact):
+        return ParsedQuery("initials", compact.lower())
+    return ParsedQuery("name", compact)
+
+
+def search_people(queryset, raw: str, *, limit: int = 50):
+    """People in `queryset` (already scoped) that match what was typed, best matches first."""
+    query = parse_query(raw)
+    if query.kind == "empty":
+        return queryset.none()
+    if query.kind == "address":
+        found = queryset.filter(current_household__building__number=query.building)
+        if query.entrance is not None:
+            found = found.filter(current_household__entrance=query.entrance)
+        if query.room:
+            found = found.filter(current_household__room=query.room)
+        return found.order_by("current_household__entrance", "current_household__room", "id")[:limit]
+    if query.kind == "phone":
+        return _by_phone(queryset, query.text, limit=limit)
+    if query.kind == "initials":
+        spelled = query.text
+        return (
+            queryset.filter(name_initials__startswith=spelled)
+            | queryset.filter(name_pinyin__startswith=spelled)
+        ).order_by("name_initials", "name", "id")[:limit]
+    return queryset.filter(name__startswith=query.text).order_by("name", "id")[:limit]
+
+
+def _by_phone(queryset, digits: str, *, limit: int):
+    """A whole number matches its hash; a shorter fragment must be the number's last digits.
+
+    Fragments are matched on the keyed hash of the last four digits, then checked
+    against the decrypted numbers of those few candidates; nothing else is decrypted.
+    """
+    if pii.phone_is_plausible(digits):
+        return queryset.filter(phone_hash=pii.phone_hash(digits)).order_by("name", "id")[:limit]
+    candidates = queryset.filter(phone_tail_hash=pii.phone_tail_hash(digits)).order_by("name", "id")
+    if len(digits) == pii.PHONE_TAIL_LENGTH:
+        return candidates[:limit]
+    matched_ids = [
+        person.id
+        for person in candidates.only("id", "phone_encrypted")[:2000]
+        if pii.decrypt(person.phone_encrypted).endswith(digits)
+    ]
+    return queryset.filter(id__in=matched_ids[:limit]).order_by("name", "id")

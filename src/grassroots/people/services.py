@@ -1,0 +1,289 @@
+"""The one write path for people: register, move, tag, reveal.
+
+Each service validates everything before it writes, writes in one transaction,
+and raises django.core.exceptions.ValidationError with per-field messages that
+forms show as they are, so bad input saves nothing and loses nothing typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grassroots.accounts.roles import user_can
+from grassroots.core import pii
+from grassroots.people.models import (
+    Person,
+    PersonalDataAccess,
+    PersonStatus,
+    PersonTag,
+    Relation,
+    ResidenceType,
+    Residency,
+    VulnerabilityTag,
+)
+from grassroots.people.search import pinyin_keys
+from grassroots.places.models import Household
+
+ID_ERRORS = {
+    "format": lambda: _("An ID number has 17 digits and a final digit or X."),
+    "birth-date": lambda: _("The ID number does not contain a valid birth date."),
+    "check-digit": lambda: _("The check digit is wrong: please read the number again."),
+}
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    """What intake collects about a person; every field is checked by `person_register`."""
+
+    name: str
+    sex: str = ""
+    birth_date: date | None = None
+    id_number: str = ""
+    phone: str = ""
+    note: str = ""
+
+
+def person_check_details(details: PersonDetails) -> dict[str, str]:
+    """Normalise and check; returns the derived sex and birth date or raises per-field errors."""
+    errors: dict[str, list[str]] = {}
+    derived: dict[str, object] = {}
+    if not details.name.strip():
+        errors.setdefault("name", []).append(_("Please enter the name."))
+    number = pii.normalise_id_number(details.id_number)
+    if number:
+        try:
+            pii.validate_id_number(number)
+        except pii.IdNumberError as exc:
+            errors.setdefault("id_number", []).append(ID_ERRORS[str(exc)]())
+        else:
+            encoded_birth = pii.id_birth_date(number)
+            if details.birth_date and details.birth_date != encoded_birth:
+                errors.setdefault("birth_date", []).append(
+                    _("The birth date disagrees with the ID number (%(date)s).")
+                    % {"date": encoded_birth.isoformat()}
+                )
+            if details.sex and details.sex != pii.id_sex(number):
+                errors.setdefault("sex", []).append(_("The sex disagrees with the ID number."))
+            derived = {"birth_date": encoded_birth, "sex": pii.id_sex(number)}
+    if details.birth_date and details.birth_date > timezone.localdate():
+        errors.setdefault("birth_date", []).append(_("The birth date is in the future."))
+    phone = pii.normalise_phone(details.phone)
+    if phone and not pii.phone_is_plausible(phone):
+        errors.setdefault("phone", []).append(
+            _("A phone number is 11 digits starting with 1, or a landline with its area code.")
+        )
+    if not (details.sex or derived.get("sex")):
+        errors.setdefault("sex", []).append(_("Please choose the sex."))
+    if errors:
+        raise ValidationError(errors)
+    return derived
+
+
+def person_check_not_duplicate(
+    *,
+    details: PersonDetails,
+    birth_date: date | None,
+    household: Household | None,
+    exclude_id: int | None = None,
+) -> None:
+    number = pii.normalise_id_number(details.id_number)
+    others = Person.objects.exclude(id=exclude_id) if exclude_id else Person.objects.all()
+    if number and others.with_id_number(number).exists():
+        raise ValidationError({"id_number": _("A person with this ID number is already registered.")})
+    if (
+        household is not None
+        and others.filter(
+            current_household=household,
+            name=details.name.strip(),
+            birth_date=birth_date,
+        ).exists()
+    ):
+        raise ValidationError({"name": _("This person is already registered in this household.")})
+
+
+def _apply_details(person: Person, details: PersonDetails, derived: dict) -> None:
+    person.name = details.name.strip()
+    person.name_pinyin, person.name_initials = pinyin_keys(person.name)
+    person.sex = details.sex or derived["sex"]
+    person.birth_date = details.birth_date or derived.get("birth_date")
+    person.note = details.note
+    if details.id_number:
+        person.set_id_number(details.id_number)
+    if details.phone:
+        person.set_phone(details.phone)
+
+
+def _require(user, capability: str) -> None:
+    if user is not None and not user_can(user, capability):
+        raise PermissionDenied
+
+
+def person_register(
+    *,
+    actor,
+    community_id: int,
+    details: PersonDetails,
+    household: Household | None = None,
+    relation: str = Relation.OTHER,
+    residence_type: str = ResidenceType.PERMANENT,
+    moved_in: date | None = None,
+) -> Person:
+    """Enter a person once; with a household, they move in there at the same time.
+
+    `actor=None` is for trusted callers (the demo builder, imports run by an operator).
+    """
+    _require(actor, "people.person.add")
+    derived = person_check_details(details)
+    if household is not None and household.building.community_id != community_id:
+        raise ValidationError({"household": _("This household belongs to another community.")})
+    with transaction.atomic():
+        person_check_not_duplicate(
+            details=details,
+            birth_date=details.birth_date or derived.get("birth_date"),
+            household=household,
+        )
+        person = Person(
+            community_id=community_id, status=PersonStatus.LIVING if household else PersonStatus.NOT_RESIDENT
+        )
+        _apply_details(person, details, derived)
+        person.save()
+        if household is not None:
+            _open_residency(
+                person,
+                household=household,
+                relation=relation,
+                residence_type=residence_type,
+                moved_in=moved_in or timezone.localdate(),
+            )
+    return person
+
+
+def person_update(*, actor, person: Person, details: PersonDetails) -> Person:
+    """Correct a person's details (a typo in the name, a new phone)."""
+    _require(actor, "people.person.change")
+    derived = person_check_details(details)
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        person_check_not_duplicate(
+            details=details,
+            birth_date=details.birth_date or derived.get("birth_date"),
+            household=locked.current_household,
+            exclude_id=locked.pk,
+        )
+        _apply_details(locked, details, derived)
+        locked.save()
+    return locked
+
+
+def _open_residency(
+    person: Person, *, household: Household, relation: str, residence_type: str, moved_in: date
+) -> Residency:
+    residency = Residency.objects.create(
+        person=person,
+        household=household,
+        relation=relation,
+        residence_type=residence_type,
+        moved_in=moved_in,
+    )
+    person.current_household = household
+    person.status = PersonStatus.LIVING
+    person.save(update_fields=["current_household", "status", "updated_at"])
+    return residency
+
+
+def person_move_out(
+    *, actor, person: Person, on: date, note: str = "", status: str = PersonStatus.MOVED_OUT
+) -> Residency:
+    """Close the current residency (moving away, or death). History is kept, never overwritten."""
+    _require(actor, "people.residency.change")
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        residency = locked.residencies.filter(moved_out__isnull=True).first()
+        if residency is None:
+            raise ValidationError(_("This person does not live in the community now."))
+        if on < residency.moved_in:
+            raise ValidationError({"on": _("The move-out date is before the move-in date.")})
+        residency.moved_out = on
+        residency.move_note = note
+        residency.save(update_fields=["moved_out", "move_note"])
+        locked.current_household = None
+        locked.status = status
+        locked.save(update_fields=["current_household", "status", "updated_at"])
+    return residency
+
+
+def person_move_in(
+    *,
+    actor,
+    person: Person,
+    household: Household,
+    relation: str,
+    residence_type: str,
+    on: date,
+    note: str = "",
+) -> Residency:
+    """Move a person into a household; a current residency elsewhere is closed the same day."""
+    _require(actor, "people.residency.change")
+    if household.building.community_id != person.community_id:
+        raise ValidationError({"household": _("This household belongs to another community.")})
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        if locked.status == PersonStatus.DECEASED:
+            raise ValidationError(_("This person is recorded as deceased."))
+        current = locked.residencies.filter(moved_out__isnull=True).first()
+        if current is not None:
+            if current.household_id == household.id:
+                raise ValidationError({"household": _("This person already lives here.")})
+            if on < current.moved_in:
+                raise ValidationError({"on": _("The move-in date is before the last move.")})
+            current.moved_out = on
+            current.move_note = note
+            current.save(update_fields=["moved_out", "move_note"])
+        residency = _open_residency(
+            locked, household=household, relation=relation, residence_type=residence_type, moved_in=on
+        )
+        residency.move_note = note
+        residency.save(update_fields=["move_note"])
+    return residency
+
+
+def person_tag(
+    *,
+    actor,
+    person: Person,
+    tag: VulnerabilityTag,
+    level: int | None = None,
+    since: date | None = None,
+    note: str = "",
+) -> PersonTag:
+    """Put a vulnerability tag on a person (or update its level)."""
+    _require(actor, "people.persontag.change")
+    if tag.has_level and level is None:
+        raise ValidationError({"level": _("This tag needs a level.")})
+    if not tag.has_level:
+        level = None
+    person_tag_row, _created = PersonTag.objects.update_or_create(
+        person=person, tag=tag, defaults={"level": level, "since": since, "note": note}
+    )
+    return person_tag_row
+
+
+def person_reveal(*, actor, person: Person, field: str, purpose: str, ip_address: str | None) -> str:
+    """Show an ID or phone number in full: needs the capability and a purpose, and is logged."""
+    if field not in {"phone", "id_number"}:
+        raise ValidationError({"field": _("Unknown field.")})
+    if not user_can(actor, "people.person.reveal"):
+        raise PermissionDenied
+    purpose = (purpose or "").strip()
+    if len(purpose) < 2:
+        raise ValidationError({"purpose": _("Please say why you need the full number.")})
+    PersonalDataAccess.objects.create(
+        user=actor, person=person, field=field, purpose=purpose[:200], ip_address=ip_address
+    )
+    return person.reveal(field)

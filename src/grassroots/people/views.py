@@ -1,0 +1,93 @@
+"""Resident search, the person page, and revealing a number with a stated purpose."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from grassroots.accounts.roles import user_can
+from grassroots.core.audit import client_ip
+from grassroots.people.models import Person, PersonTag, Residency
+from grassroots.people.search import parse_query, search_people
+from grassroots.people.services import person_reveal
+from grassroots.places.models import Household
+
+
+def _visible_tags(user):
+    tags = PersonTag.objects.select_related("tag")
+    if not user_can(user, "people.persontag.view_sensitive"):
+        tags = tags.filter(tag__sensitive=False)
+    return Prefetch("tags", queryset=tags)
+
+
+def person_search(request):
+    """One box for names, surnames, pinyin initials, phone tails and addresses (HTMX live)."""
+    if not user_can(request.user, "people.person.view"):
+        raise Http404
+    text = request.GET.get("q", "").strip()
+    query = parse_query(text)
+    people = Person.objects.visible_to(request.user).select_related("current_household__building")
+    results = search_people(people.prefetch_related(_visible_tags(request.user)), text)
+    households = []
+    if query.kind == "address":
+        households = (
+            Household.objects.visible_to(request.user)
+            .select_related("building")
+            .at_address(building=query.building, entrance=query.entrance, room=query.room)[:20]
+        )
+    context = {"q": text, "query": query, "results": results, "households": households}
+    template = "people/_search_results.html" if request.htmx else "people/search.html"
+    return render(request, template, context)
+
+
+def person_detail(request, pk: int):
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user)
+        .select_related("current_household__building", "community")
+        .prefetch_related(
+            _visible_tags(request.user),
+            Prefetch("residencies", queryset=Residency.objects.select_related("household__building")),
+        ),
+        pk=pk,
+    )
+    roles = {
+        "party_member": _related_or_none(person, "party_membership"),
+        "volunteer": _related_or_none(person, "volunteer"),
+    }
+    context = {
+        "person": person,
+        "roles": roles,
+        "may_reveal": user_can(request.user, "people.person.reveal"),
+        "headed_buildings": person.headed_buildings.all(),
+    }
+    return render(request, "people/person_detail.html", context)
+
+
+def _related_or_none(person: Person, name: str):
+    """The person's party membership or volunteer record, if they have that role."""
+    try:
+        return getattr(person, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+@require_POST
+def person_reveal_view(request, pk: int):
+    """Show one number in full after the user states why; the service writes the audit row."""
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    field = request.POST.get("field", "")
+    purpose = request.POST.get("purpose", "")
+    context = {"person": person, "field": field, "purpose": purpose}
+    try:
+        context["value"] = person_reveal(
+            actor=request.user, person=person, field=field, purpose=purpose, ip_address=client_ip(request)
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        context["errors"] = [message for messages in error.message_dict.values() for message in messages]
+        return render(request, "people/_reveal.html", context, status=422)
+    return render(request, "people/_reveal.html", context)
