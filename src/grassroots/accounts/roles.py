@@ -37,17 +37,26 @@ _REGISTRY_EDIT = {
 _SENSITIVE = {"people.persontag.view_sensitive"}
 _REVEAL = {"people.person.reveal"}
 _AUDIT = {"people.personaldataaccess.view"}
+# Cases: coordinators see their scope; everyone else only what they report or handle.
+_CASES_REPORT = {"cases.case.report", "cases.category.view"}
+_CASES_COORDINATE = {"cases.case.view", "cases.case.view_own"} | _CASES_REPORT
+_CASES_OWN = {"cases.case.view_own"} | _CASES_REPORT
+_CASES_SENSITIVE = {"cases.case.view_sensitive"}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.ADMIN: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _AUDIT),
-    Role.SECRETARY: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL | _AUDIT),
-    Role.STREET: frozenset(_REGISTRY_VIEW | _SENSITIVE | _AUDIT),
-    Role.SOCIAL_WORKER: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL),
-    Role.GRID_WORKER: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL),
-    Role.PATROLLER: frozenset(_PLACES_VIEW),
-    Role.VOLUNTEER: frozenset(_ORGS_VIEW),
-    Role.UNIT_CONTACT: frozenset(_ORGS_VIEW),
-    Role.RESIDENT: frozenset({"places.household.view", "people.person.view"}),
+    Role.ADMIN: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _AUDIT | _CASES_COORDINATE),
+    Role.SECRETARY: frozenset(
+        _REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL | _AUDIT | _CASES_COORDINATE | _CASES_SENSITIVE
+    ),
+    Role.STREET: frozenset(_REGISTRY_VIEW | _SENSITIVE | _AUDIT | _CASES_COORDINATE),
+    Role.SOCIAL_WORKER: frozenset(
+        _REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL | _CASES_COORDINATE | _CASES_SENSITIVE
+    ),
+    Role.GRID_WORKER: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL | _CASES_COORDINATE),
+    Role.PATROLLER: frozenset(_PLACES_VIEW | _CASES_OWN),
+    Role.VOLUNTEER: frozenset(_ORGS_VIEW | _CASES_OWN),
+    Role.UNIT_CONTACT: frozenset(_ORGS_VIEW | _CASES_OWN),
+    Role.RESIDENT: frozenset({"places.household.view", "people.person.view"} | _CASES_OWN),
 }
 
 

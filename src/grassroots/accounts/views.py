@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import render
 
 from grassroots.accounts.models import Role
 from grassroots.accounts.roles import user_can
 from grassroots.orgs.models import MemberUnit, PartyMember, Volunteer, VolunteerTeam
 from grassroots.people.models import Person
-from grassroots.places.models import Grid, Household
+from grassroots.places.models import Household
+from grassroots.places.selectors import grid_summaries
 
 HOME_TEMPLATES = {
     Role.SECRETARY: "accounts/home_legs.html",
@@ -32,14 +33,7 @@ def home(request):
 
 
 def _home_context(user) -> dict:
-    grids = (
-        Grid.objects.visible_to(user)
-        .select_related("community")
-        .annotate(household_count=Count("households", distinct=True))
-        .prefetch_related("workers")
-        .order_by("community__code", "code")
-    )
-    context: dict = {"grids": grids}
+    context: dict = {"grids": grid_summaries(user)}
     if user_can(user, "people.person.view") and user.role != Role.RESIDENT:
         context["figures"] = _figures(user)
     if user.role == Role.RESIDENT and user.person_id:

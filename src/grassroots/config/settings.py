@@ -41,7 +41,10 @@ INSTALLED_APPS = [
     "grassroots.people",
     "grassroots.orgs",
     "grassroots.accounts",
+    "grassroots.cases",
+    "grassroots.notify",
     "grassroots.demo",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +96,8 @@ def _database_config() -> dict:
                 "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
             ),
         }
+        # Tests use a file too, not shared-cache memory, so that locking behaves as in production.
+        config["TEST"] = {"NAME": str(VAR_DIR / "test-grassroots.sqlite3")}
     return config
 
 
@@ -120,8 +125,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "grassroots.core.storage.ForgivingManifestStorage"},
 }
+# Serve straight from the apps' static folders too, so nothing breaks before collectstatic.
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("GRASSROOTS_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
@@ -130,6 +137,15 @@ SESSION_COOKIE_SECURE = env_bool("GRASSROOTS_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Background work (notifications, overdue sweeps) through Django's tasks framework, queued in the
+# database by default; `grassroots worker` runs the queue. Tests run tasks immediately.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("GRASSROOTS_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "notifications"],
+    }
+}
 
 LOGGING = {
     "version": 1,

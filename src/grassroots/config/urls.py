@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("grassroots.accounts.urls")),
     path("", include("grassroots.places.urls")),
     path("", include("grassroots.people.urls")),
+    path("cases/", include("grassroots.cases.urls")),
+    path("portal/", include("grassroots.cases.portal_urls")),
 ]

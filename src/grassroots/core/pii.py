@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 from datetime import date
 from functools import cache
 
@@ -72,7 +73,7 @@ def blind_index(kind: str, normalised: str) -> str:
 
 def normalise_phone(raw: str) -> str:
     """Digits only, without a +86/0086 country prefix: the form hashes are taken of."""
-    digits = re.sub(r"\D", "", raw or "")
+    digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", raw or ""))
     for prefix in ("0086", "86"):
         if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
             digits = digits[len(prefix) :]
@@ -107,7 +108,7 @@ _ID_CHECK_CHARS = "10X98765432"
 
 
 def normalise_id_number(raw: str) -> str:
-    return re.sub(r"\s", "", raw or "").upper()
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", raw or "")).upper()
 
 
 def id_check_char(first17: str) -> str:
@@ -130,7 +131,7 @@ def id_birth_date(number: str) -> date:
 
 def validate_id_number(number: str) -> None:
     """Raise IdNumberError with a code: "format", "birth-date" or "check-digit"."""
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise IdNumberError("format")
     id_birth_date(number)
     if id_check_char(number[:17]) != number[17]:

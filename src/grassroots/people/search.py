@@ -92,8 +92,8 @@ def _by_phone(queryset, digits: str, *, limit: int):
     if len(digits) == pii.PHONE_TAIL_LENGTH:
         return candidates[:limit]
     matched_ids = [
-        person.id
-        for person in candidates.only("id", "phone_encrypted")[:2000]
-        if pii.decrypt(person.phone_encrypted).endswith(digits)
+        person_id
+        for person_id, encrypted in candidates.values_list("id", "phone_encrypted")[:2000]
+        if pii.decrypt(encrypted).endswith(digits)
     ]
     return queryset.filter(id__in=matched_ids[:limit]).order_by("name", "id")

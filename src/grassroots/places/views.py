@@ -14,6 +14,7 @@ from grassroots.accounts.models import Role
 from grassroots.accounts.roles import user_can
 from grassroots.people.models import Person, PersonTag, Residency
 from grassroots.places.models import Building, Grid, Household
+from grassroots.places.selectors import grid_summaries
 
 HOUSEHOLDS_PER_PAGE = 60
 
@@ -39,16 +40,7 @@ def _current_members(user):
 
 
 def grid_list(request):
-    grids = (
-        Grid.objects.visible_to(request.user)
-        .select_related("community")
-        .annotate(
-            household_count=Count("households", distinct=True),
-            building_count=Count("buildings", distinct=True),
-        )
-        .prefetch_related("workers")
-    )
-    return render(request, "places/grid_list.html", {"grids": grids})
+    return render(request, "places/grid_list.html", {"grids": grid_summaries(request.user)})
 
 
 def grid_detail(request, pk: int):
@@ -62,12 +54,14 @@ def grid_detail(request, pk: int):
             household_count=Count("households", distinct=True),
             resident_count=Count("households__members", distinct=True),
         )
+        .order_by("number")
     )
     households = (
         Household.objects.visible_to(request.user)
         .filter(grid=grid)
         .select_related("building")
         .annotate(member_count=Count("members", distinct=True))
+        .order_by("building__number", "entrance", "room")
     )
     page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
     context = {

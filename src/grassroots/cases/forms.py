@@ -1,0 +1,253 @@
+"""Forms of the case screens. They only collect and shape input; the services decide.
+
+Every action form carries the hidden `version` of the case the user saw, passed
+to the service as `expected_version`, so that a second person acting on the same
+case is told "someone else just did this" instead of silently overwriting.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.cases.models import Category, Channel, Satisfaction, Urgency
+from grassroots.cases.workflow import Status
+
+#: Channels offered on the intake screen (the patrol form, the portal and the API set their own).
+INTAKE_CHANNELS = [Channel.PHONE, Channel.WALK_IN, Channel.VISIT, Channel.WECHAT, Channel.HOTLINE]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+def grouped_categories(categories) -> list:
+    """Choices for a <select>: top-level categories, each with its children under an <optgroup>."""
+    categories = list(categories)
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id:
+            children.setdefault(category.parent_id, []).append(category)
+    known = {category.pk for category in categories}
+    choices: list = [("", "—")]
+    for category in categories:
+        if category.parent_id and category.parent_id in known:
+            continue
+        kids = children.get(category.pk, [])
+        if kids:
+            label = _("%(name)s (in general)") % {"name": category}
+            choices.append((str(category), [(category.pk, label), *[(kid.pk, str(kid)) for kid in kids]]))
+        else:
+            choices.append((category.pk, str(category)))
+    return choices
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    """A category <select> grouped as a tree; validation still goes through the queryset."""
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(queryset=queryset, **kwargs)
+        self.widget.choices = grouped_categories(queryset)
+
+
+class _PlaceMixin(forms.Form):
+    """Building, then household (loaded for the chosen building), or a point on the site plan."""
+
+    building = forms.ModelChoiceField(queryset=None, required=False, label=_("Building"))
+    household = forms.ModelChoiceField(queryset=None, required=False, label=_("Household"))
+    location_note = forms.CharField(
+        label=_("Where exactly"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. entrance 2, ground floor corridor")}),
+    )
+    plan_x = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=0, max_value=1000)
+    plan_y = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=0, max_value=1000)
+
+    def _setup_places(self, *, buildings, households) -> None:
+        self.fields["building"].queryset = buildings
+        self.fields["household"].queryset = households
+
+    def clean(self):
+        cleaned = super().clean()
+        household, building = cleaned.get("household"), cleaned.get("building")
+        if household and building and household.building_id != building.pk:
+            cleaned["building"] = household.building
+        return cleaned
+
+
+class IntakeForm(_PlaceMixin):
+    """Phone, walk-in and door-to-door intake: one form, a registered case at the end."""
+
+    REPORTER_KINDS = [
+        ("person", _("the resident found above")),
+        ("other", _("someone else (name and phone)")),
+        ("anonymous", _("anonymous")),
+    ]
+
+    category = CategoryChoiceField(queryset=Category.objects.none(), label=_("Category"))
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
+    )
+    description = forms.CharField(
+        label=_("What is the problem?"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(channel.value, channel.label) for channel in INTAKE_CHANNELS],
+        initial=Channel.PHONE,
+    )
+    reporter_kind = forms.ChoiceField(
+        label=_("Reported by"), choices=REPORTER_KINDS, initial="other", widget=forms.RadioSelect
+    )
+    reporter_person = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+    reporter_name = forms.CharField(label=_("Caller's name"), max_length=50, required=False)
+    reporter_phone = forms.CharField(
+        label=_("Caller's phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, categories, people, buildings, households, place_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"] = CategoryChoiceField(queryset=categories, label=_("Category"))
+        self.fields["reporter_person"].queryset = people
+        self._setup_places(buildings=buildings, households=households)
+        self.place_required = place_required
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("reporter_kind")
+        if kind == "person" and not cleaned.get("reporter_person"):
+            self.add_error("reporter_kind", _("Find the resident above first, or choose “someone else”."))
+        if self.place_required and not (cleaned.get("household") or cleaned.get("building")):
+            self.add_error("building", _("Choose the building (and household) in your grids."))
+        return cleaned
+
+
+class ReportForm(_PlaceMixin):
+    """The patrol report (and a resident's own report): category, photo, place, description."""
+
+    category = CategoryChoiceField(queryset=Category.objects.none(), label=_("What kind of problem?"))
+    urgent = forms.BooleanField(label=_("Urgent: a danger now"), required=False)
+    description = forms.CharField(
+        label=_("What did you see?"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, categories, buildings, households, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"] = CategoryChoiceField(queryset=categories, label=_("What kind of problem?"))
+        self._setup_places(buildings=buildings, households=households)
+
+
+# --- actions on a case --------------------------------------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    """Base of every action form: the version of the case the user acted on."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class NoteOptionalForm(ActionForm):
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(ActionForm):
+    into = forms.CharField(
+        label=_("Number of the case it repeats"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "HSY-20260101-0001", "autocomplete": "off"}),
+    )
+    note = forms.CharField(label=_("Note (optional)"), required=False)
+
+
+class PlanForm(ActionForm):
+    plan = forms.CharField(
+        label=_("The agreed plan"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ResolveForm(ActionForm):
+    report = forms.CharField(
+        label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class VerifyForm(ActionForm):
+    satisfaction = forms.ChoiceField(
+        label=_("The resident is"), choices=Satisfaction.choices, required=False, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("What the resident said"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+EXTENSION_CHOICES = [
+    (60, _("1 hour")),
+    (120, _("2 hours")),
+    (240, _("4 hours")),
+    (24 * 60, _("1 day")),
+    (2 * 24 * 60, _("2 days")),
+    (3 * 24 * 60, _("3 days")),
+    (7 * 24 * 60, _("1 week")),
+]
+
+
+class ExtendForm(ActionForm):
+    minutes = forms.TypedChoiceField(
+        label=_("How much more time"), choices=EXTENSION_CHOICES, coerce=int, initial=24 * 60
+    )
+    reason = forms.CharField(
+        label=_("Why more time is needed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DecideExtensionForm(ActionForm):
+    decision = forms.ChoiceField(
+        choices=[("approve", _("approve")), ("refuse", _("refuse"))], widget=forms.HiddenInput
+    )
+    note = forms.CharField(label=_("Note (optional)"), required=False)
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    internal = forms.BooleanField(label=_("Internal: not shown to the resident"), required=False)
+
+
+# --- filters shared by the board and the list ---------------------------------------------------------
+
+
+class CaseFilterForm(forms.Form):
+    """The filters of the supervision board and the case list (one function applies them)."""
+
+    q = forms.CharField(label=_("Case number"), required=False, max_length=40)
+    grid = forms.ModelChoiceField(queryset=None, required=False, label=_("Grid"), empty_label=_("all grids"))
+    category = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Category"), empty_label=_("all categories")
+    )
+    handler = forms.ChoiceField(required=False, label=_("Handler"))
+    status = forms.ChoiceField(required=False, label=_("Status"))
+
+    def __init__(self, *args, grids, categories, handlers, statuses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = grids
+        self.fields["category"] = CategoryChoiceField(
+            queryset=categories, required=False, label=_("Category")
+        )
+        self.fields["category"].widget.choices[0] = ("", _("all categories"))
+        self.fields["handler"].choices = [("", _("all handlers")), *handlers]
+        self.fields["status"].choices = [("", _("all statuses")), *statuses]
+
+
+def status_choices(statuses) -> list[tuple[str, str]]:
+    return [(status, Status(status).label) for status in statuses]
+

@@ -1,0 +1,572 @@
+"""Cases (诉求/事件): what residents and patrollers report, and everything done about it.
+
+A case carries its own clock (response and resolution due, set at registration
+from the category), its parties (a lead and any supporters, each acknowledging),
+and an append-only timeline. Status changes only through cases.services, which
+follows the table in cases.workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.cases.workflow import FINAL, OPEN, Status
+from grassroots.core.scoping import ScopedQuerySet
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("urgent")
+    NORMAL = "normal", _("normal")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("phone call")
+    WECHAT = "wechat", _("WeChat")
+    WALK_IN = "walk_in", _("walk-in")
+    VISIT = "visit", _("door-to-door visit")
+    PATROL = "patrol", _("patrol")
+    WEB = "web", _("web")
+    API = "api", _("API")
+    HOTLINE = "hotline", _("hotline transfer (12345)")
+
+
+class UrbanClass(models.TextChoices):
+    NONE = "", _("not an urban-management class")
+    COMPONENT = "component", _("component (部件)")
+    EVENT = "event", _("event (事件)")
+
+
+class Category(models.Model):
+    """A kind of problem, with its time limits and the conditions staff go by.
+
+    Time limits are minutes, per urgency; `working_time` counts them in working
+    hours on the Chinese calendar (see cases.calendar) instead of around the clock.
+    """
+
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    urban_class = models.CharField(
+        _("urban-management class"), max_length=16, choices=UrbanClass.choices, blank=True
+    )
+    response_minutes_urgent = models.PositiveIntegerField(_("response limit, urgent (minutes)"), default=30)
+    response_minutes_normal = models.PositiveIntegerField(_("response limit, normal (minutes)"), default=240)
+    resolution_minutes_urgent = models.PositiveIntegerField(
+        _("resolution limit, urgent (minutes)"), default=240
+    )
+    resolution_minutes_normal = models.PositiveIntegerField(
+        _("resolution limit, normal (minutes)"), default=3 * 24 * 60
+    )
+    working_time = models.BooleanField(_("count limits in working hours"), default=False)
+    register_condition = models.TextField(_("condition to register"), blank=True)
+    close_condition = models.TextField(_("condition to close"), blank=True)
+    default_team = models.ForeignKey(
+        "orgs.VolunteerTeam",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default team"),
+    )
+    default_unit_kind = models.CharField(
+        _("default kind of member unit"),
+        max_length=16,
+        blank=True,
+        help_text=_("For example: property, for repairs of common parts."),
+    )
+    default_skill = models.ForeignKey(
+        "orgs.Skill",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("skill to look for"),
+    )
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Only roles that handle it see such cases (e.g. psychological support)."),
+    )
+    public = models.BooleanField(
+        _("public"), default=True, help_text=_("Offered to residents and to Open311 clients.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.parent} › {self}" if self.parent_id else str(self)
+
+    def limits(self, urgency: str) -> tuple[int, int]:
+        """(response minutes, resolution minutes) for this urgency."""
+        if urgency == Urgency.URGENT:
+            return self.response_minutes_urgent, self.resolution_minutes_urgent
+        return self.response_minutes_normal, self.resolution_minutes_normal
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", _("text")
+    NUMBER = "number", _("number")
+    DATE = "date", _("date")
+    SINGLE = "single", _("single choice")
+    MULTIPLE = "multiple", _("multiple choice")
+
+
+class CategoryQuestion(models.Model):
+    """An extra question that intake must answer for this category (e.g. "Is water leaking now?")."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="questions", verbose_name=_("category")
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    label_zh = models.CharField(_("question (Chinese)"), max_length=200)
+    label_en = models.CharField(_("question (English)"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=QuestionKind.choices, default=QuestionKind.TEXT)
+    choices = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_('For choice questions: a list of {"key": ..., "zh": ..., "en": ...}.'),
+    )
+    required = models.BooleanField(_("required"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category question")
+        verbose_name_plural = _("category questions")
+        ordering = ["category", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="question_code_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.label_zh if (get_language() or "").startswith("zh") else self.label_en
+
+    def choice_labels(self) -> list[tuple[str, str]]:
+        zh = (get_language() or "").startswith("zh")
+        return [(item["key"], item["zh"] if zh else item["en"]) for item in self.choices]
+
+
+class CaseQuerySet(ScopedQuerySet):
+    """Cases a user may see: their scope if they coordinate, else what they report or handle."""
+
+    def visible_to(self, user, action: str = "view"):
+        from grassroots.cases.selectors import cases_visible_to
+
+        return cases_visible_to(self, user, action)
+
+    def open(self):
+        return self.filter(status__in=OPEN)
+
+    def overdue(self, now=None):
+        """Open cases past their resolution due time (derived, never stored)."""
+        now = now or timezone.now()
+        return self.open().filter(resolution_due__lt=now)
+
+
+class Case(models.Model):
+    """One problem reported to the community, from the first call to closure."""
+
+    number = models.CharField(_("case number"), max_length=20, unique=True)
+    community = models.ForeignKey(
+        "places.Community", on_delete=models.PROTECT, related_name="cases", verbose_name=_("community")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category")
+    )
+    description = models.TextField(_("description"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+
+    reporter_person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("reporter"),
+    )
+    reporter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("reporting account"),
+    )
+    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
+    reporter_phone_encrypted = models.TextField(blank=True, editable=False)
+    reporter_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    reporter_phone_tail_hash = models.CharField(max_length=64, blank=True, editable=False)
+    reporter_phone_masked = models.CharField(_("reporter's phone"), max_length=20, blank=True, editable=False)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+
+    household = models.ForeignKey(
+        "places.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("household"),
+    )
+    building = models.ForeignKey(
+        "places.Building",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("building"),
+    )
+    grid = models.ForeignKey(
+        "places.Grid",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("grid"),
+    )
+    location_note = models.CharField(_("where exactly"), max_length=200, blank=True)
+    plan_x = models.FloatField(_("site plan x"), null=True, blank=True)
+    plan_y = models.FloatField(_("site plan y"), null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.REPORTED, db_index=True
+    )
+    version = models.PositiveIntegerField(default=0, editable=False)
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now, db_index=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    response_due = models.DateTimeField(_("response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True, db_index=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    plan = models.TextField(_("agreed plan"), blank=True)
+    resolution_report = models.TextField(_("handler's report"), blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
+    )
+    satisfaction = models.CharField(_("satisfaction"), max_length=16, blank=True)
+    rework_count = models.PositiveSmallIntegerField(_("rework"), default=0)
+    urge_count = models.PositiveSmallIntegerField(_("urged"), default=0)
+    last_urged_at = models.DateTimeField(_("last urged"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated to the street"), null=True, blank=True)
+    extension_requested_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    extension_reason = models.TextField(blank=True, editable=False)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    public_token = models.CharField(max_length=32, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+
+    objects = CaseQuerySet.as_manager()
+    scope_community_path = "community_id"
+    scope_grid_path = "grid_id"
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reported_at"]
+        indexes = [
+            models.Index(fields=["community", "status", "resolution_due"], name="case_board_idx"),
+            models.Index(fields=["grid", "status"], name="case_grid_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+                name="merged_case_points_to_its_duplicate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
+    def is_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.is_open and self.resolution_due is not None and self.resolution_due < now
+
+    def is_response_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.is_open
+            and self.responded_at is None
+            and self.response_due is not None
+            and self.response_due < now
+        )
+
+    def is_near_due(self, now=None) -> bool:
+        """Open, not yet overdue, with less than a fifth of its window (or two hours) left."""
+        now = now or timezone.now()
+        if (
+            not self.is_open
+            or self.resolution_due is None
+            or self.registered_at is None
+            or self.is_overdue(now)
+        ):
+            return False
+        window = self.resolution_due - self.registered_at
+        margin = min(window / 5, timedelta(hours=2)) if window > timedelta(0) else timedelta(0)
+        return self.resolution_due - now <= max(margin, timedelta(minutes=15))
+
+    @property
+    def lead(self):
+        return next((a for a in self.assignments.all() if a.is_lead and a.active), None)
+
+
+class PartyKind(models.TextChoices):
+    USER = "user", _("staff member")
+    PERSON = "person", _("volunteer or party member")
+    TEAM = "team", _("volunteer team")
+    UNIT = "unit", _("member unit")
+
+
+class Assignment(models.Model):
+    """A party summoned to a case: the lead, or a supporter in a whistle. Each acknowledges."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("case")
+    )
+    is_lead = models.BooleanField(_("lead"), default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("staff member"),
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("person"),
+    )
+    team = models.ForeignKey(
+        "orgs.VolunteerTeam",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("team"),
+    )
+    unit = models.ForeignKey(
+        "orgs.MemberUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("member unit"),
+    )
+    role_note = models.CharField(
+        _("role in this case"),
+        max_length=100,
+        blank=True,
+        help_text=_("For example: building head, property company."),
+    )
+    summoned_at = models.DateTimeField(_("summoned at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["-is_lead", "summoned_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(user__isnull=False, person__isnull=True, team__isnull=True, unit__isnull=True)
+                    | Q(user__isnull=True, person__isnull=False, team__isnull=True, unit__isnull=True)
+                    | Q(user__isnull=True, person__isnull=True, team__isnull=False, unit__isnull=True)
+                    | Q(user__isnull=True, person__isnull=True, team__isnull=True, unit__isnull=False)
+                ),
+                name="assignment_has_exactly_one_party",
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(is_lead=True, active=True), name="one_active_lead_per_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.party_name
+
+    @property
+    def party_kind(self) -> str:
+        for kind in ("user", "person", "team", "unit"):
+            if getattr(self, f"{kind}_id"):
+                return kind
+        return ""
+
+    @property
+    def party(self):
+        return getattr(self, self.party_kind)
+
+    @property
+    def party_name(self) -> str:
+        party = self.party
+        if self.party_kind == "user":
+            return party.get_full_name() or party.username
+        return str(party)
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline. Append-only: never edited, never deleted."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_role = models.CharField(_("actor's role"), max_length=16, blank=True)
+    action = models.CharField(_("action"), max_length=24)
+    note = models.TextField(_("note"), blank=True)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    public = models.BooleanField(_("shown to the resident"), default=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Case events are append-only")
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return (
+        f"cases/{instance.case.reported_at:%Y/%m}/{instance.case.number}/{timezone.now():%H%M%S%f}.{suffix}"
+    )
+
+
+class Attachment(models.Model):
+    """A photo or file on a case: "before" from the reporter, "after" from the handler."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case")
+    )
+    event = models.ForeignKey(
+        CaseEvent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("timeline entry"),
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200, blank=True)
+    url = models.URLField(
+        _("link"), blank=True, help_text=_("Media kept elsewhere (e.g. an Open311 media_url).")
+    )
+    stage = models.CharField(
+        _("stage"), max_length=8, choices=[("before", _("before")), ("after", _("after"))], default="before"
+    )
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    original_name = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name or self.url
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("satisfied")
+    BASIC = "basic", _("basically satisfied")
+    UNSATISFIED = "unsatisfied", _("unsatisfied")
+
+
+class CaseCounter(models.Model):
+    """Per-community, per-day sequence for human-readable case numbers (HSY-20261128-0007)."""
+
+    community = models.ForeignKey("places.Community", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["community", "day"], name="case_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.day} #{self.last}"

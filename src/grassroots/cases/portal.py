@@ -1,0 +1,465 @@
+"""The resident portal (/portal/): report a problem, follow it, rate the result.
+
+Two ways in. A signed-in resident reaches the cases they reported. Anyone else proves they
+reported a case with its number and the last four digits of the phone number used; the
+portal then remembers that grant in the session for a few hours. Wrong number and wrong
+digits get the same answer, and failed attempts are throttled per IP address (Django's cache:
+the default LocMemCache counts per process; a deployment with several processes should point
+CACHES at a shared cache). Anonymous submissions are throttled per IP address the same way.
+
+Every write goes through cases.services; nothing here changes a case by itself.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from grassroots.cases import services
+from grassroots.cases.models import Case, Channel
+from grassroots.cases.portal_forms import (
+    ELSEWHERE,
+    HOME,
+    FollowForm,
+    RatingForm,
+    ReportForm,
+    category_label,
+)
+from grassroots.cases.portal_timeline import party_label, public_timeline, status_words, with_timeline
+from grassroots.cases.workflow import Action, Status
+from grassroots.core import pii
+from grassroots.core.audit import client_ip
+from grassroots.places.models import Community
+
+#: How long a number + digits grant lasts in the visitor's session.
+GRANT_SECONDS = 6 * 60 * 60
+GRANT_KEY = "portal_grants"
+MAX_GRANTS = 20
+
+
+# --- throttling -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `attempts` counted events per IP address in a window of `seconds`."""
+
+    name: str
+    attempts: int
+    seconds: int
+
+
+def _limit(name: str, attempts: int, seconds: int) -> Limit:
+    """The built-in limit, unless settings.GRASSROOTS_PORTAL_LIMITS = {name: (attempts, seconds)}."""
+    attempts, seconds = getattr(settings, "GRASSROOTS_PORTAL_LIMITS", {}).get(name, (attempts, seconds))
+    return Limit(name, attempts, seconds)
+
+
+def follow_limit() -> Limit:
+    return _limit("follow", 10, 15 * 60)
+
+
+def report_limit() -> Limit:
+    return _limit("report", 5, 60 * 60)
+
+
+def _keys(limit: Limit, ip: str | None) -> tuple[str, str]:
+    base = f"grassroots:portal:{limit.name}:{ip or 'unknown'}"
+    return f"{base}:n", f"{base}:t"
+
+
+def retry_after(limit: Limit, ip: str | None) -> int | None:
+    """Seconds until this address may try again, or None when it is under the limit."""
+    count_key, start_key = _keys(limit, ip)
+    count = cache.get(count_key) or 0
+    if count < limit.attempts:
+        return None
+    started = cache.get(start_key) or time.time()
+    return max(1, int(started + limit.seconds - time.time()) + 1)
+
+
+def count_attempt(limit: Limit, ip: str | None) -> None:
+    """Count one event in the address's current window (a fixed window from its first event)."""
+    count_key, start_key = _keys(limit, ip)
+    cache.add(start_key, time.time(), timeout=limit.seconds)
+    cache.add(count_key, 0, timeout=limit.seconds)
+    try:
+        cache.incr(count_key)
+    except ValueError:  # expired between add and incr
+        cache.set(count_key, 1, timeout=limit.seconds)
+
+
+def _too_many(request, seconds: int):
+    response = render(request, "portal/throttled.html", {"minutes": (seconds + 59) // 60}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+# --- who may see which case -----------------------------------------------------------------------
+
+
+def _is_resident(user) -> bool:
+    return user.is_authenticated and user.role == "resident" and user.person_id is not None
+
+
+def _reported_by(user) -> Q:
+    condition = Q(reporter_user=user)
+    if user.person_id:
+        condition |= Q(reporter_person_id=user.person_id)
+    return condition
+
+
+def _grants(request) -> dict[str, float]:
+    now = time.time()
+    return {key: until for key, until in request.session.get(GRANT_KEY, {}).items() if until > now}
+
+
+def grant(request, case: Case) -> None:
+    """Remember in the session that this visitor proved they reported the case."""
+    grants = _grants(request)
+    grants[str(case.pk)] = time.time() + GRANT_SECONDS
+    newest = sorted(grants.items(), key=lambda item: item[1])[-MAX_GRANTS:]
+    request.session[GRANT_KEY] = dict(newest)
+
+
+def _access(request, number: str, queryset=None) -> tuple[Case, str] | None:
+    """The case and how the viewer reached it ("account" or "grant"), or None: not found."""
+    queryset = Case.objects.all() if queryset is None else queryset
+    user = request.user
+    if user.is_authenticated:
+        mine = Case.objects.visible_to(user).filter(_reported_by(user), number=number).values("pk")
+        case = queryset.filter(pk__in=mine).first()
+        if case is not None:
+            return case, "account"
+    granted = [int(key) for key in _grants(request)]
+    if granted:
+        case = queryset.filter(pk__in=granted, number=number).first()
+        if case is not None:
+            return case, "grant"
+    return None
+
+
+def _not_found(request):
+    return render(request, "portal/not_found.html", status=404)
+
+
+def phone_tail_matches(case: Case, digits: str) -> bool:
+    """Do these four digits end the phone number the case was reported with?"""
+    stored = case.reporter_phone_tail_hash
+    if not stored and not case.anonymous and case.reporter_person_id:
+        stored = case.reporter_person.phone_tail_hash
+    given = pii.phone_tail_hash(digits)
+    return bool(stored) and bool(given) and hmac.compare_digest(stored, given)
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_GET
+def portal_home(request):
+    """Where residents and visitors start: report a problem, or follow one."""
+    context: dict = {"follow_form": FollowForm(), "resident": _is_resident(request.user)}
+    if context["resident"]:
+        context["cases"] = _case_rows(_my_cases(request.user)[:5])
+    return render(request, "portal/home.html", context)
+
+
+def _my_cases(user):
+    return (
+        Case.objects.visible_to(user)
+        .filter(_reported_by(user))
+        .select_related("category")
+        .order_by("-reported_at")
+    )
+
+
+def _case_rows(cases) -> list[dict]:
+    return [
+        {"case": case, "label": category_label(case.category), "status": status_words(case.status)[0]}
+        for case in cases
+    ]
+
+
+@require_GET
+def portal_mine(request):
+    """The signed-in resident's own reports (also loaded into their home page)."""
+    if not _is_resident(request.user):
+        raise Http404
+    cases = _case_rows(_my_cases(request.user)[:50])
+    template = "portal/_my_cases.html" if request.htmx else "portal/mine.html"
+    return render(request, template, {"cases": cases})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def portal_report(request):
+    """Report a problem: a resident from their account, or a visitor with a name and a phone."""
+    user = request.user
+    if user.is_authenticated and not _is_resident(user):
+        return render(request, "portal/staff_notice.html")
+    resident = _is_resident(user)
+    person = user.person if resident else None
+    communities = [] if resident else list(Community.objects.order_by("code"))
+    if not resident and not communities:
+        return render(request, "portal/staff_notice.html", {"no_community": True})
+    ip = client_ip(request)
+    if request.method == "POST" and not resident:
+        wait = retry_after(report_limit(), ip)
+        if wait:
+            return _too_many(request, wait)
+    form_kwargs = {"resident_person": person, "communities": communities}
+    if request.method != "POST":
+        form = ReportForm(**form_kwargs)
+        return render(request, "portal/report.html", _report_context(form, person))
+    form = ReportForm(request.POST, request.FILES, **form_kwargs)
+    if form.is_valid():
+        try:
+            case = services.case_report(
+                actor=user if resident else None,
+                community=form.cleaned_data["community"],
+                details=_details(form, person),
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            if resident:
+                messages.success(
+                    request, _("Thank you. Your case number is %(number)s.") % {"number": case.number}
+                )
+            else:
+                count_attempt(report_limit(), ip)
+                grant(request, case)
+                messages.success(
+                    request,
+                    _(
+                        "Thank you. Your case number is %(number)s. Keep it: with the last four digits "
+                        "of your phone number it lets you follow the case."
+                    )
+                    % {"number": case.number},
+                )
+            return redirect("portal-case", number=case.number)
+    return render(request, "portal/report.html", _report_context(form, person))
+
+
+def _report_context(form: ReportForm, person) -> dict:
+    return {
+        "form": form,
+        "person": person,
+        "household": form.household,
+        "question_rows": form.question_rows(),
+        "HOME": HOME,
+        "ELSEWHERE": ELSEWHERE,
+    }
+
+
+def _details(form: ReportForm, person) -> services.ReportDetails:
+    data = form.cleaned_data
+    at_home = person is not None and data.get("place") == HOME and form.household is not None
+    photo = data.get("photo")
+    return services.ReportDetails(
+        category=form.chosen_category,
+        description=data["description"],
+        channel=Channel.WEB,
+        reporter_person=person,
+        reporter_name="" if person else data["name"].strip(),
+        reporter_phone="" if person else data["phone"],
+        household=form.household if at_home else None,
+        building=None if at_home else data.get("building"),
+        location_note=data.get("location_note") or "",
+        answers=data.get("answers") or {},
+        photos=[photo] if photo else [],
+    )
+
+
+_SERVICE_FIELDS = {
+    "answers": "answers",
+    "photos": "photo",
+    "reporter_phone": "phone",
+    "household": "building",
+    "description": "description",
+    "category": "category",
+}
+
+
+def _errors_to_form(form: ReportForm, error: ValidationError) -> None:
+    """Show the service's objections next to the fields they concern."""
+    for key, problems in error.message_dict.items():
+        name = _SERVICE_FIELDS.get(key)
+        if key == "answers":
+            form.question_errors = problems
+        form.add_error(name if name in form.fields else None, problems)
+
+
+@login_not_required
+@require_GET
+def portal_questions(request):
+    """The chosen category's extra questions (HTMX swaps them in when the category changes)."""
+    user = request.user
+    form = ReportForm(
+        data=request.GET,
+        resident_person=user.person if _is_resident(user) else None,
+        communities=[],
+    )
+    return render(request, "portal/_questions.html", {"question_rows": form.question_rows()})
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def portal_follow(request):
+    """Follow a case with its number and the last four digits of the phone used to report it."""
+    ip = client_ip(request)
+    if request.method != "POST":
+        return render(request, "portal/follow.html", {"form": FollowForm()})
+    wait = retry_after(follow_limit(), ip)
+    if wait:
+        return _too_many(request, wait)
+    form = FollowForm(request.POST)
+    if form.is_valid():
+        case = (
+            Case.objects.filter(number=form.cleaned_data["number"]).select_related("reporter_person").first()
+        )
+        if case is not None and phone_tail_matches(case, form.cleaned_data["digits"]):
+            grant(request, case)
+            return redirect("portal-case", number=case.number)
+        count_attempt(follow_limit(), ip)
+        form.add_error(
+            None,
+            _(
+                "We found no case with this number and these digits. Check both, "
+                "or call your community."
+            ),
+        )
+    return render(request, "portal/follow.html", {"form": form})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def portal_case(request, number: str):
+    """The case as the resident sees it: status in plain words, roles not names, public entries."""
+    found = _access(request, number, with_timeline(Case.objects.all()))
+    if found is None:
+        return _not_found(request)
+    case, via = found
+    return render(request, "portal/case.html", _case_context(request, case, via, RatingForm()))
+
+
+def _can_rate(request, case: Case, via: str) -> bool:
+    if case.status != Status.RESOLVED:
+        return False
+    if via == "account":
+        return Action.VERIFY in services.actions_for(request.user, case)
+    return hasattr(services, "case_rate_by_token")
+
+
+def _case_context(request, case: Case, via: str, rating_form: RatingForm) -> dict:
+    entries, loose_photos = public_timeline(case)
+    title, sentence = status_words(case.status)
+    merged_into = case.merged_into if case.status == Status.MERGED else None
+    return {
+        "case": case,
+        "via": via,
+        "category": category_label(case.category),
+        "status_title": title,
+        "status_sentence": sentence,
+        "merged_status": status_words(merged_into.status)[0] if merged_into else "",
+        "overdue": case.is_overdue(),
+        "parties": [
+            {"label": party_label(a), "lead": a.is_lead, "acknowledged": a.acknowledged_at is not None}
+            for a in case.assignments.all()
+        ],
+        "entries": entries,
+        "loose_photos": loose_photos,
+        "can_rate": _can_rate(request, case, via),
+        "rating_form": rating_form,
+        "satisfaction": case.get_satisfaction_display() if case.satisfaction else "",
+    }
+
+
+@login_not_required
+@require_POST
+def portal_rate(request, number: str):
+    """The resident's verdict: satisfied or basically satisfied verifies; unsatisfied sends it back."""
+    found = _access(request, number, with_timeline(Case.objects.all()))
+    if found is None:
+        return _not_found(request)
+    case, via = found
+    form = RatingForm(request.POST)
+    if not _can_rate(request, case, via):
+        messages.info(request, _("This case cannot be rated now."))
+        return redirect("portal-case", number=case.number)
+    if form.is_valid():
+        satisfaction = form.cleaned_data["satisfaction"]
+        note = form.cleaned_data["note"].strip()
+        try:
+            if via == "account":
+                services.case_verify(
+                    actor=request.user,
+                    case=case,
+                    satisfaction=satisfaction,
+                    note=note,
+                    expected_version=form.cleaned_data["version"],
+                )
+            else:
+                services.case_rate_by_token(case=case, satisfaction=satisfaction, note=note)
+        except services.CaseConflict:
+            messages.error(request, _("The case changed a moment ago. Please look again before rating it."))
+            return redirect("portal-case", number=case.number)
+        except services.ActionNotAllowed as error:
+            messages.error(request, str(error))
+            return redirect("portal-case", number=case.number)
+        except PermissionDenied:
+            return _not_found(request)
+        except ValidationError as error:
+            for problems in error.message_dict.values():
+                form.add_error(None, problems)
+        else:
+            if satisfaction == "unsatisfied":
+                messages.warning(
+                    request,
+                    _("We are sorry it is not solved yet. The case goes back to the handlers to work on it again."),
+                )
+            else:
+                messages.success(request, _("Thank you for your answer."))
+            return redirect("portal-case", number=case.number)
+    return render(request, "portal/case.html", _case_context(request, case, via, form))
+
+
+@login_not_required
+@require_GET
+def portal_photo(request, number: str, pk: int):
+    """An "after" photo of the work, for whoever may see the case in the portal."""
+    found = _access(request, number, with_timeline(Case.objects.all()))
+    if found is None:
+        return _not_found(request)
+    case, _via = found
+    entries, loose = public_timeline(case)
+    photos = {photo.pk: photo for photo in loose}
+    photos.update({photo.pk: photo for entry in entries for photo in entry.photos})
+    photo = photos.get(pk)
+    if photo is None:
+        return _not_found(request)
+    try:
+        handle = photo.file.open("rb")
+    except (FileNotFoundError, OSError):
+        return _not_found(request)
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,183 @@
+"""What a resident sees of a case: plain words, roles instead of names, public entries only.
+
+Staff appear as what they are to the resident ("social worker", "property management
+company"), never by name; internal notes (CaseEvent.public = False) and the working notes of
+staff (dispatch instructions, urging, extension requests) are left out; photos are limited to
+the "after" pictures of the work, served through the portal's own access check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Satisfaction
+from grassroots.cases.workflow import Action, Status
+
+ROLE_LABELS = {
+    "admin": _("community office"),
+    "secretary": _("community Party committee"),
+    "street": _("street office"),
+    "socialworker": _("social worker"),
+    "gridworker": _("grid worker"),
+    "volunteer": _("volunteer"),
+    "unitcontact": _("member unit"),
+    "patroller": _("patroller"),
+    "resident": _("resident"),
+    "system": _("community office"),
+}
+
+#: Status in plain words: a title and one sentence on what happens next.
+STATUS_WORDS = {
+    Status.REPORTED: (_("Received"), _("The community has your report and will look at it soon.")),
+    Status.REGISTERED: (_("Accepted"), _("The community accepted it and is arranging who will handle it.")),
+    Status.DISPATCHED: (_("Passed to the handlers"), _("The people who will handle it have been told.")),
+    Status.ACKNOWLEDGED: (_("Being handled"), _("The handlers have taken it on and are working on it.")),
+    Status.RESOLVED: (_("Done"), _("The handlers report that it is solved. Are you satisfied?")),
+    Status.VERIFIED: (_("Checked with you"), _("Your answer is recorded; the case will be closed.")),
+    Status.CLOSED: (_("Closed"), _("The case is closed. Thank you.")),
+    Status.REJECTED: (_("Not taken on"), _("The community could not take this on; the reason is below.")),
+    Status.MERGED: (_("Merged"), _("Someone reported the same problem earlier; it is followed there.")),
+}
+
+#: What each action means to the resident, and whether its note is meant for them.
+ACTION_WORDS = {
+    Action.REPORT: (_("Problem reported"), False),
+    Action.REGISTER: (_("Accepted and registered"), False),
+    Action.REJECT: (_("Not taken on"), True),
+    Action.MERGE: (_("Merged with an earlier report of the same problem"), False),
+    Action.DISPATCH: (_("Passed to the handlers"), False),
+    Action.WHISTLE: (_("Several parties summoned to solve it together"), False),
+    Action.ACKNOWLEDGE: (_("Took it on"), False),
+    Action.PLAN: (_("Plan agreed"), True),
+    Action.RESOLVE: (_("Reported done"), True),
+    Action.VERIFY: (_("Satisfaction recorded"), True),
+    Action.CLOSE: (_("Closed"), False),
+    Action.REOPEN: (_("Reopened"), True),
+    Action.URGE: (_("The community pressed for faster progress"), False),
+    Action.ESCALATE: (_("Passed up to the street office for help"), False),
+    Action.EXTEND: (_("The handlers asked for more time"), False),
+    Action.DECIDE_EXTENSION: (_("Request for more time decided"), False),
+    Action.NOTE: (_("Progress"), True),
+}
+
+SATISFACTION_LABELS = dict(Satisfaction.choices)
+
+
+def status_words(status: str) -> tuple[str, str]:
+    title, sentence = STATUS_WORDS.get(status, (status, ""))
+    return str(title), str(sentence)
+
+
+def actor_label(event: CaseEvent, case: Case) -> str:
+    """The role of whoever acted, as the resident should read it ("you" for the reporter)."""
+    if event.actor_id is None:
+        return str(_("you")) if event.action == Action.REPORT else str(ROLE_LABELS["system"])
+    if event.actor_id == case.reporter_user_id:
+        return str(_("you"))
+    if event.actor_role == "unitcontact" and event.actor.member_unit_id:
+        return event.actor.member_unit.get_kind_display()
+    return str(ROLE_LABELS.get(event.actor_role, ROLE_LABELS["system"]))
+
+
+def party_label(assignment: Assignment) -> str:
+    """A summoned party by role: "volunteer", "volunteer team", "property management company"."""
+    kind = assignment.party_kind
+    if kind == "user":
+        user = assignment.user
+        if user.role == "unitcontact" and user.member_unit_id:
+            return user.member_unit.get_kind_display()
+        return str(ROLE_LABELS.get(user.role, ROLE_LABELS["system"]))
+    if kind == "person":
+        return str(_("party member")) if hasattr(assignment.person, "party_membership") else str(_("volunteer"))
+    if kind == "team":
+        return str(_("volunteer team"))
+    if kind == "unit":
+        return assignment.unit.get_kind_display()
+    return ""
+
+
+@dataclass
+class Entry:
+    at: datetime
+    who: str
+    what: str
+    detail: str = ""
+    note: str = ""
+    photos: list[Attachment] = field(default_factory=list)
+
+
+def _detail(event: CaseEvent) -> str:
+    if event.action == Action.VERIFY:
+        return str(SATISFACTION_LABELS.get(event.changes.get("satisfaction", ""), ""))
+    if event.action == Action.DECIDE_EXTENSION:
+        if event.changes.get("approved") and event.changes.get("resolution_due"):
+            new = datetime.fromisoformat(event.changes["resolution_due"]["new"])
+            return str(_("More time granted: now due %(due)s")) % {
+                "due": timezone.localtime(new).strftime("%Y-%m-%d %H:%M")
+            }
+        return str(_("More time refused"))
+    return ""
+
+
+def public_photos(case: Case) -> list[Attachment]:
+    """The "after" photos of the work that the resident may see: files, images, public entries."""
+    return [
+        attachment
+        for attachment in case.attachments.all()
+        if attachment.stage == "after"
+        and attachment.file
+        and attachment.is_image
+        and (attachment.event_id is None or attachment.event.public)
+    ]
+
+
+def public_timeline(case: Case) -> tuple[list[Entry], list[Attachment]]:
+    """The resident's timeline, and the after-photos that belong to no shown entry."""
+    photos = public_photos(case)
+    by_event: dict[int | None, list[Attachment]] = {}
+    for photo in photos:
+        by_event.setdefault(photo.event_id, []).append(photo)
+    entries: list[Entry] = []
+    for event in case.events.all():
+        if not event.public:
+            continue
+        what, note_is_public = ACTION_WORDS.get(event.action, (None, False))
+        if what is None:
+            continue
+        entries.append(
+            Entry(
+                at=event.at,
+                who=actor_label(event, case),
+                what=str(what),
+                detail=_detail(event),
+                note=event.note if note_is_public else "",
+                photos=by_event.pop(event.id, []),
+            )
+        )
+    loose = [photo for photos_of in by_event.values() for photo in photos_of]
+    return entries, loose
+
+
+def with_timeline(queryset):
+    """Prefetch what the portal's case page reads, so it runs a fixed, small number of queries."""
+    return queryset.select_related("category", "reporter_person", "merged_into").prefetch_related(
+        Prefetch(
+            "events",
+            queryset=CaseEvent.objects.filter(public=True).select_related("actor__member_unit"),
+        ),
+        Prefetch(
+            "attachments",
+            queryset=Attachment.objects.filter(stage="after").select_related("event"),
+        ),
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.filter(active=True).select_related(
+                "user__member_unit", "person__party_membership", "team", "unit"
+            ),
+        ),
+    )

@@ -1,0 +1,16 @@
+"""The resident portal, mounted at /portal/: public pages, each marked @login_not_required in the view."""
+
+from django.urls import path
+
+from grassroots.cases import portal
+
+urlpatterns = [
+    path("", portal.portal_home, name="portal-home"),
+    path("report/", portal.portal_report, name="portal-report"),
+    path("report/questions/", portal.portal_questions, name="portal-questions"),
+    path("follow/", portal.portal_follow, name="portal-follow"),
+    path("mine/", portal.portal_mine, name="portal-mine"),
+    path("cases/<str:number>/", portal.portal_case, name="portal-case"),
+    path("cases/<str:number>/rate/", portal.portal_rate, name="portal-rate"),
+    path("cases/<str:number>/photos/<int:pk>/", portal.portal_photo, name="portal-photo"),
+]

@@ -1,0 +1,817 @@
+"""The one write path for cases: one function per action of the workflow table.
+
+Each service (1) checks that the actor may see the case and may take the action
+now (cases.workflow), (2) locks the case row and compares the version the actor
+saw, so that of two people acting at once exactly one wins and the other is told
+"someone else just did this", (3) changes the case and writes the timeline entry
+in the same transaction, and (4) queues notifications only after commit.
+Views, the API, Open311, the CLI and the demo all call these functions.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grassroots.accounts.roles import user_can, user_scope
+from grassroots.cases import calendar
+from grassroots.cases.models import (
+    Assignment,
+    Attachment,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Category,
+    Channel,
+    Satisfaction,
+    Urgency,
+)
+from grassroots.cases.questions import clean_answers
+from grassroots.cases.uploads import check_upload
+from grassroots.cases.workflow import (
+    ASSIGNEE,
+    BY_ACTION,
+    LEAD,
+    REPORTER,
+    Action,
+    Status,
+    allowed,
+    next_status,
+    transition_for,
+)
+from grassroots.core import pii
+from grassroots.core.scoping import scope_filter
+from grassroots.orgs.models import MemberUnit, VolunteerTeam
+from grassroots.people.models import Person
+from grassroots.places.models import Building, Community, Household
+
+
+class CaseConflict(Exception):
+    """Someone else changed the case between the moment the actor saw it and now."""
+
+    def __init__(self, case: Case):
+        self.case = case
+        super().__init__(
+            _(
+                "Someone else just changed this case (it is now “%(status)s”). "
+                "Please look again before acting."
+            )
+            % {"status": case.get_status_display()}
+        )
+
+
+class ActionNotAllowed(Exception):
+    """The action is not possible in the case's present state; the message says why."""
+
+
+@dataclass(frozen=True)
+class Party:
+    """Someone to summon to a case: "user:5", "person:12", "team:3" or "unit:7"."""
+
+    kind: str
+    id: int
+
+    @classmethod
+    def parse(cls, text: str) -> Party:
+        kind, _sep, raw_id = (text or "").partition(":")
+        if kind not in {"user", "person", "team", "unit"} or not raw_id.isdigit():
+            raise ValidationError({"parties": _("Unknown party “%(text)s”.") % {"text": text}})
+        return cls(kind, int(raw_id))
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+@dataclass
+class ReportDetails:
+    """What intake, the patrol form, the portal and the API collect about a new problem."""
+
+    category: Category
+    description: str
+    channel: str
+    urgency: str = Urgency.NORMAL
+    reporter_person: Person | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    anonymous: bool = False
+    household: Household | None = None
+    building: Building | None = None
+    location_note: str = ""
+    plan_x: float | None = None
+    plan_y: float | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    answers: dict = field(default_factory=dict)
+    photos: Sequence[UploadedFile] = ()
+    media_urls: Sequence[str] = ()
+    reported_at: datetime | None = None
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def _relations(actor, case: Case) -> set[str]:
+    """LEAD / ASSIGNEE / REPORTER: how the actor stands to this case."""
+    from grassroots.cases.selectors import party_filter
+
+    relations: set[str] = set()
+    if actor is None:
+        return relations
+    mine = Assignment.objects.filter(party_filter(actor), case=case, active=True)
+    if mine.exists():
+        relations.add(ASSIGNEE)
+        if mine.filter(is_lead=True).exists():
+            relations.add(LEAD)
+    if case.reporter_user_id == actor.id or (actor.person_id and case.reporter_person_id == actor.person_id):
+        relations.add(REPORTER)
+    return relations
+
+
+def _who(actor, case: Case) -> set[str]:
+    """The actor's role (when the case is in their scope) plus their relations to it."""
+    who = _relations(actor, case)
+    if actor is None:  # trusted operator path: the demo builder, imports
+        return who | {"admin"}
+    if user_can(actor, "cases.case.view"):
+        condition = scope_filter(Case, user_scope(actor))
+        if condition is not None and Case.objects.filter(condition, pk=case.pk).exists():
+            who.add("admin" if actor.is_superuser else actor.role)
+    return who
+
+
+def _not_allowed_reason(action: str, case: Case) -> str:
+    transition = BY_ACTION.get(action)
+    if transition is None:
+        return _("Unknown action.")
+    return _("“%(action)s” is not possible while the case is “%(status)s”.") % {
+        "action": Action(action).label,
+        "status": case.get_status_display(),
+    }
+
+
+def _visible(actor, case_id: int):
+    queryset = Case.objects.all() if actor is None else Case.objects.visible_to(actor)
+    return queryset.filter(pk=case_id)
+
+
+@transaction.atomic
+def _act(
+    *,
+    actor,
+    case: Case | int,
+    action: str,
+    expected_version: int | None,
+    note: str = "",
+    outcome: str | Callable[[Case, set[str]], str] | None = None,
+    mutate: Callable[[Case, set[str]], dict] | None = None,
+    public: bool = True,
+    at: datetime | None = None,
+) -> Case:
+    """Lock, check, change, record: the skeleton every action shares."""
+    case_id = case.pk if isinstance(case, Case) else case
+    locked = _visible(actor, case_id).select_for_update().first()
+    if locked is None:
+        raise PermissionDenied
+    if expected_version is not None and locked.version != expected_version:
+        raise CaseConflict(locked)
+    if transition_for(action, locked.status) is None:
+        raise ActionNotAllowed(_not_allowed_reason(action, locked))
+    who = _who(actor, locked)
+    if not allowed(action, locked.status, who):
+        raise PermissionDenied
+    before = locked.status
+    changes = mutate(locked, who) if mutate else {}
+    if callable(outcome):
+        outcome = outcome(locked, who)
+    locked.status = next_status(action, before, outcome=outcome)
+    locked.version += 1
+    locked.save()
+    _record(
+        locked, actor=actor, action=action, note=note, before=before, changes=changes, public=public, at=at
+    )
+    return locked
+
+
+def _record(
+    case: Case,
+    *,
+    actor,
+    action: str,
+    note: str,
+    before: str,
+    changes: dict,
+    public: bool = True,
+    at: datetime | None = None,
+) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case,
+        at=at or timezone.now(),
+        actor=actor,
+        actor_role=("admin" if actor.is_superuser else actor.role) if actor else "system",
+        action=action,
+        note=note,
+        from_status=before,
+        to_status=case.status,
+        changes=changes,
+        public=public,
+    )
+    transaction.on_commit(lambda: _announce(event.pk))
+    return event
+
+
+def _announce(event_id: int) -> None:
+    """Hand the committed event to the notifications app (which queues its messages)."""
+    from grassroots.notify.api import case_event_recorded
+
+    case_event_recorded(event_id)
+
+
+def _attach(
+    case: Case,
+    *,
+    files: Iterable[UploadedFile],
+    urls: Iterable[str] = (),
+    stage: str,
+    actor,
+    event: CaseEvent | None = None,
+) -> None:
+    for upload in files:
+        content_type = check_upload(upload)
+        Attachment.objects.create(
+            case=case,
+            event=event,
+            file=upload,
+            stage=stage,
+            content_type=content_type,
+            size=upload.size,
+            original_name=upload.name[:200],
+            uploaded_by=actor,
+        )
+    for url in urls:
+        Attachment.objects.create(case=case, event=event, url=url, stage=stage, uploaded_by=actor)
+
+
+def _next_number(community: Community, day) -> str:
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(community=community, day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{community.code}-{day:%Y%m%d}-{counter.last:04d}"
+
+
+def _place(details: ReportDetails, community: Community) -> dict:
+    """Household, building and grid, each derived from the most precise place given."""
+    household, building = details.household, details.building
+    if household is not None:
+        building = household.building
+    if building is not None and building.community_id != community.id:
+        raise ValidationError({"household": _("This place belongs to another community.")})
+    grid = household.grid if household else (building.grid if building else None)
+    return {"household": household, "building": building, "grid": grid}
+
+
+def _due_times(category: Category, urgency: str, start: datetime) -> tuple[datetime, datetime]:
+    response, resolution = category.limits(urgency)
+    if category.working_time:
+        local = timezone.localtime(start)
+        return calendar.add_working_minutes(local, response), calendar.add_working_minutes(local, resolution)
+    return start + timedelta(minutes=response), start + timedelta(minutes=resolution)
+
+
+# --- reporting and registration ---------------------------------------------------------------------
+
+
+def case_report(
+    *, actor, community: Community, details: ReportDetails, register: bool = False, note: str = ""
+) -> Case:
+    """A new problem enters the loop. With `register`, intake staff register it at once."""
+    errors: dict[str, list[str]] = {}
+    if not details.description.strip():
+        errors.setdefault("description", []).append(_("Please describe the problem."))
+    if not details.category.active:
+        errors.setdefault("category", []).append(_("This category is no longer in use."))
+    if details.channel not in Channel.values:
+        errors.setdefault("channel", []).append(_("Unknown channel."))
+    if details.urgency not in Urgency.values:
+        errors.setdefault("urgency", []).append(_("Unknown urgency."))
+    phone = pii.normalise_phone(details.reporter_phone)
+    if phone and not pii.phone_is_plausible(phone):
+        errors.setdefault("reporter_phone", []).append(_("This does not look like a phone number."))
+    try:
+        answers = clean_answers(details.category, details.answers)
+    except ValidationError as error:
+        errors.setdefault("answers", []).extend(error.messages)
+        answers = {}
+    for upload in details.photos:
+        try:
+            check_upload(upload)
+        except ValidationError as error:
+            errors.setdefault("photos", []).extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    if actor is not None and not user_can(actor, "cases.case.report"):
+        raise PermissionDenied
+    place = _place(details, community)
+    reported_at = details.reported_at or timezone.now()
+    with transaction.atomic():
+        case = Case(
+            number=_next_number(community, timezone.localtime(reported_at).date()),
+            community=community,
+            category=details.category,
+            description=details.description.strip(),
+            channel=details.channel,
+            urgency=details.urgency,
+            answers=answers,
+            reporter_person=None if details.anonymous else details.reporter_person,
+            reporter_user=actor if actor is not None and actor.role in {"resident", "patroller"} else None,
+            reporter_name="" if details.anonymous else details.reporter_name.strip()[:50],
+            anonymous=details.anonymous,
+            location_note=details.location_note.strip()[:200],
+            plan_x=details.plan_x,
+            plan_y=details.plan_y,
+            latitude=details.latitude,
+            longitude=details.longitude,
+            reported_at=reported_at,
+            public_token=secrets.token_hex(12),
+            created_by=actor,
+            **place,
+        )
+        if phone and not details.anonymous:
+            case.reporter_phone_encrypted = pii.encrypt(phone)
+            case.reporter_phone_hash = pii.phone_hash(phone)
+            case.reporter_phone_tail_hash = pii.phone_tail_hash(phone)
+            case.reporter_phone_masked = pii.mask_phone(phone)
+        case.save()
+        event = _record(
+            case, actor=actor, action=Action.REPORT, note=note, before="", changes={}, at=reported_at
+        )
+        _attach(case, files=details.photos, urls=details.media_urls, stage="before", actor=actor, event=event)
+        if register:
+            case = case_register(actor=actor, case=case, expected_version=case.version, at=reported_at)
+    return case
+
+
+def case_register(
+    *,
+    actor,
+    case: Case | int,
+    expected_version: int | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> Case:
+    """Accept the case and start its clocks from the category and urgency."""
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        start = at or timezone.now()
+        locked.registered_at = start
+        locked.response_due, locked.resolution_due = _due_times(locked.category, locked.urgency, start)
+        return {
+            "response_due": locked.response_due.isoformat(),
+            "resolution_due": locked.resolution_due.isoformat(),
+        }
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.REGISTER,
+        expected_version=expected_version,
+        note=note,
+        mutate=mutate,
+        at=at,
+    )
+
+
+def case_reject(*, actor, case: Case | int, reason: str, expected_version: int | None = None) -> Case:
+    """Decline a report that the community cannot take on, always with a reason for the resident."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Please give the reason for rejecting.")})
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        locked.rejection_reason = reason.strip()
+        locked.closed_at = timezone.now()
+        return {}
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.REJECT,
+        expected_version=expected_version,
+        note=reason,
+        mutate=mutate,
+    )
+
+
+def case_merge(
+    *, actor, case: Case | int, into: Case, expected_version: int | None = None, note: str = ""
+) -> Case:
+    """Fold a duplicate report into the case it repeats; the reporter follows the original."""
+    if actor is not None and not Case.objects.visible_to(actor).filter(pk=into.pk).exists():
+        raise ValidationError({"into": _("No such case.")})
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        if into.pk == locked.pk:
+            raise ValidationError({"into": _("A case cannot be merged into itself.")})
+        if not into.is_open or into.community_id != locked.community_id:
+            raise ValidationError({"into": _("Merge only into an open case of the same community.")})
+        locked.merged_into = into
+        locked.closed_at = timezone.now()
+        return {"merged_into": into.number}
+
+    merged = _act(
+        actor=actor,
+        case=case,
+        action=Action.MERGE,
+        expected_version=expected_version,
+        note=note or into.number,
+        mutate=mutate,
+    )
+    _record(
+        into,
+        actor=actor,
+        action=Action.NOTE,
+        note=_("Duplicate report %(number)s merged into this case.") % {"number": merged.number},
+        before=into.status,
+        changes={"duplicate": merged.number},
+    )
+    return merged
+
+
+# --- dispatch and the whistle --------------------------------------------------------------------------
+
+
+def _resolve_party(party: Party, community_id: int) -> dict:
+    """The assignment fields for a party, checked to belong to the case's community."""
+    from grassroots.accounts.models import User
+
+    lookups = {
+        "user": (User.objects.filter(community_id=community_id, is_active=True), "user"),
+        "person": (Person.objects.filter(community_id=community_id), "person"),
+        "team": (VolunteerTeam.objects.filter(community_id=community_id), "team"),
+        "unit": (MemberUnit.objects.filter(community_id=community_id), "unit"),
+    }
+    queryset, field_name = lookups[party.kind]
+    target = queryset.filter(pk=party.id).first()
+    if target is None:
+        raise ValidationError(
+            {"parties": _("%(party)s is not a party of this community.") % {"party": party}}
+        )
+    return {field_name: target}
+
+
+def _summon(
+    case: Case, *, lead: Party | None, supporters: Sequence[Party], role_notes: dict[str, str]
+) -> dict:
+    """Replace the case's parties: the previous ones are released (kept for the record)."""
+    wanted = ([lead] if lead else []) + [party for party in supporters if party != lead]
+    if not wanted:
+        raise ValidationError({"lead": _("Choose who handles the case.")})
+    if len(set(wanted)) != len(wanted):
+        raise ValidationError({"parties": _("The same party is summoned twice.")})
+    resolved = [(party, _resolve_party(party, case.community_id)) for party in wanted]
+    case.assignments.filter(active=True).update(active=False)
+    now = timezone.now()
+    for party, fields in resolved:
+        Assignment.objects.create(
+            case=case,
+            is_lead=party == lead,
+            summoned_at=now,
+            role_note=role_notes.get(str(party), "")[:100],
+            **fields,
+        )
+    return {"lead": str(lead) if lead else "", "supporters": [str(p) for p in wanted if p != lead]}
+
+
+def case_dispatch(
+    *,
+    actor,
+    case: Case | int,
+    lead: Party,
+    supporters: Sequence[Party] = (),
+    expected_version: int | None = None,
+    note: str = "",
+    role_notes: dict[str, str] | None = None,
+) -> Case:
+    """Give the case to a lead handler (and any supporters); they must acknowledge it."""
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.DISPATCH,
+        expected_version=expected_version,
+        note=note,
+        mutate=lambda locked, _who: _summon(
+            locked, lead=lead, supporters=supporters, role_notes=role_notes or {}
+        ),
+    )
+
+
+def case_whistle(
+    *,
+    actor,
+    case: Case | int,
+    lead: Party,
+    parties: Sequence[Party],
+    expected_version: int | None = None,
+    note: str = "",
+    role_notes: dict[str, str] | None = None,
+) -> Case:
+    """吹哨报到: summon several parties at once; each reports for duty, the lead carries it through."""
+    if len({*parties, lead}) < 2:
+        raise ValidationError({"parties": _("A whistle summons at least two parties.")})
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.WHISTLE,
+        expected_version=expected_version,
+        note=note,
+        mutate=lambda locked, _who: _summon(
+            locked, lead=lead, supporters=parties, role_notes=role_notes or {}
+        ),
+    )
+
+
+def case_acknowledge(*, actor, case: Case | int, expected_version: int | None = None, note: str = "") -> Case:
+    """A summoned party signs for the case (reports for duty). The lead's signature starts the work."""
+    from grassroots.cases.selectors import party_filter
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        mine = list(locked.assignments.filter(party_filter(actor), active=True, acknowledged_at__isnull=True))
+        if not mine:
+            raise ActionNotAllowed(_("You have already acknowledged this case."))
+        now = timezone.now()
+        for assignment in mine:
+            assignment.acknowledged_at = now
+            assignment.acknowledged_by = actor
+            assignment.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        if any(assignment.is_lead for assignment in mine) and locked.responded_at is None:
+            locked.responded_at = now
+        return {"acknowledged": [str(a) for a in mine]}
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.ACKNOWLEDGE,
+        expected_version=expected_version,
+        note=note,
+        outcome=lambda _locked, who: LEAD if LEAD in who else ASSIGNEE,
+        mutate=mutate,
+    )
+
+
+def case_plan(*, actor, case: Case | int, plan: str, expected_version: int | None = None) -> Case:
+    """Record the plan the summoned parties agreed on (e.g. how to repair the corridor)."""
+    if not (plan or "").strip():
+        raise ValidationError({"plan": _("Please write down the agreed plan.")})
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        old = locked.plan
+        locked.plan = plan.strip()
+        return {"plan": {"old": old, "new": locked.plan}}
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.PLAN,
+        expected_version=expected_version,
+        note=plan.strip(),
+        mutate=mutate,
+    )
+
+
+# --- resolution, call-back, closure ----------------------------------------------------------------------
+
+
+def case_resolve(
+    *,
+    actor,
+    case: Case | int,
+    report: str,
+    photos: Sequence[UploadedFile] = (),
+    expected_version: int | None = None,
+) -> Case:
+    """The lead reports the work done, with notes and "after" photos."""
+    if not (report or "").strip():
+        raise ValidationError({"report": _("Please say what was done.")})
+    for upload in photos:
+        check_upload(upload)
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        locked.resolution_report = report.strip()
+        locked.resolved_at = timezone.now()
+        return {}
+
+    resolved = _act(
+        actor=actor,
+        case=case,
+        action=Action.RESOLVE,
+        expected_version=expected_version,
+        note=report.strip(),
+        mutate=mutate,
+    )
+    _attach(resolved, files=photos, stage="after", actor=actor, event=resolved.events.last())
+    return resolved
+
+
+def case_verify(
+    *, actor, case: Case | int, satisfaction: str, note: str = "", expected_version: int | None = None
+) -> Case:
+    """The call-back: the resident's verdict. Unsatisfied sends the case back as rework."""
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError({"satisfaction": _("Choose how satisfied the resident is.")})
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        locked.satisfaction = satisfaction
+        if satisfaction == Satisfaction.UNSATISFIED:
+            locked.rework_count += 1
+            locked.resolved_at = None
+            locked.assignments.filter(active=True).update(acknowledged_at=None, acknowledged_by=None)
+        return {"satisfaction": satisfaction}
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.VERIFY,
+        expected_version=expected_version,
+        note=note,
+        outcome=satisfaction,
+        mutate=mutate,
+    )
+
+
+def case_close(*, actor, case: Case | int, note: str = "", expected_version: int | None = None) -> Case:
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        locked.closed_at = timezone.now()
+        return {}
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.CLOSE,
+        expected_version=expected_version,
+        note=note,
+        mutate=mutate,
+    )
+
+
+def case_reopen(*, actor, case: Case | int, reason: str, expected_version: int | None = None) -> Case:
+    """The problem came back after closure: back to the handlers, counted as rework."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Please say why the case is reopened.")})
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        locked.closed_at = None
+        locked.resolved_at = None
+        locked.rework_count += 1
+        locked.assignments.filter(active=True).update(acknowledged_at=None, acknowledged_by=None)
+        return {}
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.REOPEN,
+        expected_version=expected_version,
+        note=reason.strip(),
+        mutate=mutate,
+    )
+
+
+# --- supervision ---------------------------------------------------------------------------------------
+
+
+def case_urge(*, actor, case: Case | int, note: str = "", expected_version: int | None = None) -> Case:
+    """督办: the legs press the handlers; counted on the case and sent to the parties."""
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        locked.urge_count += 1
+        locked.last_urged_at = timezone.now()
+        return {"urge_count": locked.urge_count}
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.URGE,
+        expected_version=expected_version,
+        note=note,
+        mutate=mutate,
+    )
+
+
+def case_escalate(*, actor, case: Case | int, reason: str, expected_version: int | None = None) -> Case:
+    """Hand the case up to the street office when the community cannot solve it alone."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Please say why the street is needed.")})
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        if locked.escalated_at:
+            raise ActionNotAllowed(_("This case is already escalated to the street."))
+        locked.escalated_at = timezone.now()
+        return {}
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.ESCALATE,
+        expected_version=expected_version,
+        note=reason.strip(),
+        mutate=mutate,
+    )
+
+
+def case_extend(
+    *, actor, case: Case | int, minutes: int, reason: str, expected_version: int | None = None
+) -> Case:
+    """Ask for more time; the legs approve or refuse it. The due time moves only on approval."""
+    if not minutes or minutes <= 0 or minutes > 60 * 24 * 60:
+        raise ValidationError({"minutes": _("Ask for between one minute and sixty days.")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Please say why more time is needed.")})
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        if locked.extension_requested_minutes:
+            raise ActionNotAllowed(_("An extension is already waiting for a decision."))
+        locked.extension_requested_minutes = minutes
+        locked.extension_reason = reason.strip()
+        return {"minutes": minutes}
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.EXTEND,
+        expected_version=expected_version,
+        note=reason.strip(),
+        mutate=mutate,
+    )
+
+
+def case_decide_extension(
+    *, actor, case: Case | int, approve: bool, note: str = "", expected_version: int | None = None
+) -> Case:
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        minutes = locked.extension_requested_minutes
+        if not minutes:
+            raise ActionNotAllowed(_("No extension is waiting for a decision."))
+        changes: dict = {"approved": approve, "minutes": minutes}
+        if approve and locked.resolution_due:
+            old = locked.resolution_due
+            locked.resolution_due = old + timedelta(minutes=minutes)
+            changes["resolution_due"] = {"old": old.isoformat(), "new": locked.resolution_due.isoformat()}
+        locked.extension_requested_minutes = None
+        locked.extension_reason = ""
+        return changes
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.DECIDE_EXTENSION,
+        expected_version=expected_version,
+        note=note,
+        mutate=mutate,
+    )
+
+
+def case_note(
+    *,
+    actor,
+    case: Case | int,
+    note: str,
+    photos: Sequence[UploadedFile] = (),
+    public: bool = True,
+    expected_version: int | None = None,
+) -> Case:
+    """Progress notes and photos from anyone involved; internal notes are hidden from the resident."""
+    if not (note or "").strip():
+        raise ValidationError({"note": _("The note is empty.")})
+    for upload in photos:
+        check_upload(upload)
+    noted = _act(
+        actor=actor,
+        case=case,
+        action=Action.NOTE,
+        expected_version=expected_version,
+        note=note.strip(),
+        public=public,
+    )
+    _attach(
+        noted,
+        files=photos,
+        stage="after" if noted.status != Status.REPORTED else "before",
+        actor=actor,
+        event=noted.events.last(),
+    )
+    return noted
+
+
+def actions_for(actor, case: Case) -> list[str]:
+    """The actions this actor may take on this case now (what the screens offer)."""
+    who = _who(actor, case)
+    return [
+        transition.action
+        for transition in BY_ACTION.values()
+        if transition.action != Action.REPORT and allowed(transition.action, case.status, who)
+    ]

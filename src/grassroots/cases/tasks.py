@@ -1,0 +1,53 @@
+"""Background work on cases: the overdue sweep.
+
+Overdue is derived (an open case past its resolution due time), never hand-set;
+what the sweep records is only that the legs have been told, in
+`Case.overdue_notified_at`, claimed with a conditional update so that two workers
+running the sweep at once never tell anyone twice. The sweep writes no timeline
+entry (CaseEvents are written only by cases.services): it only has messages sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from grassroots.cases.models import Case
+from grassroots.cases.workflow import OPEN
+
+logger = logging.getLogger("grassroots.cases")
+
+
+def sweep_overdue(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Tell the legs about every open case that has just become overdue; return those cases' ids."""
+    from grassroots.notify.api import case_overdue
+
+    now = now or timezone.now()
+    candidates = list(
+        Case.objects.overdue(now)
+        .filter(overdue_notified_at__isnull=True)
+        .order_by("resolution_due")
+        .values_list("pk", flat=True)[:limit]
+    )
+    notified = []
+    for case_id in candidates:
+        with transaction.atomic():
+            claimed = Case.objects.filter(
+                pk=case_id, overdue_notified_at__isnull=True, status__in=OPEN, resolution_due__lt=now
+            ).update(overdue_notified_at=now)
+            if claimed:
+                case_overdue(case_id)
+                notified.append(case_id)
+    if notified:
+        logger.info("overdue sweep: %s case(s) newly overdue", len(notified))
+    return notified
+
+
+@task(queue_name="default")
+def sweep_overdue_task() -> int:
+    """The sweep as a task, for deployments that schedule it themselves."""
+    return len(sweep_overdue())

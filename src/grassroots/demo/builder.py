@@ -1,0 +1,397 @@
+"""Write the Heshengyuan demo plan to the database, recognise it, and clear it.
+
+The demo is written with bulk inserts in one transaction (a few seconds for 8,000
+people), so it appears whole or not at all. Because bulk inserts bypass the people
+services, every derived field they would fill is filled here: pinyin keys, encrypted
+ID and phone numbers with their blind indexes and masks, current household and status.
+
+A Street with code DEMO_STREET_CODE marks a demo database. A database that holds
+communities, people or users but no marker is somebody's real data, and the demo
+refuses to touch it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from django.apps import apps
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.models import Session
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+
+from grassroots.accounts.models import User
+from grassroots.demo.layout import GRID_NAMES
+from grassroots.demo.organisations import BRANCH_NAMES, TEAMS
+from grassroots.demo.plan import PRINTED_USERNAMES, DemoPlan, make_plan
+from grassroots.orgs.models import (
+    MemberUnit,
+    PartyBranch,
+    PartyMember,
+    Skill,
+    Volunteer,
+    VolunteerTeam,
+)
+from grassroots.people.models import Person, PersonTag, Residency, VulnerabilityTag
+from grassroots.people.search import pinyin_keys
+from grassroots.places.models import Building, Community, Grid, Household, Street
+
+DEMO_STREET_CODE = "DEMO-DAGU"
+DEMO_COMMUNITY_CODE = "DEMO-HSY"
+DEMO_PASSWORD = "grassroots-demo"  # noqa: S105 - public by contract (DESIGN.md), demo database only
+BATCH = 500
+# Roughly where Dagu street lies in Binhai New Area; buildings are laid out on a grid from here.
+_ORIGIN = (Decimal("38.978000"), Decimal("117.688000"))
+
+
+class DemoState(StrEnum):
+    EMPTY = "empty"  # nothing in it yet: the demo may be built
+    DEMO = "demo"  # the demo is there: reuse it
+    OTHER = "other"  # real data: never mix the demo in
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    community: Community
+    built: bool
+    seconds: float
+
+
+class DemoRefused(Exception):
+    """The database holds data that is not the demo."""
+
+
+def demo_state() -> DemoState:
+    """Is this database empty, the demo, or someone's data?"""
+    if Street.objects.filter(code=DEMO_STREET_CODE).exists():
+        return DemoState.DEMO
+    holds_data = (
+        Street.objects.exists()
+        or Community.objects.exists()
+        or Person.objects.exists()
+        or User.objects.exists()
+    )
+    return DemoState.OTHER if holds_data else DemoState.EMPTY
+
+
+def demo_community() -> Community:
+    return Community.objects.select_related("street").get(street__code=DEMO_STREET_CODE)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    role_label: str
+    name: str
+    where: str
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """The sign-ins `grassroots demo` prints, in the order of the contract (DESIGN.md section 4)."""
+    users = {
+        user.username: user
+        for user in User.objects.filter(
+            username__in=PRINTED_USERNAMES, community__street__code=DEMO_STREET_CODE
+        )
+        .select_related("person__current_household__building", "member_unit")
+        .prefetch_related("grids")
+    }
+    return [_describe(users[username]) for username in PRINTED_USERNAMES if username in users]
+
+
+def _describe(user: User) -> DemoAccount:
+    where = ""
+    if user.grids.all():
+        where = "、".join(grid.name for grid in user.grids.all())
+    elif user.member_unit_id:
+        where = user.member_unit.name
+    elif user.person_id and user.person.current_household_id:
+        where = f"{user.person.current_household.address}"
+    label = str(user.get_role_display())
+    name = f"{user.last_name}{user.first_name}" or user.username  # Chinese order: surname first
+    return DemoAccount(user.username, user.role, label, name, where)
+
+
+def demo_ensure(*, rebuild: bool = False) -> DemoResult:
+    """Reuse the demo if it is there (or clear it first with `rebuild`), build it if the database is empty."""
+    started = time.monotonic()
+    state = demo_state()
+    if state == DemoState.OTHER:
+        raise DemoRefused(
+            "This database already holds communities, people or users that are not the demo. "
+            "The demo will not mix its data into them: point DATABASE_URL at an empty database "
+            "(or unset it to use var/demo.sqlite3)."
+        )
+    if state == DemoState.DEMO and not rebuild:
+        return DemoResult(demo_community(), built=False, seconds=time.monotonic() - started)
+    with transaction.atomic():
+        if state == DemoState.DEMO:
+            demo_flush()
+        community = demo_build()
+    return DemoResult(community, built=True, seconds=time.monotonic() - started)
+
+
+# --- clearing ----------------------------------------------------------------------
+
+
+def _demo_models() -> list[type[models.Model]]:
+    """Every model whose rows belong to communities, people or users (so, in a demo database, to the demo).
+
+    Found by following foreign keys, so tables that later apps add (cases, visits ...)
+    are cleared too, while reference data seeded by migrations (vulnerability tags,
+    skills, permissions) is kept.
+    """
+    every = apps.get_models(include_auto_created=True)
+    owned: list[type[models.Model]] = [Street, Community, Person, User, Session]
+    grew = True
+    while grew:
+        grew = False
+        for model in every:
+            if model in owned:
+                continue
+            targets = [field.related_model for field in model._meta.concrete_fields if field.is_relation]
+            if any(target in owned for target in targets):
+                owned.append(model)
+                grew = True
+    return owned
+
+
+def demo_flush() -> None:
+    """Empty every demo table. Only ever called on a database that demo_state() calls DEMO."""
+    tables = [model._meta.db_table for model in _demo_models()]
+    statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=False)
+    connection.ops.execute_sql_flush(statements)
+
+
+# --- building ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def demo_build(plan: DemoPlan | None = None) -> Community:
+    """Write the plan (by default the seeded demo plan) into an empty database."""
+    plan = plan or make_plan()
+    street = Street.objects.create(name="大沽街道", code=DEMO_STREET_CODE, district="滨海新区")
+    community = Community.objects.create(
+        street=street, name="和盛园社区", code=DEMO_COMMUNITY_CODE, address="天津市滨海新区大沽街道和盛园"
+    )
+    grids = _write_grids(plan, community)
+    buildings = _write_buildings(plan, community, grids)
+    households = _write_households(plan, buildings, grids)
+    people = _write_people(plan, community, households)
+    _write_residencies(plan, people, households)
+    _write_tags(plan, people)
+    units = _write_organisations(plan, community, people, grids)
+    _write_building_heads(plan, buildings, people)
+    _write_accounts(plan, community, people, grids, units)
+    return community
+
+
+def _write_grids(plan: DemoPlan, community: Community) -> list[Grid]:
+    grids = []
+    for index, name in enumerate(GRID_NAMES):
+        numbers = [building.number for building in plan.buildings if building.grid == index]
+        count = sum(building.households for building in plan.buildings if building.grid == index)
+        description = f"{min(numbers)}-{max(numbers)}号楼，共{count}户"
+        grids.append(Grid(community=community, name=name, code=f"G{index + 1:02d}", description=description))
+    return Grid.objects.bulk_create(grids)
+
+
+def _write_buildings(plan: DemoPlan, community: Community, grids: list[Grid]) -> dict[int, Building]:
+    rows = []
+    for building in plan.buildings:
+        row, column = divmod(building.number - 1, 8)
+        rows.append(
+            Building(
+                community=community,
+                grid=grids[building.grid],
+                number=building.number,
+                floors=building.floors,
+                entrances=building.entrances,
+                latitude=_ORIGIN[0] + Decimal(row) * Decimal("0.000600"),
+                longitude=_ORIGIN[1] + Decimal(column) * Decimal("0.000800"),
+            )
+        )
+    return {building.number: building for building in Building.objects.bulk_create(rows)}
+
+
+def _write_households(plan: DemoPlan, buildings: dict[int, Building], grids: list[Grid]) -> list[Household]:
+    rows = [
+        Household(
+            building=buildings[household.building],
+            grid=grids[household.grid],
+            entrance=household.entrance,
+            room=household.room,
+        )
+        for household in plan.households
+    ]
+    return Household.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _write_people(plan: DemoPlan, community: Community, households: list[Household]) -> list[Person]:
+    """Persons with every field the services would derive, since bulk_create skips them."""
+    keys_cache: dict[str, tuple[str, str]] = {}
+    rows = []
+    for planned in plan.people:
+        if planned.name not in keys_cache:
+            keys_cache[planned.name] = pinyin_keys(planned.name)
+        current = planned.current
+        person = Person(
+            community=community,
+            name=planned.name,
+            sex=planned.sex,
+            birth_date=planned.birth,
+            status=planned.status,
+            current_household=households[current.household] if current else None,
+            note=planned.note,
+        )
+        person.name_pinyin, person.name_initials = keys_cache[planned.name]
+        if planned.id_number:
+            person.set_id_number(planned.id_number)
+        if planned.phone:
+            person.set_phone(planned.phone)
+        rows.append(person)
+    return Person.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _write_residencies(plan: DemoPlan, people: list[Person], households: list[Household]) -> None:
+    rows = [
+        Residency(
+            person=people[planned.key],
+            household=households[residency.household],
+            relation=residency.relation,
+            residence_type=residency.residence_type,
+            moved_in=residency.moved_in,
+            moved_out=residency.moved_out,
+            move_note=residency.note,
+        )
+        for planned in plan.people
+        for residency in planned.residencies
+    ]
+    Residency.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _write_tags(plan: DemoPlan, people: list[Person]) -> None:
+    tags = {tag.code: tag for tag in VulnerabilityTag.objects.all()}
+    rows = []
+    for planned in plan.people:
+        for tag in planned.tags:
+            if tag.code not in tags:
+                raise LookupError(f"Vulnerability tag {tag.code!r} is missing: run the migrations first.")
+            level = tag.level if tags[tag.code].has_level else None
+            rows.append(
+                PersonTag(
+                    person=people[planned.key],
+                    tag=tags[tag.code],
+                    level=level,
+                    since=tag.since,
+                    note=tag.note,
+                )
+            )
+    PersonTag.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _write_organisations(
+    plan: DemoPlan, community: Community, people: list[Person], grids: list[Grid]
+) -> list[MemberUnit]:
+    organisations = plan.organisations
+    branches = PartyBranch.objects.bulk_create(
+        PartyBranch(community=community, name=name, secretary=people[secretary])
+        for name, secretary in zip(BRANCH_NAMES, organisations.branch_secretaries, strict=True)
+    )
+    PartyMember.objects.bulk_create(
+        PartyMember(
+            person=people[member.person],
+            branch=branches[member.branch],
+            kind=member.kind,
+            workplace=member.workplace,
+            joined_party_on=member.joined,
+            registered_on=member.registered,
+        )
+        for member in organisations.party_members
+    )
+    teams = VolunteerTeam.objects.bulk_create(
+        VolunteerTeam(community=community, name=spec.name, focus=spec.focus, leader=people[leader])
+        for spec, leader in zip(TEAMS, organisations.team_leaders, strict=True)
+    )
+    _write_volunteers(plan, people, grids, teams)
+    return MemberUnit.objects.bulk_create(
+        MemberUnit(
+            community=community,
+            name=unit.spec.name,
+            kind=unit.spec.kind,
+            contact_name=unit.contact_name,
+            contact_phone=unit.contact_phone,
+            offers=unit.spec.offers,
+            inside_community=unit.spec.inside,
+        )
+        for unit in organisations.units
+    )
+
+
+def _write_volunteers(
+    plan: DemoPlan, people: list[Person], grids: list[Grid], teams: list[VolunteerTeam]
+) -> None:
+    skills = dict(Skill.objects.values_list("code", "id"))
+    planned = plan.organisations.volunteers
+    volunteers = Volunteer.objects.bulk_create(
+        Volunteer(
+            person=people[volunteer.person],
+            availability=volunteer.availability,
+            home_grid=grids[volunteer.home_grid] if volunteer.home_grid is not None else None,
+            joined_on=volunteer.joined,
+        )
+        for volunteer in planned
+    )
+    team_links = Volunteer.teams.through
+    skill_links = Volunteer.skills.through
+    team_links.objects.bulk_create(
+        team_links(volunteer_id=row.id, volunteerteam_id=teams[team].id)
+        for row, volunteer in zip(volunteers, planned, strict=True)
+        for team in volunteer.teams
+    )
+    missing = sorted({code for volunteer in planned for code in volunteer.skills} - set(skills))
+    if missing:
+        raise LookupError(f"Skills {missing} are missing: run the migrations first.")
+    skill_links.objects.bulk_create(
+        skill_links(volunteer_id=row.id, skill_id=skills[code])
+        for row, volunteer in zip(volunteers, planned, strict=True)
+        for code in volunteer.skills
+    )
+
+
+def _write_building_heads(plan: DemoPlan, buildings: dict[int, Building], people: list[Person]) -> None:
+    for number, key in plan.organisations.building_heads.items():
+        buildings[number].head = people[key]
+    Building.objects.bulk_update(list(buildings.values()), ["head"])
+
+
+def _write_accounts(
+    plan: DemoPlan, community: Community, people: list[Person], grids: list[Grid], units: list[MemberUnit]
+) -> None:
+    """The demo sign-ins. The password is hashed once: hashing is slow by design."""
+    password = make_password(DEMO_PASSWORD)
+    users = User.objects.bulk_create(
+        User(
+            username=account.username,
+            password=password,
+            role=account.role,
+            last_name=account.last_name,
+            first_name=account.first_name,
+            community=community,
+            person=people[account.person] if account.person is not None else None,
+            member_unit=units[account.unit] if account.unit is not None else None,
+            is_superuser=account.superuser,
+            is_staff=account.superuser,
+        )
+        for account in plan.accounts
+    )
+    links = User.grids.through
+    links.objects.bulk_create(
+        links(user_id=user.id, grid_id=grids[grid].id)
+        for user, account in zip(users, plan.accounts, strict=True)
+        for grid in account.grids
+    )

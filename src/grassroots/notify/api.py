@@ -1,0 +1,31 @@
+"""What other apps call to have people told about something: the notify app's public surface."""
+
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger("grassroots.notify")
+
+
+def case_event_recorded(event_id: int) -> None:
+    """A case event was committed: write the messages it calls for and queue their delivery.
+
+    Called by cases.services after commit. It never raises into the caller: the action
+    is already recorded, and a failure to notify must not look like its failure.
+    """
+    from grassroots.notify.services import notify_case_event
+
+    try:
+        notify_case_event(event_id)
+    except Exception:
+        logger.exception("could not write the messages for case event %s", event_id)
+
+
+def case_overdue(case_id: int) -> None:
+    """A case has just become overdue (claimed by the sweep): tell the legs.
+
+    Runs inside the sweep's transaction, so that the claim and the messages stand or fall together.
+    """
+    from grassroots.notify.services import notify_case_overdue
+
+    notify_case_overdue(case_id)

@@ -1,0 +1,121 @@
+"""Messages: every notice the system sends, kept as a row before any attempt to deliver it.
+
+A message is written (status "queued") in the same breath as the decision to send
+it, then handed to the task queue. Delivery may fail and be retried; the row
+records each attempt and is never deleted, so the case page can always show who
+was told what, when, and whether it reached them. Phone numbers are kept only
+encrypted, with a masked form for display (PIPL by design).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.core import pii
+
+
+class MessageChannel(models.TextChoices):
+    """How a message reaches its recipient (the transport behind it is configured in settings)."""
+
+    INBOX = "inbox", _("in-app inbox")
+    EMAIL = "email", _("e-mail")
+    SMS = "sms", _("SMS")
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+class MessageQuerySet(models.QuerySet):
+    def unread_for(self, user):
+        return self.filter(recipient=user, channel=MessageChannel.INBOX, read_at__isnull=True)
+
+
+class Message(models.Model):
+    """One notice to one recipient over one channel, with its delivery history."""
+
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("case"),
+    )
+    event = models.ForeignKey(
+        "cases.CaseEvent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("timeline entry"),
+    )
+    reason = models.CharField(_("reason"), max_length=24, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("recipient"),
+    )
+    # Who the message is for, stable across retries: "user:5", "phone:<blind index>", "email:<address>".
+    recipient_key = models.CharField(max_length=120, editable=False)
+    recipient_name = models.CharField(_("recipient's name"), max_length=100, blank=True)
+    address = models.CharField(_("e-mail address"), max_length=254, blank=True)
+    address_encrypted = models.TextField(blank=True, editable=False)
+    address_masked = models.CharField(_("to"), max_length=254, blank=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=8, choices=MessageChannel.choices)
+    transport = models.CharField(_("sent through"), max_length=16, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="message_due_idx"),
+            models.Index(fields=["recipient", "channel", "read_at"], name="message_inbox_idx"),
+        ]
+        constraints = [
+            # Announcing the same event twice must not tell anyone twice.
+            models.UniqueConstraint(
+                fields=["event", "recipient_key", "channel"],
+                condition=Q(event__isnull=False),
+                name="message_once_per_event_recipient_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.address_masked or self.recipient_name}"
+
+    def set_phone(self, digits: str) -> None:
+        """Keep a phone number only encrypted; show it masked."""
+        self.address = ""
+        self.address_encrypted = pii.encrypt(digits)
+        self.address_masked = pii.mask_phone(digits)
+
+    def deliverable_address(self) -> str:
+        """The address a channel sends to: the e-mail address, or the decrypted phone number."""
+        if self.address_encrypted:
+            return pii.decrypt(self.address_encrypted)
+        return self.address

@@ -1,0 +1,394 @@
+"""Who is told what, and delivery with retries.
+
+Writing comes first: for each case event the messages are written (status
+"queued") in one transaction, and only after it commits are their deliveries
+queued. A message is therefore never lost: if the queue is down, the periodic
+sweep finds the row and queues it again. Delivery claims the row with a
+conditional update, so a message is sent once even if its task runs twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from grassroots.core import pii
+from grassroots.notify import conf
+from grassroots.notify.channels import channel_for, scrub_phones
+from grassroots.notify.models import Message, MessageChannel, MessageStatus
+from grassroots.notify.texts import compose
+
+logger = logging.getLogger("grassroots.notify")
+
+#: How long a claimed ("sending") message belongs to its worker before the sweep may retry it.
+MIN_LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+# --- recipients ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone to tell: an account (in-app, plus e-mail), else a phone number (SMS).
+
+    `problem` is set when there is no way to reach them; a failed message is written
+    anyway so that the case page shows who could not be told.
+    """
+
+    key: str
+    name: str
+    user: object | None = None
+    phone: str = ""
+    resident: bool = False  # links to the resident portal rather than the staff case page
+    role: str = ""  # lead / supporter, for handlers
+    problem: str = ""
+
+
+def _user(user, *, role: str = "") -> Recipient:
+    return Recipient(
+        key=f"user:{user.pk}",
+        name=user.get_full_name() or user.username,
+        user=user,
+        resident=user.role == "resident",
+        role=role,
+    )
+
+
+def _phone(digits: str, *, name: str, resident: bool, role: str = "", label: str = "") -> Recipient:
+    digits = pii.normalise_phone(digits)
+    if not digits:
+        return Recipient(key=f"none:{label}", name=name, role=role, problem="没有账号，也没有电话号码")
+    return Recipient(key=f"phone:{pii.phone_hash(digits)}", name=name, phone=digits, resident=resident, role=role)
+
+
+def _person(person, *, resident: bool, role: str = "") -> list[Recipient]:
+    """A person: their own account when they have one, else their phone."""
+    from grassroots.accounts.models import User
+
+    account = User.objects.filter(person=person, is_active=True).first()
+    if account is not None:
+        return [_user(account, role=role)]
+    if person.status == "deceased":
+        return [Recipient(key=f"none:person:{person.pk}", name=person.name, role=role, problem="已故")]
+    return [
+        _phone(
+            pii.decrypt(person.phone_encrypted),
+            name=person.name,
+            resident=resident,
+            role=role,
+            label=f"person:{person.pk}",
+        )
+    ]
+
+
+def _party(assignment, *, role: str) -> list[Recipient]:
+    """A summoned party: a staff user; a person; a team (its leader); a unit (its contacts, else its phone)."""
+    from grassroots.accounts.models import User
+
+    if assignment.user_id:
+        return [_user(assignment.user, role=role)] if assignment.user.is_active else []
+    if assignment.person_id:
+        return _person(assignment.person, resident=False, role=role)
+    if assignment.team_id:
+        team = assignment.team
+        if team.leader_id is None:
+            return [Recipient(key=f"none:team:{team.pk}", name=team.name, role=role, problem="队伍没有队长")]
+        return _person(team.leader, resident=False, role=role)
+    unit = assignment.unit
+    contacts = list(User.objects.filter(member_unit=unit, is_active=True).order_by("pk"))
+    if contacts:
+        return [_user(contact, role=role) for contact in contacts]
+    return [
+        _phone(
+            unit.contact_phone, name=unit.contact_name or unit.name, resident=False, role=role, label=f"unit:{unit.pk}"
+        )
+    ]
+
+
+def _reporter(case) -> list[Recipient]:
+    """The reporter: their account, else the reporting person (account or phone), else the phone given."""
+    if case.anonymous:
+        return []
+    if case.reporter_user_id and case.reporter_user.is_active:
+        return [_user(case.reporter_user)]
+    if case.reporter_person_id:
+        return _person(case.reporter_person, resident=True)
+    if case.reporter_phone_encrypted:
+        return [
+            _phone(pii.decrypt(case.reporter_phone_encrypted), name=case.reporter_name or "反映人", resident=True)
+        ]
+    return []
+
+
+def _parties(case, specs: Iterable[str] | None = None) -> list[Recipient]:
+    """Active parties of the case (optionally only those named "kind:id" in specs)."""
+    recipients: list[Recipient] = []
+    wanted = set(specs) if specs is not None else None
+    for assignment in case.assignments.filter(active=True).select_related("user", "person", "team__leader", "unit"):
+        spec = f"{assignment.party_kind}:{assignment.party.pk}"
+        if wanted is not None and spec not in wanted:
+            continue
+        recipients += _party(assignment, role="lead" if assignment.is_lead else "supporter")
+    return recipients
+
+
+def _legs(case, *, street: bool) -> list[Recipient]:
+    """The community Party committee (secretaries) and, for an escalated case, the street office."""
+    from grassroots.accounts.models import Role, User
+
+    condition = Q(role=Role.SECRETARY, community_id=case.community_id)
+    if street:
+        condition |= Q(role=Role.STREET, street_id=case.community.street_id)
+    return [_user(user) for user in User.objects.filter(condition, is_active=True).order_by("pk")]
+
+
+def _street(case) -> list[Recipient]:
+    from grassroots.accounts.models import Role, User
+
+    users = User.objects.filter(role=Role.STREET, street_id=case.community.street_id, is_active=True)
+    return [_user(user) for user in users.order_by("pk")]
+
+
+def _newly_summoned(event) -> list[str]:
+    """Parties named by this dispatch/whistle that the previous one did not name."""
+    from grassroots.cases.models import CaseEvent
+
+    def named(changes: dict) -> set[str]:
+        return {spec for spec in [changes.get("lead", ""), *changes.get("supporters", [])] if spec}
+
+    previous = (
+        CaseEvent.objects.filter(case_id=event.case_id, action__in=["dispatch", "whistle"], pk__lt=event.pk)
+        .order_by("-pk")
+        .first()
+    )
+    before = named(previous.changes) if previous is not None else set()
+    return sorted(named(event.changes) - before)
+
+
+def recipients_for(event) -> tuple[str, list[Recipient]]:
+    """(kind of message, who is told) for a case event; kind "" when nobody is told."""
+    case = event.case
+    action = event.action
+    if action in {"dispatch", "whistle"}:
+        return ("whistled" if action == "whistle" else "dispatched"), _parties(case, _newly_summoned(event))
+    if action in {"register", "reject", "resolve", "close"}:
+        kind = {"register": "registered", "reject": "rejected", "resolve": "resolved", "close": "closed"}[action]
+        return kind, _reporter(case)
+    if action == "urge":
+        return "urged", _parties(case)
+    if action == "escalate":
+        return "escalated", _street(case)
+    if action == "reopen" or (action == "verify" and event.to_status == "dispatched"):
+        return "reopened", _parties(case)
+    return "", []
+
+
+# --- writing messages ------------------------------------------------------------------------------------
+
+
+def _link_path(case, recipient: Recipient) -> str:
+    if recipient.resident:
+        return "/portal/track/"
+    if recipient.user is not None:
+        return f"/cases/{case.number}/"
+    return ""  # a handler reached only by SMS has no account to open the case with
+
+
+def _messages_for(case, recipient: Recipient, *, kind: str, note: str, event=None) -> list[Message]:
+    now = timezone.now()
+    common = {
+        "case": case,
+        "event": event,
+        "reason": kind,
+        "recipient": recipient.user,
+        "recipient_key": recipient.key,
+        "recipient_name": recipient.name[:100],
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+
+    def make(channel: str) -> Message:
+        text = compose(
+            kind, case=case, channel=channel, link_path=_link_path(case, recipient), role=recipient.role, note=note
+        )
+        return Message(channel=channel, subject=text.subject[:200], body=text.body, **common)
+
+    if recipient.problem:
+        message = make(MessageChannel.SMS)
+        message.status = MessageStatus.FAILED
+        message.last_error = recipient.problem
+        message.next_attempt_at = None
+        message.address_masked = "—"
+        return [message]
+    if recipient.user is not None:
+        inbox = make(MessageChannel.INBOX)
+        inbox.address_masked = recipient.user.username
+        inbox.status, inbox.sent_at, inbox.transport, inbox.next_attempt_at = MessageStatus.SENT, now, "inbox", None
+        messages = [inbox]
+        if conf.get("GRASSROOTS_NOTIFY_EMAIL") and recipient.user.email:
+            email = make(MessageChannel.EMAIL)
+            email.address = email.address_masked = recipient.user.email
+            messages.append(email)
+        return messages
+    sms = make(MessageChannel.SMS)
+    sms.set_phone(recipient.phone)
+    return [sms]
+
+
+def _write(case, recipients: list[Recipient], *, kind: str, note: str = "", event=None, actor_id=None) -> list[int]:
+    """Save the messages (one per recipient and channel) and queue the outgoing ones after commit."""
+    seen: set[str] = set()
+    messages: list[Message] = []
+    for recipient in recipients:
+        if recipient.user is not None and recipient.user.pk == actor_id:
+            continue  # nobody is told about what they did themselves
+        if recipient.key in seen:
+            continue
+        seen.add(recipient.key)
+        messages += _messages_for(case, recipient, kind=kind, note=note, event=event)
+    with transaction.atomic():
+        for message in messages:
+            message.save()
+    outgoing = [message.pk for message in messages if message.status == MessageStatus.QUEUED]
+    transaction.on_commit(lambda: _enqueue_all(outgoing))
+    return [message.pk for message in messages]
+
+
+def _enqueue_all(message_ids: list[int]) -> None:
+    from grassroots.notify.tasks import enqueue_delivery
+
+    for message_id in message_ids:
+        enqueue_delivery(message_id)
+
+
+def notify_case_event(event_id: int) -> list[int]:
+    """Write (and queue) the messages a committed case event calls for. Safe to call twice."""
+    from grassroots.cases.models import CaseEvent
+
+    event = CaseEvent.objects.select_related("case__category", "case__community").filter(pk=event_id).first()
+    if event is None or Message.objects.filter(event=event).exists():
+        return []
+    kind, recipients = recipients_for(event)
+    if not kind or not recipients:
+        return []
+    note = event.case.rejection_reason if kind == "rejected" else event.note
+    try:
+        with transaction.atomic():
+            return _write(event.case, recipients, kind=kind, note=note, event=event, actor_id=event.actor_id)
+    except IntegrityError:  # announced concurrently by someone else: their messages stand
+        return []
+
+
+def notify_case_overdue(case_id: int) -> list[int]:
+    """Tell the legs that a case is past its resolution due time (called once, by the sweep)."""
+    from grassroots.cases.models import Case
+
+    case = Case.objects.select_related("category", "community").get(pk=case_id)
+    return _write(case, _legs(case, street=case.escalated_at is not None), kind="overdue")
+
+
+# --- delivery --------------------------------------------------------------------------------------------
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the n-th failed attempt: RETRY_SECONDS * 2**(n-1), at most six hours."""
+    seconds = conf.get("GRASSROOTS_NOTIFY_RETRY_SECONDS") * 2 ** max(attempts - 1, 0)
+    return min(timedelta(seconds=seconds), MAX_BACKOFF)
+
+
+def _lease() -> timedelta:
+    return max(MIN_LEASE, timedelta(seconds=3 * conf.get("GRASSROOTS_NOTIFY_WEBHOOK_TIMEOUT")))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt did: sent, retry (at `retry_at`), failed, or skipped."""
+
+    status: str
+    retry_at: datetime | None = None
+
+
+def deliver(message_id: int) -> Outcome:
+    """Try to send one message once. Idempotent: only a queued, due message is claimed and sent."""
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=MessageStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + _lease())
+    )
+    if not claimed:
+        return Outcome("skipped")
+    message = Message.objects.select_related("case", "recipient").get(pk=message_id)
+    channel = channel_for(message)
+    try:
+        channel.send(message)
+    except Exception as error:  # noqa: BLE001 - any failure of a transport is retried
+        return _failed(message, error)
+    Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+        status=MessageStatus.SENT, sent_at=timezone.now(), transport=channel.name, next_attempt_at=None
+    )
+    return Outcome("sent")
+
+
+def _failed(message: Message, error: Exception) -> Outcome:
+    text = scrub_phones(f"{type(error).__name__}: {error}")[:500]
+    if message.attempts >= conf.get("GRASSROOTS_NOTIFY_MAX_ATTEMPTS"):
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.FAILED, last_error=text, next_attempt_at=None
+        )
+        logger.warning("message %s failed for good after %s attempts: %s", message.pk, message.attempts, text)
+        return Outcome("failed")
+    retry_at = timezone.now() + backoff(message.attempts)
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.QUEUED, last_error=text, next_attempt_at=retry_at
+    )
+    logger.info("message %s attempt %s failed (%s); next at %s", message.pk, message.attempts, text, retry_at)
+    return Outcome("retry", retry_at)
+
+
+def requeue_due_messages(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """The safety net, run by the periodic sweep: queue again what no task is going to deliver.
+
+    - a message claimed by a worker that died mid-send (its lease ran out) goes back to queued;
+    - a queued message whose time came and went without a task running it (the queue lost it,
+      or the backend cannot schedule retries) is queued again.
+
+    With a backend that schedules retries itself, a message gets a grace period
+    (GRASSROOTS_NOTIFY_RESCUE_SECONDS) before it counts as lost. Queuing one twice is
+    harmless: delivery sends a message once.
+    """
+    from grassroots.notify.tasks import backend_schedules_retries, enqueue_delivery
+
+    now = now or timezone.now()
+    Message.objects.filter(status=MessageStatus.SENDING, next_attempt_at__lt=now).update(
+        status=MessageStatus.QUEUED, next_attempt_at=now
+    )
+    grace = timedelta(seconds=conf.get("GRASSROOTS_NOTIFY_RESCUE_SECONDS")) if backend_schedules_retries() else None
+    cutoff = now - grace if grace else now
+    due = list(
+        Message.objects.filter(status=MessageStatus.QUEUED, next_attempt_at__lte=cutoff)
+        .order_by("next_attempt_at")
+        .values_list("pk", "next_attempt_at")[:limit]
+    )
+    requeued = []
+    for pk, due_at in due:
+        # Move the due time to now so that the next sweep gives this task its grace period again.
+        if Message.objects.filter(pk=pk, status=MessageStatus.QUEUED, next_attempt_at=due_at).update(
+            next_attempt_at=now
+        ):
+            enqueue_delivery(pk)
+            requeued.append(pk)
+    return requeued
+
+
+def message_mark_read(*, user, message: Message) -> None:
+    """The recipient opened an in-app message."""
+    if message.recipient_id == user.pk and message.read_at is None:
+        Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,106 @@
+"""What messages say: short Chinese texts (the residents' language) with the case number and a link.
+
+Discretion first. For a sensitive category (psychological support, ...) a text
+that leaves the system (SMS, e-mail) says only that there is news, with the
+number: never the category, the description, a note or a reason. In-app messages
+are read behind a login by the person they are for, so they may say a little
+more, but never the description of a sensitive case either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone, translation
+
+from grassroots.notify import conf
+from grassroots.notify.channels import scrub_phones
+
+EXCERPT = 40
+
+
+@dataclass(frozen=True)
+class Text:
+    subject: str
+    body: str
+
+
+def _clip(text: str, length: int = EXCERPT) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def link(path: str) -> str:
+    return f"{conf.get('GRASSROOTS_NOTIFY_BASE_URL')}{path}" if path else ""
+
+
+def compose(kind: str, *, case, channel: str, link_path: str, role: str = "", note: str = "") -> Text:
+    """The subject and body of one message.
+
+    `kind` is what happened (dispatched, whistled, registered, rejected, resolved, closed,
+    urged, overdue, escalated, reopened); `role` is "lead" or "supporter" for handlers;
+    `note` is the reason or remark that goes with it (a rejection's reason, an urge's note).
+    """
+    with translation.override("zh-hans"):
+        return _compose(kind, case=case, channel=channel, url=link(link_path), role=role, note=note)
+
+
+def _compose(kind: str, *, case, channel: str, url: str, role: str, note: str) -> Text:
+    number = case.number
+    sign = f"【{case.community.name}】"
+    sensitive = case.category.sensitive
+    outside = channel != "inbox"  # leaves the system: SMS or e-mail
+    see = f"详见 {url}" if url else "如有疑问请联系社区。"
+    urgent = "【紧急】" if case.urgency == "urgent" else ""
+    about = "" if sensitive else f"（{case.category.name_zh}）"
+    excerpt = "" if sensitive else f"：{_clip(case.description)}"
+
+    if sensitive and outside and kind in {"registered", "rejected", "resolved", "closed"}:
+        return Text("诉求有新进展", f"{sign}您有一件诉求有新进展（编号 {number}），请登录查看或致电社区。")
+    if sensitive and outside:
+        return Text(
+            f"诉求 {number}",
+            f"{sign}{urgent}有一件诉求需要您关注（编号 {number}），请登录查看或与社区联系。",
+        )
+
+    if kind in {"dispatched", "whistled"}:
+        task = "请您牵头办理" if role == "lead" else "请您协同办理"
+        if kind == "whistled":
+            task = "社区吹哨，请您报到并牵头" if role == "lead" else "社区吹哨，请您报到协同"
+        subject = f"{urgent}{'吹哨报到' if kind == 'whistled' else '新派单'} {number}"
+        body = f"{sign}{urgent}诉求 {number}{about}{task}{excerpt}。请尽快签收。{see}"
+    elif kind == "registered":
+        subject = f"诉求已受理 {number}"
+        body = f"{sign}您反映的诉求已受理，编号 {number}{about}，我们会尽快处理。{see}"
+    elif kind == "rejected":
+        subject = f"诉求未能受理 {number}"
+        body = f"{sign}很抱歉，您反映的诉求（编号 {number}）未能受理。原因：{_clip(note, 80)}"
+    elif kind == "resolved":
+        subject = f"诉求已处理 {number}"
+        body = f"{sign}您反映的诉求（编号 {number}）已处理完毕，社区将回访听取您的意见。{see}"
+    elif kind == "closed":
+        subject = f"诉求已办结 {number}"
+        body = f"{sign}您反映的诉求（编号 {number}）已办结，感谢您的支持与监督。"
+    elif kind == "urged":
+        remark = f"：{_clip(note, 60)}" if note and not sensitive else ""
+        subject = f"督办 {number}"
+        body = f"{sign}【督办】诉求 {number}{about}已被督办（第 {case.urge_count} 次）{remark}，请抓紧办理。{see}"
+    elif kind == "overdue":
+        due = timezone.localtime(case.resolution_due).strftime("%m-%d %H:%M") if case.resolution_due else ""
+        subject = f"超期 {number}"
+        body = (
+            f"{sign}【超期】诉求 {number}{about}已超过办结时限（{due}），"
+            f"当前状态：{case.get_status_display()}。{see}"
+        )
+    elif kind == "escalated":
+        remark = f"：{_clip(note, 60)}" if note and not sensitive else ""
+        subject = f"上报街道 {number}"
+        body = f"{sign}【上报】诉求 {number}{about}已上报街道{remark}。{see}"
+    elif kind == "reopened":
+        remark = f"：{_clip(note, 60)}" if note and not sensitive else ""
+        subject = f"返工 {number}"
+        body = f"{sign}【返工】诉求 {number}{about}需要重新办理{remark}。{see}"
+    else:
+        subject = f"诉求 {number}"
+        body = f"{sign}诉求 {number} 有新进展。{see}"
+    return Text(scrub_phones(subject), scrub_phones(body))

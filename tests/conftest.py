@@ -1,0 +1,216 @@
+"""Shared fixtures: a small neighbourhood like the article's, and one user per role.
+
+The story: the community (和盛苑) has two grids. Grid A holds building 4, where
+Granny Wang lives at 4-2-301; grid B holds building 7. Another community of the
+same street (the outsider's) must stay invisible to our staff, and ours to them.
+Everything is synthetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from grassroots.accounts.models import Role, User
+from grassroots.people.models import Person, Relation
+from grassroots.places.models import Building, Community, Grid, Household
+from tests.factories import (
+    BuildingFactory,
+    CommunityFactory,
+    GridFactory,
+    HouseholdFactory,
+    MemberUnitFactory,
+    PersonFactory,
+    StreetFactory,
+    VolunteerFactory,
+    user_for,
+)
+
+# Settings every test runs with:
+# - a fast password hasher (the real one takes a noticeable fraction of a second per user);
+# - plain static file storage, so pages render (and the live server serves /static/)
+#   without `collectstatic` and regardless of any manifest left in a developer's var/.
+TEST_SETTINGS = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "STORAGES": {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    """Apply TEST_SETTINGS for the whole run (the live server thread sees them too)."""
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
+    override = override_settings(**TEST_SETTINGS)
+    override.enable()
+    yield
+    override.disable()
+
+
+# --- places ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """Our community with its two grids, a building in each and a few households."""
+
+    community: Community
+    grid_a: Grid
+    grid_b: Grid
+    building_4: Building  # in grid A, four entrances
+    building_7: Building  # in grid B
+    home_4_2_301: Household  # Granny Wang's
+    home_4_1_101: Household
+    home_7_1_502: Household
+
+
+@pytest.fixture
+def neighbourhood(db) -> Neighbourhood:
+    street = StreetFactory(name="大沽街道", code="DAGU")
+    community = CommunityFactory(street=street, name="和盛苑社区", code="HSY")
+    grid_a = GridFactory(community=community, name="第一网格", code="A")
+    grid_b = GridFactory(community=community, name="第二网格", code="B")
+    building_4 = BuildingFactory(grid=grid_a, number=4, entrances=4)
+    building_7 = BuildingFactory(grid=grid_b, number=7, entrances=2)
+    return Neighbourhood(
+        community=community,
+        grid_a=grid_a,
+        grid_b=grid_b,
+        building_4=building_4,
+        building_7=building_7,
+        home_4_2_301=HouseholdFactory(building=building_4, entrance=2, room="301"),
+        home_4_1_101=HouseholdFactory(building=building_4, entrance=1, room="101"),
+        home_7_1_502=HouseholdFactory(building=building_7, entrance=1, room="502"),
+    )
+
+
+@pytest.fixture
+def community(neighbourhood: Neighbourhood) -> Community:
+    """和盛苑: our community, with two grids, buildings 4 (grid A) and 7 (grid B), three households."""
+    return neighbourhood.community
+
+
+@pytest.fixture
+def grid_a(neighbourhood: Neighbourhood) -> Grid:
+    return neighbourhood.grid_a
+
+
+@pytest.fixture
+def grid_b(neighbourhood: Neighbourhood) -> Grid:
+    return neighbourhood.grid_b
+
+
+@pytest.fixture
+def household_a(neighbourhood: Neighbourhood) -> Household:
+    """4-2-301 in grid A."""
+    return neighbourhood.home_4_2_301
+
+
+@pytest.fixture
+def household_b(neighbourhood: Neighbourhood) -> Household:
+    """7-1-502 in grid B."""
+    return neighbourhood.home_7_1_502
+
+
+@pytest.fixture
+def other_community(community: Community) -> Community:
+    """A neighbouring community in the same street, with one grid, building 1 and household 1-1-101."""
+    other = CommunityFactory(street=community.street, name="新港社区", code="XG")
+    grid = GridFactory(community=other, name="新港第一网格", code="A")
+    building = BuildingFactory(grid=grid, number=1)
+    HouseholdFactory(building=building, entrance=1, room="101")
+    return other
+
+
+@pytest.fixture
+def other_household(other_community: Community) -> Household:
+    return Household.objects.get(building__community=other_community)
+
+
+# --- people ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def granny_wang(household_a: Household) -> Person:
+    """王秀兰, 82, living at 4-2-301 (building 4): the "knock on the door" story."""
+    return PersonFactory(
+        name="王秀兰",
+        sex="F",
+        birth_date=date(1944, 3, 8),
+        phone="13812345678",
+        household=household_a,
+        relation=Relation.HEAD,
+    )
+
+
+# --- users, one per role -------------------------------------------------------------
+
+
+@pytest.fixture
+def secretary(community: Community) -> User:
+    """The community Party committee secretary (legs): sees and edits the whole community."""
+    return user_for(Role.SECRETARY, community=community, username="secretary")
+
+
+@pytest.fixture
+def socialworker(community: Community) -> User:
+    """A social worker (mouth): takes calls for the whole community."""
+    return user_for(Role.SOCIAL_WORKER, community=community, username="socialworker")
+
+
+@pytest.fixture
+def gridworker(community: Community, grid_a: Grid) -> User:
+    """The grid worker of grid A only."""
+    return user_for(Role.GRID_WORKER, community=community, grids=[grid_a], username="gridworker")
+
+
+@pytest.fixture
+def volunteer(community: Community, neighbourhood: Neighbourhood) -> User:
+    """A volunteer (hands) who lives at 4-1-101 and is signed up as a volunteer in grid A."""
+    person = PersonFactory(name="赵德明", sex="M", household=neighbourhood.home_4_1_101)
+    VolunteerFactory(person=person, home_grid=neighbourhood.grid_a)
+    return user_for(Role.VOLUNTEER, community=community, person=person, username="volunteer")
+
+
+@pytest.fixture
+def unitcontact(community: Community) -> User:
+    """The contact of a member unit (the property company)."""
+    unit = MemberUnitFactory(community=community, name="和盛苑物业")
+    return user_for(Role.UNIT_CONTACT, community=community, member_unit=unit, username="unitcontact")
+
+
+@pytest.fixture
+def patroller(community: Community) -> User:
+    """A patroller (eyes): sees places to report from, never people."""
+    return user_for(Role.PATROLLER, community=community, username="patroller")
+
+
+@pytest.fixture
+def resident(community: Community, granny_wang: Person) -> User:
+    """Granny Wang's own account: her household and nothing else."""
+    return user_for(Role.RESIDENT, person=granny_wang, username="resident")
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    """The superuser who configures the system: sees everything."""
+    return user_for(Role.ADMIN, username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def street_user(community: Community) -> User:
+    """A street office user: every community of the street."""
+    return user_for(Role.STREET, street=community.street, username="street")
+
+
+@pytest.fixture
+def outsider(other_community: Community) -> User:
+    """A social worker of the neighbouring community: must see nothing of ours."""
+    return user_for(Role.SOCIAL_WORKER, community=other_community, username="outsider")
