@@ -8,6 +8,7 @@ Everything is synthetic.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,8 +16,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from grassroots.accounts.models import Role, User
+from grassroots.config.env import var_dir
 from grassroots.people.models import Person, Relation
 from grassroots.places.models import Building, Community, Grid, Household
 from tests.factories import (
@@ -42,6 +46,35 @@ TEST_SETTINGS = {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     },
 }
+
+
+# Hypothesis keeps its caches and the examples that failed under var/ (ignored by git), not in
+# the work tree. It has no deadline (a shared 2-core CI machine stalls now and then), and in CI
+# it is derandomised so that a run is repeatable; developers' runs keep exploring.
+set_hypothesis_home_dir(var_dir() / "hypothesis")
+hypothesis_settings.register_profile("grassroots", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, database=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "grassroots")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give every transactional test (live server, threads) the data that migrations create.
+
+    A transactional test ends by emptying every table, rows from data migrations included
+    (vulnerability tags, case categories, ...), so the next one would start without them.
+    Serialised rollback reloads the database as migrations left it before each such test.
+    """
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is None or "django_db_serialized_rollback" in names:
+            continue
+        marker = item.get_closest_marker("django_db")
+        if (
+            "transactional_db" in names
+            or "live_server" in names
+            or (marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
+        ):
+            names.append("django_db_serialized_rollback")
 
 
 @pytest.fixture(scope="session", autouse=True)

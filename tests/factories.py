@@ -198,7 +198,9 @@ class ResidencyFactory(DjangoModelFactory):
         model = Residency
 
     household = factory.SubFactory(HouseholdFactory)
-    person = factory.SubFactory(PersonFactory, community=factory.SelfAttribute("..household.building.community"))
+    person = factory.SubFactory(
+        PersonFactory, community=factory.SelfAttribute("..household.building.community")
+    )
     relation = Relation.HEAD
     residence_type = ResidenceType.REGISTERED
     moved_in = date(2010, 3, 1)

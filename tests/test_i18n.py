@@ -34,8 +34,8 @@ import grassroots
 PACKAGE = Path(grassroots.__file__).resolve().parent
 LOCALE = "zh_Hans"
 HOW_TO_FIX = (
-    "From src/grassroots run `uv run grassroots makemessages -l zh_Hans --no-obsolete`, translate "
-    "the entries in locale/zh_Hans/LC_MESSAGES/django.po, then `uv run grassroots compilemessages -l zh_Hans`."
+    "From src/grassroots run `uv run grassroots makemessages -l zh_Hans --no-obsolete`, translate the "
+    "entries in locale/zh_Hans/LC_MESSAGES/django.po, then `uv run grassroots compilemessages -l zh_Hans`."
 )
 
 
@@ -181,6 +181,8 @@ def _message(roles: tuple[str, ...], texts: list[str | None]) -> Message | None:
 
 def python_messages(path: Path, problems: list[str]) -> Iterator[tuple[Message, str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    # xgettext does not look inside f-strings: a gettext call there never reaches the catalog.
+    in_fstrings = {id(n) for f in ast.walk(tree) if isinstance(f, ast.JoinedStr) for n in ast.walk(f)}
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -189,6 +191,12 @@ def python_messages(path: Path, problems: list[str]) -> Iterator[tuple[Message, 
         if name not in KEYWORDS:
             continue
         where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        if id(node) in in_fstrings:
+            problems.append(
+                f"{where}: {name}() inside an f-string is invisible to makemessages, so it is never "
+                "translated: compute it before the f-string."
+            )
+            continue
         roles = KEYWORDS[name]
         arguments = node.args[: len(roles)]
         for argument in arguments:
@@ -238,6 +246,16 @@ def messages_in_source(problems: list[str]) -> dict[Message, str]:
         extracted = python_messages(path, problems) if path.suffix == ".py" else template_messages(path)
         for message, where in extracted:
             found.setdefault(message, where)
+    # A catalog holds one entry per msgid: xgettext folds a msgid used alone into the plural entry
+    # of the same msgid, and then gettext() never finds it (it is stored under the plural key).
+    plurals = {(m.msgctxt, m.msgid): m for m in found if m.msgid_plural}
+    for message in [m for m in found if not m.msgid_plural and (m.msgctxt, m.msgid) in plurals]:
+        plural_where = found[plurals[(message.msgctxt, message.msgid)]]
+        problems.append(
+            f"{found.pop(message)} and {plural_where}: {message.msgid!r} is used both alone and as the "
+            "singular of a plural, so the one used alone is never translated: reword one of them, "
+            "or tell them apart with pgettext / {% translate ... context ... %}."
+        )
     return found
 
 
@@ -265,13 +283,17 @@ def messages_found_by_makemessages(tmp_path: Path, django_settings, monkeypatch)
     return messages_in(polib.pofile(str(copy / "locale" / LOCALE / "LC_MESSAGES" / "django.po")))
 
 
-def _differences(label: str, found: set[Message], catalog: set[Message], where: dict[Message, str]) -> list[str]:
+def _differences(
+    label: str, found: set[Message], catalog: set[Message], where: dict[Message, str]
+) -> list[str]:
     report = []
     missing = sorted(found - catalog, key=lambda m: m.msgid)
     stale = sorted(catalog - found, key=lambda m: m.msgid)
     if missing:
         report.append(f"{label}: {len(missing)} strings in the source are not in django.po:")
-        report += [f"  {where.get(m, '?')}: {m.msgid!r}" + (f" [{m.msgctxt}]" if m.msgctxt else "") for m in missing]
+        report += [
+            f"  {where.get(m, '?')}: {m.msgid!r}" + (f" [{m.msgctxt}]" if m.msgctxt else "") for m in missing
+        ]
     if stale:
         report.append(f"{label}: {len(stale)} entries of django.po are no longer in the source:")
         report += [f"  {m.msgid!r}" for m in stale]
@@ -286,9 +308,12 @@ def test_the_catalog_holds_exactly_the_strings_of_the_source(tmp_path, settings,
 
     if shutil.which("xgettext"):
         by_makemessages = messages_found_by_makemessages(tmp_path, settings, monkeypatch)
-        problems += _differences("makemessages", by_makemessages, catalog, found)
-        if by_makemessages != set(found) and not problems:
-            problems.append("makemessages and this test's reader disagree: update the reader in tests/test_i18n.py")
+        if by_makemessages != set(found):
+            problems.append(
+                "makemessages (GNU xgettext) does not find the same strings as this test's reader; "
+                "if the catalog is right, teach the reader in tests/test_i18n.py:"
+            )
+            problems += _differences("makemessages", by_makemessages, catalog, found)
     elif os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         problems.append(
             "GNU gettext is not installed: CI must install it (apt-get install -y gettext) so that the "

@@ -13,7 +13,14 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.utils import translation
 
 from grassroots.core import pii
-from grassroots.people.models import Person, PersonalDataAccess, PersonStatus, Relation, ResidenceType, Residency
+from grassroots.people.models import (
+    Person,
+    PersonalDataAccess,
+    PersonStatus,
+    Relation,
+    ResidenceType,
+    Residency,
+)
 from grassroots.people.search import pinyin_keys, search_people
 from grassroots.people.services import (
     PersonDetails,
@@ -59,7 +66,9 @@ def register(actor, household, **details):
 
 
 def test_a_valid_registration_derives_and_protects_what_it_can(secretary, household_a):
-    aunt = register(secretary, household_a, name=" 刘桂英 ", id_number=AUNT_LIU_ID.lower(), phone="138 0000 1111")
+    aunt = register(
+        secretary, household_a, name=" 刘桂英 ", id_number=AUNT_LIU_ID.lower(), phone="138 0000 1111"
+    )
     aunt.refresh_from_db()
     assert aunt.name == "刘桂英"
     assert (aunt.birth_date, aunt.sex) == (date(1948, 6, 15), "F")  # from the ID number
@@ -75,7 +84,9 @@ def test_a_valid_registration_derives_and_protects_what_it_can(secretary, househ
 def test_a_wrong_check_digit_is_refused_on_the_id_number(secretary, household_a):
     wrong = AUNT_LIU_ID[:17] + ("0" if AUNT_LIU_ID[17] != "0" else "1")
     with translation.override("en"):
-        errors = refused(register, actor=secretary, household=household_a, name="刘桂英", sex="F", id_number=wrong)
+        errors = refused(
+            register, actor=secretary, household=household_a, name="刘桂英", sex="F", id_number=wrong
+        )
     assert errors == {"id_number": ["The check digit is wrong: please read the number again."]}
 
 
@@ -93,7 +104,9 @@ def test_a_birth_date_that_disagrees_with_the_id_number_is_refused(secretary, ho
 
 
 def test_a_sex_that_disagrees_with_the_id_number_is_refused(secretary, household_a):
-    errors = refused(register, actor=secretary, household=household_a, name="刘桂英", id_number=AUNT_LIU_ID, sex="M")
+    errors = refused(
+        register, actor=secretary, household=household_a, name="刘桂英", id_number=AUNT_LIU_ID, sex="M"
+    )
     assert list(errors) == ["sex"]
 
 
@@ -103,7 +116,9 @@ def test_several_mistakes_are_reported_together(secretary, household_a):
 
 
 def test_a_birth_date_in_the_future_is_refused(secretary, household_a):
-    errors = refused(register, actor=secretary, household=household_a, name="刘桂英", sex="F", birth_date=date(2999, 1, 1))
+    errors = refused(
+        register, actor=secretary, household=household_a, name="刘桂英", sex="F", birth_date=date(2999, 1, 1)
+    )
     assert list(errors) == ["birth_date"]
 
 
@@ -114,7 +129,9 @@ def test_the_same_id_number_cannot_be_registered_twice(secretary, household_a, h
     assert list(errors) == ["id_number"]
 
 
-def test_the_same_name_and_birth_date_in_the_same_household_is_a_duplicate(secretary, household_a, household_b):
+def test_the_same_name_and_birth_date_in_the_same_household_is_a_duplicate(
+    secretary, household_a, household_b
+):
     register(secretary, household_a, name="阚淑珍", sex="F", birth_date=date(1950, 2, 3))
     errors = refused(
         register, actor=secretary, household=household_a, name="阚淑珍", sex="F", birth_date=date(1950, 2, 3)
@@ -130,7 +147,9 @@ def test_updating_a_person_cannot_take_anothers_id_number(secretary, household_a
     other = register(secretary, household_b, name="李强", sex="M", birth_date=date(1975, 1, 1))
     before = rows()
     with pytest.raises(ValidationError) as caught:
-        person_update(actor=secretary, person=other, details=PersonDetails(name="李强", id_number=AUNT_LIU_ID))
+        person_update(
+            actor=secretary, person=other, details=PersonDetails(name="李强", id_number=AUNT_LIU_ID)
+        )
     assert list(caught.value.message_dict) == ["id_number"]
     assert rows() == before
     other.refresh_from_db()
@@ -139,7 +158,9 @@ def test_updating_a_person_cannot_take_anothers_id_number(secretary, household_a
 
 def test_a_household_in_a_building_of_another_grid_is_refused(neighbourhood):
     before = Household.objects.count()
-    misplaced = Household(building=neighbourhood.building_4, grid=neighbourhood.grid_b, entrance=1, room="999")
+    misplaced = Household(
+        building=neighbourhood.building_4, grid=neighbourhood.grid_b, entrance=1, room="999"
+    )
     with pytest.raises(ValidationError) as caught:
         misplaced.full_clean()
     assert list(caught.value.message_dict) == ["grid"]
@@ -147,7 +168,9 @@ def test_a_household_in_a_building_of_another_grid_is_refused(neighbourhood):
 
 
 def test_a_household_entrance_the_building_lacks_is_refused(neighbourhood):
-    misplaced = Household(building=neighbourhood.building_7, grid=neighbourhood.grid_b, entrance=3, room="101")
+    misplaced = Household(
+        building=neighbourhood.building_7, grid=neighbourhood.grid_b, entrance=3, room="101"
+    )
     with pytest.raises(ValidationError) as caught:
         misplaced.full_clean()
     assert list(caught.value.message_dict) == ["entrance"]
@@ -291,7 +314,9 @@ def test_revealing_a_number_needs_a_purpose_and_is_logged(socialworker, granny_w
 
 
 def test_revealing_the_id_number_returns_it_in_full(secretary, granny_wang):
-    number = person_reveal(actor=secretary, person=granny_wang, field="id_number", purpose="办理低保", ip_address=None)
+    number = person_reveal(
+        actor=secretary, person=granny_wang, field="id_number", purpose="办理低保", ip_address=None
+    )
     pii.validate_id_number(number)
     assert pii.id_hash(number) == granny_wang.id_number_hash
     assert pii.mask_id_number(number) == granny_wang.id_number_masked

@@ -321,4 +321,3 @@ def test_another_key_cannot_decrypt(data_key):
     data_key(b"j" * 32)
     with pytest.raises(InvalidTag):
         pii.decrypt(token)
-

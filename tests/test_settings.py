@@ -99,10 +99,9 @@ def test_transactions_take_the_write_lock_at_once(sqlite_file_connection):
         cursor.execute("CREATE TABLE visit (id INTEGER PRIMARY KEY)")
     other = sqlite3.connect(path, timeout=0.05)
     try:
-        with transaction.atomic(using="tuned"):
-            # Nothing written yet: after a deferred BEGIN the other writer would get through.
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("INSERT INTO visit DEFAULT VALUES")
+        # Nothing written inside the transaction: after a deferred BEGIN the other writer would get through.
+        with transaction.atomic(using="tuned"), pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("INSERT INTO visit DEFAULT VALUES")
         other.execute("INSERT INTO visit DEFAULT VALUES")  # free again once the transaction ends
         other.commit()
     finally:

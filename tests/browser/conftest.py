@@ -6,7 +6,7 @@ this folder is marked `browser`, so `pytest -m "not browser"` skips them all.
 
     def test_secretary_sees_the_figures(signed_in_page, secretary):
         page = signed_in_page(secretary)      # or signed_in_page("secretary")
-        page.goto("/")                        # relative to the live server
+        page.goto("/")                        # relative URLs reach the live server
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from tests.factories import TEST_PASSWORD
 
 # Playwright's sync API keeps an event loop running in this thread, and Django refuses
@@ -67,23 +66,16 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 
 
+@pytest.fixture(scope="session")
+def base_url(live_server) -> str:
+    """Playwright resolves relative URLs against this: page.goto("/login/") reaches the live server."""
+    return live_server.url
+
+
 @pytest.fixture
 def live_url(live_server) -> str:
     """The live server's address without a trailing slash: f"{live_url}/login/"."""
     return live_server.url.rstrip("/")
-
-
-@pytest.fixture
-def page(page, live_url: str):
-    """pytest-playwright's page, with relative URLs resolved against the live server."""
-    page.set_default_timeout(15_000)
-    real_goto = page.goto
-
-    def goto(url: str, **kwargs):
-        return real_goto(f"{live_url}{url}" if url.startswith("/") else url, **kwargs)
-
-    page.goto = goto
-    return page
 
 
 @pytest.fixture
@@ -94,13 +86,16 @@ def signed_in_page(page, live_url: str) -> Callable:
     role fixtures from tests/conftest.py) and have TEST_PASSWORD unless another is given.
     """
 
+    page.set_default_timeout(15_000)
+
     def sign_in(user, password: str = TEST_PASSWORD):
         username = getattr(user, "username", user)
         page.goto(f"{live_url}/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", password)
+        form = page.locator("form:has(input[name=password])")
+        form.locator("input[name=username]").fill(username)
+        form.locator("input[name=password]").fill(password)
         with page.expect_navigation():
-            page.click("form [type=submit]")
+            form.locator("[type=submit]").click()
         if page.url.split("?")[0].endswith("/login/"):
             raise AssertionError(f"signing in as {username!r} failed: still on {page.url}")
         return page

@@ -71,6 +71,13 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def get_full_name(self) -> str:
+        """Chinese order (family name first, no space) for Chinese names; Western order otherwise."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if any("\u3400" <= char <= "\u9fff" for char in first + last):
+            return f"{last}{first}"
+        return super().get_full_name()
+
     def clean(self) -> None:
         super().clean()
         if self.role == Role.STREET and not self.street_id:

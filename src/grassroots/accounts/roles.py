@@ -59,6 +59,41 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset({"places.household.view", "people.person.view"} | _CASES_OWN),
 }
 
+# Care (care.*): the register, campaigns, visits and programmes for the mouth and the legs.
+# Health, disability and family findings (view_sensitive) only for social workers, grid workers
+# (their grids, by scope) and the secretary; volunteers see and do only their own tasks.
+_CARE_VIEW = {
+    "care.careprofile.view",
+    "care.campaign.view",
+    "care.visit.view",
+    "care.programme.view",
+    "care.enrolment.view",
+    "care.plannedservice.view",
+}
+_CARE_WORK = {
+    "care.careprofile.view_sensitive",
+    "care.careprofile.override_tier",
+    "care.situationnote.add",
+    "care.visit.add",
+    "care.enrolment.add",
+    "care.plannedservice.deliver",
+}
+_CARE_COORDINATE = {"care.campaign.add"}
+_CARE_LEGS = {"care.careprofile.view_flags", "care.carerecordaccess.view"}
+_CARE_HANDS = {"care.plannedservice.view_own", "care.plannedservice.deliver", "care.visit.add"}
+_CARE_ROLES: dict[str, set[str]] = {
+    Role.ADMIN: _CARE_VIEW | _CARE_LEGS,
+    Role.SECRETARY: _CARE_VIEW | _CARE_WORK | _CARE_COORDINATE | _CARE_LEGS,
+    Role.STREET: _CARE_VIEW | _CARE_LEGS,
+    Role.SOCIAL_WORKER: _CARE_VIEW | _CARE_WORK | _CARE_COORDINATE,
+    Role.GRID_WORKER: _CARE_VIEW | _CARE_WORK,
+    Role.VOLUNTEER: _CARE_HANDS,
+}
+ROLE_CAPABILITIES = {
+    role: capabilities | frozenset(_CARE_ROLES.get(role, ()))
+    for role, capabilities in ROLE_CAPABILITIES.items()
+}
+
 
 def user_can(user: User, capability: str) -> bool:
     """True when the user's role holds the capability (superusers hold all of them)."""

@@ -8,6 +8,7 @@ case is told "someone else just did this" instead of silently overwriting.
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.cases.models import Category, Channel, Satisfaction, Urgency
@@ -50,6 +51,13 @@ class CategoryChoiceField(forms.ModelChoiceField):
         self.widget.choices = grouped_categories(queryset)
 
 
+def _questions_on_change(field) -> None:
+    """Changing the category swaps in its extra questions (HTMX)."""
+    field.widget.attrs.update(
+        {"hx-get": reverse("case-questions"), "hx-target": "#questions", "hx-trigger": "change"}
+    )
+
+
 class _PlaceMixin(forms.Form):
     """Building, then household (loaded for the chosen building), or a point on the site plan."""
 
@@ -87,7 +95,10 @@ class IntakeForm(_PlaceMixin):
 
     category = CategoryChoiceField(queryset=Category.objects.none(), label=_("Category"))
     urgency = forms.ChoiceField(
-        label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
+        label=_("Urgency"),
+        choices=Urgency.choices,
+        initial=Urgency.NORMAL,
+        widget=forms.RadioSelect(attrs={"class": "choices inline"}),
     )
     description = forms.CharField(
         label=_("What is the problem?"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -98,7 +109,10 @@ class IntakeForm(_PlaceMixin):
         initial=Channel.PHONE,
     )
     reporter_kind = forms.ChoiceField(
-        label=_("Reported by"), choices=REPORTER_KINDS, initial="other", widget=forms.RadioSelect
+        label=_("Reported by"),
+        choices=REPORTER_KINDS,
+        initial="other",
+        widget=forms.RadioSelect(attrs={"class": "choices"}),
     )
     reporter_person = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
     reporter_name = forms.CharField(label=_("Caller's name"), max_length=50, required=False)
@@ -112,6 +126,7 @@ class IntakeForm(_PlaceMixin):
     def __init__(self, *args, categories, people, buildings, households, place_required=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"] = CategoryChoiceField(queryset=categories, label=_("Category"))
+        _questions_on_change(self.fields["category"])
         self.fields["reporter_person"].queryset = people
         self._setup_places(buildings=buildings, households=households)
         self.place_required = place_required
@@ -138,6 +153,7 @@ class ReportForm(_PlaceMixin):
     def __init__(self, *args, categories, buildings, households, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"] = CategoryChoiceField(queryset=categories, label=_("What kind of problem?"))
+        _questions_on_change(self.fields["category"])
         self._setup_places(buildings=buildings, households=households)
 
 
@@ -184,7 +200,10 @@ class ResolveForm(ActionForm):
 
 class VerifyForm(ActionForm):
     satisfaction = forms.ChoiceField(
-        label=_("The resident is"), choices=Satisfaction.choices, required=False, widget=forms.RadioSelect
+        label=_("The resident is"),
+        choices=Satisfaction.choices,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "choices"}),
     )
     note = forms.CharField(
         label=_("What the resident said"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -250,4 +269,3 @@ class CaseFilterForm(forms.Form):
 
 def status_choices(statuses) -> list[tuple[str, str]]:
     return [(status, Status(status).label) for status in statuses]
-

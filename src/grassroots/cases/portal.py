@@ -38,7 +38,13 @@ from grassroots.cases.portal_forms import (
     ReportForm,
     category_label,
 )
-from grassroots.cases.portal_timeline import party_label, public_timeline, status_words, with_timeline
+from grassroots.cases.portal_timeline import (
+    SATISFACTION_LABELS,
+    party_label,
+    public_timeline,
+    status_words,
+    with_timeline,
+)
 from grassroots.cases.workflow import Action, Status
 from grassroots.core import pii
 from grassroots.core.audit import client_ip
@@ -326,7 +332,8 @@ def portal_follow(request):
     """Follow a case with its number and the last four digits of the phone used to report it."""
     ip = client_ip(request)
     if request.method != "POST":
-        return render(request, "portal/follow.html", {"form": FollowForm()})
+        form = FollowForm(initial={"number": request.GET.get("number", "")[:30]})
+        return render(request, "portal/follow.html", {"form": form})
     wait = retry_after(follow_limit(), ip)
     if wait:
         return _too_many(request, wait)
@@ -341,10 +348,7 @@ def portal_follow(request):
         count_attempt(follow_limit(), ip)
         form.add_error(
             None,
-            _(
-                "We found no case with this number and these digits. Check both, "
-                "or call your community."
-            ),
+            _("We found no case with this number and these digits. Check both, or call your community."),
         )
     return render(request, "portal/follow.html", {"form": form})
 
@@ -389,7 +393,7 @@ def _case_context(request, case: Case, via: str, rating_form: RatingForm) -> dic
         "loose_photos": loose_photos,
         "can_rate": _can_rate(request, case, via),
         "rating_form": rating_form,
-        "satisfaction": case.get_satisfaction_display() if case.satisfaction else "",
+        "satisfaction": str(SATISFACTION_LABELS.get(case.satisfaction, case.satisfaction)),
     }
 
 
@@ -434,7 +438,10 @@ def portal_rate(request, number: str):
             if satisfaction == "unsatisfied":
                 messages.warning(
                     request,
-                    _("We are sorry it is not solved yet. The case goes back to the handlers to work on it again."),
+                    _(
+                        "We are sorry it is not solved yet. "
+                        "The case goes back to the handlers to work on it again."
+                    ),
                 )
             else:
                 messages.success(request, _("Thank you for your answer."))

@@ -106,26 +106,37 @@ class ReportForm(forms.Form):
         label=_("Community"), queryset=Community.objects.none(), required=False, empty_label=None
     )
     building = forms.ModelChoiceField(
-        label=_("Building"), queryset=Building.objects.none(), required=False, empty_label=_("not a building")
+        label=_("Building"), queryset=Building.objects.none(), required=False, empty_label="—"
     )
     location_note = forms.CharField(
         label=_("Where exactly?"),
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": _("For example: entrance 2, the stairs to the 3rd floor")}),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("For example: entrance 2, the stairs to the 3rd floor")}
+        ),
     )
     photo = forms.FileField(
         label=_("Photo (optional)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
     )
-    name = forms.CharField(label=_("Your name"), required=False, max_length=50)
+    name = forms.CharField(
+        label=_("Your name"),
+        required=False,
+        max_length=50,
+        error_messages={"required": _("Please tell us your name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     phone = forms.CharField(
         label=_("Your phone number"),
         required=False,
         max_length=20,
+        error_messages={"required": _("Please give a phone number we can call you back on.")},
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-        help_text=_("We call you back on it. Its last four digits and the case number let you follow the case."),
+        help_text=_(
+            "We call you back on it. Its last four digits and the case number let you follow the case."
+        ),
     )
     # Not rendered: carries the messages about the category's extra questions.
     answers = forms.Field(required=False)
@@ -228,7 +239,10 @@ class ReportForm(forms.Form):
         digits = pii.normalise_phone(raw)
         if raw and not pii.phone_is_plausible(digits):
             raise ValidationError(
-                _("This does not look like a phone number: a mobile (11 digits) or a landline with its area code.")
+                _(
+                    "This does not look like a phone number: "
+                    "a mobile (11 digits) or a landline with its area code."
+                )
             )
         return digits
 

@@ -54,7 +54,7 @@ ACTION_WORDS = {
     Action.WHISTLE: (_("Several parties summoned to solve it together"), False),
     Action.ACKNOWLEDGE: (_("Took it on"), False),
     Action.PLAN: (_("Plan agreed"), True),
-    Action.RESOLVE: (_("Reported done"), True),
+    Action.RESOLVE: (_("Reported the work done"), True),
     Action.VERIFY: (_("Satisfaction recorded"), True),
     Action.CLOSE: (_("Closed"), False),
     Action.REOPEN: (_("Reopened"), True),
@@ -76,7 +76,10 @@ def status_words(status: str) -> tuple[str, str]:
 def actor_label(event: CaseEvent, case: Case) -> str:
     """The role of whoever acted, as the resident should read it ("you" for the reporter)."""
     if event.actor_id is None:
-        return str(_("you")) if event.action == Action.REPORT else str(ROLE_LABELS["system"])
+        # No account: the portal visitor's own report, or (once the lead adds case_rate_by_token)
+        # their verdict, recorded with the role "reporter".
+        mine = event.action == Action.REPORT or event.actor_role == "reporter"
+        return str(_("you")) if mine else str(ROLE_LABELS["system"])
     if event.actor_id == case.reporter_user_id:
         return str(_("you"))
     if event.actor_role == "unitcontact" and event.actor.member_unit_id:
@@ -93,7 +96,8 @@ def party_label(assignment: Assignment) -> str:
             return user.member_unit.get_kind_display()
         return str(ROLE_LABELS.get(user.role, ROLE_LABELS["system"]))
     if kind == "person":
-        return str(_("party member")) if hasattr(assignment.person, "party_membership") else str(_("volunteer"))
+        member = hasattr(assignment.person, "party_membership")
+        return str(_("party member")) if member else str(_("volunteer"))
     if kind == "team":
         return str(_("volunteer team"))
     if kind == "unit":
@@ -165,7 +169,9 @@ def public_timeline(case: Case) -> tuple[list[Entry], list[Attachment]]:
 
 def with_timeline(queryset):
     """Prefetch what the portal's case page reads, so it runs a fixed, small number of queries."""
-    return queryset.select_related("category", "reporter_person", "merged_into").prefetch_related(
+    return queryset.select_related(
+        "category", "reporter_person", "merged_into", "building", "household"
+    ).prefetch_related(
         Prefetch(
             "events",
             queryset=CaseEvent.objects.filter(public=True).select_related("actor__member_unit"),

@@ -174,8 +174,14 @@ def _act(
     mutate: Callable[[Case, set[str]], dict] | None = None,
     public: bool = True,
     at: datetime | None = None,
+    proven_relations: frozenset[str] | None = None,
 ) -> Case:
-    """Lock, check, change, record: the skeleton every action shares."""
+    """Lock, check, change, record: the skeleton every action shares.
+
+    `proven_relations` is for callers without an account whose standing was proven
+    another way (the portal's case number + phone digits): they act with exactly
+    those relations and are recorded under that role, never as an administrator.
+    """
     case_id = case.pk if isinstance(case, Case) else case
     locked = _visible(actor, case_id).select_for_update().first()
     if locked is None:
@@ -184,7 +190,7 @@ def _act(
         raise CaseConflict(locked)
     if transition_for(action, locked.status) is None:
         raise ActionNotAllowed(_not_allowed_reason(action, locked))
-    who = _who(actor, locked)
+    who = set(proven_relations) if proven_relations is not None else _who(actor, locked)
     if not allowed(action, locked.status, who):
         raise PermissionDenied
     before = locked.status
@@ -195,7 +201,15 @@ def _act(
     locked.version += 1
     locked.save()
     _record(
-        locked, actor=actor, action=action, note=note, before=before, changes=changes, public=public, at=at
+        locked,
+        actor=actor,
+        action=action,
+        note=note,
+        before=before,
+        changes=changes,
+        public=public,
+        at=at,
+        actor_role=min(proven_relations) if proven_relations else None,
     )
     return locked
 
@@ -210,12 +224,15 @@ def _record(
     changes: dict,
     public: bool = True,
     at: datetime | None = None,
+    actor_role: str | None = None,
 ) -> CaseEvent:
+    if actor_role is None:
+        actor_role = ("admin" if actor.is_superuser else actor.role) if actor else "system"
     event = CaseEvent.objects.create(
         case=case,
         at=at or timezone.now(),
         actor=actor,
-        actor_role=("admin" if actor.is_superuser else actor.role) if actor else "system",
+        actor_role=actor_role,
         action=action,
         note=note,
         from_status=before,
@@ -618,10 +635,8 @@ def case_resolve(
     return resolved
 
 
-def case_verify(
-    *, actor, case: Case | int, satisfaction: str, note: str = "", expected_version: int | None = None
-) -> Case:
-    """The call-back: the resident's verdict. Unsatisfied sends the case back as rework."""
+def _verdict(satisfaction: str) -> Callable[[Case, set[str]], dict]:
+    """What the resident's verdict changes; unsatisfied makes the case rework for the same parties."""
     if satisfaction not in Satisfaction.values:
         raise ValidationError({"satisfaction": _("Choose how satisfied the resident is.")})
 
@@ -633,6 +648,14 @@ def case_verify(
             locked.assignments.filter(active=True).update(acknowledged_at=None, acknowledged_by=None)
         return {"satisfaction": satisfaction}
 
+    return mutate
+
+
+def case_verify(
+    *, actor, case: Case | int, satisfaction: str, note: str = "", expected_version: int | None = None
+) -> Case:
+    """The call-back: the resident's verdict. Unsatisfied sends the case back as rework."""
+    mutate = _verdict(satisfaction)
     return _act(
         actor=actor,
         case=case,
@@ -641,6 +664,28 @@ def case_verify(
         note=note,
         outcome=satisfaction,
         mutate=mutate,
+    )
+
+
+def case_rate_by_token(
+    *, case: Case | int, satisfaction: str, note: str = "", expected_version: int | None = None
+) -> Case:
+    """The reporter rates the result from the portal without an account.
+
+    The caller (the portal) has proven the reporter by the case number and the last
+    digits of the phone used, and throttles guesses; the service then acts with the
+    reporter's relation only, and records it as the reporter.
+    """
+    mutate = _verdict(satisfaction)
+    return _act(
+        actor=None,
+        case=case,
+        action=Action.VERIFY,
+        expected_version=expected_version,
+        note=note,
+        outcome=satisfaction,
+        mutate=mutate,
+        proven_relations=frozenset({REPORTER}),
     )
 
 

@@ -196,4 +196,3 @@ def query_string(params, **changes) -> str:
         else:
             merged[key] = value
     return merged.urlencode()
-

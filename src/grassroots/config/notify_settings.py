@@ -11,6 +11,23 @@ import os
 
 from grassroots.config.env import env_bool, var_dir
 
+__all__ = [
+    "DEFAULT_FROM_EMAIL",
+    "EMAIL_SUBJECT_PREFIX",
+    "GRASSROOTS_NOTIFY_BASE_URL",
+    "GRASSROOTS_NOTIFY_EMAIL",
+    "GRASSROOTS_NOTIFY_MAX_ATTEMPTS",
+    "GRASSROOTS_NOTIFY_OUTBOX",
+    "GRASSROOTS_NOTIFY_RESCUE_SECONDS",
+    "GRASSROOTS_NOTIFY_RETRY_SECONDS",
+    "GRASSROOTS_NOTIFY_SMS",
+    "GRASSROOTS_NOTIFY_WEBHOOK_TIMEOUT",
+    "GRASSROOTS_NOTIFY_WEBHOOK_TOKEN",
+    "GRASSROOTS_NOTIFY_WEBHOOK_URL",
+    "GRASSROOTS_SWEEP_SECONDS",
+    "MAILERS",
+]
+
 # How an SMS leaves the system: "console" writes it to var/outbox.log (and the log),
 # masked, and sends nothing; "webhook" POSTs it to an SMS gateway or a WeChat bridge.
 GRASSROOTS_NOTIFY_SMS = os.environ.get("GRASSROOTS_NOTIFY_SMS", "console").strip().lower()
@@ -34,15 +51,23 @@ GRASSROOTS_SWEEP_SECONDS = float(os.environ.get("GRASSROOTS_SWEEP_SECONDS", "60"
 
 DEFAULT_FROM_EMAIL = os.environ.get("GRASSROOTS_FROM_EMAIL", "grassroots@localhost")
 EMAIL_SUBJECT_PREFIX = "[grassroots] "
-EMAIL_HOST = os.environ.get("GRASSROOTS_EMAIL_HOST", "")
-EMAIL_PORT = int(os.environ.get("GRASSROOTS_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("GRASSROOTS_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("GRASSROOTS_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("GRASSROOTS_EMAIL_TLS", default=False)
-EMAIL_TIMEOUT = 20
-# Without an SMTP host, e-mail is printed to the console instead of being sent.
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
-)
+# E-mail through Django 6.1's MAILERS: SMTP when GRASSROOTS_EMAIL_HOST is set, else printed to the
+# console (nothing is sent). Do not also set the deprecated EMAIL_HOST/EMAIL_BACKEND settings.
+_EMAIL_HOST = os.environ.get("GRASSROOTS_EMAIL_HOST", "")
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _EMAIL_HOST,
+                "port": int(os.environ.get("GRASSROOTS_EMAIL_PORT", "25")),
+                "username": os.environ.get("GRASSROOTS_EMAIL_USER", ""),
+                "password": os.environ.get("GRASSROOTS_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("GRASSROOTS_EMAIL_TLS", default=False),
+                "timeout": 20,
+            },
+        }
+        if _EMAIL_HOST
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}

@@ -9,6 +9,7 @@ so that the demo works with nothing to configure; production sets them explicitl
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -42,9 +43,15 @@ INSTALLED_APPS = [
     "grassroots.orgs",
     "grassroots.accounts",
     "grassroots.cases",
+    "grassroots.care",
     "grassroots.notify",
+    "grassroots.api",
     "grassroots.demo",
     "django_tasks_db",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -96,8 +103,9 @@ def _database_config() -> dict:
                 "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
             ),
         }
-        # Tests use a file too, not shared-cache memory, so that locking behaves as in production.
-        config["TEST"] = {"NAME": str(VAR_DIR / "test-grassroots.sqlite3")}
+        # Tests use a file too, not shared-cache memory, so that locking behaves as in production;
+        # one per test process, so that concurrent runs never share it.
+        config["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"grassroots-test-{os.getpid()}.sqlite3")}
     return config
 
 

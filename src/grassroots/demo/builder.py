@@ -21,7 +21,7 @@ from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from grassroots.accounts.models import User
 from grassroots.demo.layout import GRID_NAMES
@@ -117,8 +117,24 @@ def _describe(user: User) -> DemoAccount:
 
 
 def demo_ensure(*, rebuild: bool = False) -> DemoResult:
-    """Reuse the demo if it is there (or clear it first with `rebuild`), build it if the database is empty."""
+    """Reuse the demo if it is there (or clear it first with `rebuild`), build it if the database is empty.
+
+    The check and the build share one transaction (on SQLite an IMMEDIATE one, which
+    takes the write lock first), so two `grassroots demo` started together build once.
+    If another process wins the race on PostgreSQL, the loser finds its demo and reuses it.
+    """
     started = time.monotonic()
+    try:
+        with transaction.atomic():
+            built = _ensure_in_transaction(rebuild=rebuild)
+    except IntegrityError:
+        if demo_state() != DemoState.DEMO:
+            raise
+        built = False
+    return DemoResult(demo_community(), built=built, seconds=time.monotonic() - started)
+
+
+def _ensure_in_transaction(*, rebuild: bool) -> bool:
     state = demo_state()
     if state == DemoState.OTHER:
         raise DemoRefused(
@@ -127,12 +143,11 @@ def demo_ensure(*, rebuild: bool = False) -> DemoResult:
             "(or unset it to use var/demo.sqlite3)."
         )
     if state == DemoState.DEMO and not rebuild:
-        return DemoResult(demo_community(), built=False, seconds=time.monotonic() - started)
-    with transaction.atomic():
-        if state == DemoState.DEMO:
-            demo_flush()
-        community = demo_build()
-    return DemoResult(community, built=True, seconds=time.monotonic() - started)
+        return False
+    if state == DemoState.DEMO:
+        demo_flush()
+    demo_build()
+    return True
 
 
 # --- clearing ----------------------------------------------------------------------
@@ -162,7 +177,8 @@ def _demo_models() -> list[type[models.Model]]:
 
 def demo_flush() -> None:
     """Empty every demo table. Only ever called on a database that demo_state() calls DEMO."""
-    tables = [model._meta.db_table for model in _demo_models()]
+    existing = set(connection.introspection.table_names())  # an app may not be migrated yet
+    tables = [model._meta.db_table for model in _demo_models() if model._meta.db_table in existing]
     statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=False)
     connection.ops.execute_sql_flush(statements)
 

@@ -34,7 +34,7 @@ PRINTED_USERNAMES = (
 
 @dataclass(frozen=True)
 class AccountPlan:
-    """A demo sign-in. `printed` accounts are the ones `grassroots demo` lists."""
+    """A demo sign-in: PRINTED_USERNAMES are listed by `grassroots demo`; the rest are grid workers."""
 
     username: str
     role: str
@@ -44,7 +44,6 @@ class AccountPlan:
     grids: tuple[int, ...] = ()
     unit: int | None = None
     superuser: bool = False
-    printed: bool = True
 
 
 @dataclass
@@ -192,7 +191,5 @@ def _plan_accounts(plan: DemoPlan, skip: frozenset[int]) -> list[AccountPlan]:
     )
     for grid in other_grids:
         last, given = workers[grid]
-        accounts.append(
-            AccountPlan(f"gridworker{grid + 1}", "gridworker", last, given, grids=(grid,), printed=False)
-        )
+        accounts.append(AccountPlan(f"gridworker{grid + 1}", "gridworker", last, given, grids=(grid,)))
     return accounts

@@ -178,7 +178,7 @@ class PopulationPlanner:
         )
         if self.rng.random() < (0.72 if age < 16 else 0.95):
             person.id_number = self.names.id_number(birth, sex, region=self._region(residence_type))
-        person.phone = self._phone(age)
+        person.phone = self._phone(age) if status != DECEASED else ""
         self.people.append(person)
         return person
 

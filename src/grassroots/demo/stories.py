@@ -18,7 +18,7 @@ from grassroots.demo.layout import HouseholdPlan
 from grassroots.demo.population import DECEASED, MOVED_OUT, PersonPlan, PopulationPlanner, TagPlan
 
 STORY_ADDRESSES = {
-    "granny_wang": "4-2-101",
+    "granny_wang": "4-2-301",  # the same flat as the shared test fixtures
     "aunt_liu": "15-1-502",
     "aunt_kan": "27-3-401",
 }

@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 logger = logging.getLogger("grassroots.notify")
+
+_muted: ContextVar[bool] = ContextVar("grassroots_notify_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """Tell nobody about the case events committed inside this block (bulk imports, the demo's history).
+
+    Put it outside the transaction: case events are announced when the outermost
+    transaction commits, and that must happen while the block is still open.
+    """
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def case_event_recorded(event_id: int) -> None:
@@ -15,6 +34,8 @@ def case_event_recorded(event_id: int) -> None:
     """
     from grassroots.notify.services import notify_case_event
 
+    if _muted.get():
+        return
     try:
         notify_case_event(event_id)
     except Exception:

@@ -121,8 +121,8 @@ class WebhookChannel:
         self.timeout = timeout if timeout is not None else conf.get("GRASSROOTS_NOTIFY_WEBHOOK_TIMEOUT")
 
     def send(self, message: Message) -> None:
-        if not self.url:
-            raise DeliveryError("GRASSROOTS_NOTIFY_WEBHOOK_URL is not set")
+        if not self.url.startswith(("http://", "https://")):
+            raise DeliveryError("GRASSROOTS_NOTIFY_WEBHOOK_URL is not set to an http(s) URL")
         payload = {
             "id": message.pk,
             "to": message.deliverable_address(),
@@ -136,11 +136,11 @@ class WebhookChannel:
         }
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
             self.url, data=json.dumps(payload, ensure_ascii=False).encode(), headers=headers, method="POST"
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (configured URL)
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 status = response.status
         except urllib.error.HTTPError as error:  # never echo the answer's body: it may quote the number
             raise DeliveryError(f"HTTP {error.code} {error.reason}") from None

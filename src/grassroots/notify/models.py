@@ -63,7 +63,7 @@ class Message(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="messages",
+        related_name="notifications",
         verbose_name=_("recipient"),
     )
     # Who the message is for, stable across retries: "user:5", "phone:<blind index>", "email:<address>".

@@ -65,7 +65,9 @@ def _phone(digits: str, *, name: str, resident: bool, role: str = "", label: str
     digits = pii.normalise_phone(digits)
     if not digits:
         return Recipient(key=f"none:{label}", name=name, role=role, problem="没有账号，也没有电话号码")
-    return Recipient(key=f"phone:{pii.phone_hash(digits)}", name=name, phone=digits, resident=resident, role=role)
+    return Recipient(
+        key=f"phone:{pii.phone_hash(digits)}", name=name, phone=digits, resident=resident, role=role
+    )
 
 
 def _person(person, *, resident: bool, role: str = "") -> list[Recipient]:
@@ -89,7 +91,7 @@ def _person(person, *, resident: bool, role: str = "") -> list[Recipient]:
 
 
 def _party(assignment, *, role: str) -> list[Recipient]:
-    """A summoned party: a staff user; a person; a team (its leader); a unit (its contacts, else its phone)."""
+    """A summoned party: a staff user; a person; a team (its leader); a unit (contacts, else its phone)."""
     from grassroots.accounts.models import User
 
     if assignment.user_id:
@@ -107,7 +109,11 @@ def _party(assignment, *, role: str) -> list[Recipient]:
         return [_user(contact, role=role) for contact in contacts]
     return [
         _phone(
-            unit.contact_phone, name=unit.contact_name or unit.name, resident=False, role=role, label=f"unit:{unit.pk}"
+            unit.contact_phone,
+            name=unit.contact_name or unit.name,
+            resident=False,
+            role=role,
+            label=f"unit:{unit.pk}",
         )
     ]
 
@@ -122,7 +128,9 @@ def _reporter(case) -> list[Recipient]:
         return _person(case.reporter_person, resident=True)
     if case.reporter_phone_encrypted:
         return [
-            _phone(pii.decrypt(case.reporter_phone_encrypted), name=case.reporter_name or "反映人", resident=True)
+            _phone(
+                pii.decrypt(case.reporter_phone_encrypted), name=case.reporter_name or "反映人", resident=True
+            )
         ]
     return []
 
@@ -131,7 +139,9 @@ def _parties(case, specs: Iterable[str] | None = None) -> list[Recipient]:
     """Active parties of the case (optionally only those named "kind:id" in specs)."""
     recipients: list[Recipient] = []
     wanted = set(specs) if specs is not None else None
-    for assignment in case.assignments.filter(active=True).select_related("user", "person", "team__leader", "unit"):
+    for assignment in case.assignments.filter(active=True).select_related(
+        "user", "person", "team__leader", "unit"
+    ):
         spec = f"{assignment.party_kind}:{assignment.party.pk}"
         if wanted is not None and spec not in wanted:
             continue
@@ -179,7 +189,9 @@ def recipients_for(event) -> tuple[str, list[Recipient]]:
     if action in {"dispatch", "whistle"}:
         return ("whistled" if action == "whistle" else "dispatched"), _parties(case, _newly_summoned(event))
     if action in {"register", "reject", "resolve", "close"}:
-        kind = {"register": "registered", "reject": "rejected", "resolve": "resolved", "close": "closed"}[action]
+        kind = {"register": "registered", "reject": "rejected", "resolve": "resolved", "close": "closed"}[
+            action
+        ]
         return kind, _reporter(case)
     if action == "urge":
         return "urged", _parties(case)
@@ -216,7 +228,12 @@ def _messages_for(case, recipient: Recipient, *, kind: str, note: str, event=Non
 
     def make(channel: str) -> Message:
         text = compose(
-            kind, case=case, channel=channel, link_path=_link_path(case, recipient), role=recipient.role, note=note
+            kind,
+            case=case,
+            channel=channel,
+            link_path=_link_path(case, recipient),
+            role=recipient.role,
+            note=note,
         )
         return Message(channel=channel, subject=text.subject[:200], body=text.body, **common)
 
@@ -230,7 +247,12 @@ def _messages_for(case, recipient: Recipient, *, kind: str, note: str, event=Non
     if recipient.user is not None:
         inbox = make(MessageChannel.INBOX)
         inbox.address_masked = recipient.user.username
-        inbox.status, inbox.sent_at, inbox.transport, inbox.next_attempt_at = MessageStatus.SENT, now, "inbox", None
+        inbox.status, inbox.sent_at, inbox.transport, inbox.next_attempt_at = (
+            MessageStatus.SENT,
+            now,
+            "inbox",
+            None,
+        )
         messages = [inbox]
         if conf.get("GRASSROOTS_NOTIFY_EMAIL") and recipient.user.email:
             email = make(MessageChannel.EMAIL)
@@ -242,7 +264,9 @@ def _messages_for(case, recipient: Recipient, *, kind: str, note: str, event=Non
     return [sms]
 
 
-def _write(case, recipients: list[Recipient], *, kind: str, note: str = "", event=None, actor_id=None) -> list[int]:
+def _write(
+    case, recipients: list[Recipient], *, kind: str, note: str = "", event=None, actor_id=None
+) -> list[int]:
     """Save the messages (one per recipient and channel) and queue the outgoing ones after commit."""
     seen: set[str] = set()
     messages: list[Message] = []
@@ -329,7 +353,7 @@ def deliver(message_id: int) -> Outcome:
     channel = channel_for(message)
     try:
         channel.send(message)
-    except Exception as error:  # noqa: BLE001 - any failure of a transport is retried
+    except Exception as error:  # any failure of a transport is retried
         return _failed(message, error)
     Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
         status=MessageStatus.SENT, sent_at=timezone.now(), transport=channel.name, next_attempt_at=None
@@ -370,7 +394,11 @@ def requeue_due_messages(*, now: datetime | None = None, limit: int = 500) -> li
     Message.objects.filter(status=MessageStatus.SENDING, next_attempt_at__lt=now).update(
         status=MessageStatus.QUEUED, next_attempt_at=now
     )
-    grace = timedelta(seconds=conf.get("GRASSROOTS_NOTIFY_RESCUE_SECONDS")) if backend_schedules_retries() else None
+    grace = (
+        timedelta(seconds=conf.get("GRASSROOTS_NOTIFY_RESCUE_SECONDS"))
+        if backend_schedules_retries()
+        else None
+    )
     cutoff = now - grace if grace else now
     due = list(
         Message.objects.filter(status=MessageStatus.QUEUED, next_attempt_at__lte=cutoff)

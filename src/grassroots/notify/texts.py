@@ -84,7 +84,10 @@ def _compose(kind: str, *, case, channel: str, url: str, role: str, note: str) -
     elif kind == "urged":
         remark = f"：{_clip(note, 60)}" if note and not sensitive else ""
         subject = f"督办 {number}"
-        body = f"{sign}【督办】诉求 {number}{about}已被督办（第 {case.urge_count} 次）{remark}，请抓紧办理。{see}"
+        body = (
+            f"{sign}【督办】诉求 {number}{about}已被督办（第 {case.urge_count} 次）{remark}，"
+            f"请抓紧办理。{see}"
+        )
     elif kind == "overdue":
         due = timezone.localtime(case.resolution_due).strftime("%m-%d %H:%M") if case.resolution_due else ""
         subject = f"超期 {number}"

@@ -83,10 +83,10 @@ def make_worker(
 
 
 def uses_database_queue() -> bool:
-    from django.tasks import default_task_backend
+    from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
     from django_tasks_db.backend import DatabaseBackend
 
-    return isinstance(default_task_backend._connections_handler["default"], DatabaseBackend)  # type: ignore[attr-defined]
+    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
 
 
 @dataclass

@@ -154,6 +154,7 @@ class Household(models.Model):
     objects = HouseholdQuerySet.as_manager()
     scope_community_path = "building__community_id"
     scope_grid_path = "grid_id"
+    scope_household_path = "id"
 
     class Meta:
         verbose_name = _("household")

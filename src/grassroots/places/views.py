@@ -12,11 +12,13 @@ from django.shortcuts import get_object_or_404, render
 
 from grassroots.accounts.models import Role
 from grassroots.accounts.roles import user_can
+from grassroots.cases.models import Case
 from grassroots.people.models import Person, PersonTag, Residency
 from grassroots.places.models import Building, Grid, Household
 from grassroots.places.selectors import grid_summaries
 
 HOUSEHOLDS_PER_PAGE = 60
+HOUSEHOLD_CASES = 20
 
 
 def _current_members(user):
@@ -89,7 +91,7 @@ def building_detail(request, pk: int):
 
 
 def household_detail(request, pk: int):
-    """A household: who lives there now, their tags, and who lived there before."""
+    """A household: who lives there now, their tags, who lived there before, and its cases."""
     household = get_object_or_404(
         Household.objects.visible_to(request.user)
         .select_related("building", "grid__community")
@@ -103,10 +105,18 @@ def household_detail(request, pk: int):
         .order_by("-moved_out")
     )
     people_visible = user_can(request.user, "people.person.view")
+    cases = list(
+        Case.objects.visible_to(request.user)
+        .filter(household=household)
+        .select_related("category")
+        .order_by("-reported_at", "-id")[: HOUSEHOLD_CASES + 1]
+    )
     context = {
         "household": household,
         "members": household.members.all() if people_visible else [],
         "former": former if people_visible else [],
         "people_visible": people_visible,
+        "cases": cases[:HOUSEHOLD_CASES],
+        "cases_more": len(cases) > HOUSEHOLD_CASES,
     }
     return render(request, "places/household_detail.html", context)

@@ -10,7 +10,7 @@ database is configured; to read the demo database, run it as
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.management.base import BaseCommand
 from django.db.models import Count, QuerySet
@@ -26,9 +26,9 @@ from grassroots.orgs.models import (
 from grassroots.people.models import Residency
 from grassroots.places.models import Building, Community, Grid, Household
 
-# (key, label, queryset, path from a row to its community id). One grouped query per figure,
+# (key, label, the rows to count, path from a row to its community id). One grouped query per figure,
 # so the command stays fast for a whole district.
-FIGURES: tuple[tuple[str, str, object, str], ...] = (
+FIGURES: tuple[tuple[str, str, Callable[[], QuerySet], str], ...] = (
     ("grids", "grids", lambda: Grid.objects.all(), "community_id"),
     ("buildings", "buildings", lambda: Building.objects.all(), "community_id"),
     ("households", "households", lambda: Household.objects.all(), "building__community_id"),

@@ -1,0 +1,128 @@
+"""Filters of the API's lists: the questions the board and the registry pages ask, as parameters."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from grassroots.cases.models import Case, Category, Channel, Urgency
+from grassroots.cases.workflow import OPEN, Status
+from grassroots.people.models import Person, PersonStatus
+from grassroots.people.search import search_people
+from grassroots.places.models import Building, Grid, Household
+
+
+class CaseFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, help_text="Repeat for several.")
+    open = django_filters.BooleanFilter(
+        method="filter_open", help_text="true: not closed, rejected or merged."
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", help_text="Open and past its resolution due."
+    )
+    escalated = django_filters.BooleanFilter(field_name="escalated_at", lookup_expr="isnull", exclude=True)
+    category = django_filters.CharFilter(
+        method="filter_category", help_text="A category code (with its children)."
+    )
+    urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    grid = django_filters.NumberFilter(field_name="grid_id")
+    building = django_filters.NumberFilter(field_name="building_id")
+    household = django_filters.NumberFilter(field_name="household_id")
+    number = django_filters.CharFilter(field_name="number", lookup_expr="iexact")
+    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    ordering = django_filters.OrderingFilter(fields=["reported_at", "resolution_due", "number", "status"])
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(status__in=OPEN) if value else queryset.exclude(status__in=OPEN)
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = Q(status__in=OPEN, resolution_due__lt=timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(Q(category__code=value) | Q(category__parent__code=value))
+
+
+class ResidentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", help_text="Name, surname, pinyin initials, phone tail or address (4-2-301)."
+    )
+    household = django_filters.NumberFilter(field_name="current_household_id")
+    building = django_filters.NumberFilter(field_name="current_household__building_id")
+    grid = django_filters.NumberFilter(field_name="current_household__grid_id")
+    status = django_filters.ChoiceFilter(choices=PersonStatus.choices)
+    tag = django_filters.CharFilter(field_name="tags__tag__code", help_text="A vulnerability tag code.")
+
+    class Meta:
+        model = Person
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        matched = search_people(queryset, value, limit=200)
+        return queryset.filter(pk__in=[person.pk for person in matched])
+
+
+class GridFilter(django_filters.FilterSet):
+    community = django_filters.NumberFilter(field_name="community_id")
+
+    class Meta:
+        model = Grid
+        fields: list[str] = []
+
+
+class BuildingFilter(django_filters.FilterSet):
+    community = django_filters.NumberFilter(field_name="community_id")
+    grid = django_filters.NumberFilter(field_name="grid_id")
+    number = django_filters.NumberFilter()
+
+    class Meta:
+        model = Building
+        fields: list[str] = []
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    building = django_filters.NumberFilter(field_name="building_id")
+    grid = django_filters.NumberFilter(field_name="grid_id")
+    address = django_filters.CharFilter(method="filter_address", help_text='"4", "4-2" or "4-2-301".')
+
+    class Meta:
+        model = Household
+        fields: list[str] = []
+
+    def filter_address(self, queryset, name, value):
+        parts = [part for part in value.replace("－", "-").split("-") if part]
+        if not parts or not all(part.isdecimal() and len(part) < 9 for part in parts[:2]) or len(parts) > 3:
+            return queryset.none()
+        entrance = int(parts[1]) if len(parts) > 1 else None
+        room = parts[2] if len(parts) > 2 else None
+        return queryset.at_address(building=int(parts[0]), entrance=entrance, room=room)
+
+
+class CategoryFilter(django_filters.FilterSet):
+    parent = django_filters.CharFilter(field_name="parent__code", help_text="The parent category's code.")
+    public = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Category
+        fields: list[str] = []
+
+
+class CommunityFilter(django_filters.FilterSet):
+    code = django_filters.CharFilter()
+
+    class Meta:
+        from grassroots.places.models import Community
+
+        model = Community
+        fields: list[str] = []

@@ -1,0 +1,658 @@
+"""Open311 GeoReport v2 at /open311/v2/: discovery, services, requests and tokens, in JSON and XML.
+
+A jurisdiction is a community (`jurisdiction_id` = its code; optional when the server has
+one community, or when the api_key says which). A service is a public, active category
+(`service_code` = its code); its extra questions are the service's attributes. A service
+request is a case: `service_request_id` is the case number, `status` is open or closed,
+`status_notes` the latest note meant for the public, `agency_responsible` the lead team,
+unit or role (never a person's name), `expected_datetime` the resolution due time.
+
+Reading is public, as the spec intends, and shows only what is fit to publish: cases of
+public, non-sensitive categories, without the reporter. Writing needs an integration's
+api_key (form body or query string) with the `open311` scope; the case is created through
+cases.services.case_report like any other, on the key's channel ("api" or "hotline"),
+so the community's coordinators see it at once.
+
+Errors follow the spec: 404 for an unknown service code, request or token, 403 for a
+missing or invalid api_key, 400 for anything else, each as a list of {code, description}.
+An empty parameter counts as absent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db.models import Max, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
+from django.views.decorators.csrf import csrf_exempt
+
+from grassroots.api.authentication import client_for_key
+from grassroots.api.idempotency import claim, fingerprint, replay_response, settle
+from grassroots.api.inbound import resident_with_phone
+from grassroots.api.models import ApiClient, Scope
+from grassroots.api.open311_render import render, render_errors
+from grassroots.api.throttling import Open311PostThrottle
+from grassroots.cases import services
+from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, QuestionKind
+from grassroots.cases.workflow import OPEN, Action, Status
+from grassroots.core import pii
+from grassroots.places.models import Community, Household
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-01-01T00:00:00+08:00"
+DEFAULT_DAYS = 90
+MAX_RESULTS = 1000
+
+DATATYPES = {
+    QuestionKind.TEXT: "text",
+    QuestionKind.NUMBER: "number",
+    QuestionKind.DATE: "datetime",
+    QuestionKind.SINGLE: "singlevaluelist",
+    QuestionKind.MULTIPLE: "multivaluelist",
+}
+
+#: Timeline entries whose note is written for the resident (and so for the public).
+PUBLIC_NOTE_ACTIONS = [Action.NOTE, Action.PLAN, Action.RESOLVE, Action.REJECT, Action.REOPEN]
+
+ROLE_NAMES = {
+    "admin": ("社区居委会", "community office"),
+    "secretary": ("社区党委", "community Party committee"),
+    "street": ("街道办事处", "street office"),
+    "socialworker": ("社区社工", "community social worker"),
+    "gridworker": ("网格员", "grid worker"),
+    "volunteer": ("志愿者", "volunteer"),
+    "unitcontact": ("共建单位", "member unit"),
+    "patroller": ("巡查员", "patroller"),
+}
+
+
+def _zh() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+def _words(zh: str, en: str) -> str:
+    return zh if _zh() else en
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, *descriptions: str):
+        self.status = status
+        self.descriptions = descriptions or ("",)
+        super().__init__(status, *descriptions)
+
+
+# --- parameters -----------------------------------------------------------------------------------
+
+
+def param(request: HttpRequest, name: str, *, body: bool = False) -> str | None:
+    """A parameter's value; an empty one is exactly an absent one."""
+    value = request.POST.get(name) if body and name in request.POST else request.GET.get(name)
+    value = (value or "").strip()
+    return value or None
+
+
+def _list_param(request: HttpRequest, name: str) -> list[str]:
+    value = param(request, name)
+    return [part.strip() for part in value.split(",") if part.strip()] if value else []
+
+
+def _moment(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    moment = None
+    try:
+        moment = parse_datetime(value)
+        if moment is None and parse_date(value) is not None:
+            moment = datetime.combine(parse_date(value), datetime.min.time())
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise Open311Error(
+            400, f"{name} must be a date and time in ISO 8601 (e.g. 2026-01-31T09:00:00+08:00)."
+        )
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _positive_int(value: str | None, name: str, *, default: int, maximum: int | None = None) -> int:
+    if value is None:
+        return default
+    if not value.isdecimal() or len(value) > 9 or int(value) < 1:
+        raise Open311Error(400, f"{name} must be a positive whole number.")
+    number = int(value)
+    return min(number, maximum) if maximum else number
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with the offset, in the server's time zone: 2026-01-31T09:00:00+08:00."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def jurisdiction(request: HttpRequest, *, client: ApiClient | None = None, required: bool = True):
+    """The community that `jurisdiction_id` names; or the key's; or the only one there is."""
+    code = param(request, "jurisdiction_id", body=request.method == "POST")
+    if code is not None:
+        community = Community.objects.filter(code__iexact=code).first()
+        if community is None:
+            raise Open311Error(400, f"Unknown jurisdiction_id {code!r}.")
+        return community
+    if client is not None:
+        return client.community
+    communities = list(Community.objects.order_by("pk")[:2])
+    if len(communities) == 1:
+        return communities[0]
+    if required:
+        raise Open311Error(400, "jurisdiction_id is required: this server serves several communities.")
+    return None
+
+
+# --- what is published ----------------------------------------------------------------------------
+
+
+def public_categories():
+    return Category.objects.filter(public=True, active=True, sensitive=False).select_related("parent")
+
+
+def public_cases(community: Community | None):
+    """Cases fit to publish: of public, non-sensitive categories (Open311 reads are anonymous)."""
+    cases = Case.objects.filter(category__public=True, category__sensitive=False)
+    if community is not None:
+        cases = cases.filter(community=community)
+    return (
+        cases.select_related("category", "household__building", "building", "merged_into")
+        .annotate(updated=Max("events__at"))
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.filter(is_lead=True, active=True).select_related(
+                    "user__member_unit",
+                    "person__volunteer",
+                    "person__party_membership__branch",
+                    "team",
+                    "unit",
+                ),
+                to_attr="leads",
+            ),
+            Prefetch(
+                "events",
+                queryset=CaseEvent.objects.filter(public=True, action__in=PUBLIC_NOTE_ACTIONS)
+                .exclude(note="")
+                .order_by("at", "id"),
+                to_attr="public_notes",
+            ),
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.exclude(url="").filter(
+                    Q(event__isnull=True) | Q(event__public=True)
+                ),
+                to_attr="media",
+            ),
+        )
+    )
+
+
+def agency_responsible(case: Case) -> str:
+    """The lead team, unit or role: an office the public may address, never a person's name."""
+    lead = case.leads[0] if case.leads else None
+    if lead is None:
+        return ""
+    if lead.team_id:
+        return lead.team.name
+    if lead.unit_id:
+        return lead.unit.name
+    if lead.user_id:
+        user = lead.user
+        if user.member_unit_id:
+            return user.member_unit.name
+        zh, en = ROLE_NAMES.get("admin" if user.is_superuser else user.role, ROLE_NAMES["admin"])
+        return _words(zh, en)
+    try:
+        return lead.person.party_membership.branch.name
+    except ObjectDoesNotExist:
+        return _words(*ROLE_NAMES["volunteer"])
+
+
+def status_notes(case: Case) -> str:
+    if case.status == Status.MERGED and case.merged_into_id:
+        return _words(f"已与 {case.merged_into.number} 合并办理", f"Merged into {case.merged_into.number}")
+    return case.public_notes[-1].note if case.public_notes else ""
+
+
+def _coordinate(case: Case, name: str) -> float | None:
+    value = getattr(case, name)
+    if value is None and case.building_id:
+        value = getattr(case.building, name)
+    return float(value) if value is not None else None
+
+
+def request_document(case: Case) -> dict:
+    """One service request, with the spec's fields in the spec's order."""
+    household = case.household if case.household_id else None
+    if household is not None:
+        address = household.address
+    elif case.building_id:
+        address = str(case.building.number)
+    else:
+        address = case.location_note
+    return {
+        "service_request_id": case.number,
+        "status": "open" if case.status in OPEN else "closed",
+        "status_notes": status_notes(case),
+        "service_name": str(case.category),
+        "service_code": case.category.code,
+        "description": case.description,
+        "agency_responsible": agency_responsible(case),
+        "service_notice": "",
+        "requested_datetime": iso(case.reported_at),
+        "updated_datetime": iso(case.updated or case.reported_at),
+        "expected_datetime": iso(case.resolution_due),
+        "address": address,
+        "address_id": str(household.pk) if household else "",
+        "zipcode": "",
+        "lat": _coordinate(case, "latitude"),
+        "long": _coordinate(case, "longitude"),
+        "media_url": case.media[0].url if case.media else "",
+    }
+
+
+def service_document(category: Category) -> dict:
+    group = category.parent if category.parent_id else category
+    return {
+        "service_code": category.code,
+        "service_name": str(category),
+        "description": category.register_condition or category.full_name,
+        "metadata": bool(getattr(category, "question_count", 0)),
+        "type": "realtime",
+        "keywords": category.parent.code if category.parent_id else "",
+        "group": str(group),
+    }
+
+
+def attribute_document(question, order: int) -> dict:
+    datatype = DATATYPES.get(question.kind, "string")
+    return {
+        "variable": True,
+        "code": question.code,
+        "datatype": datatype,
+        "required": question.required,
+        "datatype_description": "ISO 8601 date, e.g. 2026-01-31" if datatype == "datetime" else None,
+        "order": order,
+        "description": question.label,
+        "values": [{"key": key, "name": name} for key, name in question.choice_labels()],
+    }
+
+
+# --- the views ------------------------------------------------------------------------------------
+
+
+def open311_view(*methods: str):
+    """Wrap a view: allowed methods, the format, and Open311Error as the spec's error list."""
+
+    def decorate(function):
+        def view(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
+            allowed = {*methods, "HEAD"} if "GET" in methods else set(methods)
+            if request.method not in allowed:
+                response = render_errors([(405, f"{request.method} is not allowed here.")], fmt, status=405)
+                response["Allow"] = ", ".join(sorted(allowed))
+                return response
+            try:
+                return function(request, *args, fmt=fmt, **kwargs)
+            except Open311Error as error:
+                return render_errors(
+                    [(error.status, text) for text in error.descriptions], fmt, status=error.status
+                )
+
+        view.__name__ = function.__name__
+        view.__doc__ = function.__doc__
+        return login_not_required(csrf_exempt(view))
+
+    return decorate
+
+
+@open311_view("GET")
+def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    """Where the endpoint is, what it speaks, and whom to ask for a key."""
+    document = {
+        "changeset": CHANGESET,
+        "contact": getattr(
+            settings,
+            "GRASSROOTS_OPEN311_CONTACT",
+            "Ask the community office (社区居委会) for help with this API.",
+        ),
+        "key_service": getattr(
+            settings,
+            "GRASSROOTS_OPEN311_KEY_SERVICE",
+            "API keys are issued by the community's administrator (see docs/open311.md).",
+        ),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": request.build_absolute_uri("/open311/v2"),
+                "changeset": CHANGESET,
+                "type": getattr(settings, "GRASSROOTS_OPEN311_TYPE", "production"),
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return render("discovery", document, fmt)
+
+
+@open311_view("GET")
+def service_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    """The public categories, each a service."""
+    from django.db.models import Count
+
+    jurisdiction(request, required=False)
+    categories = (
+        public_categories().annotate(question_count=Count("questions")).order_by("sort_order", "code")
+    )
+    return render("services", [service_document(category) for category in categories], fmt)
+
+
+@open311_view("GET")
+def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResponse:
+    """A service's attributes: the category's extra questions, with datatypes and values."""
+    jurisdiction(request, required=False)
+    category = public_categories().filter(code=code).prefetch_related("questions").first()
+    if category is None:
+        raise Open311Error(404, f"Unknown service_code {code!r}.")
+    attributes = [attribute_document(question, n) for n, question in enumerate(category.questions.all(), 1)]
+    return render("service_definition", {"service_code": category.code, "attributes": attributes}, fmt)
+
+
+@open311_view("GET", "POST")
+def service_requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    """GET: requests of the last 90 days (at most 1000 a page); POST: a new request (api_key)."""
+    if request.method == "POST":
+        return create_request(request, fmt=fmt)
+    ids = _list_param(request, "service_request_id")
+    if ids:
+        community = jurisdiction(request, required=False)
+        cases = public_cases(community).filter(number__in=[i.upper() for i in ids[:MAX_RESULTS]])
+        return render(
+            "service_requests", [request_document(case) for case in cases.order_by("-reported_at")], fmt
+        )
+    community = jurisdiction(request)
+    cases = public_cases(community)
+    codes = _list_param(request, "service_code")
+    if codes:
+        known = set(public_categories().filter(code__in=codes).values_list("code", flat=True))
+        unknown = [code for code in codes if code not in known]
+        if unknown:
+            raise Open311Error(404, f"Unknown service_code {unknown[0]!r}.")
+        cases = cases.filter(category__code__in=codes)
+    start = _moment(param(request, "start_date"), "start_date")
+    end = _moment(param(request, "end_date"), "end_date")
+    if start is None and end is None:
+        end = timezone.now()
+    if start is None:
+        start = end - timedelta(days=DEFAULT_DAYS)
+    if end is None:
+        end = start + timedelta(days=DEFAULT_DAYS)
+    if end < start:
+        raise Open311Error(400, "end_date is before start_date.")
+    if end - start > timedelta(days=DEFAULT_DAYS):
+        raise Open311Error(400, "start_date and end_date may not span more than 90 days.")
+    cases = cases.filter(reported_at__gte=start, reported_at__lte=end)
+    statuses = _list_param(request, "status")
+    if statuses:
+        if not set(statuses) <= {"open", "closed"}:
+            raise Open311Error(400, "status must be open, closed, or both (comma-separated).")
+        if statuses == ["open"] or set(statuses) == {"open"}:
+            cases = cases.filter(status__in=OPEN)
+        elif set(statuses) == {"closed"}:
+            cases = cases.exclude(status__in=OPEN)
+    page = _positive_int(param(request, "page"), "page", default=1)
+    size = _positive_int(param(request, "page_size"), "page_size", default=MAX_RESULTS, maximum=MAX_RESULTS)
+    offset = (page - 1) * size
+    rows = cases.order_by("-reported_at", "-id")[offset : offset + size]
+    return render("service_requests", [request_document(case) for case in rows], fmt)
+
+
+@open311_view("GET")
+def service_request(request: HttpRequest, request_id: str, *, fmt: str) -> HttpResponse:
+    """One request, still as a list of one (the spec's shape)."""
+    community = jurisdiction(request, required=False)
+    case = public_cases(community).filter(number__iexact=request_id).first()
+    if case is None:
+        raise Open311Error(404, f"Unknown service_request_id {request_id!r}.")
+    return render("service_requests", [request_document(case)], fmt)
+
+
+@open311_view("GET")
+def token(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
+    """The service_request_id behind a token given when a request was submitted."""
+    community = jurisdiction(request, required=False)
+    cases = Case.objects.filter(public_token=token, category__public=True, category__sensitive=False)
+    if community is not None:
+        cases = cases.filter(community=community)
+    case = cases.first()
+    if case is None:
+        raise Open311Error(404, f"Unknown token {token!r}.")
+    return render("service_requests", [{"service_request_id": case.number, "token": case.public_token}], fmt)
+
+
+# --- POST requests --------------------------------------------------------------------------------
+
+ATTRIBUTE = re.compile(r"^attribute\[(?P<code>[^\]]+)\](?P<many>\[\])?$")
+
+
+@dataclass
+class Place:
+    household: Household | None = None
+    building: object = None
+    note: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+def _coordinates(request: HttpRequest) -> tuple[Decimal | None, Decimal | None]:
+    lat, long = param(request, "lat", body=True), param(request, "long", body=True)
+    if lat is None and long is None:
+        return None, None
+    if lat is None or long is None:
+        raise Open311Error(400, "lat and long go together: give both.")
+    try:
+        latitude, longitude = Decimal(lat), Decimal(long)
+    except InvalidOperation:
+        raise Open311Error(400, "lat and long must be decimal degrees (WGS84).") from None
+    if not (
+        latitude.is_finite() and longitude.is_finite() and -90 <= latitude <= 90 and -180 <= longitude <= 180
+    ):
+        raise Open311Error(400, "lat must be within ±90 and long within ±180.")
+    return round(latitude, 6), round(longitude, 6)
+
+
+def _place(request: HttpRequest, community: Community) -> Place:
+    """lat/long, address_string or address_id: the spec asks for at least one."""
+    place = Place()
+    place.latitude, place.longitude = _coordinates(request)
+    households = Household.objects.filter(building__community=community).select_related("building")
+    address_id = param(request, "address_id", body=True)
+    address = param(request, "address_string", body=True)
+    if address_id is not None:
+        valid = address_id.isdecimal() and len(address_id) <= 18
+        place.household = households.filter(pk=int(address_id)).first() if valid else None
+        if place.household is None:
+            raise Open311Error(400, f"Unknown address_id {address_id!r}.")
+    elif address is not None:
+        match = re.fullmatch(r"(\d{1,4})(?:[-－](\d{1,2})(?:[-－](\w{1,16}))?)?", address)
+        if match:
+            number, entrance, room = match.groups()
+            if room:
+                place.household = households.filter(
+                    building__number=int(number), entrance=int(entrance), room=room
+                ).first()
+            if place.household is None:
+                place.building = community.buildings.filter(number=int(number)).first()
+        if place.household is None and place.building is None:
+            place.note = address[:200]
+    elif place.latitude is None:
+        raise Open311Error(400, "A location is required: lat and long, address_string or address_id.")
+    return place
+
+
+def _answers(request: HttpRequest, category: Category) -> dict:
+    kinds = {question.code: question.kind for question in category.questions.all()}
+    answers: dict = {}
+    for key in request.POST:
+        match = ATTRIBUTE.match(key)
+        if not match:
+            continue
+        code = match.group("code")
+        values = [value.strip() for value in request.POST.getlist(key) if value.strip()]
+        if not values:
+            continue
+        if kinds.get(code) == QuestionKind.MULTIPLE:
+            answers[code] = values
+        elif kinds.get(code) == QuestionKind.DATE:
+            moment = parse_datetime(values[0]) if "T" in values[0] else None
+            answers[code] = timezone.localtime(moment).date().isoformat() if moment else values[0][:10]
+        else:
+            answers[code] = values[0]
+    return answers
+
+
+def _media_urls(request: HttpRequest) -> list[str]:
+    url = param(request, "media_url", body=True)
+    if url is None:
+        return []
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise Open311Error(400, "media_url must be an http or https URL.") from None
+    if len(url) > 200:
+        raise Open311Error(400, "media_url is longer than 200 characters.")
+    return [url]
+
+
+def _reporter_name(request: HttpRequest) -> str:
+    first, last = param(request, "first_name", body=True) or "", param(request, "last_name", body=True) or ""
+    if re.search(r"[\u3400-\u9fff]", first + last):
+        return f"{last}{first}"[:50]
+    return f"{first} {last}".strip()[:50]
+
+
+def _service_notice(case: Case) -> str:
+    response, _resolution = case.category.limits(case.urgency)
+    hours = max(1, round(response / 60))
+    return _words(
+        f"诉求已收到，社区将在约{hours}小时内响应。",
+        f"Received. The community responds within about {hours} hour(s).",
+    )
+
+
+def _client(request: HttpRequest) -> ApiClient | None:
+    raw = param(request, "api_key", body=True)
+    client = client_for_key(raw) if raw else None
+    request.api_client = client
+    return client
+
+
+def create_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    client = _client(request)
+    throttle = Open311PostThrottle()
+    if not throttle.allow_request(request, None):
+        wait = int(throttle.wait())
+        response = render_errors([(429, f"Too many requests: try again in {wait} seconds.")], fmt, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    if client is None or not client.has_scope(Scope.OPEN311):
+        raise Open311Error(403, "Invalid api_key received: can't proceed with create_request.")
+    community = jurisdiction(request, client=client)
+    if community.pk != client.community_id:
+        raise Open311Error(403, "This api_key is not valid for this jurisdiction_id.")
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    record = None
+    if key:
+        data = {name: request.POST.getlist(name) for name in request.POST if name != "api_key"}
+        outcome = claim(
+            owner=client.user,
+            key=key,
+            method="POST",
+            path=request.path,
+            print_=fingerprint("POST", request.path, data),
+        )
+        if outcome.refusal:
+            code, message = outcome.refusal
+            raise Open311Error(code if code in {400, 409, 422} else 400, message)
+        if outcome.replay:
+            return replay_response(outcome.replay)
+        record = outcome.record
+    try:
+        response = _create(request, client=client, community=community, fmt=fmt)
+    except BaseException:
+        if record is not None:
+            record.delete()
+        raise
+    if record is not None:
+        settle(
+            record,
+            status_code=response.status_code,
+            content=response.content.decode(),
+            content_type=response["Content-Type"],
+        )
+    return response
+
+
+def _create(request: HttpRequest, *, client: ApiClient, community: Community, fmt: str) -> HttpResponse:
+    code = param(request, "service_code", body=True)
+    if code is None:
+        raise Open311Error(400, "service_code is required.")
+    category = public_categories().filter(code=code).prefetch_related("questions").first()
+    if category is None:
+        raise Open311Error(404, f"Unknown service_code {code!r}.")
+    place = _place(request, community)
+    phone = param(request, "phone", body=True) or ""
+    person = resident_with_phone(community, pii.normalise_phone(phone)) if phone else None
+    description = param(request, "description", body=True) or ""
+    if len(description) > 4000:
+        raise Open311Error(400, "description is longer than 4000 characters.")
+    details = services.ReportDetails(
+        category=category,
+        description=description or str(category),
+        channel=client.channel,
+        reporter_person=person,
+        reporter_name=_reporter_name(request),
+        reporter_phone=phone,
+        household=place.household,
+        building=place.building,
+        location_note=place.note,
+        latitude=place.latitude,
+        longitude=place.longitude,
+        answers=_answers(request, category),
+        media_urls=_media_urls(request),
+    )
+    try:
+        case = services.case_report(
+            actor=client.user, community=community, details=details, note="Open311 · " + client.name
+        )
+    except ValidationError as error:
+        messages = (
+            [f"{name}: {message}" for name, items in error.message_dict.items() for message in items]
+            if hasattr(error, "error_dict")
+            else list(error.messages)
+        )
+        raise Open311Error(400, *messages) from None
+    except PermissionDenied:
+        raise Open311Error(403, "This api_key may not submit requests.") from None
+    document = [
+        {
+            "service_request_id": case.number,
+            "token": case.public_token,
+            "service_notice": _service_notice(case),
+            "account_id": param(request, "account_id", body=True),
+        }
+    ]
+    return render("service_requests", document, fmt, status=201)

@@ -1,0 +1,739 @@
+"""The REST API: the registry, organisations, categories and cases, read through `visible_to`.
+
+Every list and detail starts from `Model.objects.visible_to(request.user)`, the same door
+the pages use, so what a role cannot see is simply absent (an empty list, or 404). Every
+write is one call of a service in cases.services, the functions the pages call; their
+refusals come back as 400 (field errors), 404 (not visible), 409 (not possible now, or
+someone else changed the case first).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from grassroots.accounts.roles import user_can, user_scope
+from grassroots.api import serializers as s
+from grassroots.api.authentication import ApiKeyAuthentication, BearerAuthentication, api_client_of
+from grassroots.api.exceptions import exception_handler
+from grassroots.api.filters import (
+    BuildingFilter,
+    CaseFilter,
+    CategoryFilter,
+    CommunityFilter,
+    GridFilter,
+    HouseholdFilter,
+    ResidentFilter,
+)
+from grassroots.api.idempotency import idempotent
+from grassroots.api.inbound import receive_message, resident_with_phone
+from grassroots.api.models import ApiToken, Scope
+from grassroots.api.pagination import ApiPagination
+from grassroots.api.permissions import ANY_SCOPE, ApiAccess
+from grassroots.api.schema import ApiSchema, document
+from grassroots.api.throttling import InboundThrottle, TokenThrottle
+from grassroots.cases import services
+from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, Channel
+from grassroots.cases.workflow import Action
+from grassroots.core import pii
+from grassroots.orgs.models import MemberUnit, PartyBranch, VolunteerTeam
+from grassroots.people.models import Person, PersonTag, Residency
+from grassroots.places.models import Building, Community, Grid, Household
+
+# --- the common base ------------------------------------------------------------------------------
+
+
+class ApiMixin:
+    """Authentication, permission, rendering and error handling shared by every endpoint.
+
+    Set here rather than in settings.REST_FRAMEWORK, so the API behaves the same
+    whatever the project-wide DRF defaults are.
+    """
+
+    authentication_classes = [BearerAuthentication, ApiKeyAuthentication, SessionAuthentication]
+    permission_classes = [ApiAccess]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    throttle_classes: list = []
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend]
+    versioning_class = None
+    schema = ApiSchema()
+
+    def get_exception_handler(self):
+        return exception_handler
+
+
+class ScopedReadViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
+    """A read-only resource: `visible_to(user)` first, then filters and pagination."""
+
+    model: type = None
+    related: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        queryset = self.model.objects.visible_to(self.request.user)
+        if self.related:
+            queryset = queryset.select_related(*self.related)
+        return queryset
+
+
+# --- places ---------------------------------------------------------------------------------------
+
+
+class CommunityViewSet(ScopedReadViewSet):
+    """Communities in your scope."""
+
+    api_tags = ["places"]
+
+    model = Community
+    related = ("street",)
+    serializer_class = s.CommunitySerializer
+    filterset_class = CommunityFilter
+    required_scope = Scope.REGISTRY_READ
+
+
+class GridViewSet(ScopedReadViewSet):
+    """Grids (网格) in your scope."""
+
+    api_tags = ["places"]
+
+    model = Grid
+    serializer_class = s.GridSerializer
+    filterset_class = GridFilter
+    required_scope = Scope.REGISTRY_READ
+
+
+class BuildingViewSet(ScopedReadViewSet):
+    """Buildings (楼栋) in your scope."""
+
+    api_tags = ["places"]
+
+    model = Building
+    serializer_class = s.BuildingSerializer
+    filterset_class = BuildingFilter
+    required_scope = Scope.REGISTRY_READ
+
+
+class HouseholdViewSet(ScopedReadViewSet):
+    """Households (户) in your scope, with their short address 4-2-301."""
+
+    api_tags = ["places"]
+
+    model = Household
+    related = ("building",)
+    serializer_class = s.HouseholdSerializer
+    filterset_class = HouseholdFilter
+    required_scope = Scope.REGISTRY_READ
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+class ResidentViewSet(ScopedReadViewSet):
+    """People of the registry in your scope, phone and ID numbers masked. Never for integrations."""
+
+    api_tags = ["people"]
+
+    model = Person
+    filterset_class = ResidentFilter
+    required_scope = None  # integrations never see people
+
+    def get_serializer_class(self):
+        return s.ResidentDetailSerializer if self.action == "retrieve" else s.ResidentSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        tags = PersonTag.objects.select_related("tag")
+        if not user_can(user, "people.persontag.view_sensitive"):
+            tags = tags.filter(tag__sensitive=False)
+        queryset = (
+            Person.objects.visible_to(user)
+            .select_related("current_household__building")
+            .prefetch_related(Prefetch("tags", queryset=tags))
+            .order_by("name", "id")
+        )
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                Prefetch("residencies", queryset=Residency.objects.select_related("household__building"))
+            )
+        return queryset.distinct() if self.request.query_params.get("tag") else queryset
+
+
+# --- organisations --------------------------------------------------------------------------------
+
+
+class PartyBranchViewSet(ScopedReadViewSet):
+    """Party branches (党支部), with their number of members."""
+
+    api_tags = ["organisations"]
+
+    model = PartyBranch
+    serializer_class = s.PartyBranchSerializer
+    required_scope = None
+
+    def get_queryset(self):
+        return super().get_queryset().annotate(member_count=Count("members"))
+
+
+class VolunteerTeamViewSet(ScopedReadViewSet):
+    """Volunteer service teams, with their number of volunteers."""
+
+    api_tags = ["organisations"]
+
+    model = VolunteerTeam
+    serializer_class = s.VolunteerTeamSerializer
+    required_scope = None
+
+    def get_queryset(self):
+        return super().get_queryset().annotate(volunteer_count=Count("volunteers"))
+
+
+class MemberUnitViewSet(ScopedReadViewSet):
+    """Member units of the "big party committee" (大党委) and what they offer."""
+
+    api_tags = ["organisations"]
+
+    model = MemberUnit
+    serializer_class = s.MemberUnitSerializer
+    required_scope = None
+
+
+# --- categories -----------------------------------------------------------------------------------
+
+
+def categories_for(user):
+    """Active categories the caller may file under and read: as on the intake screens."""
+    if not user_can(user, "cases.category.view"):
+        return Category.objects.none()
+    categories = Category.objects.filter(active=True)
+    if not user_can(user, "cases.case.view"):
+        categories = categories.filter(public=True)
+    if not user_can(user, "cases.case.view_sensitive"):
+        categories = categories.filter(sensitive=False)
+    return categories
+
+
+class CategoryViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
+    """The kinds of problem, with time limits and the extra questions to answer when reporting."""
+
+    api_tags = ["cases"]
+
+    serializer_class = s.CategorySerializer
+    filterset_class = CategoryFilter
+    required_scope = Scope.REGISTRY_READ
+
+    def get_queryset(self):
+        return (
+            categories_for(self.request.user)
+            .select_related("parent")
+            .prefetch_related("questions")
+            .order_by("sort_order", "code")
+        )
+
+
+# --- cases ----------------------------------------------------------------------------------------
+
+
+def _lead_prefetch() -> Prefetch:
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.filter(is_lead=True, active=True).select_related(
+            "user", "person", "team", "unit"
+        ),
+        to_attr="leads",
+    )
+
+
+def _not_found():
+    return Http404(_("Not found."))
+
+
+def _visible_place(model, user, pk, field: str):
+    if pk is None:
+        return None
+    place = model.objects.visible_to(user).filter(pk=pk).first()
+    if place is None:
+        raise DjangoValidationError({field: _("No such place.")})
+    return place
+
+
+def _reporting_community(user, client, wanted: int | None) -> Community:
+    """Where a new case goes: the key's community, the user's, or (street, admin) the one asked for."""
+    if client is not None:
+        own = client.community
+    elif user.community_id:
+        own = user.community
+    elif user.person_id:
+        own = user.person.community
+    else:
+        own = None
+    if wanted is None or (own is not None and wanted == own.pk):
+        if own is None:
+            raise DjangoValidationError({"community": _("Say which community the case belongs to.")})
+        return own
+    if client is not None or user_scope(user).level in {"community", "grid", "household", "none"}:
+        raise DjangoValidationError({"community": _("You report into your own community only.")})
+    community = Community.objects.visible_to(user).filter(pk=wanted).first()
+    if community is None:
+        raise DjangoValidationError({"community": _("No such community.")})
+    return community
+
+
+def _default_channel(user) -> str:
+    return {"resident": Channel.WEB, "patroller": Channel.PATROL}.get(user.role, Channel.API)
+
+
+def _parties(raw: list[str]) -> list[services.Party]:
+    return [services.Party.parse(text) for text in raw]
+
+
+def _merge(actor, case, data):
+    into = Case.objects.visible_to(actor).filter(pk=data["into"]).first()
+    if into is None:
+        raise DjangoValidationError({"into": _("No such case.")})
+    return services.case_merge(
+        actor=actor, case=case, into=into, expected_version=data.get("version"), note=data["note"]
+    )
+
+
+#: One entry per workflow action: its input, and the one service call it makes.
+ACTIONS: dict[str, tuple[type, object]] = {
+    Action.REGISTER: (
+        s.NoteOptionalInput,
+        lambda actor, case, d: services.case_register(
+            actor=actor, case=case, expected_version=d.get("version"), note=d["note"]
+        ),
+    ),
+    Action.REJECT: (
+        s.ReasonInput,
+        lambda actor, case, d: services.case_reject(
+            actor=actor, case=case, reason=d["reason"], expected_version=d.get("version")
+        ),
+    ),
+    Action.MERGE: (s.MergeInput, _merge),
+    Action.DISPATCH: (
+        s.DispatchInput,
+        lambda actor, case, d: services.case_dispatch(
+            actor=actor,
+            case=case,
+            lead=services.Party.parse(d["lead"]),
+            supporters=_parties(d["supporters"]),
+            expected_version=d.get("version"),
+            note=d["note"],
+            role_notes=d["role_notes"],
+        ),
+    ),
+    Action.WHISTLE: (
+        s.WhistleInput,
+        lambda actor, case, d: services.case_whistle(
+            actor=actor,
+            case=case,
+            lead=services.Party.parse(d["lead"]),
+            parties=_parties(d["parties"]),
+            expected_version=d.get("version"),
+            note=d["note"],
+            role_notes=d["role_notes"],
+        ),
+    ),
+    Action.ACKNOWLEDGE: (
+        s.NoteOptionalInput,
+        lambda actor, case, d: services.case_acknowledge(
+            actor=actor, case=case, expected_version=d.get("version"), note=d["note"]
+        ),
+    ),
+    Action.PLAN: (
+        s.PlanInput,
+        lambda actor, case, d: services.case_plan(
+            actor=actor, case=case, plan=d["plan"], expected_version=d.get("version")
+        ),
+    ),
+    Action.RESOLVE: (
+        s.ResolveInput,
+        lambda actor, case, d: services.case_resolve(
+            actor=actor, case=case, report=d["report"], photos=d["photos"], expected_version=d.get("version")
+        ),
+    ),
+    Action.VERIFY: (
+        s.VerifyInput,
+        lambda actor, case, d: services.case_verify(
+            actor=actor,
+            case=case,
+            satisfaction=d["satisfaction"],
+            note=d["note"],
+            expected_version=d.get("version"),
+        ),
+    ),
+    Action.CLOSE: (
+        s.NoteOptionalInput,
+        lambda actor, case, d: services.case_close(
+            actor=actor, case=case, note=d["note"], expected_version=d.get("version")
+        ),
+    ),
+    Action.REOPEN: (
+        s.ReasonInput,
+        lambda actor, case, d: services.case_reopen(
+            actor=actor, case=case, reason=d["reason"], expected_version=d.get("version")
+        ),
+    ),
+    Action.URGE: (
+        s.NoteOptionalInput,
+        lambda actor, case, d: services.case_urge(
+            actor=actor, case=case, note=d["note"], expected_version=d.get("version")
+        ),
+    ),
+    Action.ESCALATE: (
+        s.ReasonInput,
+        lambda actor, case, d: services.case_escalate(
+            actor=actor, case=case, reason=d["reason"], expected_version=d.get("version")
+        ),
+    ),
+    Action.EXTEND: (
+        s.ExtendInput,
+        lambda actor, case, d: services.case_extend(
+            actor=actor,
+            case=case,
+            minutes=d["minutes"],
+            reason=d["reason"],
+            expected_version=d.get("version"),
+        ),
+    ),
+    Action.DECIDE_EXTENSION: (
+        s.DecideExtensionInput,
+        lambda actor, case, d: services.case_decide_extension(
+            actor=actor, case=case, approve=d["approve"], note=d["note"], expected_version=d.get("version")
+        ),
+    ),
+    Action.NOTE: (
+        s.NoteInput,
+        lambda actor, case, d: services.case_note(
+            actor=actor,
+            case=case,
+            note=d["note"],
+            photos=d["photos"],
+            public=d["public"],
+            expected_version=d.get("version"),
+        ),
+    ),
+}
+
+#: Actions that take photos also accept multipart/form-data.
+WITH_PHOTOS = {Action.RESOLVE, Action.NOTE}
+
+
+class PassthroughRenderer(BaseRenderer):
+    """Lets a file download answer any Accept header (the file says its own type)."""
+
+    media_type = "*/*"
+    format = "file"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+def _action_view(name: str):
+    input_class, call = ACTIONS[name]
+
+    def handler(self, request, pk=None):
+        case = self.get_object()
+        data = self.validated(input_class, request.data)
+        try:
+            changed = call(request.user, case, data)
+        except DjangoPermissionDenied:
+            raise _not_found() from None
+        return Response(self.detail_data(changed.pk, fallback=changed))
+
+    handler.__name__ = f"act_{name}"  # not `name`: "dispatch" would replace the view's dispatch()
+    handler.__doc__ = f"{Action(name).label.capitalize()}: the `{name}` action of the case workflow."
+    handler = idempotent(handler)
+    handler.idempotent_operation = True
+    handler.conflict_operation = True
+    handler = document(
+        tags=["case actions"],
+        operation_id=f"cases_{name}",
+        summary=str(Action(name).label),
+        request={
+            "application/json": input_class,
+            **({"multipart/form-data": input_class} if name in WITH_PHOTOS else {}),
+        },
+        responses={200: s.CaseDetailSerializer},
+    )(handler)
+    parsers = [JSONParser, MultiPartParser] if name in WITH_PHOTOS else [JSONParser]
+    return action(detail=True, methods=["post"], url_path=name, parser_classes=parsers)(handler)
+
+
+class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Cases in your scope (coordinators), or those you reported or handle (everyone else).
+
+    Integrations see the cases they reported. Each workflow action is its own POST; the
+    optional `version` in its body makes it fail with 409 if the case changed meanwhile.
+    """
+
+    filterset_class = CaseFilter
+    required_scope = Scope.CASES_READ
+    required_scopes = {"create": Scope.CASES_REPORT, **{f"act_{name}": Scope.CASES_ACT for name in ACTIONS}}
+
+    def get_serializer_class(self):
+        return s.CaseSerializer if self.action == "list" else s.CaseDetailSerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **s.case_context(self.request)}
+
+    def get_queryset(self):
+        queryset = (
+            Case.objects.visible_to(self.request.user)
+            .select_related("category", "household__building", "building", "reporter_person", "merged_into")
+            .order_by("-reported_at", "-id")
+        )
+        if self.action == "list":
+            return queryset.prefetch_related(_lead_prefetch())
+        return queryset.prefetch_related(
+            Prefetch(
+                "assignments", queryset=Assignment.objects.select_related("user", "person", "team", "unit")
+            ),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
+            "attachments",
+        )
+
+    def detail_data(self, pk: int, *, fallback: Case | None = None) -> dict:
+        self.action = "retrieve"
+        case = self.get_queryset().filter(pk=pk).first() or fallback
+        return s.CaseDetailSerializer(case, context=self.get_serializer_context()).data
+
+    @staticmethod
+    def validated(serializer_class, data) -> dict:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @document(
+        tags=["cases"],
+        request=s.CaseReportSerializer,
+        responses={201: s.CaseDetailSerializer},
+        description=(
+            "Report a problem. It enters the closed loop as `reported` (coordinators may "
+            "`register` at once). Integrations report into their community on their own channel."
+        ),
+    )
+    @idempotent
+    def create(self, request):
+        data = self.validated(s.CaseReportSerializer, request.data)
+        user, client = request.user, api_client_of(request)
+        if data["register"] and (client is not None or not user_can(user, "cases.case.view")):
+            raise DjangoValidationError({"register": _("Only coordinators register cases.")})
+        if client is not None and data.get("channel"):
+            raise DjangoValidationError({"channel": _("Your key reports on its own channel.")})
+        community = _reporting_community(user, client, data.get("community"))
+        category = categories_for(user).filter(code=data["category"]).first()
+        if category is None:
+            raise DjangoValidationError({"category": _("No such category.")})
+        household = _visible_place(Household, user, data.get("household"), "household")
+        building = _visible_place(Building, user, data.get("building"), "building")
+        # A hotline transfer names the caller by phone: link them when they are a resident.
+        caller = None
+        if client is not None and data["reporter_phone"] and not data["anonymous"]:
+            caller = resident_with_phone(community, pii.normalise_phone(data["reporter_phone"]))
+        details = services.ReportDetails(
+            reporter_person=caller,
+            category=category,
+            description=data["description"],
+            channel=client.channel if client else data.get("channel") or _default_channel(user),
+            urgency=data["urgency"],
+            reporter_name=data["reporter_name"],
+            reporter_phone=data["reporter_phone"],
+            anonymous=data["anonymous"],
+            household=household,
+            building=building,
+            location_note=data["location_note"],
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            answers=data["answers"],
+            media_urls=data["media_urls"],
+        )
+        try:
+            case = services.case_report(
+                actor=user, community=community, details=details, register=data["register"]
+            )
+        except DjangoPermissionDenied:
+            raise exceptions.PermissionDenied(_("You may not report cases.")) from None
+        body = self.detail_data(case.pk, fallback=case)
+        return Response(
+            body, status=status.HTTP_201_CREATED, headers={"Location": f"/api/v1/cases/{case.pk}/"}
+        )
+
+    create.idempotent_operation = True
+
+    @document(
+        tags=["cases"],
+        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file itself.")},
+        parameters=[OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)],
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)",
+        renderer_classes=[PassthroughRenderer, JSONRenderer],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def attachment(self, request, pk=None, attachment_id=None):
+        """Download a photo or file of a case you can see (no public media links)."""
+        case = self.get_object()
+        attachment = get_object_or_404(Attachment, case=case, pk=attachment_id)
+        if not attachment.file:
+            raise _not_found()
+        hidden = attachment.event_id and not attachment.event.public
+        if hidden and not s.case_context(request)["staff_view"]:
+            raise _not_found()
+        return FileResponse(
+            attachment.file.open("rb"),
+            content_type=attachment.content_type or "application/octet-stream",
+            filename=attachment.original_name or None,
+        )
+
+    def get_object(self):
+        """The case by id among those you can see; anything else is 404 (JSON, like every error)."""
+        pk = str(self.kwargs.get("pk", ""))
+        if not pk.isdecimal():
+            raise _not_found()
+        queryset = (
+            self.get_queryset() if self.action == "retrieve" else Case.objects.visible_to(self.request.user)
+        )
+        return get_object_or_404(queryset, pk=int(pk))
+
+
+for _name in ACTIONS:
+    setattr(CaseViewSet, f"act_{_name}", _action_view(_name))
+
+
+# --- who am I, tokens -----------------------------------------------------------------------------
+
+
+class MeView(ApiMixin, APIView):
+    """Who the API takes you for: your role, where you work, and (integrations) your key's scopes."""
+
+    required_scope = ANY_SCOPE
+    pagination_class = None
+    filter_backends: list = []
+
+    @document(tags=["auth"], responses={200: s.MeSerializer})
+    def get(self, request):
+        user, client = request.user, api_client_of(request)
+        data = {
+            "username": user.username,
+            "name": user.get_full_name() or user.username,
+            "role": "admin" if user.is_superuser else user.role,
+            "community": user.community_id,
+            "street": user.street_id,
+            "grids": sorted(user.grids.values_list("id", flat=True)),
+            "api_client": client.name if client else None,
+            "scopes": list(client.scopes) if client else [],
+        }
+        return Response(data)
+
+
+class TokenView(ApiMixin, APIView):
+    """A personal API token for a username and password; DELETE revokes the token in use."""
+
+    throttle_classes = [TokenThrottle]
+    pagination_class = None
+    filter_backends: list = []
+
+    def initialize_request(self, request, *args, **kwargs):
+        self.issuing = request.method == "POST"  # anyone may ask; no session, so no CSRF
+        return super().initialize_request(request, *args, **kwargs)
+
+    def get_authenticators(self):
+        return [] if getattr(self, "issuing", False) else super().get_authenticators()
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        return super().get_throttles() if self.request.method == "POST" else []
+
+    @document(
+        tags=["auth"],
+        request=s.TokenRequestSerializer,
+        responses={201: s.TokenSerializer},
+        auth=[],
+        description="Throttled per address. The token is shown once; it expires after "
+        "`GRASSROOTS_API_TOKEN_DAYS` days (30 by default).",
+    )
+    def post(self, request):
+        serializer = s.TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not user.is_active or hasattr(user, "api_client"):
+            raise DjangoValidationError(_("Unable to sign in with this username and password."))
+        days = int(getattr(settings, "GRASSROOTS_API_TOKEN_DAYS", 30) or 0)
+        token, raw = ApiToken.issue(user, days=days or None)
+        body = {
+            "token": raw,
+            "expires_at": token.expires_at,
+            "username": user.username,
+            "role": "admin" if user.is_superuser else user.role,
+        }
+        return Response(s.TokenSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @document(tags=["auth"], responses={204: None})
+    def delete(self, request):
+        if not isinstance(request.auth, ApiToken):
+            raise exceptions.ValidationError({"detail": _("You are not signed in with a token.")})
+        ApiToken.objects.filter(pk=request.auth.pk).update(revoked_at=timezone.now())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- inbound messages -----------------------------------------------------------------------------
+
+
+class InboundMessageView(ApiMixin, APIView):
+    """A WeChat or SMS message, passed on by a messaging bridge, becomes a reported case.
+
+    The sender is looked up by phone among the people of the key's community and linked
+    as the reporter; the answer carries the case number and a reply for the bridge to send.
+    """
+
+    required_scope = Scope.INBOUND
+    clients_only = True
+    throttle_classes = [InboundThrottle]
+    pagination_class = None
+    filter_backends: list = []
+
+    @document(
+        tags=["inbound"],
+        request=s.InboundMessageSerializer,
+        responses={201: s.InboundReplySerializer},
+    )
+    @idempotent
+    def post(self, request):
+        serializer = s.InboundMessageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case, reply = receive_message(client=api_client_of(request), **serializer.validated_data)
+        body = {"case_id": case.pk, "case_number": case.number, "status": case.status, "reply": reply}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    post.idempotent_operation = True

@@ -1,0 +1,122 @@
+"""The supervision board for the legs: every open case, overdue and near-due first.
+
+The order is computed in SQL (a rank from resolution_due against now), so the
+board is one query for its rows plus a fixed handful for filters and counts,
+however many cases there are. Urging a case and deciding a request for more time
+are one click each (HTMX), answered with the updated row.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Case as Choose
+from django.db.models import Count, F, IntegerField, Q, Value, When
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from grassroots.cases.models import Case
+from grassroots.cases.views import duration_text, filter_form, lead_prefetch, status_links
+from grassroots.cases.views_actions import SPECS, perform
+from grassroots.cases.views_common import (
+    filter_cases,
+    is_coordinator,
+    is_legs,
+    query_string,
+    require,
+    status_counts,
+)
+from grassroots.cases.workflow import BY_ACTION, OPEN, Action, Status
+
+#: "Due soon" on the board: the rank that comes right after overdue.
+NEAR = timedelta(hours=2)
+ROWS_PER_PAGE = 100
+BOARD_ACTIONS = (Action.URGE, Action.DECIDE_EXTENSION)
+
+
+def board_rows(cases, now):
+    """Open cases ranked in SQL: overdue (0), due within two hours (1), later (2), no clock yet (3)."""
+    return (
+        cases.annotate(
+            due_rank=Choose(
+                When(resolution_due__isnull=True, then=Value(3)),
+                When(resolution_due__lt=now, then=Value(0)),
+                When(resolution_due__lte=now + NEAR, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .select_related("category", "grid", "household__building", "building")
+        .prefetch_related(lead_prefetch())
+        .order_by("due_rank", F("resolution_due").asc(nulls_last=True), "reported_at", "id")
+    )
+
+
+def _mark(user, cases) -> None:
+    """What each row offers this user (from the workflow table, without a query per row)."""
+    legs = is_legs(user)
+    urge_from = BY_ACTION[Action.URGE].sources
+    decide_from = BY_ACTION[Action.DECIDE_EXTENSION].sources
+    for case in cases:
+        case.may_urge = legs and case.status in urge_from
+        case.may_decide = legs and bool(case.extension_requested_minutes) and case.status in decide_from
+        case.extension_text = duration_text(case.extension_requested_minutes) if case.may_decide else ""
+
+
+def board(request):
+    require(is_coordinator(request.user))
+    now = timezone.now()
+    open_cases = Case.objects.visible_to(request.user).filter(status__in=OPEN)
+    form = filter_form(request, open_cases, statuses=[s for s in Status.values if s in OPEN])
+    data = form.cleaned_data if form.is_bound else {}
+    any_status = filter_cases(open_cases, data, with_status=False)
+    filtered = filter_cases(any_status, data)
+    figures = filtered.aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(resolution_due__lt=now)),
+        near=Count("id", filter=Q(resolution_due__gte=now, resolution_due__lte=now + NEAR)),
+        urged=Count("id", filter=Q(urge_count__gt=0)),
+        escalated=Count("id", filter=Q(escalated_at__isnull=False)),
+        extensions=Count("id", filter=Q(extension_requested_minutes__isnull=False)),
+    )
+    counts = status_counts(any_status)
+    page = Paginator(board_rows(filtered, now), ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    _mark(request.user, page.object_list)
+    context = {
+        "form": form,
+        "page": page,
+        "figures": figures,
+        "counts": status_links(
+            request.GET, counts, [(s, Status(s).label) for s in Status.values if s in OPEN]
+        ),
+        "base_query": query_string(request.GET, page=None),
+        "now": now,
+    }
+    return render(request, "cases/board.html", context)
+
+
+def board_act(request, number: str, action: str):
+    """HTMX: urge, or decide a request for more time, from the board; answers with the row."""
+    require(request.method == "POST" and action in BOARD_ACTIONS and is_coordinator(request.user))
+    case = get_object_or_404(Case.objects.visible_to(request.user), number=number)
+    outcome, form = perform(request, case, action)
+    if not request.htmx:
+        if outcome.ok:
+            messages.success(request, SPECS[action].done)
+        else:
+            messages.error(request, outcome.message or form.errors.as_text())
+        return redirect("case-board")
+    now = timezone.now()
+    row = board_rows(Case.objects.visible_to(request.user).filter(pk=case.pk), now).first()
+    if row is None:  # no longer open: nothing left to supervise on the board
+        return render(request, "cases/_board_row_gone.html", {"case": case, "done": SPECS[action].done})
+    _mark(request.user, [row])
+    context = {
+        "case": row,
+        "now": now,
+        "done": SPECS[action].done if outcome.ok else "",
+        "problem": "" if outcome.ok else (outcome.message or " ".join(form.errors.get("note", []))),
+    }
+    return render(request, "cases/_board_row.html", context, status=200 if outcome.ok else 422)

@@ -1,0 +1,184 @@
+"""Cases through the REST API: the same services as the pages, their refusals as HTTP answers.
+
+Aunt Liu's water goes the whole loop through the API (report, register, dispatch,
+acknowledge, resolve, verify, close); a transition not possible now is 409 with the reason;
+two coordinators acting on what they saw is 409 for the second; bad input is 400 by field;
+a case out of sight is 404.
+"""
+
+from __future__ import annotations
+
+from grassroots.cases.models import Case, CaseEvent
+from grassroots.cases.workflow import Status
+from tests.test_api_helpers import (  # noqa: F401 (fixtures)
+    _fresh_rate_limits,
+    as_user,
+    case_in_grid_a,
+    case_in_grid_b,
+    dispatch_to_volunteer,
+    hotline,
+    hotline_api,
+    outsider_case,
+)
+
+
+def report_body(household_id: int | None = None, **overrides) -> dict:
+    body = {
+        "category": "utilities-water",
+        "description": "刘阿姨家没有饮用水",
+        "urgency": "urgent",
+        "channel": "phone",
+        "answers": {"has_drinking_water": "no", "can_move": "no"},
+    }
+    if household_id:
+        body["household"] = household_id
+    body.update(overrides)
+    return body
+
+
+def test_aunt_liu_water_goes_round_the_whole_loop(socialworker, volunteer, household_a):
+    staff, hands = as_user(socialworker), as_user(volunteer)
+
+    created = staff.post("/api/v1/cases/", report_body(household_a.pk))
+    assert created.status_code == 201, created.content
+    case = created.json()
+    assert case["status"] == "reported" and case["household_address"] == "4-2-301"
+    assert created["Location"] == f"/api/v1/cases/{case['id']}/"
+    assert "register" in case["actions"]
+
+    path = f"/api/v1/cases/{case['id']}"
+    registered = staff.post(f"{path}/register/", {"version": case["version"]}).json()
+    assert registered["status"] == "registered" and registered["resolution_due"]
+
+    dispatched = staff.post(f"{path}/dispatch/", {"lead": f"person:{volunteer.person_id}"})
+    assert dispatched.status_code == 200, dispatched.content
+    assert dispatched.json()["lead"]["kind"] == "person"
+
+    assert hands.post(f"{path}/acknowledge/").json()["status"] == "acknowledged"
+    assert hands.post(f"{path}/resolve/", {"report": "送了两桶水"}).json()["status"] == "resolved"
+    assert staff.post(f"{path}/verify/", {"satisfaction": "satisfied"}).json()["status"] == "verified"
+    closed = staff.post(f"{path}/close/", {"note": "回访满意"}).json()
+    assert closed["status"] == "closed"
+    assert [event["action"] for event in closed["events"]] == [
+        "report",
+        "register",
+        "dispatch",
+        "acknowledge",
+        "resolve",
+        "verify",
+        "close",
+    ]
+
+
+def test_an_action_not_possible_now_is_409_with_the_reason(socialworker, case_in_grid_a):
+    response = as_user(socialworker).post(f"/api/v1/cases/{case_in_grid_a.pk}/close/")
+    assert response.status_code == 409
+    assert "close" in response.json()["detail"]
+    assert Case.objects.get(pk=case_in_grid_a.pk).status == Status.REGISTERED
+
+
+def test_acting_on_an_old_version_is_409_and_changes_nothing(secretary, socialworker, case_in_grid_a):
+    seen = case_in_grid_a.version
+    first = as_user(secretary).post(f"/api/v1/cases/{case_in_grid_a.pk}/urge/", {"version": seen})
+    assert first.status_code == 200
+    second = as_user(socialworker).post(
+        f"/api/v1/cases/{case_in_grid_a.pk}/escalate/", {"version": seen, "reason": "需要街道协调"}
+    )
+    assert second.status_code == 409
+    body = second.json()
+    assert body["version"] == seen + 1 and body["status"] == "registered" and body["detail"]
+    assert Case.objects.get(pk=case_in_grid_a.pk).escalated_at is None
+
+
+def test_bad_input_is_400_by_field(socialworker, case_in_grid_a):
+    api = as_user(socialworker)
+    assert api.post(f"/api/v1/cases/{case_in_grid_a.pk}/reject/", {}).json() == {
+        "reason": ["This field is required."]
+    }
+    missing = api.post("/api/v1/cases/", report_body(answers={}))
+    assert missing.status_code == 400 and "answers" in missing.json()
+    unknown = api.post("/api/v1/cases/", report_body(category="no-such-thing"))
+    assert unknown.status_code == 400 and "category" in unknown.json()
+    party = api.post(f"/api/v1/cases/{case_in_grid_a.pk}/dispatch/", {"lead": "nobody"})
+    assert party.status_code == 400 and "parties" in party.json()
+
+
+def test_a_case_out_of_sight_is_404_for_reading_and_acting(socialworker, outsider_case, case_in_grid_a):
+    api = as_user(socialworker)
+    assert api.get(f"/api/v1/cases/{outsider_case.pk}/").status_code == 404
+    assert api.post(f"/api/v1/cases/{outsider_case.pk}/register/").status_code == 404
+    assert api.get("/api/v1/cases/999999/").status_code == 404
+    assert api.get("/api/v1/cases/not-a-number/").status_code == 404
+    assert outsider_case.events.count() == 1
+
+
+def test_an_action_the_role_may_not_take_is_404_like_not_found(volunteer, case_in_grid_a, socialworker):
+    case = dispatch_to_volunteer(case_in_grid_a, socialworker, volunteer)
+    response = as_user(volunteer).post(f"/api/v1/cases/{case.pk}/register/")
+    assert response.status_code in {404, 409}
+    urged = as_user(volunteer).post(f"/api/v1/cases/{case.pk}/urge/")
+    assert urged.status_code == 404
+
+
+def test_the_whistle_summons_several_parties(secretary, community, volunteer, unitcontact, case_in_grid_a):
+    response = as_user(secretary).post(
+        f"/api/v1/cases/{case_in_grid_a.pk}/whistle/",
+        {
+            "lead": f"unit:{unitcontact.member_unit_id}",
+            "parties": [f"person:{volunteer.person_id}"],
+            "role_notes": {f"unit:{unitcontact.member_unit_id}": "物业公司"},
+            "note": "楼道地砖破损，吹哨报到",
+        },
+    )
+    assert response.status_code == 200, response.content
+    parties = response.json()["assignments"]
+    assert {p["party"]["kind"] for p in parties} == {"unit", "person"}
+    assert [p["role_note"] for p in parties if p["is_lead"]] == ["物业公司"]
+
+
+def test_merge_extend_and_decide(secretary, socialworker, volunteer, case_in_grid_a, community, household_a):
+    staff = as_user(socialworker)
+    duplicate = staff.post("/api/v1/cases/", report_body(household_a.pk)).json()
+    merged = staff.post(f"/api/v1/cases/{duplicate['id']}/merge/", {"into": case_in_grid_a.pk})
+    assert merged.status_code == 200 and merged.json()["merged_into"] == case_in_grid_a.number
+    case = dispatch_to_volunteer(case_in_grid_a, socialworker, volunteer)
+    extended = staff.post(f"/api/v1/cases/{case.pk}/extend/", {"minutes": 60, "reason": "等配件"})
+    assert extended.json()["extension_requested_minutes"] == 60
+    decided = as_user(secretary).post(f"/api/v1/cases/{case.pk}/decide_extension/", {"approve": True})
+    assert decided.status_code == 200 and decided.json()["extension_requested_minutes"] is None
+
+
+def test_notes_can_be_internal_and_the_resident_never_sees_them(
+    socialworker, resident, case_in_grid_a, granny_wang
+):
+    staff = as_user(socialworker)
+    staff.post(f"/api/v1/cases/{case_in_grid_a.pk}/note/", {"note": "已电话安抚", "public": True})
+    staff.post(f"/api/v1/cases/{case_in_grid_a.pk}/note/", {"note": "内部：家属联系不上", "public": False})
+    mine = as_user(resident).get(f"/api/v1/cases/{case_in_grid_a.pk}/").json()
+    notes = [event["note"] for event in mine["events"]]
+    assert "已电话安抚" in notes and "内部：家属联系不上" not in notes
+    assert all(event["actor"] is None for event in mine["events"])
+    staff_view = staff.get(f"/api/v1/cases/{case_in_grid_a.pk}/").json()
+    assert "内部：家属联系不上" in [event["note"] for event in staff_view["events"]]
+
+
+def test_lists_filter_like_the_board(socialworker, case_in_grid_a, case_in_grid_b, grid_a):
+    api = as_user(socialworker)
+    everything = api.get("/api/v1/cases/").json()
+    assert everything["count"] == 2
+    by_grid = api.get("/api/v1/cases/", {"grid": grid_a.pk}).json()
+    assert [c["number"] for c in by_grid["results"]] == [case_in_grid_a.number]
+    reported = api.get("/api/v1/cases/", {"status": "reported"}).json()
+    assert [c["number"] for c in reported["results"]] == [case_in_grid_b.number]
+    water = api.get("/api/v1/cases/", {"category": "utilities"}).json()
+    assert water["count"] == 2
+    assert api.get("/api/v1/cases/", {"overdue": "true"}).json()["count"] == 0
+    assert api.get("/api/v1/cases/", {"status": "nonsense"}).status_code == 400
+    assert api.get("/api/v1/cases/", {"page": 9}).status_code == 404
+
+
+def test_reports_count_one_timeline_entry_each(socialworker, household_a):
+    as_user(socialworker).post("/api/v1/cases/", report_body(household_a.pk, register=True))
+    case = Case.objects.get()
+    assert case.status == Status.REGISTERED
+    assert list(CaseEvent.objects.filter(case=case).values_list("action", flat=True)) == ["report", "register"]

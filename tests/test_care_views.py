@@ -1,0 +1,270 @@
+"""Care pages as each role sees them: who sees the register, who sees findings, and that views are logged.
+
+Deny by default: a page outside a role's scope answers 404, exactly like a page that
+does not exist. Findings (health, family ...) are shown only to social workers,
+grid workers in their grids and the secretary, and each view writes an access row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from grassroots.care import services
+from grassroots.care.models import CareRecordAccess, Programme, ProgrammeService, Visit
+from tests.factories import PersonTagFactory, VolunteerTeamFactory, vulnerability_tag
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+SECRET_HEALTH = "脑梗后遗症，右侧肢体无力"
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def visited(community, granny_wang, household_a, socialworker):
+    """Granny Wang on the register (disabled grade 1 for the test), visited with sensitive findings."""
+    PersonTagFactory(person=granny_wang, tag=vulnerability_tag("disabled"), level=1)
+    services.register_refresh(community=community)
+    visit, _ = services.visit_record(
+        actor=socialworker,
+        household=household_a,
+        details=services.VisitDetails(
+            person=granny_wang, health=SECRET_HEALTH, family="儿子丧偶，肢体残疾", wellbeing=2
+        ),
+    )
+    return visit
+
+
+@pytest.fixture
+def enrolled(community, household_a, granny_wang, socialworker, volunteer):
+    team = VolunteerTeamFactory(community=community, name="助老服务队")
+    volunteer.person.volunteer.teams.add(team)
+    programme = Programme.objects.create(community=community, name="幸福归巢·银发互助", team=team)
+    ProgrammeService.objects.create(
+        programme=programme, kind="haircut", name="上门理发", times=1, period="month"
+    )
+    return services.enrol(
+        actor=socialworker,
+        programme=programme,
+        household=household_a,
+        person=granny_wang,
+        reason="家庭困难：儿子残疾，孙女脑瘫",
+        starts_on=TODAY - timedelta(days=40),
+    )
+
+
+STAFF_PAGES = ["care-worklist", "care-register", "care-campaigns", "care-programmes", "care-rate"]
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("secretary", 200),
+        ("socialworker", 200),
+        ("gridworker", 200),
+        ("street_user", 200),
+        ("admin_user", 200),
+        ("volunteer", 404),
+        ("unitcontact", 404),
+        ("patroller", 404),
+        ("resident", 404),
+    ],
+)
+def test_care_pages_by_role(request, page, role, status):
+    user = request.getfixturevalue(role)
+    assert client_for(user).get(reverse(page)).status_code == status
+
+
+def test_the_flags_page_is_for_the_legs(secretary, socialworker, street_user):
+    assert client_for(secretary).get(reverse("care-flags")).status_code == 200
+    assert client_for(street_user).get(reverse("care-flags")).status_code == 200
+    assert client_for(socialworker).get(reverse("care-flags")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_findings"),
+    [("secretary", True), ("socialworker", True), ("gridworker", True), ("street_user", False)],
+)
+def test_findings_only_for_roles_with_the_care_permission_and_each_view_is_logged(
+    request, visited, role, sees_findings
+):
+    user = request.getfixturevalue(role)
+    response = client_for(user).get(reverse("care-visit", args=[visited.pk]))
+    assert response.status_code == 200
+    assert (SECRET_HEALTH in response.content.decode()) is sees_findings
+    assert CareRecordAccess.objects.filter(user=user, visit=visited).count() == (1 if sees_findings else 0)
+
+
+def test_a_grid_worker_of_another_grid_and_an_outsider_get_404(visited, community, grid_b, outsider):
+    from tests.factories import user_for
+
+    other_grid_worker = user_for("gridworker", community=community, grids=[grid_b], username="gridworker-b")
+    for user in (other_grid_worker, outsider):
+        assert client_for(user).get(reverse("care-visit", args=[visited.pk])).status_code == 404
+        assert client_for(user).get(reverse("care-visit-new", args=[visited.household_id])).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["volunteer", "unitcontact", "patroller", "resident", "outsider"])
+def test_other_roles_never_see_a_visit(request, visited, role):
+    user = request.getfixturevalue(role)
+    assert client_for(user).get(reverse("care-visit", args=[visited.pk])).status_code == 404
+
+
+def test_the_person_page_shows_the_tier_and_logs_the_view(visited, granny_wang, socialworker, street_user):
+    response = client_for(socialworker).get(reverse("person-detail", args=[granny_wang.pk]))
+    body = response.content.decode()
+    assert 'id="care"' in body and "care-tier-high" in body
+    assert CareRecordAccess.objects.filter(user=socialworker, person=granny_wang, what="person").count() == 1
+    street = client_for(street_user).get(reverse("person-detail", args=[granny_wang.pk])).content.decode()
+    assert "care-tier-high" in street  # the street sees tiers...
+    assert not CareRecordAccess.objects.filter(user=street_user).exists()  # ...but no findings, so no log
+
+
+def test_the_household_page_shows_visits_programmes_and_cases_in_one_timeline(
+    visited, enrolled, household_a, gridworker
+):
+    from grassroots.cases.models import Category
+
+    services.visit_raise_case(
+        actor=gridworker,
+        visit=visited,
+        category=Category.objects.get(code="repairs-home"),
+        description="门锁坏了",
+    )
+    body = client_for(gridworker).get(reverse("household-detail", args=[household_a.pk])).content.decode()
+    assert "幸福归巢·银发互助" in body
+    assert "care-tl-visit" in body and "care-tl-case" in body and "care-tl-enrolment" in body
+    assert "上门理发" in body  # planned services
+    assert CareRecordAccess.objects.filter(user=gridworker, household=household_a, what="household").exists()
+
+
+def test_volunteers_see_only_name_address_and_the_service(enrolled, visited, volunteer, granny_wang):
+    client = client_for(volunteer)
+    assert client.get(reverse("care-home")).url == reverse("care-tasks")
+    body = client.get(reverse("care-tasks")).content.decode()
+    assert "上门理发" in body and granny_wang.name in body and "4-2-301" in body
+    assert SECRET_HEALTH not in body and "家庭困难" not in body
+    enrolment = client.get(reverse("care-enrolment", args=[enrolled.pk])).content.decode()
+    assert "家庭困难" not in enrolment  # the reason is family detail
+    assert client.get(reverse("person-detail", args=[granny_wang.pk])).status_code == 404
+    planned = enrolled.planned.filter(due_on__lt=TODAY).first()
+    response = client.post(
+        reverse("care-service-done", args=[planned.pk]), {"hours": "1.5", "notes": "理完发了"}
+    )
+    assert response.status_code == 302
+    planned.refresh_from_db()
+    assert (planned.status, planned.volunteer, str(planned.hours)) == ("done", volunteer.person, "1.5")
+
+
+def test_a_volunteer_of_another_team_cannot_record_the_service(enrolled, community):
+    from tests.factories import PersonFactory, VolunteerFactory, user_for
+
+    person = PersonFactory(name="路人甲")
+    VolunteerFactory(person=person, home_grid=None)
+    other = user_for("volunteer", community=community, person=person, username="other-volunteer")
+    planned = enrolled.planned.first()
+    assert client_for(other).post(reverse("care-service-done", args=[planned.pk])).status_code == 404
+    assert client_for(other).get(reverse("care-enrolment", args=[enrolled.pk])).status_code == 404
+
+
+def test_the_visit_form_records_once_and_raises_a_case(household_a, granny_wang, socialworker):
+    from grassroots.cases.models import Case, Category
+
+    client = client_for(socialworker)
+    url = reverse("care-visit-new", args=[household_a.pk])
+    assert client.get(url).status_code == 200
+    data = {
+        "client_token": "browser-token-1",
+        "method": "home",
+        "outcome": "visited",
+        "person": granny_wang.pk,
+        "health": "感冒",
+        "hazards": ["gas"],
+        "wellbeing": "3",
+        "raise_case": "on",
+        "case_category": Category.objects.get(code="utilities-gas").pk,
+        "case_description": "燃气灶有异味",
+        "set_tier": "high",
+        "tier_reason": "独自照顾残疾儿子和孙女",
+    }
+    first = client.post(url, data, headers={"X-Care-Draft": "1"})
+    assert first.status_code == 200 and first.json()["created"] is True
+    again = client.post(url, data, headers={"X-Care-Draft": "1"})
+    assert again.json() == {**first.json(), "created": False}
+    visit = Visit.objects.get()
+    assert visit.case is not None and visit.case.channel == "visit" and visit.case.status == "registered"
+    assert Case.objects.count() == 1
+    assert granny_wang.care_profile.tier == "high"
+
+
+def test_the_visit_form_keeps_what_was_typed_when_it_is_wrong(household_a, socialworker):
+    client = client_for(socialworker)
+    url = reverse("care-visit-new", args=[household_a.pk])
+    response = client.post(
+        url, {"method": "home", "outcome": "visited", "health": "还记得这句话", "raise_case": "on"}
+    )
+    assert response.status_code == 422
+    assert "还记得这句话" in response.content.decode()
+    assert not Visit.objects.exists()
+    json_response = client.post(url, {"method": "home", "raise_case": "on"}, headers={"X-Care-Draft": "1"})
+    assert json_response.status_code == 422 and "outcome" in json_response.json()["errors"]
+
+
+def test_campaign_page_and_assignment(community, household_a, household_b, socialworker, gridworker):
+    client = client_for(socialworker)
+    response = client.post(
+        reverse("care-campaign-new"),
+        {
+            "name": "敲门行动",
+            "starts_on": TODAY,
+            "ends_on": TODAY + timedelta(days=30),
+            "households": "4-2-301 7-1-502",
+        },
+    )
+    assert response.status_code == 302
+    campaign_url = response.url
+    page = client.get(campaign_url)
+    assert page.status_code == 200 and "4-2-301" in page.content.decode()
+    campaign = page.context["campaign"]
+    client.post(
+        reverse("care-campaign-assign", args=[campaign.pk]),
+        {"visitor": gridworker.pk, "households": [household_a.pk]},
+    )
+    assert list(campaign.targets.filter(visitor=gridworker).values_list("household_id", flat=True)) == [
+        household_a.pk
+    ]
+    assert client_for(gridworker).post(reverse("care-campaign-new"), {"name": "x"}).status_code == 404
+    bad = client.post(
+        reverse("care-campaign-new"),
+        {"name": "x", "starts_on": TODAY, "ends_on": TODAY, "households": "99-9-9"},
+    )
+    assert bad.status_code == 200 and "99-9-9" in bad.content.decode()
+
+
+def test_hot_pages_take_a_fixed_number_of_queries(
+    community, neighbourhood, gridworker, django_assert_max_num_queries
+):
+    from tests.factories import HouseholdFactory, PersonFactory
+
+    for n in range(12):
+        person = PersonFactory(
+            birth_date=date(1940, 1, 1),
+            household=HouseholdFactory(building=neighbourhood.building_4, entrance=3, room=f"{n}09"),
+        )
+        PersonTagFactory(person=person, tag=vulnerability_tag("living-alone"))
+    services.register_refresh(community=community)
+    client = client_for(gridworker)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("care-worklist")).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("care-register")).status_code == 200

@@ -1,0 +1,565 @@
+"""Who is told what, story by story, and how a message gets there.
+
+Aunt Liu phones about her water: she has no account, so she is told by SMS, at
+her number, which nobody can read in the outbox. The corridor tile: the whistle
+summons a grid worker, a volunteer, a team and two member units, each told
+their own way. A resident in psychological difficulty: nothing about her
+problem ever leaves the system in a text.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db.models import F
+from django.utils import timezone
+
+from grassroots.cases.models import Case, CaseEvent, Category, Urgency
+from grassroots.cases.services import (
+    Party,
+    ReportDetails,
+    case_acknowledge,
+    case_close,
+    case_dispatch,
+    case_register,
+    case_reject,
+    case_report,
+    case_resolve,
+    case_urge,
+    case_verify,
+    case_whistle,
+)
+from grassroots.core import pii
+from grassroots.notify import api, services
+from grassroots.notify.channels import ConsoleChannel, DeliveryError, scrub_phones
+from grassroots.notify.models import Message, MessageChannel, MessageStatus
+from grassroots.orgs.models import VolunteerTeam
+from tests.factories import MemberUnitFactory, PersonFactory
+
+IMMEDIATE = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "notifications"],
+    }
+}
+AUNT_LIU_PHONE = "13900001111"
+FULL_PHONE = re.compile(r"1[3-9]\d{9}")
+
+
+@pytest.fixture(autouse=True)
+def notify_settings(settings, tmp_path):
+    """Tasks run at once; the console channel writes to a fresh outbox; no e-mail unless a test asks."""
+    settings.TASKS = IMMEDIATE
+    settings.GRASSROOTS_NOTIFY_OUTBOX = str(tmp_path / "outbox.log")
+    settings.GRASSROOTS_NOTIFY_SMS = "console"
+    settings.GRASSROOTS_NOTIFY_EMAIL = False
+    settings.GRASSROOTS_NOTIFY_BASE_URL = ""
+    settings.GRASSROOTS_NOTIFY_RETRY_SECONDS = 60
+    settings.GRASSROOTS_NOTIFY_MAX_ATTEMPTS = 8
+    return settings
+
+
+@pytest.fixture
+def outbox(notify_settings):
+    """The console channel's outbox file, read as lines."""
+    from pathlib import Path
+
+    def lines() -> list[str]:
+        path = Path(notify_settings.GRASSROOTS_NOTIFY_OUTBOX)
+        return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+    return lines
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run service calls as if each committed: their notifications are written and delivered."""
+
+    @contextmanager
+    def run():
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+
+    return run
+
+
+@pytest.fixture
+def plain(db) -> Category:
+    return Category.objects.create(
+        code="nt-water", name_zh="停水缺水", name_en="no water", response_minutes_urgent=15
+    )
+
+
+@pytest.fixture
+def sensitive(db) -> Category:
+    return Category.objects.create(
+        code="nt-heart", name_zh="心理疏导", name_en="psychological support", sensitive=True, public=False
+    )
+
+
+def details(category: Category, **overrides) -> ReportDetails:
+    values = {
+        "category": category,
+        "description": "刘阿姨行动不便，家中没有饮用水",
+        "channel": "phone",
+        "urgency": Urgency.URGENT,
+    }
+    values.update(overrides)
+    return ReportDetails(**values)
+
+
+def told(case: Case, reason: str | None = None) -> set[tuple[str, str]]:
+    """(recipient key or name, channel) of the case's messages, optionally for one reason."""
+    messages = Message.objects.filter(case=case)
+    if reason:
+        messages = messages.filter(reason=reason)
+    return {(m.recipient.username if m.recipient else m.recipient_name, m.channel) for m in messages}
+
+
+# --- the reporter ----------------------------------------------------------------------------------
+
+
+def test_aunt_liu_without_an_account_is_told_by_sms_that_her_call_is_registered(
+    community, socialworker, household_a, plain, committed, outbox
+):
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(
+                plain, household=household_a, reporter_name="刘阿姨", reporter_phone=AUNT_LIU_PHONE
+            ),
+            register=True,
+        )
+    [message] = case.messages.all()
+    assert message.reason == "registered" and message.channel == MessageChannel.SMS
+    assert message.status == MessageStatus.SENT and message.attempts == 1 and message.transport == "console"
+    assert message.recipient is None and message.recipient_name == "刘阿姨"
+    # Kept encrypted, shown masked, decrypted only to send.
+    assert AUNT_LIU_PHONE not in message.address_encrypted and message.address == ""
+    assert message.address_masked == "139****1111"
+    assert message.deliverable_address() == AUNT_LIU_PHONE
+    assert case.number in message.body and "/portal/track/" in message.body
+    assert "【和盛苑社区】" in message.body
+    [line] = outbox()
+    assert "139****1111" in line and AUNT_LIU_PHONE not in line
+
+
+def test_a_resident_with_an_account_hears_of_registration_resolution_and_closure_in_app(
+    community, resident, socialworker, gridworker, household_a, plain, committed
+):
+    with committed():
+        case = case_report(actor=resident, community=community, details=details(plain, household=household_a))
+        case = case_register(actor=socialworker, case=case)
+        case = case_dispatch(actor=socialworker, case=case, lead=Party("user", gridworker.pk))
+        case = case_acknowledge(actor=gridworker, case=case)
+        case = case_resolve(actor=gridworker, case=case, report="已送去两桶水")
+        case = case_verify(actor=socialworker, case=case, satisfaction="satisfied")
+        case = case_close(actor=socialworker, case=case)
+    to_resident = case.messages.filter(recipient=resident).order_by("id")
+    assert [m.reason for m in to_resident] == ["registered", "resolved", "closed"]
+    assert {m.channel for m in to_resident} == {MessageChannel.INBOX}
+    assert all(m.status == MessageStatus.SENT for m in to_resident)
+    assert "/portal/track/" in to_resident[0].body and f"/cases/{case.number}/" not in to_resident[0].body
+    assert Message.objects.unread_for(resident).count() == 3
+    services.message_mark_read(user=resident, message=to_resident[0])
+    assert Message.objects.unread_for(resident).count() == 2
+
+
+def test_a_rejected_report_tells_the_reporter_why(community, socialworker, plain, committed):
+    reporter = PersonFactory(community=community, phone="13900002222")
+    with committed():
+        case = case_report(
+            actor=socialworker, community=community, details=details(plain, reporter_person=reporter)
+        )
+        case_reject(actor=socialworker, case=case, reason="不属于社区受理范围，请拨打12345")
+    [message] = Message.objects.filter(case=case)
+    assert message.reason == "rejected" and message.address_masked == "139****2222"
+    assert "不属于社区受理范围" in message.body and case.number in message.body
+
+
+def test_an_anonymous_report_tells_nobody(community, socialworker, plain, committed):
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(plain, anonymous=True, reporter_phone=AUNT_LIU_PHONE),
+            register=True,
+        )
+    assert not case.messages.exists()
+
+
+# --- the parties -------------------------------------------------------------------------------------
+
+
+def test_the_whistle_tells_each_party_its_own_way(
+    community, socialworker, gridworker, volunteer, unitcontact, household_a, plain, committed, outbox
+):
+    """Grid worker (account), volunteer (account via person), a team (leader's phone),
+    the property company (its contact's account), the owners' committee (its work phone)."""
+    leader = PersonFactory(community=community, name="孙队长", phone="13900003333")
+    team = VolunteerTeam.objects.create(community=community, name="维修服务队", leader=leader)
+    owners = MemberUnitFactory(community=community, name="业委会", contact_phone="022-25551234")
+    with committed():
+        case = case_report(actor=socialworker, community=community, details=details(plain), register=True)
+        case = case_whistle(
+            actor=socialworker,
+            case=case,
+            lead=Party("user", gridworker.pk),
+            parties=[
+                Party("person", volunteer.person_id),
+                Party("team", team.pk),
+                Party("unit", unitcontact.member_unit_id),
+                Party("unit", owners.pk),
+            ],
+        )
+    assert told(case, "whistled") == {
+        ("gridworker", MessageChannel.INBOX),
+        ("volunteer", MessageChannel.INBOX),
+        ("孙队长", MessageChannel.SMS),
+        ("unitcontact", MessageChannel.INBOX),
+        ("物业值班室", MessageChannel.SMS),
+    }
+    lead = case.messages.get(reason="whistled", recipient=gridworker)
+    assert (
+        "牵头" in lead.body
+        and f"/cases/{case.number}/" in lead.body
+        and lead.body.startswith("【和盛苑社区】【紧急】")
+    )
+    helper = case.messages.get(reason="whistled", recipient=volunteer)
+    assert "协同" in helper.body
+    by_sms = case.messages.get(reason="whistled", recipient_name="孙队长")
+    assert by_sms.address_masked == "139****3333" and "/cases/" not in by_sms.body
+    assert case.messages.get(recipient_name="物业值班室").address_masked == "022****1234"
+    assert all(m.status == MessageStatus.SENT for m in case.messages.all())
+    assert not any(FULL_PHONE.search(line) or "25551234" in line for line in outbox())
+
+
+def test_a_new_dispatch_tells_only_the_newly_summoned(
+    community, socialworker, gridworker, volunteer, household_a, plain, committed
+):
+    with committed():
+        case = case_report(actor=socialworker, community=community, details=details(plain), register=True)
+        case = case_dispatch(actor=socialworker, case=case, lead=Party("user", gridworker.pk))
+        case = case_dispatch(
+            actor=socialworker,
+            case=case,
+            lead=Party("user", gridworker.pk),
+            supporters=[Party("person", volunteer.person_id)],
+        )
+    dispatches = Message.objects.filter(case=case, reason="dispatched").order_by("id")
+    assert [m.recipient.username for m in dispatches] == ["gridworker", "volunteer"]
+
+
+def test_nobody_is_told_about_what_they_did_themselves(community, socialworker, plain, committed):
+    with committed():
+        case = case_report(actor=socialworker, community=community, details=details(plain), register=True)
+        case = case_dispatch(actor=socialworker, case=case, lead=Party("user", socialworker.pk))
+    assert not case.messages.filter(reason="dispatched").exists()
+
+
+def test_a_party_who_cannot_be_reached_is_recorded_as_not_told(community, socialworker, plain, committed):
+    team = VolunteerTeam.objects.create(community=community, name="无队长服务队")
+    with committed():
+        case = case_report(actor=socialworker, community=community, details=details(plain), register=True)
+        case = case_dispatch(actor=socialworker, case=case, lead=Party("team", team.pk))
+    [message] = case.messages.filter(reason="dispatched")
+    assert message.status == MessageStatus.FAILED and message.last_error == "队伍没有队长"
+    assert message.recipient_name == "无队长服务队"
+
+
+def test_urging_tells_the_lead_and_the_supporters(
+    community, socialworker, secretary, gridworker, volunteer, plain, committed
+):
+    with committed():
+        case = case_report(actor=socialworker, community=community, details=details(plain), register=True)
+        case = case_dispatch(
+            actor=socialworker,
+            case=case,
+            lead=Party("user", gridworker.pk),
+            supporters=[Party("person", volunteer.person_id)],
+        )
+        case_urge(actor=secretary, case=case, note="居民又来电催问")
+    urged = case.messages.filter(reason="urged")
+    assert {m.recipient.username for m in urged} == {"gridworker", "volunteer"}
+    assert all("督办" in m.body and "居民又来电催问" in m.body and "第 1 次" in m.body for m in urged)
+
+
+def test_an_unsatisfied_call_back_sends_the_handlers_back_to_work(
+    community, socialworker, gridworker, plain, committed
+):
+    with committed():
+        case = case_report(actor=socialworker, community=community, details=details(plain), register=True)
+        case = case_dispatch(actor=socialworker, case=case, lead=Party("user", gridworker.pk))
+        case = case_acknowledge(actor=gridworker, case=case)
+        case = case_resolve(actor=gridworker, case=case, report="已修好")
+        case_verify(actor=socialworker, case=case, satisfaction="unsatisfied", note="水管还在漏")
+    [rework] = case.messages.filter(reason="reopened")
+    assert rework.recipient == gridworker and "【返工】" in rework.body and "水管还在漏" in rework.body
+
+
+def test_e_mail_goes_to_users_with_an_address_when_it_is_on(
+    notify_settings, community, socialworker, gridworker, plain, committed
+):
+    notify_settings.GRASSROOTS_NOTIFY_EMAIL = True
+    notify_settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    gridworker.email = "grid@example.org"
+    gridworker.save()
+    with committed():
+        case = case_report(actor=socialworker, community=community, details=details(plain), register=True)
+        case_dispatch(actor=socialworker, case=case, lead=Party("user", gridworker.pk))
+    assert told(case, "dispatched") == {
+        ("gridworker", MessageChannel.INBOX),
+        ("gridworker", MessageChannel.EMAIL),
+    }
+    email = Message.objects.get(case=case, channel=MessageChannel.EMAIL)
+    assert email.status == MessageStatus.SENT and email.transport == "email"
+    [sent] = mail.outbox
+    assert sent.to == ["grid@example.org"] and case.number in sent.subject and case.number in sent.body
+
+
+# --- discretion ---------------------------------------------------------------------------------------
+
+
+def test_a_sensitive_case_never_leaks_its_description_or_category_in_any_message(
+    community, socialworker, secretary, volunteer, plain, sensitive, committed, outbox
+):
+    helper = PersonFactory(community=community, name="周老师", phone="13900004444")
+    reporter = PersonFactory(community=community, name="李女士", phone="13900005555")
+    secret = "丈夫去世后情绪低落，有轻生念头"
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(sensitive, description=secret, reporter_person=reporter),
+            register=True,
+        )
+        case = case_whistle(
+            actor=socialworker,
+            case=case,
+            lead=Party("person", helper.pk),
+            parties=[Party("person", volunteer.person_id)],
+        )
+        case_urge(actor=secretary, case=case, note="李女士情绪仍不稳定")
+    messages = list(case.messages.all())
+    assert {m.reason for m in messages} == {"registered", "whistled", "urged"}
+    for message in messages:
+        text = message.subject + message.body
+        assert "情绪" not in text and "轻生" not in text and "心理" not in text, text
+        assert case.number in text
+    to_reporter = case.messages.get(reason="registered")
+    assert to_reporter.channel == MessageChannel.SMS and "您有一件诉求有新进展" in to_reporter.body
+    assert not any("情绪" in line or "心理" in line for line in outbox())
+
+
+def test_the_console_channel_never_writes_a_full_phone_number(
+    community, socialworker, volunteer, plain, committed, outbox, caplog
+):
+    caplog.set_level("INFO", logger="grassroots.notify")
+    phoneless = PersonFactory(community=community, name="钱师傅", phone="13912345678")
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(
+                plain,
+                description="楼下水管漏水，请回电 13987654321 或 139-8765-4320",
+                reporter_phone="13911112222",
+            ),
+            register=True,
+        )
+        case_dispatch(actor=socialworker, case=case, lead=Party("person", phoneless.pk))
+    lines = outbox()
+    assert len(lines) == 2  # the reporter's SMS and the handler's SMS
+    for text in [*lines, caplog.text]:
+        assert not FULL_PHONE.search(text.replace("-", "")), text
+    assert any("139****2222" in line for line in lines) and any("139****5678" in line for line in lines)
+    assert any("139****4321" in line for line in lines)  # the number typed into the description, masked
+
+
+def test_scrubbing_masks_phones_but_not_case_numbers():
+    assert scrub_phones("请回电13987654321") == "请回电139****4321"
+    assert scrub_phones("HSY-20261128-0007") == "HSY-20261128-0007"
+    assert scrub_phones("座机 022-25551234") == "座机 022****1234"
+
+
+# --- idempotency and retries ---------------------------------------------------------------------------
+
+
+def test_announcing_the_same_event_twice_tells_nobody_twice(
+    community, socialworker, gridworker, plain, committed, outbox
+):
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(plain, reporter_phone=AUNT_LIU_PHONE),
+            register=True,
+        )
+        case_dispatch(actor=socialworker, case=case, lead=Party("user", gridworker.pk))
+    before = Message.objects.count()
+    for event in CaseEvent.objects.filter(case=case):
+        with committed():
+            api.case_event_recorded(event.pk)
+    assert Message.objects.count() == before
+    assert len(outbox()) == 1
+
+
+def test_a_bulk_import_can_be_muted(community, socialworker, plain, committed):
+    with api.muted(), committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(plain, reporter_phone=AUNT_LIU_PHONE),
+            register=True,
+        )
+    assert not case.messages.exists()
+
+
+def test_a_sent_message_is_not_sent_again_when_its_task_runs_twice(
+    community, socialworker, plain, committed, outbox
+):
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(plain, reporter_phone=AUNT_LIU_PHONE),
+            register=True,
+        )
+    message = case.messages.get()
+    assert services.deliver(message.pk).status == "skipped"
+    from grassroots.notify.tasks import deliver_message
+
+    deliver_message.enqueue(message.pk)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and message.attempts == 1
+    assert len(outbox()) == 1
+
+
+def time_passes(message: Message, by: timedelta) -> None:
+    """Move the message's next due time back, as if `by` had passed."""
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=F("next_attempt_at") - by)
+
+
+class Flaky:
+    """A transport that fails `failures` times, then accepts."""
+
+    name = "flaky"
+
+    def __init__(self, failures: int):
+        self.failures = failures
+        self.sent: list[int] = []
+
+    def send(self, message):
+        if self.failures:
+            self.failures -= 1
+            raise DeliveryError("gateway busy")
+        self.sent.append(message.pk)
+
+
+def test_a_failing_channel_is_retried_with_growing_waits_and_nothing_is_lost(
+    monkeypatch, community, socialworker, plain, committed
+):
+    flaky = Flaky(failures=3)
+    monkeypatch.setattr(services, "channel_for", lambda message: flaky)
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(plain, reporter_phone=AUNT_LIU_PHONE),
+            register=True,
+        )
+    message = case.messages.get()
+    waits = []
+    for attempt in (1, 2, 3):
+        message.refresh_from_db()
+        assert message.status == MessageStatus.QUEUED and message.attempts == attempt
+        assert message.last_error == "DeliveryError: gateway busy"
+        waits.append(message.next_attempt_at - timezone.now())
+        # The immediate backend cannot schedule: the sweep queues the retry once it is due.
+        assert services.requeue_due_messages() == []
+        time_passes(message, message.next_attempt_at - timezone.now() + timedelta(seconds=1))
+        assert services.requeue_due_messages() == [message.pk]
+    assert [round(w.total_seconds() / 60) for w in waits] == [1, 2, 4]
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and message.attempts == 4 and flaky.sent == [message.pk]
+
+
+def test_after_the_last_attempt_a_message_is_failed_and_kept(
+    monkeypatch, notify_settings, community, socialworker, plain, committed
+):
+    notify_settings.GRASSROOTS_NOTIFY_MAX_ATTEMPTS = 2
+    monkeypatch.setattr(services, "channel_for", lambda message: Flaky(failures=99))
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(plain, reporter_phone=AUNT_LIU_PHONE),
+            register=True,
+        )
+    message = case.messages.get()
+    time_passes(message, timedelta(hours=1))
+    assert services.requeue_due_messages() == [message.pk]
+    message.refresh_from_db()
+    assert (
+        message.status == MessageStatus.FAILED and message.attempts == 2 and message.next_attempt_at is None
+    )
+    assert message.last_error == "DeliveryError: gateway busy"
+    assert services.requeue_due_messages(now=timezone.now() + timedelta(days=1)) == []
+    assert Case.objects.get(pk=case.pk).messages.count() == 1
+
+
+def test_a_message_claimed_by_a_worker_that_died_is_sent_by_the_next_sweep(
+    community, socialworker, plain, committed, outbox
+):
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(plain, reporter_phone=AUNT_LIU_PHONE),
+            register=True,
+        )
+    message = case.messages.get()
+    # As if a worker had claimed it and died before finishing.
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.SENDING,
+        attempts=1,
+        sent_at=None,
+        next_attempt_at=timezone.now() + timedelta(minutes=5),
+    )
+    assert services.requeue_due_messages() == []  # its lease still runs
+    time_passes(message, timedelta(minutes=6))
+    assert services.requeue_due_messages() == [message.pk]
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and message.attempts == 2
+
+
+def test_the_phone_is_encrypted_at_rest(community, socialworker, plain, committed):
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(plain, reporter_phone=AUNT_LIU_PHONE),
+            register=True,
+        )
+    row = Message.objects.filter(case=case).values().get()
+    assert not any(AUNT_LIU_PHONE in str(value) for value in row.values())
+    assert pii.decrypt(row["address_encrypted"]) == AUNT_LIU_PHONE
+
+
+def test_console_channel_line_is_masked(tmp_path, community, socialworker, plain, committed):
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(plain, reporter_phone=AUNT_LIU_PHONE),
+            register=True,
+        )
+    channel = ConsoleChannel(tmp_path / "other.log")
+    channel.send(case.messages.get())
+    text = (tmp_path / "other.log").read_text(encoding="utf-8")
+    assert "139****1111" in text and AUNT_LIU_PHONE not in text and case.number in text
