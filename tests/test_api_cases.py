@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (fixtures imported from tests.test_api_helpers are parameters here)
 """Cases through the REST API: the same services as the pages, their refusals as HTTP answers.
 
 Aunt Liu's water goes the whole loop through the API (report, register, dispatch,
@@ -181,4 +182,7 @@ def test_reports_count_one_timeline_entry_each(socialworker, household_a):
     as_user(socialworker).post("/api/v1/cases/", report_body(household_a.pk, register=True))
     case = Case.objects.get()
     assert case.status == Status.REGISTERED
-    assert list(CaseEvent.objects.filter(case=case).values_list("action", flat=True)) == ["report", "register"]
+    assert list(CaseEvent.objects.filter(case=case).values_list("action", flat=True)) == [
+        "report",
+        "register",
+    ]

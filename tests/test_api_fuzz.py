@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (fixtures imported from tests.test_api_helpers are parameters here)
 """Property-based fuzzing of every operation of the OpenAPI schema (schemathesis).
 
 The schema is loaded from the application itself (/api/v1/schema/, through WSGI), then
@@ -11,10 +12,10 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from grassroots.cases.services import Party, case_dispatch
 from grassroots.config.wsgi import application

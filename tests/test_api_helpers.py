@@ -32,7 +32,12 @@ class Api:
     """A JSON client that speaks as one caller: a token, a key, or nobody."""
 
     def __init__(
-        self, *, token: str | None = None, key: str | None = None, header: str = "bearer", language: str = "en"
+        self,
+        *,
+        token: str | None = None,
+        key: str | None = None,
+        header: str = "bearer",
+        language: str = "en",
     ):
         self.client = Client()
         self.headers: dict[str, str] = {"Accept-Language": language}
@@ -127,7 +132,9 @@ def sensitive_case(community, socialworker, household_a) -> Case:
     return case_report(
         actor=socialworker,
         community=community,
-        details=ReportDetails(category=category, description="需要心理疏导", channel="phone", household=household_a),
+        details=ReportDetails(
+            category=category, description="需要心理疏导", channel="phone", household=household_a
+        ),
     )
 
 

@@ -20,7 +20,9 @@ def visit_url(household) -> str:
 
 
 def draft(page) -> dict | None:
-    keys = page.evaluate("Object.keys(window.localStorage).filter(k => k.startsWith('grassroots:care-visit'))")
+    keys = page.evaluate(
+        "Object.keys(window.localStorage).filter(k => k.startsWith('grassroots:care-visit'))"
+    )
     if not keys:
         return None
     return json.loads(page.evaluate(f"window.localStorage.getItem({json.dumps(keys[0])})"))

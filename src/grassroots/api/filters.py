@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from grassroots.cases.models import Case, Category, Channel, Urgency
 from grassroots.cases.workflow import OPEN, Status
@@ -13,23 +15,64 @@ from grassroots.people.search import search_people
 from grassroots.places.models import Building, Grid, Household
 
 
-class CaseFilter(django_filters.FilterSet):
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0); anything else is an error, not "no filter"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in {"true", "1"}:
+            return True
+        if text in {"false", "0"}:
+            return False
+        raise forms.ValidationError(_("Give true or false."), code="invalid")
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IntFilter(django_filters.NumberFilter):
+    """An id or a number: a whole number, or 400."""
+
+    field_class = forms.IntegerField
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter given with an empty value is an error (400), except free text.
+
+    django-filter would quietly ignore `?reported_before=`; the schema says the value is a
+    date-time, so the API says so too.
+    """
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, flt in self.filters.items():
+            if type(flt) is django_filters.CharFilter:
+                continue
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data.get(name)]
+            if name in self.data and any(value in ("", None) for value in values):
+                self.form.add_error(name, _("Give a value, or leave the parameter out."))
+                valid = False
+        return valid
+
+
+class CaseFilter(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, help_text="Repeat for several.")
-    open = django_filters.BooleanFilter(
-        method="filter_open", help_text="true: not closed, rejected or merged."
-    )
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", help_text="Open and past its resolution due."
-    )
-    escalated = django_filters.BooleanFilter(field_name="escalated_at", lookup_expr="isnull", exclude=True)
+    open = BooleanFilter(method="filter_open", help_text="true: not closed, rejected or merged.")
+    overdue = BooleanFilter(method="filter_overdue", help_text="Open and past its resolution due.")
+    escalated = BooleanFilter(field_name="escalated_at", lookup_expr="isnull", exclude=True)
     category = django_filters.CharFilter(
         method="filter_category", help_text="A category code (with its children)."
     )
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    grid = django_filters.NumberFilter(field_name="grid_id")
-    building = django_filters.NumberFilter(field_name="building_id")
-    household = django_filters.NumberFilter(field_name="household_id")
+    grid = IntFilter(field_name="grid_id")
+    building = IntFilter(field_name="building_id")
+    household = IntFilter(field_name="household_id")
     number = django_filters.CharFilter(field_name="number", lookup_expr="iexact")
     reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
     reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
@@ -54,13 +97,13 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(Q(category__code=value) | Q(category__parent__code=value))
 
 
-class ResidentFilter(django_filters.FilterSet):
+class ResidentFilter(StrictFilterSet):
     q = django_filters.CharFilter(
         method="filter_q", help_text="Name, surname, pinyin initials, phone tail or address (4-2-301)."
     )
-    household = django_filters.NumberFilter(field_name="current_household_id")
-    building = django_filters.NumberFilter(field_name="current_household__building_id")
-    grid = django_filters.NumberFilter(field_name="current_household__grid_id")
+    household = IntFilter(field_name="current_household_id")
+    building = IntFilter(field_name="current_household__building_id")
+    grid = IntFilter(field_name="current_household__grid_id")
     status = django_filters.ChoiceFilter(choices=PersonStatus.choices)
     tag = django_filters.CharFilter(field_name="tags__tag__code", help_text="A vulnerability tag code.")
 
@@ -73,27 +116,27 @@ class ResidentFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=[person.pk for person in matched])
 
 
-class GridFilter(django_filters.FilterSet):
-    community = django_filters.NumberFilter(field_name="community_id")
+class GridFilter(StrictFilterSet):
+    community = IntFilter(field_name="community_id")
 
     class Meta:
         model = Grid
         fields: list[str] = []
 
 
-class BuildingFilter(django_filters.FilterSet):
-    community = django_filters.NumberFilter(field_name="community_id")
-    grid = django_filters.NumberFilter(field_name="grid_id")
-    number = django_filters.NumberFilter()
+class BuildingFilter(StrictFilterSet):
+    community = IntFilter(field_name="community_id")
+    grid = IntFilter(field_name="grid_id")
+    number = IntFilter(field_name="number")
 
     class Meta:
         model = Building
         fields: list[str] = []
 
 
-class HouseholdFilter(django_filters.FilterSet):
-    building = django_filters.NumberFilter(field_name="building_id")
-    grid = django_filters.NumberFilter(field_name="grid_id")
+class HouseholdFilter(StrictFilterSet):
+    building = IntFilter(field_name="building_id")
+    grid = IntFilter(field_name="grid_id")
     address = django_filters.CharFilter(method="filter_address", help_text='"4", "4-2" or "4-2-301".')
 
     class Meta:
@@ -109,16 +152,16 @@ class HouseholdFilter(django_filters.FilterSet):
         return queryset.at_address(building=int(parts[0]), entrance=entrance, room=room)
 
 
-class CategoryFilter(django_filters.FilterSet):
+class CategoryFilter(StrictFilterSet):
     parent = django_filters.CharFilter(field_name="parent__code", help_text="The parent category's code.")
-    public = django_filters.BooleanFilter()
+    public = BooleanFilter()
 
     class Meta:
         model = Category
         fields: list[str] = []
 
 
-class CommunityFilter(django_filters.FilterSet):
+class CommunityFilter(StrictFilterSet):
     code = django_filters.CharFilter()
 
     class Meta:

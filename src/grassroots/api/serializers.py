@@ -176,7 +176,7 @@ class CategoryQuestionSerializer(serializers.ModelSerializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     name = serializers.CharField(source="__str__", read_only=True)
     questions = CategoryQuestionSerializer(many=True, read_only=True)
 
@@ -299,7 +299,7 @@ class CaseSerializer(serializers.ModelSerializer):
     overdue = serializers.SerializerMethodField()
     reporter = serializers.SerializerMethodField()
     lead = serializers.SerializerMethodField()
-    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
 
     class Meta:
         model = Case

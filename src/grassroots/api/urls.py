@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from grassroots.api import views
@@ -40,5 +40,6 @@ urlpatterns = without_login_redirect(
         path("docs/", SwaggerView.as_view(), name="api-docs"),
         path("redoc/", RedocView.as_view(), name="api-redoc"),
         *router.urls,
+        re_path(r"^.*$", views.not_found, name="api-not-found"),
     ]
 )

@@ -23,10 +23,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.decorators import action
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+    renderer_classes,
+)
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -87,9 +93,10 @@ class ScopedReadViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
 
     model: type = None
     related: tuple[str, ...] = ()
+    ordering: tuple[str, ...] = ("id",)
 
     def get_queryset(self):
-        queryset = self.model.objects.visible_to(self.request.user)
+        queryset = self.model.objects.visible_to(self.request.user).order_by(*self.ordering)
         if self.related:
             queryset = queryset.select_related(*self.related)
         return queryset
@@ -103,6 +110,7 @@ class CommunityViewSet(ScopedReadViewSet):
 
     api_tags = ["places"]
 
+    ordering = ("code", "id")
     model = Community
     related = ("street",)
     serializer_class = s.CommunitySerializer
@@ -115,6 +123,7 @@ class GridViewSet(ScopedReadViewSet):
 
     api_tags = ["places"]
 
+    ordering = ("community_id", "code", "id")
     model = Grid
     serializer_class = s.GridSerializer
     filterset_class = GridFilter
@@ -126,6 +135,7 @@ class BuildingViewSet(ScopedReadViewSet):
 
     api_tags = ["places"]
 
+    ordering = ("community_id", "number", "id")
     model = Building
     serializer_class = s.BuildingSerializer
     filterset_class = BuildingFilter
@@ -137,6 +147,7 @@ class HouseholdViewSet(ScopedReadViewSet):
 
     api_tags = ["places"]
 
+    ordering = ("building__number", "entrance", "room", "id")
     model = Household
     related = ("building",)
     serializer_class = s.HouseholdSerializer
@@ -185,6 +196,7 @@ class PartyBranchViewSet(ScopedReadViewSet):
 
     api_tags = ["organisations"]
 
+    ordering = ("community_id", "name", "id")
     model = PartyBranch
     serializer_class = s.PartyBranchSerializer
     required_scope = None
@@ -198,6 +210,7 @@ class VolunteerTeamViewSet(ScopedReadViewSet):
 
     api_tags = ["organisations"]
 
+    ordering = ("community_id", "name", "id")
     model = VolunteerTeam
     serializer_class = s.VolunteerTeamSerializer
     required_scope = None
@@ -211,6 +224,7 @@ class MemberUnitViewSet(ScopedReadViewSet):
 
     api_tags = ["organisations"]
 
+    ordering = ("community_id", "kind", "name", "id")
     model = MemberUnit
     serializer_class = s.MemberUnitSerializer
     required_scope = None
@@ -438,16 +452,6 @@ ACTIONS: dict[str, tuple[type, object]] = {
 WITH_PHOTOS = {Action.RESOLVE, Action.NOTE}
 
 
-class PassthroughRenderer(BaseRenderer):
-    """Lets a file download answer any Accept header (the file says its own type)."""
-
-    media_type = "*/*"
-    format = "file"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
 def _action_view(name: str):
     input_class, call = ACTIONS[name]
 
@@ -589,7 +593,6 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         detail=True,
         methods=["get"],
         url_path=r"attachments/(?P<attachment_id>[0-9]+)",
-        renderer_classes=[PassthroughRenderer, JSONRenderer],
         filter_backends=[],
         pagination_class=None,
     )
@@ -608,6 +611,11 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             filename=attachment.original_name or None,
         )
 
+    def perform_content_negotiation(self, request, force=False):
+        if self.action == "attachment":  # the file says its own type; errors are JSON
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
     def get_object(self):
         """The case by id among those you can see; anything else is 404 (JSON, like every error)."""
         pk = str(self.kwargs.get("pk", ""))
@@ -621,6 +629,19 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
 for _name in ACTIONS:
     setattr(CaseViewSet, f"act_{_name}", _action_view(_name))
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@renderer_classes([JSONRenderer])
+def not_found(request, *args, **kwargs):
+    """Anything else under /api/v1/: a JSON 404 like every other error of the API."""
+    return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+
+
+not_found.cls.schema = ApiSchema()
+not_found.cls.api_exclude = True
 
 
 # --- who am I, tokens -----------------------------------------------------------------------------

@@ -98,7 +98,7 @@ class IntakeForm(_PlaceMixin):
         label=_("Urgency"),
         choices=Urgency.choices,
         initial=Urgency.NORMAL,
-        widget=forms.RadioSelect(attrs={"class": "choices inline"}),
+        widget=forms.RadioSelect,
     )
     description = forms.CharField(
         label=_("What is the problem?"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -112,7 +112,7 @@ class IntakeForm(_PlaceMixin):
         label=_("Reported by"),
         choices=REPORTER_KINDS,
         initial="other",
-        widget=forms.RadioSelect(attrs={"class": "choices"}),
+        widget=forms.RadioSelect,
     )
     reporter_person = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
     reporter_name = forms.CharField(label=_("Caller's name"), max_length=50, required=False)
@@ -203,7 +203,7 @@ class VerifyForm(ActionForm):
         label=_("The resident is"),
         choices=Satisfaction.choices,
         required=False,
-        widget=forms.RadioSelect(attrs={"class": "choices"}),
+        widget=forms.RadioSelect,
     )
     note = forms.CharField(
         label=_("What the resident said"), required=False, widget=forms.Textarea(attrs={"rows": 2})

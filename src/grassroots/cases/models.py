@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.cases.workflow import FINAL, OPEN, Status
+from grassroots.cases.workflow import FINAL, OPEN, UNRESOLVED, Status
 from grassroots.core.scoping import ScopedQuerySet
 
 
@@ -184,9 +184,9 @@ class CaseQuerySet(ScopedQuerySet):
         return self.filter(status__in=OPEN)
 
     def overdue(self, now=None):
-        """Open cases past their resolution due time (derived, never stored)."""
+        """Cases not yet resolved past their resolution due time (derived, never stored)."""
         now = now or timezone.now()
-        return self.open().filter(resolution_due__lt=now)
+        return self.filter(status__in=UNRESOLVED, resolution_due__lt=now)
 
 
 class Case(models.Model):
@@ -330,22 +330,22 @@ class Case(models.Model):
 
     def is_overdue(self, now=None) -> bool:
         now = now or timezone.now()
-        return self.is_open and self.resolution_due is not None and self.resolution_due < now
+        return self.status in UNRESOLVED and self.resolution_due is not None and self.resolution_due < now
 
     def is_response_overdue(self, now=None) -> bool:
         now = now or timezone.now()
         return (
-            self.is_open
+            self.status in UNRESOLVED
             and self.responded_at is None
             and self.response_due is not None
             and self.response_due < now
         )
 
     def is_near_due(self, now=None) -> bool:
-        """Open, not yet overdue, with less than a fifth of its window (or two hours) left."""
+        """Not yet resolved nor overdue, with less than a fifth of its window (or two hours) left."""
         now = now or timezone.now()
         if (
-            not self.is_open
+            self.status not in UNRESOLVED
             or self.resolution_due is None
             or self.registered_at is None
             or self.is_overdue(now)

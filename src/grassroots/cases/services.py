@@ -302,6 +302,17 @@ def _due_times(category: Category, urgency: str, start: datetime) -> tuple[datet
     return start + timedelta(minutes=response), start + timedelta(minutes=resolution)
 
 
+def _restart_clocks(case: Case) -> dict:
+    """Rework gets the category's full time again from now, and may be reported overdue again."""
+    old = case.resolution_due
+    case.response_due, case.resolution_due = _due_times(case.category, case.urgency, timezone.now())
+    case.responded_at = None
+    case.overdue_notified_at = None
+    return {
+        "resolution_due": {"old": old.isoformat() if old else None, "new": case.resolution_due.isoformat()}
+    }
+
+
 # --- reporting and registration ---------------------------------------------------------------------
 
 
@@ -441,22 +452,27 @@ def case_merge(
         locked.closed_at = timezone.now()
         return {"merged_into": into.number}
 
-    merged = _act(
-        actor=actor,
-        case=case,
-        action=Action.MERGE,
-        expected_version=expected_version,
-        note=note or into.number,
-        mutate=mutate,
-    )
-    _record(
-        into,
-        actor=actor,
-        action=Action.NOTE,
-        note=_("Duplicate report %(number)s merged into this case.") % {"number": merged.number},
-        before=into.status,
-        changes={"duplicate": merged.number},
-    )
+    with transaction.atomic():
+        merged = _act(
+            actor=actor,
+            case=case,
+            action=Action.MERGE,
+            expected_version=expected_version,
+            note=note or into.number,
+            mutate=mutate,
+        )
+        original = Case.objects.select_for_update().get(pk=into.pk)
+        original.version += 1
+        original.save(update_fields=["version"])
+        # The note is the duplicate's number; the timeline words it in the reader's language.
+        _record(
+            original,
+            actor=actor,
+            action=Action.NOTE,
+            note=merged.number,
+            before=original.status,
+            changes={"duplicate": merged.number},
+        )
     return merged
 
 
@@ -642,11 +658,13 @@ def _verdict(satisfaction: str) -> Callable[[Case, set[str]], dict]:
 
     def mutate(locked: Case, _who: set[str]) -> dict:
         locked.satisfaction = satisfaction
+        changes: dict = {"satisfaction": satisfaction}
         if satisfaction == Satisfaction.UNSATISFIED:
             locked.rework_count += 1
             locked.resolved_at = None
             locked.assignments.filter(active=True).update(acknowledged_at=None, acknowledged_by=None)
-        return {"satisfaction": satisfaction}
+            changes |= _restart_clocks(locked)
+        return changes
 
     return mutate
 
@@ -714,7 +732,7 @@ def case_reopen(*, actor, case: Case | int, reason: str, expected_version: int |
         locked.resolved_at = None
         locked.rework_count += 1
         locked.assignments.filter(active=True).update(acknowledged_at=None, acknowledged_by=None)
-        return {}
+        return _restart_clocks(locked)
 
     return _act(
         actor=actor,
@@ -805,6 +823,7 @@ def case_decide_extension(
         if approve and locked.resolution_due:
             old = locked.resolution_due
             locked.resolution_due = old + timedelta(minutes=minutes)
+            locked.overdue_notified_at = None
             changes["resolution_due"] = {"old": old.isoformat(), "new": locked.resolution_due.isoformat()}
         locked.extension_requested_minutes = None
         locked.extension_reason = ""

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case as Choose
 from django.db.models import Count, F, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from grassroots.cases.models import Case
@@ -32,8 +33,9 @@ from grassroots.cases.workflow import BY_ACTION, OPEN, Action, Status
 
 #: "Due soon" on the board: the rank that comes right after overdue.
 NEAR = timedelta(hours=2)
-ROWS_PER_PAGE = 100
+ROWS_PER_PAGE = 50
 BOARD_ACTIONS = (Action.URGE, Action.DECIDE_EXTENSION)
+PLACEHOLDER = "NUMBER"
 
 
 def board_rows(cases, now):
@@ -59,7 +61,14 @@ def _mark(user, cases) -> None:
     legs = is_legs(user)
     urge_from = BY_ACTION[Action.URGE].sources
     decide_from = BY_ACTION[Action.DECIDE_EXTENSION].sources
+    # Reverse each URL once and fill in the number: a {% url %} per row and per form adds up.
+    detail = reverse("case-detail", args=[PLACEHOLDER])
+    urge = reverse("case-board-act", args=[PLACEHOLDER, Action.URGE])
+    decide = reverse("case-board-act", args=[PLACEHOLDER, Action.DECIDE_EXTENSION])
     for case in cases:
+        case.detail_url = detail.replace(PLACEHOLDER, case.number)
+        case.urge_url = urge.replace(PLACEHOLDER, case.number)
+        case.decide_url = decide.replace(PLACEHOLDER, case.number)
         case.may_urge = legs and case.status in urge_from
         case.may_decide = legs and bool(case.extension_requested_minutes) and case.status in decide_from
         case.extension_text = duration_text(case.extension_requested_minutes) if case.may_decide else ""

@@ -137,6 +137,7 @@ def handler_choices(cases: QuerySet[Case]) -> list[tuple[str, str]]:
     """The leads of these cases, for the "handler" filter (one query)."""
     rows = (
         Assignment.objects.filter(case__in=cases.values("id"), is_lead=True, active=True)
+        .order_by()  # no default ordering, or DISTINCT would see every row
         .values(
             "user_id",
             "user__first_name",

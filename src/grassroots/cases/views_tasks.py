@@ -8,6 +8,7 @@ back here.
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 
@@ -17,6 +18,7 @@ from grassroots.cases.views_actions import Failure, action_forms
 from grassroots.cases.views_common import has_tasks, require
 from grassroots.cases.workflow import ASSIGNEE, LEAD, Action, allowed
 
+TASKS_PER_PAGE = 20
 TASK_ACTIONS = (Action.ACKNOWLEDGE, Action.PLAN, Action.RESOLVE, Action.EXTEND, Action.NOTE)
 
 
@@ -73,9 +75,10 @@ def task_list(user) -> list[dict]:
 
 
 def render_tasks_page(request, *, failure: Failure | None = None, status: int = 200):
-    tasks = task_list(request.user)
+    page = Paginator(task_list(request.user), TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    tasks = list(page.object_list)
     for task in tasks:
         task["forms"] = action_forms(task["case"], task["actions"], failure)
         task["failure"] = failure if failure is not None and failure.case_id == task["case"].pk else None
-    context = {"tasks": tasks, "failure": failure}
+    context = {"tasks": tasks, "page": page, "failure": failure}
     return render(request, "cases/tasks.html", context, status=status)

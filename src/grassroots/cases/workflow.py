@@ -66,6 +66,8 @@ OPEN = frozenset(
     }
 )
 IN_HAND = frozenset({Status.DISPATCHED, Status.ACKNOWLEDGED})
+# Open and not yet done: the only states in which a case can be overdue.
+UNRESOLVED = frozenset({Status.REGISTERED, Status.DISPATCHED, Status.ACKNOWLEDGED})
 FINAL = frozenset({Status.CLOSED, Status.REJECTED, Status.MERGED})
 SAME = None  # the action leaves the status as it is
 

@@ -163,3 +163,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("GRASSROOTS_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+from grassroots.config.notify_settings import *  # noqa: E402,F403  (notifications, e-mail via MAILERS)

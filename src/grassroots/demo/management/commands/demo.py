@@ -9,7 +9,10 @@ that holds real data, it refuses rather than mix the demo into it.
 
 from __future__ import annotations
 
+import atexit
 import os
+import subprocess
+import sys
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -55,6 +58,9 @@ class Command(BaseCommand):
         self._report(result, address)
         if serving:
             self.stdout.flush()
+            worker = start_worker_process()
+            self.stdout.write(f"Worker:   notifications and overdue sweeps (pid {worker.pid})")
+            self.stdout.flush()
             run_gunicorn(
                 host=options["host"],
                 port=options["port"],
@@ -91,3 +97,23 @@ def _database_label() -> str:
     if settings["ENGINE"].endswith("sqlite3"):
         return str(settings["NAME"])
     return f"{settings['ENGINE'].rsplit('.', 1)[-1]} {settings.get('HOST') or 'localhost'}/{settings['NAME']}"
+
+
+def start_worker_process() -> subprocess.Popen:
+    """`grassroots worker` beside the server, on the same (demo) database; stopped when the demo stops.
+
+    A separate process rather than threads in gunicorn's master, so that forking the
+    web workers never copies a worker's database connection.
+    """
+    worker = subprocess.Popen([sys.executable, "-m", "grassroots", "worker"], env=os.environ.copy())
+    atexit.register(_stop, worker)
+    return worker
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
