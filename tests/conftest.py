@@ -62,19 +62,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     A transactional test ends by emptying every table, rows from data migrations included
     (vulnerability tags, case categories, ...), so the next one would start without them.
-    Serialised rollback reloads the database as migrations left it before each such test.
+    With serialised rollback, the database as migrations left it is reloaded before each
+    such test. pytest-django reads the option from the closest django_db marker, so each
+    transactional test gets one that says so (keeping whatever else its own marker said).
     """
     for item in items:
         names = getattr(item, "fixturenames", None)
-        if names is None or "django_db_serialized_rollback" in names:
+        if names is None:
             continue
         marker = item.get_closest_marker("django_db")
-        if (
-            "transactional_db" in names
-            or "live_server" in names
-            or (marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
-        ):
-            names.append("django_db_serialized_rollback")
+        options = dict(marker.kwargs) if marker is not None else {}
+        if marker is not None and marker.args:
+            options.update(zip(("transaction", "reset_sequences", "databases"), marker.args, strict=False))
+        transactional = options.get("transaction") or "transactional_db" in names or "live_server" in names
+        if transactional and not options.get("serialized_rollback"):
+            item.add_marker(
+                pytest.mark.django_db(**{**options, "transaction": True, "serialized_rollback": True}),
+                append=False,
+            )
 
 
 @pytest.fixture(scope="session", autouse=True)

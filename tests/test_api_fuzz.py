@@ -15,6 +15,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from grassroots.cases.services import Party, case_dispatch
@@ -31,6 +32,22 @@ FUZZ_RATES = {"token": "100000/min", "open311_post": "100000/min", "inbound": "1
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
 
+#: Ids of records that exist in the current test, so that half the generated paths reach them.
+EXISTING: list[int] = []
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    """Half the time, aim a well-formed id at a record that exists (the case, its household)."""
+    well_formed = isinstance((path_parameters or {}).get("id"), int) and not isinstance(
+        path_parameters["id"], bool
+    )
+    if not well_formed or not EXISTING:
+        return st.just(path_parameters)
+    return st.one_of(
+        st.just(path_parameters), st.sampled_from(EXISTING).map(lambda pk: {**path_parameters, "id": pk})
+    )
+
 
 @pytest.fixture
 def fuzz_token(db, settings, socialworker, volunteer, case_in_grid_a, case_in_grid_b) -> str:
@@ -41,16 +58,20 @@ def fuzz_token(db, settings, socialworker, volunteer, case_in_grid_a, case_in_gr
     """
     settings.GRASSROOTS_API_THROTTLE_RATES = FUZZ_RATES
     case_dispatch(actor=socialworker, case=case_in_grid_a, lead=Party("person", volunteer.person_id))
+    EXISTING[:] = sorted(
+        {case_in_grid_a.pk, case_in_grid_b.pk, case_in_grid_a.household_id, socialworker.community_id}
+    )
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield token_for(socialworker)
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+    EXISTING.clear()
 
 
 @schema.parametrize()
 @settings(
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     suppress_health_check=[

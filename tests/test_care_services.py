@@ -16,6 +16,7 @@ from django.utils import timezone
 from PIL import Image
 
 from grassroots.care import selectors, services
+from grassroots.care.defaults import RULES, install_default_rules
 from grassroots.care.models import (
     CampaignHousehold,
     CareProfile,
@@ -39,6 +40,24 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+REFERENCE_TAGS = sorted({code for rule in RULES for code in rule[3]} | {"elderly-80"})
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(db):
+    """Tags and tier rules as the migrations install them (a transactional test may have flushed them)."""
+    for code in REFERENCE_TAGS:
+        vulnerability_tag(code)
+    install_default_rules()
+
+
+def category(code: str):
+    """A case category as the cases migration installs it, or a plain stand-in after a flush."""
+
+    found, _created = Category.objects.get_or_create(code=code, defaults={"name_zh": code, "name_en": code})
+    return found
+
+
 TODAY = timezone.localdate()
 
 
@@ -276,9 +295,9 @@ def test_a_visit_raises_a_registered_case_with_the_household_and_photos(
         household=household_a,
         details=services.VisitDetails(person=granny_wang, hazards=["stairs"], photos=[photo()]),
     )
-    category = Category.objects.get(code="repairs-home")
+    repairs = category("repairs-home")
     case = services.visit_raise_case(
-        actor=socialworker, visit=visit, category=category, description="楼道地砖破损"
+        actor=socialworker, visit=visit, category=repairs, description="楼道地砖破损"
     )
     assert (case.channel, case.status, case.household, case.grid) == (
         "visit",
@@ -289,7 +308,7 @@ def test_a_visit_raises_a_registered_case_with_the_household_and_photos(
     assert case.attachments.count() == 1 and case.attachments.get().content_type == "image/png"
     assert Visit.objects.get(pk=visit.pk).case == case
     with pytest.raises(ValidationError):
-        services.visit_raise_case(actor=socialworker, visit=visit, category=category, description="again")
+        services.visit_raise_case(actor=socialworker, visit=visit, category=repairs, description="again")
 
 
 def test_volunteers_visit_only_households_given_to_them(

@@ -15,10 +15,30 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grassroots.care import services
+from grassroots.care.defaults import RULES, install_default_rules
 from grassroots.care.models import CareRecordAccess, Programme, ProgrammeService, Visit
 from tests.factories import PersonTagFactory, VolunteerTeamFactory, vulnerability_tag
 
 pytestmark = pytest.mark.django_db
+REFERENCE_TAGS = sorted({code for rule in RULES for code in rule[3]} | {"elderly-80"})
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(db):
+    """Tags and tier rules as the migrations install them (a transactional test may have flushed them)."""
+    for code in REFERENCE_TAGS:
+        vulnerability_tag(code)
+    install_default_rules()
+
+
+def category(code: str):
+    """A case category as the cases migration installs it, or a plain stand-in after a flush."""
+    from grassroots.cases.models import Category
+
+    found, _created = Category.objects.get_or_create(code=code, defaults={"name_zh": code, "name_en": code})
+    return found
+
+
 TODAY = timezone.localdate()
 SECRET_HEALTH = "脑梗后遗症，右侧肢体无力"
 
@@ -65,7 +85,7 @@ def enrolled(community, household_a, granny_wang, socialworker, volunteer):
 STAFF_PAGES = ["care-worklist", "care-register", "care-campaigns", "care-programmes", "care-rate"]
 
 
-@pytest.mark.parametrize("page", STAFF_PAGES)
+@pytest.mark.parametrize("page_name", STAFF_PAGES)
 @pytest.mark.parametrize(
     ("role", "status"),
     [
@@ -80,9 +100,9 @@ STAFF_PAGES = ["care-worklist", "care-register", "care-campaigns", "care-program
         ("resident", 404),
     ],
 )
-def test_care_pages_by_role(request, page, role, status):
+def test_care_pages_by_role(request, page_name, role, status):
     user = request.getfixturevalue(role)
-    assert client_for(user).get(reverse(page)).status_code == status
+    assert client_for(user).get(reverse(page_name)).status_code == status
 
 
 def test_the_flags_page_is_for_the_legs(secretary, socialworker, street_user):
@@ -133,12 +153,11 @@ def test_the_person_page_shows_the_tier_and_logs_the_view(visited, granny_wang, 
 def test_the_household_page_shows_visits_programmes_and_cases_in_one_timeline(
     visited, enrolled, household_a, gridworker
 ):
-    from grassroots.cases.models import Category
 
     services.visit_raise_case(
         actor=gridworker,
         visit=visited,
-        category=Category.objects.get(code="repairs-home"),
+        category=category("repairs-home"),
         description="门锁坏了",
     )
     body = client_for(gridworker).get(reverse("household-detail", args=[household_a.pk])).content.decode()
@@ -178,7 +197,7 @@ def test_a_volunteer_of_another_team_cannot_record_the_service(enrolled, communi
 
 
 def test_the_visit_form_records_once_and_raises_a_case(household_a, granny_wang, socialworker):
-    from grassroots.cases.models import Case, Category
+    from grassroots.cases.models import Case
 
     client = client_for(socialworker)
     url = reverse("care-visit-new", args=[household_a.pk])
@@ -192,7 +211,7 @@ def test_the_visit_form_records_once_and_raises_a_case(household_a, granny_wang,
         "hazards": ["gas"],
         "wellbeing": "3",
         "raise_case": "on",
-        "case_category": Category.objects.get(code="utilities-gas").pk,
+        "case_category": category("utilities-gas").pk,
         "case_description": "燃气灶有异味",
         "set_tier": "high",
         "tier_reason": "独自照顾残疾儿子和孙女",

@@ -27,7 +27,7 @@ from grassroots.cases.models import Attachment, Case, CaseEvent, Category, Chann
 from grassroots.cases.services import Party, ReportDetails
 from grassroots.cases.workflow import Status
 from grassroots.people.models import PersonTag, VulnerabilityTag
-from tests.factories import TEST_PASSWORD, PersonFactory, VolunteerFactory, user_for
+from tests.factories import TEST_PASSWORD, PersonFactory, VolunteerFactory
 
 # --- fixtures --------------------------------------------------------------------------------------
 
@@ -868,9 +868,7 @@ def test_a_volunteer_from_another_grid_is_offered_after_those_of_the_grid(
     )
 
 
-def test_a_unit_contact_user_for_the_outsider_community_is_not_offered(
-    socialworker, water_case, other_community
-):
-    user_for("unitcontact", community=other_community, username="elsewhere")
+def test_staff_of_another_community_are_not_offered(socialworker, water_case, outsider):
     text = browser_for(socialworker).get(reverse("case-dispatch", args=[water_case.number])).text
-    assert "elsewhere" not in text
+    assert f'value="user:{socialworker.pk}"' in text
+    assert f'value="user:{outsider.pk}"' not in text

@@ -18,12 +18,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from tests.factories import PersonFactory, PersonTagFactory, VolunteerTeamFactory, vulnerability_tag
 
 from grassroots.care import services
 from grassroots.care.defaults import install_default_rules
 from grassroots.care.models import CareProfile, Enrolment, PlannedService, Programme, ProgrammeService, Visit
 from grassroots.people.models import Relation
-from tests.factories import PersonFactory, PersonTagFactory, VolunteerTeamFactory, vulnerability_tag
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -186,6 +186,6 @@ def test_granny_wang_from_the_knock_on_the_door_to_the_visit_rate(
     timeline = page.locator("#care .care-timeline")
     assert timeline.locator(".care-tl-visit").count() == 1
     assert timeline.locator(".care-tl-enrolment").count() == 1
-    assert timeline.locator(".care-tl-service").count() == last_month.count() + 1
+    assert timeline.locator(".care-tl-service").count() == min(10, last_month.count() + 1)  # the latest ten
     assert page.locator("#care .care-tier-high").count() >= 1
     assert live_url

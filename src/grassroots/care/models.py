@@ -338,6 +338,15 @@ class CampaignHousehold(models.Model):
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.household_id}"
 
+    @property
+    def tier(self) -> str:
+        """The tier of the most at-risk person of the household when the campaign began ("" if none)."""
+        return {risk: tier for tier, risk in TIER_RISK.items()}.get(self.risk, "")
+
+    @property
+    def tier_label(self) -> str:
+        return str(Tier(self.tier).label) if self.tier else ""
+
 
 class Method(models.TextChoices):
     HOME = "home", _("home visit")

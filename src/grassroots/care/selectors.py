@@ -52,6 +52,7 @@ class WorkItem:
     due_on: date | None = None
     overdue: bool = False
     reasons: list[str] = field(default_factory=list)
+    services: list = field(default_factory=list)
 
     @property
     def sort_key(self) -> tuple:
@@ -116,11 +117,20 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
     items: list[WorkItem] = []
     households_of_mine: set[int] = set()
     if not is_hands(user):
-        profiles = _changes(
-            my_profiles(user).select_related("person", "household__building"), today
-        ).order_by("risk", *_PLACE)
+        mine = my_profiles(user)
+        households_of_mine = set(mine.values_list("household_id", flat=True))
+        # Only the people due, or with a recent change, come back from the database.
+        profiles = (
+            _changes(mine.select_related("person", "household__building"), today)
+            .filter(
+                Q(next_due_on__lte=today)
+                | Q(last_note_at__isnull=False)
+                | Q(last_case_at__isnull=False)
+                | Q(last_move_on__isnull=False)
+            )
+            .order_by("risk", *_PLACE)
+        )
         for profile in profiles:
-            households_of_mine.add(profile.household_id)
             place = _place(profile.household)
             reasons = _change_reasons(profile)
             due = profile.next_due_on is not None and profile.next_due_on <= today
@@ -174,11 +184,14 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
         _services_for(user, households_of_mine)
         .due(today)
         .select_related("service", "enrolment__person", "household__building")
+        .order_by("due_on", "service__order")
     )
     risks = _household_risk(services)
+    by_household: dict[int, WorkItem] = {}  # one stop per household, with every service due there
     for planned in services:
-        items.append(
-            WorkItem(
+        item = by_household.get(planned.household_id)
+        if item is None:
+            item = by_household[planned.household_id] = WorkItem(
                 "service",
                 risks.get(planned.household_id, 9),
                 _place(planned.household),
@@ -186,9 +199,10 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
                 person=planned.enrolment.person,
                 service=planned,
                 due_on=planned.due_on,
-                overdue=planned.due_on < today,
             )
-        )
+        item.services.append(planned)
+        item.overdue = item.overdue or planned.due_on < today
+    items.extend(by_household.values())
     items.sort(key=lambda item: item.sort_key)
     return items
 
@@ -382,26 +396,30 @@ class TimelineEntry:
     obj: object
 
 
-def care_timeline(user, household, limit: int = 40) -> list[TimelineEntry]:
-    """Visits, services done or missed, enrolments and the household's cases, newest first, in one list."""
+def care_timeline(user, household, limit: int = 20, services_shown: int = 10) -> list[TimelineEntry]:
+    """Visits, enrolments, the household's cases and the latest services done or missed, newest first.
+
+    Services are many (a weekly call alone is fifty a year), so only the latest few are
+    shown here; the enrolment page has the whole plan.
+    """
     from grassroots.cases.models import Case
 
     entries: list[TimelineEntry] = []
     visits = Visit.objects.filter(household=household).select_related("visitor", "person", "case")[:limit]
     entries += [TimelineEntry(visit.visited_at, "visit", visit) for visit in visits]
     recorded = (
-        PlannedService.objects.filter(household=household)
+        PlannedService.objects.filter(household=household, done_at__isnull=False)
         .exclude(status=ServiceStatus.PLANNED)
         .select_related("service", "volunteer", "enrolment__programme")
-        .order_by("-done_at")[:limit]
+        .order_by("-done_at")[:services_shown]
     )
-    entries += [TimelineEntry(item.done_at, "service", item) for item in recorded if item.done_at]
-    enrolments = Enrolment.objects.filter(household=household).select_related("programme")
+    entries += [TimelineEntry(item.done_at, "service", item) for item in recorded]
+    enrolments = Enrolment.objects.filter(household=household).select_related("programme")[:limit]
     entries += [TimelineEntry(enrolment.enrolled_at, "enrolment", enrolment) for enrolment in enrolments]
     cases = Case.objects.visible_to(user).filter(household=household).select_related("category")[:limit]
     entries += [TimelineEntry(case.reported_at, "case", case) for case in cases]
     entries.sort(key=lambda entry: entry.at, reverse=True)
-    return entries[:limit]
+    return entries
 
 
 def upcoming_services(household, today: date | None = None, limit: int = 12):

@@ -50,6 +50,8 @@ from grassroots.orgs.models import VolunteerTeam
 from grassroots.people.models import Person, PersonStatus, VulnerabilityTag
 from grassroots.places.models import Grid, Household
 
+TARGETS_PER_PAGE = 50
+
 
 def _need(user, capability: str) -> None:
     if not user_can(user, capability):
@@ -271,7 +273,7 @@ def campaign_detail(request, pk: int):
     status = request.GET.get("status", "")
     if status:
         targets = targets.filter(status=status)
-    page = Paginator(targets, 100).get_page(request.GET.get("page"))
+    page = Paginator(targets, TARGETS_PER_PAGE).get_page(request.GET.get("page"))
     may_assign = user_can(request.user, "care.campaign.add")
     context = {
         "campaign": campaign,

@@ -274,7 +274,7 @@ def case_act(request, number: str, action: str):
 
         return render_tasks_page(request, failure=failure, status=outcome.status)
     fresh = load_case(request.user, number)
-    if next_page == "verify":
+    if next_page == "verify" and is_coordinator(request.user):
         return render_verify_page(request, fresh, failure=failure, status=outcome.status)
     return render_case_page(request, fresh, failure=failure, status=outcome.status)
 

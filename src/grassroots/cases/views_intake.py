@@ -462,6 +462,7 @@ def report(request):
         "answer_errors": extra_errors.get("answers", []),
         "photo_errors": extra_errors.get("photos", []),
         "plan": plan,
+        "plan_open": True,
         "recent": recent,
         "coordinator": is_coordinator(user),
         **place_context(

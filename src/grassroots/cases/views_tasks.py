@@ -18,7 +18,7 @@ from grassroots.cases.views_actions import Failure, action_forms
 from grassroots.cases.views_common import has_tasks, require
 from grassroots.cases.workflow import ASSIGNEE, LEAD, Action, allowed
 
-TASKS_PER_PAGE = 20
+TASKS_PER_PAGE = 10
 TASK_ACTIONS = (Action.ACKNOWLEDGE, Action.PLAN, Action.RESOLVE, Action.EXTEND, Action.NOTE)
 
 

@@ -1,0 +1,123 @@
+"""The care part of the Heshengyuan demo: the article's Granny Wang, a running campaign, a populated register.
+
+The registry demo is built once for this module (rolled back at the end), then
+build_care_demo runs on it as the demo builder calls it. The hot pages are timed
+on this data: a visitor's worklist and a grid's coverage must render well under
+100 ms.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from types import SimpleNamespace
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from grassroots.accounts.models import User
+from grassroots.care.demo import PROGRAMME_NAME, build_care_demo, case_number_fits
+from grassroots.care.models import (
+    Campaign,
+    CareProfile,
+    Enrolment,
+    Outcome,
+    PlannedService,
+    ServiceStatus,
+    TierChange,
+    Visit,
+)
+from grassroots.demo.builder import demo_build
+from grassroots.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        community = demo_build()
+        started = time.perf_counter()
+        figures = build_care_demo(community, random.Random(20261128))
+        seconds = time.perf_counter() - started
+        yield SimpleNamespace(community=community, figures=figures, seconds=seconds)
+        transaction.set_rollback(True)
+
+
+def test_the_care_demo_is_quick_to_build(demo):
+    assert demo.seconds < 8, demo.seconds
+
+
+def test_the_register_holds_hundreds_in_plausible_proportions(demo):
+    register = CareProfile.objects.filter(community=demo.community, on_register=True)
+    residents = Person.objects.filter(community=demo.community, current_household__isnull=False).count()
+    by_tier = {tier: register.filter(tier=tier).count() for tier in ("high", "key", "general")}
+    assert 300 <= register.count() <= 0.2 * residents, by_tier
+    assert 0 < by_tier["high"] < by_tier["key"], by_tier
+
+
+def test_granny_wang_was_found_by_the_campaign_and_enrolled_with_months_of_services(demo):
+    granny = Person.objects.get(community=demo.community, name="王秀兰")
+    household = granny.current_household
+    assert household.building.number == 4
+    visit = Visit.objects.get(person=granny, campaign__isnull=False, health__contains="患")
+    assert "脑瘫" in visit.family and "残疾" in visit.family
+    if case_number_fits(demo.community):  # see care.demo.case_number_fits
+        assert visit.case is not None and visit.case.channel == "visit"
+    assert CareProfile.objects.get(person=granny).tier == "high"
+    assert TierChange.objects.filter(profile__person=granny, to_tier="high").exists()
+    enrolment = Enrolment.objects.get(household=household, programme__name=PROGRAMME_NAME)
+    assert enrolment.team.name == "助老服务队" and enrolment.visit == visit
+    done = PlannedService.objects.filter(enrolment=enrolment, status=ServiceStatus.DONE)
+    assert len({(item.due_on.year, item.due_on.month) for item in done}) >= 3
+    kinds = {item.service.kind for item in done}
+    assert kinds >= {"home_chat", "phone_call", "clinic", "haircut", "supplies"}
+    assert all(item.volunteer_id and item.hours for item in done)
+
+
+def test_a_campaign_over_the_elderly_is_running_with_partial_coverage(demo):
+    campaign = Campaign.objects.get(community=demo.community, name="邻里守望·幸福敲门")
+    assert campaign.is_running()
+    targets = campaign.targets.all()
+    visited = targets.filter(status=Outcome.VISITED).count()
+    assert targets.count() > 300
+    assert 0.3 < visited / targets.count() < 0.7
+    assert targets.filter(status=Outcome.PENDING).exists() and targets.filter(status=Outcome.REFUSED).exists()
+    assert not targets.filter(visitor__isnull=True).exists()
+
+
+def test_the_demo_accounts_have_work_to_show(demo):
+    client = Client()
+    for username, url, expected in [
+        ("gridworker", "/care/worklist/", "care-item"),
+        ("volunteer", "/care/tasks/", "王秀兰"),
+        ("secretary", "/care/rate/", "visit-rate"),
+        ("secretary", "/care/flags/", "care-flags"),
+    ]:
+        client.force_login(User.objects.get(username=username, community=demo.community))
+        response = client.get(url)
+        assert response.status_code == 200 and expected in response.content.decode(), (username, url)
+
+
+@pytest.mark.parametrize(
+    ("username", "which"),
+    [
+        ("gridworker", "worklist"),
+        ("socialworker", "worklist"),
+        ("secretary", "coverage"),
+        ("gridworker", "coverage"),
+    ],
+)
+def test_worklist_and_coverage_render_well_under_100_ms(demo, username, which):
+    client = Client()
+    client.force_login(User.objects.get(username=username, community=demo.community))
+    campaign = Campaign.objects.get(community=demo.community, name="邻里守望·幸福敲门")
+    url = "/care/worklist/" if which == "worklist" else f"/care/campaigns/{campaign.pk}/"
+    assert client.get(url).status_code == 200
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append(time.perf_counter() - started)
+    assert min(timings) < 0.1, timings

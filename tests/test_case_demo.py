@@ -1,0 +1,353 @@
+"""The demo's cases tell the article's stories and a plausible year, and every timeline reads in order.
+
+The registry is built once for this module, then the case demo with a fixed seed and a
+fixed "now", inside a transaction rolled back when the module ends. Should the demo
+builder already write the cases itself, the fixture uses those (with the moment they
+were built as "now"), so these tests hold either way.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from grassroots.accounts.models import User
+from grassroots.cases import demo as case_demo
+from grassroots.cases.demo import build_case_demo
+from grassroots.cases.models import Assignment, Case, CaseCounter, CaseEvent, Category, Channel, Urgency
+from grassroots.cases.selectors import my_assignments
+from grassroots.cases.services import ReportDetails, case_report
+from grassroots.cases.workflow import FINAL, OPEN, Action, Status
+from grassroots.demo.builder import demo_build
+from grassroots.orgs.models import PartyMember, Volunteer
+from grassroots.places.models import Building, Household
+
+pytestmark = pytest.mark.django_db
+
+SEED = 20261128
+NOW = datetime(2026, 11, 20, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The registry, then the cases; all rolled back after the module."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        started = timezone.now()
+        community = demo_build()
+        counts, seconds, now = None, 0.0, started
+        if not Case.objects.filter(community=community).exists():
+            clock = time.monotonic()
+            counts = build_case_demo(community, random.Random(SEED), now=NOW)
+            seconds, now = time.monotonic() - clock, NOW
+            print(f"\nbuild_case_demo: {seconds:.1f} s, {counts}")  # how long it takes here
+        yield SimpleNamespace(community=community, counts=counts, seconds=seconds, now=now)
+        transaction.set_rollback(True)
+
+
+def user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def story(demo, key: str) -> Case:
+    """A case the demo made through the services, found by what the article tells."""
+    if demo.counts is not None:
+        return Case.objects.get(pk=demo.counts["case_ids"][key])
+    finders = {
+        "aunt_liu": Q(household__in=Household.objects.at_address(building=15, entrance=1, room="502")),
+        "aunt_kan": Q(household__in=Household.objects.at_address(building=27, entrance=3, room="401")),
+        "corridor_tile": Q(channel=Channel.VISIT, category__code="facilities-hazard", building__number=4),
+        "psychological": Q(category__code="psychological", status__in=OPEN),
+    }
+    return Case.objects.filter(finders[key], community=demo.community).order_by("-reported_at").first()
+
+
+def minutes(delta: timedelta) -> float:
+    return delta.total_seconds() / 60
+
+
+def timeline(case: Case) -> list[CaseEvent]:
+    return list(case.events.order_by("at", "id").select_related("actor"))
+
+
+# --- the article's stories ---------------------------------------------------------------
+
+
+def test_aunt_liu_has_drinking_water_within_the_hour(demo):
+    case = story(demo, "aunt_liu")
+    assert case.reporter_person.name == "刘桂芳"
+    assert (case.category.code, case.channel, case.urgency) == (
+        "utilities-water",
+        Channel.PHONE,
+        Urgency.URGENT,
+    )
+    assert case.answers == {"has_drinking_water": "no", "can_move": "no"}
+    assert case.status == Status.CLOSED and case.satisfaction == "satisfied"
+    assert minutes(case.responded_at - case.reported_at) <= 10  # a volunteer signed for it within minutes
+    assert minutes(case.resolved_at - case.reported_at) <= 60
+    assert "两桶水" in case.resolution_report
+    volunteer = user("volunteer")
+    lead = case.assignments.get(is_lead=True, active=True)
+    assert lead.person_id == volunteer.person_id and lead.acknowledged_by == volunteer
+    helper = Volunteer.objects.get(person=volunteer.person)
+    assert helper.teams.filter(name="助老服务队").exists() and helper.skills.filter(code="delivery").exists()
+    by_action = {event.action: event for event in timeline(case)}
+    assert by_action[Action.REPORT].actor.username == "socialworker"
+    assert by_action[Action.RESOLVE].actor == volunteer
+    assert by_action[Action.VERIFY].actor.username == "socialworker"
+    assert by_action[Action.CLOSE].at <= demo.now
+
+
+def test_aunt_kan_is_reassured_while_plumbing_volunteers_fix_her_pipe_the_same_day(demo):
+    case = story(demo, "aunt_kan")
+    kan = case.reporter_person
+    assert kan.name == "阚秀英" and kan.tags.filter(tag__code="living-alone").exists()
+    assert (case.category.code, case.channel, case.urgency) == ("repairs-pipe", Channel.PHONE, Urgency.URGENT)
+    events = timeline(case)
+    actions = [event.action for event in events]
+    assert actions.index(Action.NOTE) < actions.index(Action.DISPATCH)  # reassured while contacting them
+    assert events[actions.index(Action.NOTE)].actor.username == "socialworker"
+    parties = case.assignments.filter(active=True)
+    assert parties.count() >= 1 and all(a.acknowledged_at for a in parties)
+    for assignment in parties:
+        assert assignment.person.volunteer.teams.filter(name="水电维修队").exists()
+    local = timezone.localtime
+    assert local(case.resolved_at).date() == local(case.reported_at).date()
+    assert case.status == Status.CLOSED and case.satisfaction == "satisfied"
+
+
+def test_the_corridor_tile_brings_four_parties_together(demo):
+    case = story(demo, "corridor_tile")
+    assert (case.channel, case.category.code) == (Channel.VISIT, "facilities-hazard")
+    assert case.created_by.username == "secretary"
+    whistle = case.events.get(action=Action.WHISTLE)
+    assert whistle.actor.username == "secretary"
+    parties = list(case.assignments.filter(active=True).select_related("person", "unit"))
+    assert len(parties) == 4
+    assert all(a.acknowledged_at and a.acknowledged_at >= a.summoned_at for a in parties)
+    lead = next(a for a in parties if a.is_lead)
+    assert lead.unit.kind == "property"
+    people = {a.person_id for a in parties if a.person_id}
+    building = Building.objects.get(pk=case.building_id)
+    assert building.number == 4 and building.head_id in people
+    assert PartyMember.objects.filter(person_id__in=people - {building.head_id}).exists()
+    assert any(a.unit_id and a.unit.kind == "owners" for a in parties)
+    assert case.plan and case.events.filter(action=Action.PLAN).exists()
+    plan_at = case.events.get(action=Action.PLAN).at
+    assert all(a.acknowledged_at <= plan_at for a in parties)
+    assert case.status == Status.CLOSED and case.resolved_at > plan_at
+
+
+def test_psychological_support_is_discreet(demo):
+    case = story(demo, "psychological")
+    assert case.category.sensitive and case.is_open
+    assert case.assignments.get(is_lead=True, active=True).user.username == "socialworker"
+    assert case.events.filter(action=Action.NOTE, public=False).count() >= 2
+    assert not case.events.filter(action=Action.NOTE, public=True).exists()
+    assert Case.objects.visible_to(user("socialworker")).filter(pk=case.pk).exists()
+    for worker in User.objects.filter(role="gridworker"):
+        assert not Case.objects.visible_to(worker).filter(category__sensitive=True).exists(), worker.username
+    assert not Case.objects.visible_to(user("volunteer")).filter(category__sensitive=True).exists()
+
+
+# --- today's screens ---------------------------------------------------------------------
+
+
+def test_every_open_state_has_a_case_today(demo):
+    open_cases = Case.objects.filter(community=demo.community, status__in=OPEN)
+    statuses = set(open_cases.values_list("status", flat=True))
+    assert statuses == set(OPEN)
+    assert open_cases.filter(status=Status.REPORTED, channel=Channel.WEB, reporter_user__username="resident")
+    assert open_cases.filter(status=Status.REPORTED, channel=Channel.PATROL)
+    waiting = [a.case for a in my_assignments(user("volunteer")) if a.acknowledged_at is None]
+    assert any(case.status == Status.DISPATCHED for case in waiting)
+    assert any(case.is_near_due(demo.now) for case in open_cases)
+    overdue = [case for case in open_cases if case.is_overdue(demo.now)]
+    assert len(overdue) >= 2
+    assert any(
+        case.urge_count and case.events.filter(action=Action.URGE, actor__username="secretary").exists()
+        for case in overdue
+    )
+    assert open_cases.filter(escalated_at__isnull=False).exists()
+    assert open_cases.filter(extension_requested_minutes__isnull=False).exists()
+    assert open_cases.filter(status=Status.RESOLVED, satisfaction="").exists()  # waiting for the call-back
+    assert open_cases.filter(status=Status.DISPATCHED, rework_count__gt=0).exists()
+    assert my_assignments(user("unitcontact")).exists()
+
+
+# --- a year of history ------------------------------------------------------------------
+
+
+def test_a_year_of_history_in_plausible_proportions(demo):
+    cases = Case.objects.filter(community=demo.community)
+    assert 2500 <= cases.count() <= 3500
+    first = cases.order_by("reported_at").first().reported_at
+    assert demo.now - first > timedelta(days=330)
+    by_category = Counter(cases.values_list("category__code", flat=True))
+    families = Counter()
+    for code, n in by_category.items():
+        families[code.split("-")[0]] += n
+    top = {family for family, _n in families.most_common(4)}
+    assert top == {"repairs", "utilities", "environment", "property"}, families
+    assert 0 < by_category["psychological"] < 0.01 * cases.count()
+    by_channel = Counter(cases.values_list("channel", flat=True))
+    assert by_channel.most_common(1)[0][0] == Channel.PHONE
+    assert {"phone", "wechat", "walk_in", "patrol", "visit", "web", "hotline"} <= set(by_channel)
+    assert cases.values("grid").distinct().count() == 7
+    assert cases.filter(urgency=Urgency.URGENT).count() > 0.1 * cases.count()
+
+
+def test_most_close_satisfied_and_some_take_detours(demo):
+    cases = Case.objects.filter(community=demo.community)
+    closed = cases.filter(status=Status.CLOSED)
+    assert closed.count() > 0.85 * cases.count()
+    verdicts = Counter(closed.values_list("satisfaction", flat=True))
+    assert verdicts["satisfied"] > 0.65 * closed.count()
+    assert 0.05 * closed.count() < verdicts["basic"] < 0.3 * closed.count()
+    reworked = closed.filter(rework_count__gt=0)
+    assert 0.02 * closed.count() < reworked.count() < 0.15 * closed.count()
+    assert CaseEvent.objects.filter(
+        case__in=reworked, action=Action.VERIFY, changes__satisfaction="unsatisfied"
+    )
+    rejected = cases.filter(status=Status.REJECTED)
+    assert rejected.count() > 30 and not rejected.filter(rejection_reason="").exists()
+    merged = cases.filter(status=Status.MERGED)
+    assert merged.count() > 10
+    assert not merged.filter(merged_into__isnull=True).exists()
+    assert not merged.exclude(merged_into__category=F("category")).exists()
+    late = closed.filter(resolved_at__gt=F("resolution_due"))
+    assert 0.05 * closed.count() < late.count() < 0.3 * closed.count()
+    assert late.filter(urge_count__gt=0).exists()
+    assert closed.filter(escalated_at__isnull=False).exists()
+    assert CaseEvent.objects.filter(case__in=closed, action=Action.DECIDE_EXTENSION).exists()
+    assert closed.filter(plan__gt="").exists()  # whistles in the past too
+
+
+def test_heating_in_winter_and_reports_by_day(demo):
+    cases = Case.objects.filter(community=demo.community, category__code="utilities-heating")
+    local = [timezone.localtime(moment) for moment in cases.values_list("reported_at", flat=True)]
+    winter = sum(moment.month in (12, 1, 2) for moment in local)
+    summer = sum(moment.month in (6, 7, 8) for moment in local)
+    assert winter > 10 * max(summer, 1)
+    hours = Counter(
+        timezone.localtime(moment).hour
+        for moment in Case.objects.filter(community=demo.community).values_list("reported_at", flat=True)
+    )
+    daytime = sum(n for hour, n in hours.items() if 7 <= hour < 21)
+    assert daytime > 0.9 * sum(hours.values())
+
+
+# --- consistency ---------------------------------------------------------------------------
+
+
+def test_every_case_reads_in_order(demo):
+    """Clocks never run backwards, every entry starts where the last one ended, all in the past."""
+    now = demo.now
+    problems: list[str] = []
+    events = defaultdict(list)
+    for row in (
+        CaseEvent.objects.filter(case__community=demo.community)
+        .order_by("case_id", "at", "id")
+        .values_list("case_id", "at", "action", "from_status", "to_status")
+    ):
+        events[row[0]].append(row[1:])
+    fields = ("reported_at", "registered_at", "responded_at", "resolved_at", "closed_at")
+    for case in Case.objects.filter(community=demo.community).values("id", "status", *fields):
+        moments = [case[name] for name in fields if case[name] is not None]
+        if moments != sorted(moments) or moments[-1] > now:
+            problems.append(f"{case['id']}: clocks {moments}")
+        if (case["closed_at"] is not None) != (case["status"] in FINAL):
+            problems.append(f"{case['id']}: closed_at vs {case['status']}")
+        timeline_ = events[case["id"]]
+        if (
+            not timeline_
+            or timeline_[0][1:3] != (Action.REPORT, "")
+            or timeline_[0][0] != case["reported_at"]
+        ):
+            problems.append(f"{case['id']}: does not start with its report")
+            continue
+        status = ""
+        for at, action, before, after in timeline_:
+            if before != status or at > now:
+                problems.append(f"{case['id']}: {action} from {before!r} after {status!r}")
+            status = after
+        if status != case["status"]:
+            problems.append(f"{case['id']}: timeline ends {status!r}, case is {case['status']!r}")
+        register = next((at for at, action, *_ in timeline_ if action == Action.REGISTER), None)
+        if register != case["registered_at"]:
+            problems.append(
+                f"{case['id']}: registered at {case['registered_at']} but the entry says {register}"
+            )
+    assert problems[:20] == []
+
+
+def test_parties_are_consistent(demo):
+    cases = Case.objects.filter(community=demo.community)
+    handled = cases.exclude(status__in=[Status.REPORTED, Status.REGISTERED, Status.REJECTED, Status.MERGED])
+    leads = dict(
+        handled.annotate(
+            n=Count("assignments", filter=Q(assignments__is_lead=True, assignments__active=True))
+        ).values_list("id", "n")
+    )
+    assert set(leads.values()) == {1}
+    unsigned = Assignment.objects.filter(
+        case__in=cases.filter(status=Status.CLOSED), acknowledged_at__isnull=True
+    )
+    assert not unsigned.exists()
+    assert not Assignment.objects.filter(case__community=demo.community, acknowledged_at__lt=F("summoned_at"))
+    assert not cases.filter(status=Status.CLOSED, responded_at__isnull=True).exists()
+
+
+def test_numbers_follow_the_days_and_new_cases_do_not_collide(demo):
+    community = demo.community
+    pattern = re.compile(rf"{re.escape(community.code)}-(\d{{8}})-(\d{{4}})")
+    by_day = defaultdict(list)
+    for number, reported_at in Case.objects.filter(community=community).values_list("number", "reported_at"):
+        match = pattern.fullmatch(number)
+        assert match, number
+        assert match[1] == f"{timezone.localtime(reported_at):%Y%m%d}", number
+        by_day[match[1]].append(int(match[2]))
+    counters = {
+        f"{day:%Y%m%d}": last
+        for day, last in CaseCounter.objects.filter(community=community).values_list("day", "last")
+    }
+    for day, numbers in by_day.items():
+        assert sorted(numbers) == list(range(1, len(numbers) + 1)), day
+        assert counters[day] == len(numbers), day
+    latest = Case.objects.filter(community=community).latest("reported_at")
+    fresh = case_report(
+        actor=user("socialworker"),
+        community=community,
+        details=ReportDetails(
+            category=Category.objects.get(code="other"),
+            description="居民来电提建议。",
+            channel=Channel.PHONE,
+            household=Household.objects.filter(building__community=community).first(),
+            reported_at=latest.reported_at + timedelta(minutes=1),
+        ),
+    )
+    assert fresh.number not in set(Case.objects.exclude(pk=fresh.pk).values_list("number", flat=True))
+
+
+def test_the_history_is_drawn_from_the_seed(demo):
+    registry = case_demo._Registry.load(demo.community, NOW)
+
+    def signature(seed: int) -> list[tuple]:
+        drafts = case_demo._History(registry, random.Random(seed)).plan()
+        return [
+            (d.case.category.code, d.case.reported_at, d.case.channel, d.case.status, len(d.events))
+            for d in drafts
+        ]
+
+    first = signature(7)
+    assert first == signature(7)
+    assert first != signature(8)
