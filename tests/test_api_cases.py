@@ -186,3 +186,35 @@ def test_reports_count_one_timeline_entry_each(socialworker, household_a):
         "report",
         "register",
     ]
+
+
+def test_after_photos_go_up_as_multipart_and_come_down_with_credentials(
+    socialworker, volunteer, resident, case_in_grid_a, tmp_path, settings
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, format="PNG")
+    case = dispatch_to_volunteer(case_in_grid_a, socialworker, volunteer)
+    hands = as_user(volunteer)
+    hands.post(f"/api/v1/cases/{case.pk}/acknowledge/")
+    photo = SimpleUploadedFile("after.png", buffer.getvalue(), content_type="image/png")
+    response = hands.client.post(
+        f"/api/v1/cases/{case.pk}/resolve/", {"report": "已送水", "photos": [photo]}, headers=hands.headers
+    )
+    assert response.status_code == 200, response.content
+    attachment = response.json()["attachments"][-1]
+    assert attachment["stage"] == "after" and attachment["content_type"] == "image/png"
+    download = as_user(resident).get(attachment["download"])
+    assert download.status_code == 200 and download["Content-Type"] == "image/png"
+    assert b"".join(download.streaming_content) == buffer.getvalue()
+    assert as_user(socialworker).get(f"/api/v1/cases/{case.pk}/attachments/999/").status_code == 404
+    fake = SimpleUploadedFile("fake.png", b"not a picture", content_type="image/png")
+    refused = hands.client.post(
+        f"/api/v1/cases/{case.pk}/note/", {"note": "照片", "photos": [fake]}, headers=hands.headers
+    )
+    assert refused.status_code == 400

@@ -115,8 +115,8 @@ def test_worklist_and_coverage_render_well_under_100_ms(demo, username, which):
     campaign = Campaign.objects.get(community=demo.community, name="邻里守望·幸福敲门")
     url = "/care/worklist/" if which == "worklist" else f"/care/campaigns/{campaign.pk}/"
     assert client.get(url).status_code == 200
-    timings = []
-    for _ in range(5):
+    timings = []  # the best of ten: the page's own cost, not whatever else the machine is doing
+    for _ in range(10):
         started = time.perf_counter()
         client.get(url)
         timings.append(time.perf_counter() - started)

@@ -261,7 +261,7 @@ def test_every_case_reads_in_order(demo):
     ):
         events[row[0]].append(row[1:])
     fields = ("reported_at", "registered_at", "responded_at", "resolved_at", "closed_at")
-    for case in Case.objects.filter(community=demo.community).values("id", "status", *fields):
+    for case in Case.objects.filter(community=demo.community).values("id", "status", "version", *fields):
         moments = [case[name] for name in fields if case[name] is not None]
         if moments != sorted(moments) or moments[-1] > now:
             problems.append(f"{case['id']}: clocks {moments}")
@@ -282,12 +282,26 @@ def test_every_case_reads_in_order(demo):
             status = after
         if status != case["status"]:
             problems.append(f"{case['id']}: timeline ends {status!r}, case is {case['status']!r}")
+        if case["version"] != len(timeline_) - 1:  # every action after the report counted once
+            problems.append(f"{case['id']}: version {case['version']} after {len(timeline_)} entries")
         register = next((at for at, action, *_ in timeline_ if action == Action.REGISTER), None)
         if register != case["registered_at"]:
             problems.append(
                 f"{case['id']}: registered at {case['registered_at']} but the entry says {register}"
             )
     assert problems[:20] == []
+
+
+def test_rework_starts_the_clocks_again_from_the_call_back(demo):
+    reworked = Case.objects.filter(community=demo.community, rework_count__gt=0)
+    assert reworked.exists()
+    for case in reworked[:50]:
+        verdict = case.events.filter(action=Action.VERIFY, changes__satisfaction="unsatisfied").latest("at")
+        limit = case.category.limits(case.urgency)[1]
+        assert datetime.fromisoformat(verdict.changes["resolution_due"]["new"]) == case.resolution_due
+        assert case.resolution_due > verdict.at, case.number
+        if not case.category.working_time:
+            assert case.resolution_due == verdict.at + timedelta(minutes=limit), case.number
 
 
 def test_parties_are_consistent(demo):

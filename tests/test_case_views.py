@@ -176,12 +176,7 @@ def test_the_navigation_offers_each_role_its_screens(secretary, patroller, volun
         "socialworker",
         "gridworker",
         "street_user",
-        pytest.param(
-            "admin_user",
-            marks=pytest.mark.xfail(
-                reason="cases.selectors.cases_visible_to: Q() | own collapses to own for the 'all' scope"
-            ),
-        ),
+        "admin_user",
     ],
 )
 def test_staff_in_scope_see_the_case_page(request, role, water_case):
@@ -244,7 +239,7 @@ def test_the_case_page_query_count_does_not_grow_with_the_timeline(
     url = reverse("case-detail", args=[dispatched_case.number])
     for index in range(5):
         services.case_note(actor=socialworker, case=dispatched_case, note=f"called again {index}")
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
 
 
@@ -872,3 +867,31 @@ def test_staff_of_another_community_are_not_offered(socialworker, water_case, ou
     text = browser_for(socialworker).get(reverse("case-dispatch", args=[water_case.number])).text
     assert f'value="user:{socialworker.pk}"' in text
     assert f'value="user:{outsider.pk}"' not in text
+
+
+def test_the_case_page_offers_only_what_makes_sense_now(secretary, volunteer, dispatched_case):
+    url = reverse("case-detail", args=[dispatched_case.number])
+    decide = reverse("case-act", args=[dispatched_case.number, "decide_extension"])
+    acknowledge = reverse("case-act", args=[dispatched_case.number, "acknowledge"])
+    assert decide not in browser_for(secretary).get(url).text  # nothing asked yet
+    hands = browser_for(volunteer)
+    assert acknowledge in hands.get(url).text
+    act(hands, dispatched_case, "acknowledge")
+    dispatched_case.refresh_from_db()
+    assert acknowledge not in hands.get(url).text
+    act(hands, dispatched_case, "extend", minutes="60", reason="waiting for a part")
+    assert decide in browser_for(secretary).get(url).text
+    assert reverse("case-act", args=[dispatched_case.number, "extend"]) not in hands.get(url).text
+
+
+def test_the_list_and_the_task_page_query_counts_are_pinned(
+    secretary, volunteer, socialworker, community, water, household_a, django_assert_max_num_queries
+):
+    for _ in range(6):
+        case = report(socialworker, community, category=water, household=household_a)
+        services.case_dispatch(actor=socialworker, case=case, lead=Party("person", volunteer.person_id))
+    legs, hands = browser_for(secretary), browser_for(volunteer)
+    with django_assert_max_num_queries(11):
+        assert legs.get(reverse("case-list")).text.count('class="case-cell"') == 6
+    with django_assert_max_num_queries(6):
+        assert hands.get(reverse("case-tasks")).text.count('class="card task') == 6

@@ -35,6 +35,9 @@ class ApiClientAdmin(admin.ModelAdmin):
     readonly_fields = ["key_prefix", "user", "created_at", "revoked_at", "last_used_at"]
     actions = ["issue_new_key", "revoke"]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoke instead: the client stays, named on the timeline entries it wrote
+
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)

@@ -271,7 +271,7 @@ def service_document(category: Category) -> dict:
     return {
         "service_code": category.code,
         "service_name": str(category),
-        "description": category.register_condition or category.full_name,
+        "description": category.full_name,
         "metadata": bool(getattr(category, "question_count", 0)),
         "type": "realtime",
         "keywords": category.parent.code if category.parent_id else "",

@@ -128,7 +128,8 @@ class ApiSchema(AutoSchema):
             errors["400"] = VALIDATION_ERROR_SCHEMA
             errors.setdefault("409", ErrorSerializer)
             errors["422"] = ErrorSerializer
-        if getattr(self.view, "throttle_classes", None):
+        throttled = getattr(self.view, "throttled_methods", None)
+        if getattr(self.view, "throttle_classes", None) and (throttled is None or self.method in throttled):
             errors["429"] = ErrorSerializer
         for code, body in sorted(errors.items()):
             if code not in responses:

@@ -674,6 +674,7 @@ class TokenView(ApiMixin, APIView):
     """A personal API token for a username and password; DELETE revokes the token in use."""
 
     throttle_classes = [TokenThrottle]
+    throttled_methods = {"POST"}
     pagination_class = None
     filter_backends: list = []
 
@@ -690,7 +691,7 @@ class TokenView(ApiMixin, APIView):
         return super().get_permissions()
 
     def get_throttles(self):
-        return super().get_throttles() if self.request.method == "POST" else []
+        return super().get_throttles() if self.request.method in self.throttled_methods else []
 
     @document(
         tags=["auth"],

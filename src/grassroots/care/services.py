@@ -439,6 +439,8 @@ def visit_record(
     *, actor, household: Household, details: VisitDetails, client_token: str = ""
 ) -> tuple[Visit, bool]:
     """Record a visit; returns (visit, created). The same client token twice creates one visit."""
+    if actor is None:
+        raise ValueError("A visit is recorded by its visitor: pass the visiting user as actor.")
     token = (client_token or "").strip()[:64] or None
     if token:
         existing = Visit.objects.filter(client_token=token).first()

@@ -797,7 +797,7 @@ class _Draft:
         self.clock = at
         before = self.status
         self.status = to or self.status
-        if action not in (Action.REPORT, Action.NOTE):
+        if action != Action.REPORT:  # every action after the report goes through _act, which counts it
             self.case.version += 1
         if role is None:
             role = ("admin" if actor.is_superuser else actor.role) if actor is not None else "system"
@@ -817,7 +817,7 @@ class _History:
         self.rng = rng
         self.now = registry.now
         self.today = timezone.localtime(self.now).date()
-        days = [self.today - timedelta(days=offset) for offset in range(HISTORY_DAYS, 1, -1)]
+        days = [self.today - timedelta(days=offset) for offset in range(HISTORY_DAYS - 1, -1, -1)]
         self.days = days
         self.daily = {
             code: yearly / sum(_season(code, day) for day in days)
@@ -830,6 +830,8 @@ class _History:
             self.lived_in_by_building[row["building_id"]].append(row)
 
     def plan(self) -> list[_Draft]:
+        """Every case of the year, closed, rejected or merged. A case whose story would not be over
+        by now is left out: today's open work is made through the services instead."""
         drafts: list[_Draft] = []
         for day in self.days:
             for code, daily in self.daily.items():
@@ -1230,10 +1232,14 @@ class _History:
         self._resolve(draft, code, recorder, _office(rng, max(done, draft.clock), urgent=urgent))
 
         verdict = rng.choices((SATISFIED, BASIC, UNSATISFIED), (78, 15, 7))[0]
-        if verdict == UNSATISFIED:
-            self._verify(draft, coordinator, UNSATISFIED)
+        if verdict == UNSATISFIED:  # rework: the same parties, the category's full time again from now
+            event = self._verify(draft, coordinator, UNSATISFIED)
             case.rework_count += 1
-            case.resolved_at = None
+            case.resolved_at = case.responded_at = None
+            old = case.resolution_due
+            case.response_due, case.resolution_due = _due_times(category, case.urgency, event.at)
+            due = case.resolution_due
+            event.changes["resolution_due"] = {"old": old.isoformat(), "new": due.isoformat()}
             for assignment in draft.assignments:
                 assignment.acknowledged_at = assignment.acknowledged_by = None
             acknowledge_all(draft.clock + timedelta(hours=rng.uniform(0.5, 8)))
@@ -1243,7 +1249,7 @@ class _History:
         draft.add(_office(rng, draft.later(2, 20 * 60, rng)), coordinator, Action.CLOSE, to=Status.CLOSED)
         case.closed_at = draft.clock
         swept = due + timedelta(minutes=rng.randint(1, 15))
-        if swept < case.closed_at:  # still open when it fell due: the overdue sweep told the legs
+        if swept < case.resolved_at:  # not yet resolved when it fell due: the overdue sweep told the legs
             case.overdue_notified_at = swept
 
     def _resolve(self, draft: _Draft, code: str, recorder: User, at: datetime) -> None:
@@ -1252,15 +1258,18 @@ class _History:
         draft.add(at, recorder, Action.RESOLVE, to=Status.RESOLVED, note=report)
         draft.case.resolved_at = draft.clock
 
-    def _verify(self, draft: _Draft, coordinator: User, verdict: str) -> None:
+    def _verify(self, draft: _Draft, coordinator: User, verdict: str) -> _Event:
         rng, case = self.rng, draft.case
         at = _office(rng, draft.later(20, 26 * 60, rng))
         by_portal = case.channel == "web" and case.reporter_user_id is None and rng.random() < 0.3
         actor, role = (None, "reporter") if by_portal else (coordinator, None)
         to = Status.DISPATCHED if verdict == UNSATISFIED else Status.VERIFIED
         note = "" if by_portal else rng.choice(CALLBACKS[verdict])
-        draft.add(at, actor, Action.VERIFY, to=to, note=note, changes={"satisfaction": verdict}, role=role)
+        event = draft.add(
+            at, actor, Action.VERIFY, to=to, note=note, changes={"satisfaction": verdict}, role=role
+        )
         case.satisfaction = verdict
+        return event
 
     def _duplicates(self, drafts: list[_Draft]) -> None:
         """A few reports repeat an open case about the same spot: merged into it, with a note there."""
@@ -1325,6 +1334,7 @@ class _History:
                 (i for i, e in enumerate(original.events) if e.at > draft.clock), len(original.events)
             )
             original.events.insert(position, draft.duplicate_note)
+            source.version += 1
             drafts.append(draft)
 
 
@@ -1371,7 +1381,7 @@ def _write(drafts: list[_Draft]) -> None:
             draft.case.merged_into_id = source.id
             draft.merge_event.note = source.number
             draft.merge_event.changes = {"merged_into": source.number}
-            draft.duplicate_note.note = f"重复诉求 {draft.case.number} 已合并到本诉求。"
+            draft.duplicate_note.note = draft.case.number  # the timeline words it in the reader's language
             draft.duplicate_note.changes = {"duplicate": draft.case.number}
     originals = [d.case for d in drafts if d.duplicate_of is None]
     _insert(Case, originals + [d.case for d in drafts if d.duplicate_of is not None], with_id=True)
@@ -1438,6 +1448,7 @@ def _insert(model: type[models.Model], rows: list, *, with_id: bool = False) -> 
 
 
 _NOW_STAMPED = ("registered_at", "responded_at", "resolved_at", "closed_at", "last_urged_at", "escalated_at")
+_RESTARTS = (Action.VERIFY, Action.REOPEN)
 
 
 class _Steps:
@@ -1522,8 +1533,15 @@ class _Steps:
 
     @staticmethod
     def _backdate(case_id: int, *, since: datetime, to: datetime) -> None:
-        row = Case.objects.filter(pk=case_id).values(*_NOW_STAMPED).get()
-        moved = {name: to for name in _NOW_STAMPED if row[name] is not None and row[name] >= since}
+        case = Case.objects.select_related("category").get(pk=case_id)
+        moved = {name: to for name in _NOW_STAMPED if getattr(case, name) and getattr(case, name) >= since}
+        for event in CaseEvent.objects.filter(case_id=case_id, at__gte=since, action__in=_RESTARTS):
+            # Rework restarts the clocks from "now": from the step's moment, then.
+            restart = event.changes.get("resolution_due")
+            if isinstance(restart, dict):
+                moved["response_due"], moved["resolution_due"] = _due_times(case.category, case.urgency, to)
+                restart["new"] = moved["resolution_due"].isoformat()
+                CaseEvent.objects.filter(pk=event.pk).update(changes=event.changes)
         if moved:
             Case.objects.filter(pk=case_id).update(**moved)
         Assignment.objects.filter(case_id=case_id, summoned_at__gte=since).update(summoned_at=to)

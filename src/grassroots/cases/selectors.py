@@ -47,7 +47,12 @@ def cases_visible_to(queryset, user, action: str = "view"):
     own = _assigned(user) | _reported(user)
     if user_can(user, "cases.case.view"):
         in_scope = scope_filter(queryset.model, user_scope(user))
-        visible = own if in_scope is None else (in_scope | own)
+        if in_scope is None:
+            visible = own
+        elif not in_scope:  # the "all" scope: an empty Q would vanish in `Q() | own`
+            visible = Q()
+        else:
+            visible = in_scope | own
     elif user_can(user, "cases.case.view_own"):
         visible = own
     else:

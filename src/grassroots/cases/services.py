@@ -620,6 +620,7 @@ def case_plan(*, actor, case: Case | int, plan: str, expected_version: int | Non
 # --- resolution, call-back, closure ----------------------------------------------------------------------
 
 
+@transaction.atomic  # the timeline entry and its photos are saved together
 def case_resolve(
     *,
     actor,
@@ -839,6 +840,7 @@ def case_decide_extension(
     )
 
 
+@transaction.atomic  # the timeline entry and its photos are saved together
 def case_note(
     *,
     actor,
@@ -871,11 +873,33 @@ def case_note(
     return noted
 
 
+def _worth_offering(actor, case: Case, action: str) -> bool:
+    """The table allows it; does the case's present state make the action meaningful?"""
+    from grassroots.cases.selectors import party_filter
+
+    if action == Action.EXTEND:
+        return not case.extension_requested_minutes
+    if action == Action.DECIDE_EXTENSION:
+        return bool(case.extension_requested_minutes)
+    if action == Action.ESCALATE:
+        return not case.escalated_at
+    if action == Action.ACKNOWLEDGE:
+        return (
+            actor is not None
+            and case.assignments.filter(
+                party_filter(actor), active=True, acknowledged_at__isnull=True
+            ).exists()
+        )
+    return True
+
+
 def actions_for(actor, case: Case) -> list[str]:
-    """The actions this actor may take on this case now (what the screens offer)."""
+    """The actions this actor may take on this case now: what the screens and the API offer."""
     who = _who(actor, case)
     return [
         transition.action
         for transition in BY_ACTION.values()
-        if transition.action != Action.REPORT and allowed(transition.action, case.status, who)
+        if transition.action != Action.REPORT
+        and allowed(transition.action, case.status, who)
+        and _worth_offering(actor, case, transition.action)
     ]

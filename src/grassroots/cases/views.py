@@ -209,8 +209,8 @@ def case_messages(user, case: Case) -> list:
 
 def case_context(request, case: Case, *, failure: Failure | None = None) -> dict:
     user = request.user
-    actions = services.actions_for(user, case)
     assignments = list(case.assignments.all())
+    actions = services.actions_for(user, case)
     attachments = list(case.attachments.all())
     parties = [a for a in assignments if a.active]
     return {
