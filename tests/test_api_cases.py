@@ -218,3 +218,25 @@ def test_after_photos_go_up_as_multipart_and_come_down_with_credentials(
         f"/api/v1/cases/{case.pk}/note/", {"note": "照片", "photos": [fake]}, headers=hands.headers
     )
     assert refused.status_code == 400
+
+
+def test_the_case_list_costs_the_same_queries_for_more_cases(
+    socialworker, volunteer, case_in_grid_a, household_a
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = as_user(socialworker)
+    dispatch_to_volunteer(case_in_grid_a, socialworker, volunteer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get("/api/v1/cases/").status_code == 200
+        return len(captured)
+
+    queries()  # the first call of a token records when it was last used
+    before = queries()
+    for _ in range(5):
+        created = api.post("/api/v1/cases/", report_body(household_a.pk, register=True)).json()
+        api.post(f"/api/v1/cases/{created['id']}/dispatch/", {"lead": f"person:{volunteer.person_id}"})
+    assert queries() == before

@@ -74,17 +74,7 @@ def scene(socialworker, volunteer, case_in_grid_a, case_in_grid_b, sensitive_cas
     return {"a": case_in_grid_a, "b": case_in_grid_b, "sensitive": sensitive_case, "outsider": outsider_case}
 
 
-SUPERUSER_SEES_NO_CASES = pytest.mark.xfail(
-    reason="cases.selectors.cases_visible_to: `Q() | own` drops the empty 'all' scope, so a "
-    "superuser sees only cases they report or handle (reported to the lead)",
-    strict=True,
-)
-
-
-@pytest.mark.parametrize(
-    "role",
-    [pytest.param(role, marks=SUPERUSER_SEES_NO_CASES) if role == "admin_user" else role for role in ROLES],
-)
+@pytest.mark.parametrize("role", ROLES)
 def test_each_role_lists_and_opens_exactly_its_cases(role, request, scene):
     api = as_user(request.getfixturevalue(role))
     listed = api.get("/api/v1/cases/", {"page_size": 200}).json()["results"]

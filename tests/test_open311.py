@@ -512,3 +512,26 @@ def test_the_xml_is_utf8_with_a_declaration(published):
     response = get("requests", "xml")
     assert response.content.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
     assert "志愿者已出发送水" in response.content.decode()
+
+
+def test_the_request_list_costs_the_same_queries_for_more_cases(published, socialworker, community):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert get("requests", "json").status_code == 200
+        return len(captured)
+
+    before = queries()
+    for n in range(5):
+        case_report(
+            actor=socialworker,
+            community=community,
+            details=ReportDetails(
+                category=Category.objects.get(code="utilities-power"),
+                description=f"停电 {n}",
+                channel="phone",
+            ),
+        )
+    assert queries() == before

@@ -192,7 +192,7 @@ class CaseQuerySet(ScopedQuerySet):
 class Case(models.Model):
     """One problem reported to the community, from the first call to closure."""
 
-    number = models.CharField(_("case number"), max_length=20, unique=True)
+    number = models.CharField(_("case number"), max_length=32, unique=True)
     community = models.ForeignKey(
         "places.Community", on_delete=models.PROTECT, related_name="cases", verbose_name=_("community")
     )

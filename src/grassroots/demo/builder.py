@@ -12,6 +12,8 @@ refuses to touch it.
 
 from __future__ import annotations
 
+import importlib
+import random
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +28,7 @@ from django.db import IntegrityError, connection, models, transaction
 from grassroots.accounts.models import User
 from grassroots.demo.layout import GRID_NAMES
 from grassroots.demo.organisations import BRANCH_NAMES, TEAMS
-from grassroots.demo.plan import PRINTED_USERNAMES, DemoPlan, make_plan
+from grassroots.demo.plan import PRINTED_USERNAMES, SEED, DemoPlan, make_plan
 from grassroots.orgs.models import (
     MemberUnit,
     PartyBranch,
@@ -176,11 +178,31 @@ def _demo_models() -> list[type[models.Model]]:
 
 
 def demo_flush() -> None:
-    """Empty every demo table. Only ever called on a database that demo_state() calls DEMO."""
+    """Empty every demo table. Only ever called on a database that demo_state() calls DEMO.
+
+    Reference data that points at demo rows (a category's default team) goes with them,
+    so the defaults the migrations seed are written again afterwards.
+    """
     existing = set(connection.introspection.table_names())  # an app may not be migrated yet
     tables = [model._meta.db_table for model in _demo_models() if model._meta.db_table in existing]
     statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=False)
     connection.ops.execute_sql_flush(statements)
+    _reseed_reference_data()
+
+
+# The seeding functions of the data migrations, by module and function name.
+REFERENCE_SEEDS = [
+    ("grassroots.people.migrations.0003_default_vulnerability_tags", "add_tags"),
+    ("grassroots.orgs.migrations.0003_default_skills", "add_skills"),
+    ("grassroots.cases.migrations.0002_default_categories", "add_categories"),
+    ("grassroots.care.migrations.0002_default_tier_rules", "add_rules"),
+]
+
+
+def _reseed_reference_data() -> None:
+    """Run the data migrations' seeding functions again (they are idempotent)."""
+    for module_name, function_name in REFERENCE_SEEDS:
+        getattr(importlib.import_module(module_name), function_name)(apps, None)
 
 
 # --- building ------------------------------------------------------------------------
@@ -203,7 +225,15 @@ def demo_build(plan: DemoPlan | None = None) -> Community:
     units = _write_organisations(plan, community, people, grids)
     _write_building_heads(plan, buildings, people)
     _write_accounts(plan, community, people, grids, units)
+    _build_later_work(community)
     return community
+
+
+def _build_later_work(community: Community) -> None:
+    """What the apps built on the registry add to the demo: care (and cases, the API client)."""
+    from grassroots.care.demo import build_care_demo
+
+    build_care_demo(community, random.Random(SEED))
 
 
 def _write_grids(plan: DemoPlan, community: Community) -> list[Grid]:
