@@ -285,3 +285,24 @@ def test_two_coordinators_clicking_at_once_exactly_one_wins(community, socialwor
     assert sorted(outcomes) == ["told", "won"]
     assert events(case).count("register") == 1
     assert Case.objects.get(pk=case.pk).version == case.version + 1
+
+
+def test_a_coordinator_records_reporting_for_duty_for_a_party_without_an_account(
+    community, secretary, volunteer, reported, socialworker
+):
+    owners = MemberUnitFactory(community=community, name="业主委员会", kind="owners")
+    case = case_register(actor=socialworker, case=reported)
+    case = case_whistle(
+        actor=secretary,
+        case=case,
+        lead=Party("unit", owners.id),
+        parties=[Party("person", volunteer.person_id)],
+    )
+    with pytest.raises(PermissionDenied):  # a volunteer cannot sign for someone else
+        case_acknowledge(actor=volunteer, case=case, party=Party("unit", owners.id))
+    case = case_acknowledge(actor=secretary, case=case, party=Party("unit", owners.id), note="主任电话确认")
+    assert case.status == Status.ACKNOWLEDGED  # the lead's confirmation starts the work
+    assert case.events.last().changes["on_behalf"] == f"unit:{owners.id}"
+    assert case.assignments.get(unit=owners).acknowledged_by == secretary
+    with pytest.raises(ActionNotAllowed):
+        case_acknowledge(actor=secretary, case=case, party=Party("unit", owners.id))

@@ -28,6 +28,7 @@ def _warn_unknown_year(year: int) -> None:
     )
 
 
+@cache
 def is_working_day(day: date) -> bool:
     """True on a working day, make-up working days included."""
     try:

@@ -55,7 +55,7 @@ from grassroots.cases.models import (
     Satisfaction,
     Urgency,
 )
-from grassroots.cases.services import Party, ReportDetails, _due_times
+from grassroots.cases.services import Party, ReportDetails, case_due_times
 from grassroots.cases.workflow import Action, Status
 from grassroots.orgs.models import MemberUnit, PartyMember, Volunteer, VolunteerTeam
 from grassroots.people.models import Person
@@ -1073,7 +1073,7 @@ class _History:
             return draft
 
         case.registered_at = draft.add(registered_at, registered_by, Action.REGISTER, to=Status.REGISTERED).at
-        case.response_due, case.resolution_due = _due_times(category, urgency, case.registered_at)
+        case.response_due, case.resolution_due = case_due_times(category, urgency, case.registered_at)
         draft.events[-1].changes = {
             "response_due": case.response_due.isoformat(),
             "resolution_due": case.resolution_due.isoformat(),
@@ -1237,7 +1237,7 @@ class _History:
             case.rework_count += 1
             case.resolved_at = case.responded_at = None
             old = case.resolution_due
-            case.response_due, case.resolution_due = _due_times(category, case.urgency, event.at)
+            case.response_due, case.resolution_due = case_due_times(category, case.urgency, event.at)
             due = case.resolution_due
             event.changes["resolution_due"] = {"old": old.isoformat(), "new": due.isoformat()}
             for assignment in draft.assignments:
@@ -1500,36 +1500,15 @@ class _Steps:
     def acknowledge_for(
         self, moment: datetime, case: Case, party: _Party, *, recorded_by: User, note: str = ""
     ):
-        """A summoned party without an account reports for duty by phone or on the spot.
-
-        case_acknowledge signs only for the actor's own assignments, and these parties
-        (a building head, the owners' committee, a plumbing volunteer) have no account;
-        so the coordinator who took their call records it, with the same rows the
-        service writes for an acknowledgement.
-        """
-        with transaction.atomic():
-            locked = Case.objects.select_for_update().get(pk=case.pk)
-            assignment = locked.assignments.get(active=True, **{f"{party.kind}_id": party.id})
-            assignment.acknowledged_at, assignment.acknowledged_by = moment, recorded_by
-            assignment.save(update_fields=["acknowledged_at", "acknowledged_by"])
-            before = locked.status
-            if assignment.is_lead and locked.status == Status.DISPATCHED:
-                locked.status = Status.ACKNOWLEDGED
-                locked.responded_at = locked.responded_at or moment
-            locked.version += 1
-            locked.save(update_fields=["status", "responded_at", "version"])
-            CaseEvent.objects.create(
-                case=locked,
-                at=moment,
-                actor=recorded_by,
-                actor_role=recorded_by.role,
-                action=Action.ACKNOWLEDGE,
-                note=note or f"{party.name}已电话确认接单，由工作人员代为登记。",
-                from_status=before,
-                to_status=locked.status,
-                changes={"acknowledged": [party.name]},
-            )
-        return locked
+        """A summoned party without an account reports for duty by phone; the coordinator records it."""
+        return self.do(
+            moment,
+            services.case_acknowledge,
+            actor=recorded_by,
+            case=case,
+            party=party.service_party,
+            note=note or f"{party.name}已电话确认接单，由工作人员代为登记。",
+        )
 
     @staticmethod
     def _backdate(case_id: int, *, since: datetime, to: datetime) -> None:
@@ -1539,7 +1518,9 @@ class _Steps:
             # Rework restarts the clocks from "now": from the step's moment, then.
             restart = event.changes.get("resolution_due")
             if isinstance(restart, dict):
-                moved["response_due"], moved["resolution_due"] = _due_times(case.category, case.urgency, to)
+                moved["response_due"], moved["resolution_due"] = case_due_times(
+                    case.category, case.urgency, to
+                )
                 restart["new"] = moved["resolution_due"].isoformat()
                 CaseEvent.objects.filter(pk=event.pk).update(changes=event.changes)
         if moved:

@@ -172,6 +172,12 @@ class NoteOptionalForm(ActionForm):
     )
 
 
+class AcknowledgeForm(NoteOptionalForm):
+    """Reporting for duty; with `party`, a coordinator records it for a party without an account."""
+
+    party = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
 class ReasonForm(ActionForm):
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

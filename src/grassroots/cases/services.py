@@ -39,6 +39,7 @@ from grassroots.cases.uploads import check_upload
 from grassroots.cases.workflow import (
     ASSIGNEE,
     BY_ACTION,
+    COORDINATORS,
     LEAD,
     REPORTER,
     Action,
@@ -294,7 +295,7 @@ def _place(details: ReportDetails, community: Community) -> dict:
     return {"household": household, "building": building, "grid": grid}
 
 
-def _due_times(category: Category, urgency: str, start: datetime) -> tuple[datetime, datetime]:
+def case_due_times(category: Category, urgency: str, start: datetime) -> tuple[datetime, datetime]:
     response, resolution = category.limits(urgency)
     if category.working_time:
         local = timezone.localtime(start)
@@ -305,7 +306,7 @@ def _due_times(category: Category, urgency: str, start: datetime) -> tuple[datet
 def _restart_clocks(case: Case) -> dict:
     """Rework gets the category's full time again from now, and may be reported overdue again."""
     old = case.resolution_due
-    case.response_due, case.resolution_due = _due_times(case.category, case.urgency, timezone.now())
+    case.response_due, case.resolution_due = case_due_times(case.category, case.urgency, timezone.now())
     case.responded_at = None
     case.overdue_notified_at = None
     return {
@@ -399,7 +400,7 @@ def case_register(
     def mutate(locked: Case, _who: set[str]) -> dict:
         start = at or timezone.now()
         locked.registered_at = start
-        locked.response_due, locked.resolution_due = _due_times(locked.category, locked.urgency, start)
+        locked.response_due, locked.resolution_due = case_due_times(locked.category, locked.urgency, start)
         return {
             "response_due": locked.response_due.isoformat(),
             "resolution_due": locked.resolution_due.isoformat(),
@@ -569,22 +570,48 @@ def case_whistle(
     )
 
 
-def case_acknowledge(*, actor, case: Case | int, expected_version: int | None = None, note: str = "") -> Case:
-    """A summoned party signs for the case (reports for duty). The lead's signature starts the work."""
+def case_acknowledge(
+    *,
+    actor,
+    case: Case | int,
+    party: Party | None = None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> Case:
+    """A summoned party signs for the case (reports for duty). The lead's signature starts the work.
+
+    Parties without an account (the owners' committee, a building head who only has a
+    phone) report for duty by telephone: a coordinator records it for them, naming the
+    `party`; the timeline says it was recorded on their behalf.
+    """
     from grassroots.cases.selectors import party_filter
 
-    def mutate(locked: Case, _who: set[str]) -> dict:
-        mine = list(locked.assignments.filter(party_filter(actor), active=True, acknowledged_at__isnull=True))
+    signed = {"lead": False}
+
+    def mutate(locked: Case, who: set[str]) -> dict:
+        pending = locked.assignments.filter(active=True, acknowledged_at__isnull=True)
+        if party is None:
+            if ASSIGNEE not in who:
+                raise PermissionDenied
+            mine = list(pending.filter(party_filter(actor)))
+        else:
+            if not who & COORDINATORS:
+                raise PermissionDenied
+            mine = list(pending.filter(**{f"{party.kind}_id": party.id}))
         if not mine:
-            raise ActionNotAllowed(_("You have already acknowledged this case."))
+            raise ActionNotAllowed(_("This party has already acknowledged the case."))
         now = timezone.now()
         for assignment in mine:
             assignment.acknowledged_at = now
             assignment.acknowledged_by = actor
             assignment.save(update_fields=["acknowledged_at", "acknowledged_by"])
-        if any(assignment.is_lead for assignment in mine) and locked.responded_at is None:
+        signed["lead"] = any(assignment.is_lead for assignment in mine)
+        if signed["lead"] and locked.responded_at is None:
             locked.responded_at = now
-        return {"acknowledged": [str(a) for a in mine]}
+        changes: dict = {"acknowledged": [str(a) for a in mine]}
+        if party is not None:
+            changes["on_behalf"] = str(party)
+        return changes
 
     return _act(
         actor=actor,
@@ -592,7 +619,7 @@ def case_acknowledge(*, actor, case: Case | int, expected_version: int | None = 
         action=Action.ACKNOWLEDGE,
         expected_version=expected_version,
         note=note,
-        outcome=lambda _locked, who: LEAD if LEAD in who else ASSIGNEE,
+        outcome=lambda _locked, _who: LEAD if signed["lead"] else ASSIGNEE,
         mutate=mutate,
     )
 

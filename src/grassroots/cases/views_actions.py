@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from grassroots.cases import services
 from grassroots.cases.forms import (
+    AcknowledgeForm,
     ActionForm,
     DecideExtensionForm,
     ExtendForm,
@@ -66,11 +67,15 @@ SPECS: dict[str, ActionSpec] = {
     ),
     "merge": ActionSpec(MergeForm, _merge, gettext_lazy("Merged into the case it repeats.")),
     "acknowledge": ActionSpec(
-        NoteOptionalForm,
+        AcknowledgeForm,
         lambda actor, case, data, photos: services.case_acknowledge(
-            actor=actor, case=case, expected_version=data["version"], note=data["note"]
+            actor=actor,
+            case=case,
+            party=services.Party.parse(data["party"]) if data.get("party") else None,
+            expected_version=data["version"],
+            note=data["note"],
         ),
-        gettext_lazy("You have reported for duty."),
+        gettext_lazy("Reporting for duty is recorded."),
     ),
     "plan": ActionSpec(
         PlanForm,

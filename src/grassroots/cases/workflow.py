@@ -90,7 +90,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         Action.WHISTLE, frozenset({Status.REGISTERED, Status.DISPATCHED}), COORDINATORS, Status.DISPATCHED
     ),
-    Transition(Action.ACKNOWLEDGE, IN_HAND, frozenset({ASSIGNEE}), SAME),
+    Transition(Action.ACKNOWLEDGE, IN_HAND, COORDINATORS | {ASSIGNEE}, SAME),  # coordinators: on behalf
     Transition(Action.PLAN, IN_HAND, COORDINATORS | {LEAD}, SAME),
     Transition(Action.RESOLVE, frozenset({Status.ACKNOWLEDGED}), COORDINATORS | {LEAD}, Status.RESOLVED),
     Transition(Action.VERIFY, frozenset({Status.RESOLVED}), COORDINATORS | {REPORTER}, SAME),

@@ -29,6 +29,7 @@ from grassroots.accounts.models import User
 from grassroots.demo.layout import GRID_NAMES
 from grassroots.demo.organisations import BRANCH_NAMES, TEAMS
 from grassroots.demo.plan import PRINTED_USERNAMES, SEED, DemoPlan, make_plan
+from grassroots.notify.api import muted
 from grassroots.orgs.models import (
     MemberUnit,
     PartyBranch,
@@ -127,7 +128,8 @@ def demo_ensure(*, rebuild: bool = False) -> DemoResult:
     """
     started = time.monotonic()
     try:
-        with transaction.atomic():
+        # Nobody is told about the demo's invented cases (muted() must wrap the transaction).
+        with muted(), transaction.atomic():
             built = _ensure_in_transaction(rebuild=rebuild)
     except IntegrityError:
         if demo_state() != DemoState.DEMO:
@@ -232,8 +234,10 @@ def demo_build(plan: DemoPlan | None = None) -> Community:
 def _build_later_work(community: Community) -> None:
     """What the apps built on the registry add to the demo: care (and cases, the API client)."""
     from grassroots.care.demo import build_care_demo
+    from grassroots.cases.demo import build_case_demo
 
     build_care_demo(community, random.Random(SEED))
+    build_case_demo(community, random.Random(f"{SEED}-cases"))
 
 
 def _write_grids(plan: DemoPlan, community: Community) -> list[Grid]:
