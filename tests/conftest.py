@@ -57,6 +57,12 @@ hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, data
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "grassroots")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # WhiteNoise warns at start-up when STATIC_ROOT is missing (nothing is collected in tests);
+    # test modules may build the WSGI application while they are collected, so do it first.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Give every transactional test (live server, threads) the data that migrations create.
 
@@ -82,10 +88,53 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
 
 
+class _SerializedContents:
+    """What migrations left in the test database, for every connection object of an alias.
+
+    Serialised rollback reloads `connection._test_serialized_contents`, which Django sets
+    on the connection object that created the test database. Once Playwright's event loop
+    runs in this thread, Django hands out another connection object for the same alias
+    (its connections are per thread, and per context when a loop runs), which lacks the
+    attribute, so rollback would silently restore nothing. This descriptor answers for any
+    connection object of the alias.
+    """
+
+    def __init__(self, by_alias: dict[str, str]):
+        self.by_alias = by_alias
+
+    def __get__(self, connection, owner=None):
+        if connection is None:
+            return self
+        try:
+            return self.by_alias[connection.alias]
+        except KeyError:
+            raise AttributeError("_test_serialized_contents") from None
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test databases, with their serialised contents reachable from any context."""
+    from django.db import connections
+
+    patched = []
+    for alias in connections:
+        connection = connections[alias]
+        contents = connection.__dict__.get("_test_serialized_contents")
+        if contents is None:
+            continue
+        backend = type(connection)
+        if not isinstance(backend.__dict__.get("_test_serialized_contents"), _SerializedContents):
+            backend._test_serialized_contents = _SerializedContents({})
+            patched.append(backend)
+        backend.__dict__["_test_serialized_contents"].by_alias[alias] = contents
+    yield
+    for backend in patched:
+        del backend._test_serialized_contents
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _test_settings():
     """Apply TEST_SETTINGS for the whole run (the live server thread sees them too)."""
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
     override = override_settings(**TEST_SETTINGS)
     override.enable()
     yield

@@ -245,8 +245,14 @@ def requests_of(response, fmt: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_requests_publish_public_cases_with_mapped_fields(fmt, published, household_a):
+def test_requests_publish_public_cases_with_mapped_fields(fmt, published, household_a, hotline):
     rows = {row["service_request_id"]: row for row in requests_of(get("requests", fmt), fmt)}
+    # Anyone may read: the place is given to the building only, never the flat.
+    assert rows[published["open"].number]["address"] == "4"
+    assert not rows[published["open"].number]["address_id"]
+    # The community's own integration (a valid api_key) gets the household.
+    keyed = get("requests", fmt, {"api_key": HOTLINE_KEY})
+    rows = {row["service_request_id"]: row for row in requests_of(keyed, fmt)}
     assert set(rows) == {published["open"].number, published["closed"].number, published["reported"].number}
     row = rows[published["open"].number]
     assert row["status"] == "open" and row["service_code"] == "utilities-water"

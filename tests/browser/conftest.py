@@ -46,6 +46,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_connections_of_the_event_loop(playwright):
+    """Close, before Playwright stops, the database connections opened while its loop ran.
+
+    With a running event loop, Django keeps this thread's connections apart from the
+    ones it had before (see tests/conftest.py), so these are not the ones pytest-django
+    closes; left open, PostgreSQL refuses to drop the test database at the end.
+    """
+    yield
+    from django.db import connections
+
+    connections.close_all()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """pytest-playwright's launch options (--headed, --slowmo) plus Debian's Chromium and its flags."""

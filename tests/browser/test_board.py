@@ -45,7 +45,10 @@ def dispatched_case(
         register=True,
     )
     return services.case_dispatch(
-        actor=socialworker, case=case, lead=Party("person", volunteer.person_id), expected_version=case.version
+        actor=socialworker,
+        case=case,
+        lead=Party("person", volunteer.person_id),
+        expected_version=case.version,
     )
 
 

@@ -80,7 +80,12 @@ def plumbers(community, grid_b):
     volunteer = VolunteerFactory(person=person, home_grid=grid_b, availability="全天", teams=[team])
     volunteer.skills.add(Skill.objects.get(code="plumbing"))
     user = user_for(
-        Role.VOLUNTEER, community=community, person=person, username="plumber", last_name="马", first_name="振华"
+        Role.VOLUNTEER,
+        community=community,
+        person=person,
+        username="plumber",
+        last_name="马",
+        first_name="振华",
     )
     return {"team": team, "user": user}
 

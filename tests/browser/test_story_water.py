@@ -20,7 +20,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
-from tests.factories import HouseholdFactory, PersonFactory, TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, HouseholdFactory, PersonFactory
 
 from grassroots.cases.models import Case, Category, Satisfaction, Urgency
 from grassroots.cases.workflow import Action, Status
@@ -126,6 +126,12 @@ def test_aunt_liu_gets_drinking_water_within_the_hour(
     expect(task).to_contain_text("4-3-502")
     expect(task).to_contain_text("刘桂英")
     expect(task).to_contain_text("139****0315")
+    # The social worker's instructions are not on the task card: they are on the case page's timeline.
+    with page.expect_navigation(url=f"**/cases/{number}/"):
+        task.locator(f"a[href$='/cases/{number}/']").click()
+    expect(page.locator(".case-timeline")).to_contain_text("请带两桶饮用水")
+    page.goto("/cases/tasks/")
+    task = page.locator(f"#case-{number}")
     with page.expect_navigation(url=re.compile(r"/cases/tasks/")):
         task.locator("form[action$='/act/acknowledge/'] button[type=submit]").click()
     task = page.locator(f"#case-{number}")

@@ -81,7 +81,9 @@ def parties(neighbourhood, community, unitcontact):
         birth_date=date(1956, 7, 1),
         household=HouseholdFactory(building=building, entrance=2, room="102"),
     )
-    PartyMemberFactory(branch=PartyBranchFactory(community=community, name="第一党支部"), person=member_person)
+    PartyMemberFactory(
+        branch=PartyBranchFactory(community=community, name="第一党支部"), person=member_person
+    )
     party_member = user_for(
         Role.VOLUNTEER,
         community=community,
@@ -259,5 +261,7 @@ def test_the_corridor_tile_is_fixed_by_four_parties_after_a_whistle(
     assert case.plan == PLAN
     stages = sorted(case.attachments.values_list("stage", flat=True))
     assert stages == ["after", "before"]
-    acknowledged = {a.party_kind + ":" + str(a.party.pk): a.acknowledged_at is not None for a in case.assignments.all()}
+    acknowledged = {
+        a.party_kind + ":" + str(a.party.pk): a.acknowledged_at is not None for a in case.assignments.all()
+    }
     assert acknowledged == {member_party: True, head_party: True, property_party: True, owners_party: False}

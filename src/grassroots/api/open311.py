@@ -236,9 +236,14 @@ def _coordinate(case: Case, name: str) -> float | None:
     return float(value) if value is not None else None
 
 
-def request_document(case: Case) -> dict:
-    """One service request, with the spec's fields in the spec's order."""
-    household = case.household if case.household_id else None
+def request_document(case: Case, *, precise: bool = False) -> dict:
+    """One service request, with the spec's fields in the spec's order.
+
+    Anyone may read requests, so by default the place is given to the building only
+    (a flat number tells a stranger where a vulnerable resident lives); a client with a
+    valid api_key of the case's community gets the household address and its id.
+    """
+    household = case.household if case.household_id and precise else None
     if household is not None:
         address = household.address
     elif case.building_id:
@@ -380,8 +385,11 @@ def service_requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
     if ids:
         community = jurisdiction(request, required=False)
         cases = public_cases(community).filter(number__in=[i.upper() for i in ids[:MAX_RESULTS]])
+        precise = _precise_for(request)
         return render(
-            "service_requests", [request_document(case) for case in cases.order_by("-reported_at")], fmt
+            "service_requests",
+            [request_document(case, precise=precise(case)) for case in cases.order_by("-reported_at")],
+            fmt,
         )
     community = jurisdiction(request)
     cases = public_cases(community)
@@ -417,7 +425,8 @@ def service_requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
     size = _positive_int(param(request, "page_size"), "page_size", default=MAX_RESULTS, maximum=MAX_RESULTS)
     offset = (page - 1) * size
     rows = cases.order_by("-reported_at", "-id")[offset : offset + size]
-    return render("service_requests", [request_document(case) for case in rows], fmt)
+    precise = _precise_for(request)
+    return render("service_requests", [request_document(case, precise=precise(case)) for case in rows], fmt)
 
 
 @open311_view("GET")
@@ -427,7 +436,7 @@ def service_request(request: HttpRequest, request_id: str, *, fmt: str) -> HttpR
     case = public_cases(community).filter(number__iexact=request_id).first()
     if case is None:
         raise Open311Error(404, f"Unknown service_request_id {request_id!r}.")
-    return render("service_requests", [request_document(case)], fmt)
+    return render("service_requests", [request_document(case, precise=_precise_for(request)(case))], fmt)
 
 
 @open311_view("GET")
@@ -551,6 +560,14 @@ def _service_notice(case: Case) -> str:
         f"诉求已收到，社区将在约{hours}小时内响应。",
         f"Received. The community responds within about {hours} hour(s).",
     )
+
+
+def _precise_for(request: HttpRequest):
+    """Whether the reader may see a case's household address: a valid key of the case's community."""
+    raw = param(request, "api_key")
+    client = client_for_key(raw) if raw else None
+    community_id = client.community_id if client is not None else None
+    return lambda case: community_id is not None and case.community_id == community_id
 
 
 def _client(request: HttpRequest) -> ApiClient | None:

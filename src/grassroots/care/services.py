@@ -750,7 +750,8 @@ def enrolment_end(*, actor, enrolment: Enrolment, on: date, reason: str = "") ->
     with transaction.atomic():
         enrolment.ends_on = on
         if reason:
-            enrolment.reason = f"{enrolment.reason}\n{_('Ended')}: {reason.strip()}"
+            ended = _("Ended")
+            enrolment.reason = f"{enrolment.reason}\n{ended}: {reason.strip()}"
         enrolment.save(update_fields=["ends_on", "reason"])
         enrolment.planned.filter(status=ServiceStatus.PLANNED, due_on__gt=on).delete()
     return enrolment

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from grassroots.accounts.models import Role, User
@@ -241,9 +242,15 @@ def campaign_new(request):
         except ValidationError as error:
             _errors(form, error)
         else:
+            count = campaign.targets.count()
             messages.success(
                 request,
-                _("Campaign created with %(count)d households.") % {"count": campaign.targets.count()},
+                ngettext(
+                    "Campaign created with %(count)d household.",
+                    "Campaign created with %(count)d households.",
+                    count,
+                )
+                % {"count": count},
             )
             return redirect("care-campaign", pk=campaign.pk)
     return render(request, "care/campaign_new.html", {"form": form})
@@ -315,7 +322,11 @@ def campaign_assign(request, pk: int):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("%(count)d households assigned.") % {"count": count})
+            messages.success(
+                request,
+                ngettext("%(count)d household assigned.", "%(count)d households assigned.", count)
+                % {"count": count},
+            )
     else:
         messages.error(request, _("Choose a visitor and the households."))
     return redirect("care-campaign", pk=campaign.pk)

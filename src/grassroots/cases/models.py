@@ -29,6 +29,7 @@ class Urgency(models.TextChoices):
 class Channel(models.TextChoices):
     PHONE = "phone", _("phone call")
     WECHAT = "wechat", _("WeChat")
+    SMS = "sms", _("text message")
     WALK_IN = "walk_in", _("walk-in")
     VISIT = "visit", _("door-to-door visit")
     PATROL = "patrol", _("patrol")

@@ -485,7 +485,11 @@ def _resolve_party(party: Party, community_id: int) -> dict:
     from grassroots.accounts.models import User
 
     lookups = {
-        "user": (User.objects.filter(community_id=community_id, is_active=True), "user"),
+        # Integrations' service accounts report cases; they are never handlers.
+        "user": (
+            User.objects.filter(community_id=community_id, is_active=True, api_client__isnull=True),
+            "user",
+        ),
         "person": (Person.objects.filter(community_id=community_id), "person"),
         "team": (VolunteerTeam.objects.filter(community_id=community_id), "team"),
         "unit": (MemberUnit.objects.filter(community_id=community_id), "unit"),

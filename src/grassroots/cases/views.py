@@ -132,10 +132,10 @@ def describe_changes(event: CaseEvent, names: dict[str, str]) -> list[str]:
     if changes.get("lead"):
         lines.append(_("Lead: %(name)s.") % {"name": names.get(changes["lead"], changes["lead"])})
     if changes.get("supporters"):
-        supporters = ", ".join(names.get(party, party) for party in changes["supporters"])
+        supporters = _(", ").join(names.get(party, party) for party in changes["supporters"])
         lines.append(_("Also summoned: %(names)s.") % {"names": supporters})
     if changes.get("acknowledged"):
-        lines.append(_("Reported for duty: %(names)s.") % {"names": ", ".join(changes["acknowledged"])})
+        lines.append(_("Reported for duty: %(names)s.") % {"names": _(", ").join(changes["acknowledged"])})
     if changes.get("satisfaction") in Satisfaction.values:
         lines.append(
             _("The resident is %(verdict)s.") % {"verdict": Satisfaction(changes["satisfaction"]).label}
@@ -184,7 +184,7 @@ def answers_shown(case: Case) -> list[tuple[str, str]]:
         value = case.answers[question.code]
         labels = dict(question.choice_labels())
         if isinstance(value, list):
-            value = ", ".join(labels.get(item, item) for item in value)
+            value = _(", ").join(labels.get(item, item) for item in value)
         else:
             value = labels.get(value, value)
         shown.append((question.label, value))

@@ -146,6 +146,17 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Rate limits (portal, API, Open311) count in the cache. The default lives in each process;
+# with several gunicorn workers or servers set GRASSROOTS_CACHE_DIR (a folder all workers share)
+# so that a limit counts once for the whole site.
+if os.environ.get("GRASSROOTS_CACHE_DIR"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ["GRASSROOTS_CACHE_DIR"],
+        }
+    }
+
 # Background work (notifications, overdue sweeps) through Django's tasks framework, queued in the
 # database by default; `grassroots worker` runs the queue. Tests run tasks immediately.
 TASKS = {
@@ -164,4 +175,5 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+from grassroots.config.api_settings import *  # noqa: E402,F403  (REST API, Open311, rate limits)
 from grassroots.config.notify_settings import *  # noqa: E402,F403  (notifications, e-mail via MAILERS)

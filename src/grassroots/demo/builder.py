@@ -233,11 +233,13 @@ def demo_build(plan: DemoPlan | None = None) -> Community:
 
 def _build_later_work(community: Community) -> None:
     """What the apps built on the registry add to the demo: care (and cases, the API client)."""
+    from grassroots.api.demo import ensure_demo_api_client
     from grassroots.care.demo import build_care_demo
     from grassroots.cases.demo import build_case_demo
 
     build_care_demo(community, random.Random(SEED))
     build_case_demo(community, random.Random(f"{SEED}-cases"))
+    ensure_demo_api_client(community)
 
 
 def _write_grids(plan: DemoPlan, community: Community) -> list[Grid]:

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from grassroots.notify.models import Message, MessageStatus
 from grassroots.notify.tasks import enqueue_delivery
@@ -70,5 +71,8 @@ class MessageAdmin(admin.ModelAdmin):
         for pk in ids:
             enqueue_delivery(pk)
         self.message_user(
-            request, _("%(count)d message(s) queued again.") % {"count": len(ids)}, messages.INFO
+            request,
+            ngettext("%(count)d message queued again.", "%(count)d messages queued again.", len(ids))
+            % {"count": len(ids)},
+            messages.INFO,
         )

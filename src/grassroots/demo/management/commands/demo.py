@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from grassroots.api.demo import DEMO_KEY
 from grassroots.core.management.commands.serve import prepare_to_serve, run_gunicorn
 from grassroots.demo.builder import DEMO_PASSWORD, DemoRefused, DemoResult, demo_accounts, demo_ensure
 from grassroots.places.management.commands.stats import community_figures
@@ -88,7 +89,10 @@ class Command(BaseCommand):
             who = f"{account.role_label}, {account.name}" + (f", {account.where}" if account.where else "")
             columns = (account.username.ljust(width), DEMO_PASSWORD.ljust(15), account.role.ljust(12))
             self.stdout.write(f"  {'  '.join(columns)}  ({who})")
-        self.stdout.write("")
+        self.stdout.write(
+            f"\nAPI client (12345 hotline integration) key: {DEMO_KEY}\n"
+            f"  REST API: {address or '/'}api/v1/docs/   Open311: {address or '/'}open311/v2/discovery.json\n"
+        )
 
 
 def _database_label() -> str:
