@@ -1,15 +1,12 @@
 """The care part of the Heshengyuan demo: the article's Granny Wang, a running campaign, a populated register.
 
-The registry demo is built once for this module (rolled back at the end), then
-build_care_demo runs on it as the demo builder calls it. The hot pages are timed
-on this data: a visitor's worklist and a grid's coverage must render well under
-100 ms.
+The whole demo is built once for this module (rolled back at the end): the demo
+builder calls build_care_demo after the registry. Page speed on this data is measured
+by bench/pages.py, not here.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -17,7 +14,7 @@ from django.db import transaction
 from django.test import Client
 
 from grassroots.accounts.models import User
-from grassroots.care.demo import PROGRAMME_NAME, build_care_demo
+from grassroots.care.demo import PROGRAMME_NAME
 from grassroots.care.models import (
     Campaign,
     CareProfile,
@@ -38,15 +35,8 @@ pytestmark = pytest.mark.django_db
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         community = demo_build()
-        started = time.perf_counter()
-        figures = build_care_demo(community, random.Random(20261128))
-        seconds = time.perf_counter() - started
-        yield SimpleNamespace(community=community, figures=figures, seconds=seconds)
+        yield SimpleNamespace(community=community)
         transaction.set_rollback(True)
-
-
-def test_the_care_demo_is_quick_to_build(demo):
-    assert demo.seconds < 8, demo.seconds
 
 
 def test_the_register_holds_hundreds_in_plausible_proportions(demo):
@@ -108,15 +98,13 @@ def test_the_demo_accounts_have_work_to_show(demo):
         ("gridworker", "coverage"),
     ],
 )
-def test_worklist_and_coverage_render_well_under_100_ms(demo, username, which):
+def test_worklist_and_coverage_pages_keep_their_query_count(
+    demo, username, which, django_assert_max_num_queries
+):
     client = Client()
     client.force_login(User.objects.get(username=username, community=demo.community))
     campaign = Campaign.objects.get(community=demo.community, name="邻里守望·幸福敲门")
     url = "/care/worklist/" if which == "worklist" else f"/care/campaigns/{campaign.pk}/"
     assert client.get(url).status_code == 200
-    timings = []  # the best of ten: the page's own cost, not whatever else the machine is doing
-    for _ in range(10):
-        started = time.perf_counter()
-        client.get(url)
-        timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.1, timings
+    with django_assert_max_num_queries(40):  # no query per row: hundreds of rows on this data
+        assert client.get(url).status_code == 200

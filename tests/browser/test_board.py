@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 from playwright.sync_api import Page, expect
 from tests.factories import TEST_PASSWORD, HouseholdFactory, PersonFactory
 
@@ -22,6 +23,14 @@ from grassroots.cases.workflow import Action
 from grassroots.notify.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def urged_badge(times: int) -> str:
+    """The "urged ×n" badge as a zh-CN browser is shown it."""
+    with translation.override("zh-hans"):
+        text = ngettext("urged ×%(n)s", "urged ×%(n)s", times) % {"n": times}
+    assert "urged" not in text, "the badge is not translated"
+    return text
 
 
 def dispatched_case(
@@ -98,7 +107,7 @@ def test_the_secretary_sees_the_overdue_case_first_and_urges_it(
     url_before = page.url
     top.locator("form.urge button[type=submit]").click()
     top = page.locator(f"#row-{overdue.number}")
-    expect(top.locator(".badge.urged")).to_be_visible()
+    expect(top.locator(".badge.urged")).to_have_text(urged_badge(1))  # in the secretary's language
     expect(top.locator("[role=status]")).to_be_visible()
     expect(top.locator("form.urge")).to_be_visible()  # may urge again later
     assert page.url == url_before
@@ -116,6 +125,6 @@ def test_the_secretary_sees_the_overdue_case_first_and_urges_it(
     expect(page.locator(".figures > div").nth(3).locator("dd")).to_have_text("1")
     top = page.locator(f"#row-{overdue.number}")
     top.locator("form.urge button[type=submit]").click()
-    expect(top.locator(".badge.urged")).to_contain_text("2")
+    expect(top.locator(".badge.urged")).to_have_text(urged_badge(2))
     overdue.refresh_from_db()
     assert overdue.urge_count == 2

@@ -10,9 +10,10 @@ The patroller (eyes) reports the tile with a photo from the patrol form; the
 secretary (legs) registers it and whistles four parties on the dispatch screen: a
 party member living in the building, the building head, the owners' committee and
 the property company, which leads. Each party with an account reports for duty from
-"My tasks"; the owners' committee has no account, and the case page shows who has
-and who has not reported. The property company records the agreed plan and reports
-done with an "after" photo; the call-back is satisfied; the case is closed.
+"My tasks"; the owners' committee has no account, so the case page shows who has
+and who has not reported until the secretary records its chair's phone call. The
+property company records the agreed plan and reports done with an "after" photo;
+the call-back is satisfied; the case is closed.
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ def test_the_corridor_tile_is_fixed_by_four_parties_after_a_whistle(
     page.fill("textarea[name=description]", "4号楼2单元门口楼道地砖破损翘起，老人进出容易绊倒。")
     page.select_option("select[name=building]", str(building.pk))
     page.fill("input[name=location_note]", "2单元门口一楼楼道")
-    with page.expect_navigation(url=re.compile(r"/cases/[^/]+/$")):
+    with page.expect_navigation(url=re.compile(r"/cases/(?!report/)[^/]+/$")):  # the patroller's own case
         page.click("#report-form button[type=submit]")
     number = page.url.rstrip("/").split("/")[-1]
     case = Case.objects.get(number=number)
@@ -197,6 +198,18 @@ def test_the_corridor_tile_is_fixed_by_four_parties_after_a_whistle(
     expect(who.locator("li.waiting .warn")).to_be_visible()
     expect(page.locator(".case-head .badge.status-acknowledged")).to_be_visible()  # the lead is on it
 
+    # The committee's chair phones in: the secretary records that they report for duty.
+    owners_row = who.locator("li.waiting").filter(has_text="和盛苑业主委员会")
+    expect(owners_row.locator(f"form input[name=party][value='{owners_party}']")).to_have_count(1)
+    with page.expect_navigation(url=f"**/cases/{number}/"):
+        owners_row.locator("form button[type=submit]").click()
+    who = page.locator(".case-parties")
+    expect(who.locator("li.ack")).to_have_count(4)
+    expect(who.locator("li.waiting")).to_have_count(0)
+    expect(who.locator("li.ack").filter(has_text="和盛苑业主委员会")).to_contain_text(
+        "secretary"
+    )  # who took the call
+
     # 5. The property company (the lead) records the agreed plan, does the work, reports done with a photo.
     act_as(page, signed_in_page, property_contact)
     page.goto("/cases/tasks/")
@@ -242,6 +255,7 @@ def test_the_corridor_tile_is_fixed_by_four_parties_after_a_whistle(
             Action.ACKNOWLEDGE,
             Action.ACKNOWLEDGE,
             Action.ACKNOWLEDGE,
+            Action.ACKNOWLEDGE,
             Action.PLAN,
             Action.RESOLVE,
             Action.VERIFY,
@@ -261,7 +275,10 @@ def test_the_corridor_tile_is_fixed_by_four_parties_after_a_whistle(
     assert case.plan == PLAN
     stages = sorted(case.attachments.values_list("stage", flat=True))
     assert stages == ["after", "before"]
-    acknowledged = {
-        a.party_kind + ":" + str(a.party.pk): a.acknowledged_at is not None for a in case.assignments.all()
+    signed_by = {f"{a.party_kind}:{a.party.pk}": a.acknowledged_by for a in case.assignments.all()}
+    assert signed_by == {
+        member_party: parties["party_member"],
+        head_party: parties["building_head"],
+        property_party: property_contact,
+        owners_party: secretary,  # on the committee's behalf, by phone
     }
-    assert acknowledged == {member_party: True, head_party: True, property_party: True, owners_party: False}
