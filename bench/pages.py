@@ -58,10 +58,8 @@ def main() -> int:
         client = Client()
         client.force_login(User.objects.get(username=username))
         assert client.get(url).status_code == 200, url
-        queries = []  # counted with a wrapper: request_started clears Django's own query log
-        with connection.execute_wrapper(
-            lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
-        ):
+        queries = QueryCounter()  # a wrapper: request_started clears Django's own query log
+        with connection.execute_wrapper(queries):
             client.get(url)
         timings = []
         for _ in range(RUNS):
