@@ -231,12 +231,36 @@ def demo_build(plan: DemoPlan | None = None) -> Community:
     return community
 
 
+# Which of the demo's teams a category's cases go to first (administrators set this in the admin).
+DEFAULT_TEAMS = {
+    "utilities-water": "爱心送水送餐队",
+    "utilities-power": "水电维修队",
+    "repairs-pipe": "水电维修队",
+    "repairs-home": "便民维修队",
+    "environment": "环境保洁队",
+    "elderly": "助老服务队",
+    "psychological": "心理关爱队",
+    "dispute": "邻里调解队",
+    "consultation": "法律援助队",
+}
+
+
+def _set_default_teams(community: Community) -> None:
+    from grassroots.cases.models import Category
+    from grassroots.orgs.models import VolunteerTeam
+
+    teams = {team.name: team for team in VolunteerTeam.objects.filter(community=community)}
+    for code, team_name in DEFAULT_TEAMS.items():
+        Category.objects.filter(code=code).update(default_team=teams.get(team_name))
+
+
 def _build_later_work(community: Community) -> None:
     """What the apps built on the registry add to the demo: care (and cases, the API client)."""
     from grassroots.api.demo import ensure_demo_api_client
     from grassroots.care.demo import build_care_demo
     from grassroots.cases.demo import build_case_demo
 
+    _set_default_teams(community)
     build_care_demo(community, random.Random(SEED))
     build_case_demo(community, random.Random(f"{SEED}-cases"))
     ensure_demo_api_client(community)

@@ -9,6 +9,14 @@ from django.db import migrations
 YES_NO = [{"key": "yes", "zh": "是", "en": "yes"}, {"key": "no", "zh": "否", "en": "no"}]
 H = 60
 D = 24 * 60
+WORKING_DAY = 9 * H  # 08:30-17:30: a category counted in working time counts its days this long
+
+
+def _in_working_time(minutes: int) -> int:
+    """Limits below are written in calendar days; in working time a day is a working day."""
+    days, rest = divmod(minutes, D)
+    return days * WORKING_DAY + rest
+
 
 # code, parent, zh, en, limits, working_time, sensitive, unit_kind, skill, urban_class, register, close, questions
 CATEGORIES = [
