@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 
-from grassroots.cases.models import Assignment
+from grassroots.cases.models import Assignment, CaseEvent
 from grassroots.cases.selectors import my_assignments
 from grassroots.cases.views_actions import Failure, action_forms
 from grassroots.cases.views_common import has_tasks, require
@@ -39,7 +39,14 @@ def task_list(user) -> list[dict]:
                     "user", "person", "team", "unit"
                 ),
                 to_attr="active_parties",
-            )
+            ),
+            Prefetch(
+                "case__events",
+                queryset=CaseEvent.objects.filter(action__in=[Action.DISPATCH, Action.WHISTLE])
+                .exclude(note="")
+                .order_by("-at", "-id"),
+                to_attr="instructions",
+            ),
         )
     )
     by_case: dict[int, dict] = {}
@@ -62,6 +69,7 @@ def task_list(user) -> list[dict]:
                 "is_lead": is_lead,
                 "waiting": waiting,
                 "role_note": next((a.role_note for a in mine if a.role_note), ""),
+                "instructions": case.instructions[0].note if case.instructions else "",
                 "lead": next((a for a in case.active_parties if a.is_lead), None),
                 "others": [a for a in case.active_parties if not a.is_lead],
                 "actions": actions,
