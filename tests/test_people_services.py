@@ -426,3 +426,48 @@ def test_search_by_phone_decrypts_only_the_candidates(residents, monkeypatch):
     monkeypatch.setattr(pii, "decrypt", lambda token: decrypted.append(token) or real_decrypt(token))
     assert found(Person.objects.all(), "345678") == {"王秀兰", "李强"}
     assert len(decrypted) == 3  # the three numbers ending in 5678, nobody else
+
+
+# --- writes stay inside the actor's scope ----------------------------------------------------------
+
+
+def test_an_outsider_cannot_change_our_residents(outsider, granny_wang):
+    from django.core.exceptions import PermissionDenied
+
+    from grassroots.people.services import PersonDetails, person_update
+
+    with pytest.raises(PermissionDenied):
+        person_update(actor=outsider, person=granny_wang, details=PersonDetails(name="改名", sex="F"))
+    granny_wang.refresh_from_db()
+    assert granny_wang.name == "王秀兰"
+
+
+def test_a_grid_worker_cannot_move_someone_into_another_grid(gridworker, granny_wang, household_b):
+    from datetime import date
+
+    from django.core.exceptions import PermissionDenied
+
+    from grassroots.people.services import person_move_in
+
+    with pytest.raises(PermissionDenied):
+        person_move_in(
+            actor=gridworker,
+            person=granny_wang,
+            household=household_b,
+            relation="head",
+            residence_type="registered",
+            on=date(2026, 11, 1),
+        )
+    granny_wang.refresh_from_db()
+    assert granny_wang.current_household.grid != household_b.grid
+
+
+def test_an_outsider_cannot_register_people_in_our_community(outsider, community):
+    from django.core.exceptions import PermissionDenied
+
+    from grassroots.people.services import PersonDetails, person_register
+
+    with pytest.raises(PermissionDenied):
+        person_register(
+            actor=outsider, community_id=community.id, details=PersonDetails(name="张三", sex="M")
+        )

@@ -41,7 +41,7 @@ def persistent_secret(filename: str) -> str:
     path = var_dir() / filename
     if path.exists():
         return path.read_text().strip()
-    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    key = base64.urlsafe_b64encode(secrets.token_bytes(48)).decode()
     draft = path.with_name(f".{filename}.{os.getpid()}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -187,6 +187,9 @@ def demo_flush() -> None:
     """
     existing = set(connection.introspection.table_names())  # an app may not be migrated yet
     tables = [model._meta.db_table for model in _demo_models() if model._meta.db_table in existing]
+    if connection.vendor == "postgresql":  # deferred foreign-key checks would block TRUNCATE
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=False)
     connection.ops.execute_sql_flush(statements)
     _reseed_reference_data()

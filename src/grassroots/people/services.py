@@ -124,6 +124,19 @@ def _require(user, capability: str) -> None:
         raise PermissionDenied
 
 
+def _require_in_scope(user, *, person: Person | None = None, household: Household | None = None,
+                      community_id: int | None = None) -> None:
+    """The actor must see what they change: the same scoping as every page (404 = not allowed)."""
+    if user is None:
+        return
+    if person is not None and not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        raise PermissionDenied
+    if household is not None and not Household.objects.visible_to(user).filter(pk=household.pk).exists():
+        raise PermissionDenied
+    if community_id is not None and not (user.is_superuser or user.community_id == community_id):
+        raise PermissionDenied
+
+
 def person_register(
     *,
     actor,
@@ -139,9 +152,11 @@ def person_register(
     `actor=None` is for trusted callers (the demo builder, imports run by an operator).
     """
     _require(actor, "people.person.add")
+    _require_in_scope(actor, community_id=community_id)
     derived = person_check_details(details)
     if household is not None and household.building.community_id != community_id:
         raise ValidationError({"household": _("This household belongs to another community.")})
+    _require_in_scope(actor, household=household)
     with transaction.atomic():
         person_check_not_duplicate(
             details=details,
@@ -167,6 +182,7 @@ def person_register(
 def person_update(*, actor, person: Person, details: PersonDetails) -> Person:
     """Correct a person's details (a typo in the name, a new phone)."""
     _require(actor, "people.person.change")
+    _require_in_scope(actor, person=person)
     derived = person_check_details(details)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
@@ -202,6 +218,7 @@ def person_move_out(
 ) -> Residency:
     """Close the current residency (moving away, or death). History is kept, never overwritten."""
     _require(actor, "people.residency.change")
+    _require_in_scope(actor, person=person)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         residency = locked.residencies.filter(moved_out__isnull=True).first()
@@ -230,8 +247,10 @@ def person_move_in(
 ) -> Residency:
     """Move a person into a household; a current residency elsewhere is closed the same day."""
     _require(actor, "people.residency.change")
+    _require_in_scope(actor, person=person)
     if household.building.community_id != person.community_id:
         raise ValidationError({"household": _("This household belongs to another community.")})
+    _require_in_scope(actor, household=household)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         if locked.status == PersonStatus.DECEASED:
@@ -264,6 +283,7 @@ def person_tag(
 ) -> PersonTag:
     """Put a vulnerability tag on a person (or update its level)."""
     _require(actor, "people.persontag.change")
+    _require_in_scope(actor, person=person)
     if tag.has_level and level is None:
         raise ValidationError({"level": _("This tag needs a level.")})
     if not tag.has_level:
