@@ -124,8 +124,9 @@ def _require(user, capability: str) -> None:
         raise PermissionDenied
 
 
-def _require_in_scope(user, *, person: Person | None = None, household: Household | None = None,
-                      community_id: int | None = None) -> None:
+def _require_in_scope(
+    user, *, person: Person | None = None, household: Household | None = None, community_id: int | None = None
+) -> None:
     """The actor must see what they change: the same scoping as every page (404 = not allowed)."""
     if user is None:
         return
