@@ -117,7 +117,7 @@ def test_persistent_secret_is_created_private_and_kept(monkeypatch, tmp_path):
     path = tmp_path / "var" / "secret.key"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert persistent_secret("secret.key") == first
-    assert len(base64.urlsafe_b64decode(first)) == 32
+    assert len(base64.urlsafe_b64decode(first)) == 48  # 64 characters: long enough for check --deploy
     assert sorted(p.name for p in (tmp_path / "var").iterdir()) == ["secret.key"]  # no draft left behind
     assert persistent_secret("data.key") != first
 
