@@ -537,10 +537,34 @@ def case_dispatch(
     role_notes: dict[str, str] | None = None,
 ) -> Case:
     """Give the case to a lead handler (and any supporters); they must acknowledge it."""
+    return _summon_for(
+        Action.DISPATCH,
+        actor=actor,
+        case=case,
+        lead=lead,
+        supporters=supporters,
+        expected_version=expected_version,
+        note=note,
+        role_notes=role_notes,
+    )
+
+
+def _summon_for(
+    action: str,
+    *,
+    actor,
+    case,
+    lead: Party,
+    supporters: Sequence[Party],
+    expected_version: int | None,
+    note: str,
+    role_notes: dict[str, str] | None,
+) -> Case:
+    """Dispatch and whistle differ in what they demand, not in what they write."""
     return _act(
         actor=actor,
         case=case,
-        action=Action.DISPATCH,
+        action=action,
         expected_version=expected_version,
         note=note,
         mutate=lambda locked, _who: _summon(
@@ -562,15 +586,15 @@ def case_whistle(
     """吹哨报到: summon several parties at once; each reports for duty, the lead carries it through."""
     if len({*parties, lead}) < 2:
         raise ValidationError({"parties": _("A whistle summons at least two parties.")})
-    return _act(
+    return _summon_for(
+        Action.WHISTLE,
         actor=actor,
         case=case,
-        action=Action.WHISTLE,
+        lead=lead,
+        supporters=parties,
         expected_version=expected_version,
         note=note,
-        mutate=lambda locked, _who: _summon(
-            locked, lead=lead, supporters=parties, role_notes=role_notes or {}
-        ),
+        role_notes=role_notes,
     )
 
 
