@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path, re_path
 from rest_framework.routers import SimpleRouter
 
-from grassroots.api import views
+from grassroots.api import care, views
 from grassroots.api.docs import RedocView, SchemaView, SwaggerView
 
 router = SimpleRouter()
@@ -19,6 +19,11 @@ router.register("volunteer-teams", views.VolunteerTeamViewSet, basename="api-vol
 router.register("member-units", views.MemberUnitViewSet, basename="api-memberunit")
 router.register("categories", views.CategoryViewSet, basename="api-category")
 router.register("cases", views.CaseViewSet, basename="api-case")
+router.register("care/register", care.CareProfileViewSet, basename="api-care-register")
+router.register("care/campaigns", care.CampaignViewSet, basename="api-care-campaign")
+router.register("care/visits", care.VisitViewSet, basename="api-care-visit")
+router.register("care/programmes", care.ProgrammeViewSet, basename="api-care-programme")
+router.register("care/planned-services", care.PlannedServiceViewSet, basename="api-care-plannedservice")
 
 
 def without_login_redirect(patterns: list) -> list:
