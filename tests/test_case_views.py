@@ -895,3 +895,23 @@ def test_the_list_and_the_task_page_query_counts_are_pinned(
         assert legs.get(reverse("case-list")).text.count('class="case-cell"') == 6
     with django_assert_max_num_queries(6):
         assert hands.get(reverse("case-tasks")).text.count('class="card task') == 6
+
+
+def test_intake_shows_the_callers_recent_care_visits_without_their_findings(socialworker, granny_wang):
+    from grassroots.care.models import Visit
+
+    Visit.objects.create(
+        community=granny_wang.community,
+        household=granny_wang.current_household,
+        grid=granny_wang.current_household.grid,
+        person=granny_wang,
+        visitor=socialworker,
+        method="phone",
+        outcome="visited",
+        health="高血压，近期住院",
+    )
+    response = browser_for(socialworker).get(reverse("case-intake-caller"), {"person": granny_wang.pk})
+    assert response.status_code == 200
+    assert response.context["recent_visits"][0].person == granny_wang
+    assert "care-visit" in response.text or "/care/visits/" in response.text
+    assert "高血压" not in response.text  # findings stay on the visit page, where opening it is logged

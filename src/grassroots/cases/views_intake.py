@@ -210,7 +210,11 @@ def _may_take_calls(user) -> bool:
 
 
 def caller_context(user, person: Person | None) -> dict:
-    """The caller as the registry knows them: household, masked phone, tags, open and recent cases."""
+    """The caller as the registry knows them: household, masked phone, tags, cases and recent care visits.
+
+    Visits are listed by date, way and outcome only; what a visit found stays on the visit
+    page, where opening it is logged.
+    """
     if person is None:
         return {"caller": None}
     cases = Case.objects.visible_to(user).select_related("category")
@@ -223,7 +227,17 @@ def caller_context(user, person: Person | None) -> dict:
         "caller_tags": list(person.tags.all()),
         "open_cases": list(cases.open()[:10]),
         "recent_cases": list(cases.exclude(status__in=OPEN)[:5]),
+        "recent_visits": _recent_visits(user, person),
     }
+
+
+def _recent_visits(user, person: Person) -> list:
+    from grassroots.care.models import Visit
+
+    if not person.current_household_id:
+        return []
+    visits = Visit.objects.visible_to(user).filter(household_id=person.current_household_id)
+    return list(visits.select_related("visitor").order_by("-visited_at")[:3])
 
 
 def _people(user):
