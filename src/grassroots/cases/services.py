@@ -303,6 +303,14 @@ def case_due_times(category: Category, urgency: str, start: datetime) -> tuple[d
     return start + timedelta(minutes=response), start + timedelta(minutes=resolution)
 
 
+def _send_back_for_rework(case: Case) -> dict:
+    """Unsatisfied or reopened: counted as rework, the same parties sign for it again, fresh clocks."""
+    case.rework_count += 1
+    case.resolved_at = None
+    case.assignments.filter(active=True).update(acknowledged_at=None, acknowledged_by=None)
+    return _restart_clocks(case)
+
+
 def _restart_clocks(case: Case) -> dict:
     """Rework gets the category's full time again from now, and may be reported overdue again."""
     old = case.resolution_due
@@ -716,10 +724,7 @@ def _verdict(satisfaction: str) -> Callable[[Case, set[str]], dict]:
         locked.satisfaction = satisfaction
         changes: dict = {"satisfaction": satisfaction}
         if satisfaction == Satisfaction.UNSATISFIED:
-            locked.rework_count += 1
-            locked.resolved_at = None
-            locked.assignments.filter(active=True).update(acknowledged_at=None, acknowledged_by=None)
-            changes |= _restart_clocks(locked)
+            changes |= _send_back_for_rework(locked)
         return changes
 
     return mutate
@@ -785,10 +790,7 @@ def case_reopen(*, actor, case: Case | int, reason: str, expected_version: int |
 
     def mutate(locked: Case, _who: set[str]) -> dict:
         locked.closed_at = None
-        locked.resolved_at = None
-        locked.rework_count += 1
-        locked.assignments.filter(active=True).update(acknowledged_at=None, acknowledged_by=None)
-        return _restart_clocks(locked)
+        return _send_back_for_rework(locked)
 
     return _act(
         actor=actor,
