@@ -33,7 +33,6 @@ from django.db.models import Max, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
 from grassroots.api.authentication import client_for_key
@@ -46,6 +45,7 @@ from grassroots.cases import services
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, QuestionKind
 from grassroots.cases.workflow import OPEN, Action, Status
 from grassroots.core import pii
+from grassroots.core.language import in_reader_language
 from grassroots.places.models import Community, Household
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -74,14 +74,6 @@ ROLE_NAMES = {
     "unitcontact": ("共建单位", "member unit"),
     "patroller": ("巡查员", "patroller"),
 }
-
-
-def _zh() -> bool:
-    return (get_language() or "").startswith("zh")
-
-
-def _words(zh: str, en: str) -> str:
-    return zh if _zh() else en
 
 
 class Open311Error(Exception):
@@ -216,16 +208,18 @@ def agency_responsible(case: Case) -> str:
         if user.member_unit_id:
             return user.member_unit.name
         zh, en = ROLE_NAMES.get("admin" if user.is_superuser else user.role, ROLE_NAMES["admin"])
-        return _words(zh, en)
+        return in_reader_language(zh, en)
     try:
         return lead.person.party_membership.branch.name
     except ObjectDoesNotExist:
-        return _words(*ROLE_NAMES["volunteer"])
+        return in_reader_language(*ROLE_NAMES["volunteer"])
 
 
 def status_notes(case: Case) -> str:
     if case.status == Status.MERGED and case.merged_into_id:
-        return _words(f"已与 {case.merged_into.number} 合并办理", f"Merged into {case.merged_into.number}")
+        return in_reader_language(
+            f"已与 {case.merged_into.number} 合并办理", f"Merged into {case.merged_into.number}"
+        )
     return case.public_notes[-1].note if case.public_notes else ""
 
 
@@ -556,7 +550,7 @@ def _reporter_name(request: HttpRequest) -> str:
 def _service_notice(case: Case) -> str:
     response, _resolution = case.category.limits(case.urgency)
     hours = max(1, round(response / 60))
-    return _words(
+    return in_reader_language(
         f"诉求已收到，社区将在约{hours}小时内响应。",
         f"Received. The community responds within about {hours} hour(s).",
     )

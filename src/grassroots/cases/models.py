@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.cases.workflow import FINAL, OPEN, UNRESOLVED, Status
+from grassroots.core.language import in_reader_language, reading_chinese
 from grassroots.core.scoping import ScopedQuerySet
 
 
@@ -115,7 +115,7 @@ class Category(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+        return in_reader_language(self.name_zh, self.name_en)
 
     @property
     def full_name(self) -> str:
@@ -166,10 +166,10 @@ class CategoryQuestion(models.Model):
 
     @property
     def label(self) -> str:
-        return self.label_zh if (get_language() or "").startswith("zh") else self.label_en
+        return in_reader_language(self.label_zh, self.label_en)
 
     def choice_labels(self) -> list[tuple[str, str]]:
-        zh = (get_language() or "").startswith("zh")
+        zh = reading_chinese()
         return [(item["key"], item["zh"] if zh else item["en"]) for item in self.choices]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.language import in_reader_language
 from grassroots.core.scoping import ScopedQuerySet
 
 
@@ -127,9 +128,7 @@ class Skill(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+        return in_reader_language(self.name_zh, self.name_en)
 
 
 class Volunteer(models.Model):

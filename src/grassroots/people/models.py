@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core import pii
+from grassroots.core.language import in_reader_language
 from grassroots.core.scoping import ScopedQuerySet
 
 
@@ -207,9 +208,7 @@ class VulnerabilityTag(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+        return in_reader_language(self.name_zh, self.name_en)
 
 
 class PersonTag(models.Model):
