@@ -7,8 +7,16 @@ it is the permission model of the whole registry in one screen.
 
 from __future__ import annotations
 
+import rules
+
 from grassroots.accounts.models import Role, User
 from grassroots.core.scoping import Scope
+
+#: The article's legs (supervise) and mouth (register, dispatch); together: the coordinators.
+LEGS_ROLES = frozenset({Role.SECRETARY, Role.STREET, Role.ADMIN})
+MOUTH_ROLES = frozenset({Role.SOCIAL_WORKER, Role.GRID_WORKER})
+#: Who reports as themselves rather than on behalf of a caller (their own account is the reporter).
+SELF_REPORTING_ROLES = frozenset({Role.RESIDENT, Role.PATROLLER})
 
 _REGISTRY_VIEW = {
     "places.community.view",
@@ -127,3 +135,44 @@ def _compute_scope(user: User) -> Scope:
     if user.community_id:
         return Scope("community", frozenset({user.community_id}))
     return Scope.nothing()
+
+
+def role_of(user: User | None) -> str:
+    """The role a user acts in, as recorded on timelines: superusers act as administrators."""
+    if user is None:
+        return "system"
+    return Role.ADMIN if user.is_superuser else user.role
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+@rules.predicate
+def is_legs(user: User | None) -> bool:
+    """The community Party committee, the street office and administrators: they supervise."""
+    return _signed_in(user) and role_of(user) in LEGS_ROLES
+
+
+@rules.predicate
+def is_mouth(user: User | None) -> bool:
+    """Social workers and grid workers: they take calls, register and dispatch."""
+    return _signed_in(user) and role_of(user) in MOUTH_ROLES
+
+
+is_coordinator = is_legs | is_mouth
+
+
+@rules.predicate
+def reports_as_self(user: User | None) -> bool:
+    """Residents and patrollers are the reporter of what they report."""
+    return _signed_in(user) and role_of(user) in SELF_REPORTING_ROLES
+
+
+def has_capability(capability: str) -> rules.Predicate:
+    """A predicate for one capability of the role table (deny by default)."""
+
+    def check(user: User | None) -> bool:
+        return user is not None and user_can(user, capability)
+
+    return rules.Predicate(check, name=f"has_capability({capability})")

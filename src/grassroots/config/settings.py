@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "rules",
     "grassroots.core",
     "grassroots.places",
     "grassroots.people",
@@ -52,6 +53,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+]
+
+# Object permissions are predicates (accounts.roles, cases.permissions) answered by django-rules;
+# `user.has_perm("cases.urge_case", case)` asks the same question as the services and the API.
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 MIDDLEWARE = [
