@@ -35,7 +35,7 @@ from tests.factories import (
 
 from grassroots.accounts.models import Role
 from grassroots.cases.models import Case, Category, Satisfaction, Urgency
-from grassroots.cases.workflow import Action, Status
+from grassroots.cases.workflow import Action, Status, label
 from grassroots.notify.models import Message
 from grassroots.orgs.models import Skill
 from grassroots.people.models import Person, Relation
@@ -54,7 +54,7 @@ def act_as(page: Page, signed_in_page, user) -> Page:
 def labels(*actions: str) -> list[str]:
     """The timeline's words for these actions, as a zh-CN browser is shown them."""
     with translation.override("zh-hans"):
-        return [str(Action(action).label) for action in actions]
+        return [label(action) for action in actions]
 
 
 @pytest.fixture

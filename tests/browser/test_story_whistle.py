@@ -38,7 +38,7 @@ from tests.factories import (
 
 from grassroots.accounts.models import Role
 from grassroots.cases.models import Case, Category, Channel, Satisfaction
-from grassroots.cases.workflow import Action, Status
+from grassroots.cases.workflow import Action, Status, label
 from grassroots.orgs.models import UnitKind
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +55,7 @@ def act_as(page: Page, signed_in_page, user) -> Page:
 def labels(*actions: str) -> list[str]:
     """The timeline's words for these actions, as a zh-CN browser is shown them."""
     with translation.override("zh-hans"):
-        return [str(Action(action).label) for action in actions]
+        return [label(action) for action in actions]
 
 
 def photo(folder: Path, name: str, colour: tuple[int, int, int]) -> Path:

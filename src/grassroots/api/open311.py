@@ -43,7 +43,7 @@ from grassroots.api.open311_render import render, render_errors
 from grassroots.api.throttling import Open311PostThrottle
 from grassroots.cases import services
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, QuestionKind
-from grassroots.cases.workflow import OPEN, Action, Status
+from grassroots.cases.workflow import NOTE_PUBLIC, OPEN, REGISTRY, Status
 from grassroots.core import pii
 from grassroots.core.language import in_reader_language
 from grassroots.places.models import Community, Household
@@ -61,8 +61,11 @@ DATATYPES = {
     QuestionKind.MULTIPLE: "multivaluelist",
 }
 
-#: Timeline entries whose note is written for the resident (and so for the public).
-PUBLIC_NOTE_ACTIONS = [Action.NOTE, Action.PLAN, Action.RESOLVE, Action.REJECT, Action.REOPEN]
+
+def public_note_actions() -> list[str]:
+    """Timeline entries whose note is written for the public (as the registry declares them)."""
+    return sorted(name for name, declared in REGISTRY.items() if declared.note_audience == NOTE_PUBLIC)
+
 
 ROLE_NAMES = {
     "admin": ("社区居委会", "community office"),
@@ -178,7 +181,7 @@ def public_cases(community: Community | None):
             ),
             Prefetch(
                 "events",
-                queryset=CaseEvent.objects.filter(public=True, action__in=PUBLIC_NOTE_ACTIONS)
+                queryset=CaseEvent.objects.filter(public=True, action__in=public_note_actions())
                 .exclude(note="")
                 .order_by("at", "id"),
                 to_attr="public_notes",

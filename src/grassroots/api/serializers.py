@@ -7,6 +7,8 @@ vulnerability tags only to roles that may see them. Integrations never see peopl
 
 from __future__ import annotations
 
+import functools
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -21,10 +23,9 @@ from grassroots.cases.models import (
     Category,
     CategoryQuestion,
     Channel,
-    Satisfaction,
     Urgency,
 )
-from grassroots.cases.workflow import Status
+from grassroots.cases.workflow import REGISTRY, Input, Status
 from grassroots.orgs.models import MemberUnit, PartyBranch, VolunteerTeam
 from grassroots.people.models import Person, PersonTag, Residency
 from grassroots.places.models import Building, Community, Grid, Household
@@ -473,70 +474,62 @@ class _Versioned(serializers.Serializer):
     )
 
 
-class NoteOptionalInput(_Versioned):
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+def _input_field(item: Input) -> serializers.Field:
+    """The API's field for one declared input of an action (cases.workflow)."""
+    required, help_text = item.required, item.help_text
+    if item.kind == "note":
+        return serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    if item.kind == "text":
+        return serializers.CharField(max_length=4000, required=required, help_text=help_text or None)
+    if item.kind == "choice":
+        return serializers.ChoiceField(choices=[value for value, _label in item.choices], required=required)
+    if item.kind == "minutes":
+        return serializers.IntegerField(min_value=item.min_value, max_value=item.max_value, required=required)
+    if item.kind == "decision":
+        return serializers.BooleanField(required=required)
+    if item.kind == "public":
+        return serializers.BooleanField(default=True, help_text=help_text or None)
+    if item.kind == "case":
+        return serializers.IntegerField(help_text=help_text or None, required=required)
+    if item.kind == "party":
+        if required:
+            return serializers.CharField(help_text=help_text or None)
+        return serializers.CharField(
+            required=False, allow_blank=True, default="", help_text=help_text or None
+        )
+    if item.kind == "parties":
+        if required:
+            return serializers.ListField(
+                child=serializers.CharField(), min_length=1, max_length=20, help_text=help_text or None
+            )
+        return serializers.ListField(
+            child=serializers.CharField(), required=False, default=list, max_length=20
+        )
+    if item.kind == "role_notes":
+        return serializers.DictField(
+            child=serializers.CharField(max_length=100, allow_blank=True),
+            required=False,
+            default=dict,
+            help_text=help_text or None,
+        )
+    if item.kind == "photos":
+        return serializers.ListField(
+            child=serializers.FileField(),
+            required=False,
+            default=list,
+            max_length=item.max_items,
+            help_text=help_text or None,
+        )
+    raise ValueError(f"no API field for input kind {item.kind!r}")
 
 
-class ReasonInput(_Versioned):
-    reason = serializers.CharField(max_length=4000)
-
-
-class MergeInput(NoteOptionalInput):
-    into = serializers.IntegerField(help_text="The id of the open case this one repeats.")
-
-
-class DispatchInput(NoteOptionalInput):
-    lead = serializers.CharField(help_text='The lead party: "user:5", "person:12", "team:3" or "unit:7".')
-    supporters = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list, max_length=20
-    )
-    role_notes = serializers.DictField(
-        child=serializers.CharField(max_length=100, allow_blank=True),
-        required=False,
-        default=dict,
-        help_text='Each party\'s role in the case, by party: {"unit:7": "property company"}.',
-    )
-
-
-class WhistleInput(NoteOptionalInput):
-    lead = serializers.CharField(help_text='The lead party, e.g. "person:12".')
-    parties = serializers.ListField(
-        child=serializers.CharField(), min_length=1, max_length=20, help_text="Everyone else summoned."
-    )
-    role_notes = serializers.DictField(
-        child=serializers.CharField(max_length=100, allow_blank=True), required=False, default=dict
-    )
-
-
-class PlanInput(_Versioned):
-    plan = serializers.CharField(max_length=4000)
-
-
-class ResolveInput(_Versioned):
-    report = serializers.CharField(max_length=4000)
-    photos = serializers.ListField(
-        child=serializers.FileField(), required=False, default=list, max_length=10, help_text="After photos."
-    )
-
-
-class VerifyInput(NoteOptionalInput):
-    satisfaction = serializers.ChoiceField(choices=Satisfaction.values)
-
-
-class ExtendInput(ReasonInput):
-    minutes = serializers.IntegerField(min_value=1, max_value=60 * 24 * 60)
-
-
-class DecideExtensionInput(NoteOptionalInput):
-    approve = serializers.BooleanField()
-
-
-class NoteInput(_Versioned):
-    note = serializers.CharField(max_length=4000)
-    public = serializers.BooleanField(
-        default=True, help_text="False: an internal note the resident never sees."
-    )
-    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=10)
+@functools.cache
+def action_input(name: str) -> type[serializers.Serializer]:
+    """The request body of one case action, built from its declared inputs."""
+    declared = REGISTRY[name]
+    fields = {item.name: _input_field(item) for item in declared.inputs}
+    class_name = "".join(part.title() for part in name.split("_")) + "Input"
+    return type(class_name, (_Versioned,), fields)
 
 
 # --- auth and inbound -----------------------------------------------------------------------------

@@ -58,7 +58,7 @@ from grassroots.api.schema import ApiSchema, document
 from grassroots.api.throttling import InboundThrottle, TokenThrottle
 from grassroots.cases import services
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, Channel
-from grassroots.cases.workflow import Action
+from grassroots.cases.workflow import CaseAction, case_perform, on_register
 from grassroots.core import pii
 from grassroots.orgs.models import MemberUnit, PartyBranch, VolunteerTeam
 from grassroots.people.models import Person, PersonTag, Residency
@@ -315,171 +315,59 @@ def _default_channel(user) -> str:
     return {"resident": Channel.WEB, "patroller": Channel.PATROL}.get(user.role, Channel.API)
 
 
-def _parties(raw: list[str]) -> list[services.Party]:
-    return [services.Party.parse(text) for text in raw]
+def _service_inputs(declared: CaseAction, actor, data: dict) -> dict:
+    """The service's keywords from a valid API body: parties parsed, another case found by id."""
+    values: dict = {}
+    for item in declared.inputs:
+        value = data.get(item.name)
+        if item.kind == "party":
+            value = services.Party.parse(value) if value else None
+        elif item.kind == "parties":
+            value = [services.Party.parse(text) for text in value or []]
+        elif item.kind == "case":
+            value = Case.objects.visible_to(actor).filter(pk=value).first()
+            if value is None:
+                raise DjangoValidationError({item.name: _("No such case.")})
+        values[item.name] = value
+    return values
 
 
-def _merge(actor, case, data):
-    into = Case.objects.visible_to(actor).filter(pk=data["into"]).first()
-    if into is None:
-        raise DjangoValidationError({"into": _("No such case.")})
-    return services.case_merge(
-        actor=actor, case=case, into=into, expected_version=data.get("version"), note=data["note"]
-    )
-
-
-#: One entry per workflow action: its input, and the one service call it makes.
-ACTIONS: dict[str, tuple[type, object]] = {
-    Action.REGISTER: (
-        s.NoteOptionalInput,
-        lambda actor, case, d: services.case_register(
-            actor=actor, case=case, expected_version=d.get("version"), note=d["note"]
-        ),
-    ),
-    Action.REJECT: (
-        s.ReasonInput,
-        lambda actor, case, d: services.case_reject(
-            actor=actor, case=case, reason=d["reason"], expected_version=d.get("version")
-        ),
-    ),
-    Action.MERGE: (s.MergeInput, _merge),
-    Action.DISPATCH: (
-        s.DispatchInput,
-        lambda actor, case, d: services.case_dispatch(
-            actor=actor,
-            case=case,
-            lead=services.Party.parse(d["lead"]),
-            supporters=_parties(d["supporters"]),
-            expected_version=d.get("version"),
-            note=d["note"],
-            role_notes=d["role_notes"],
-        ),
-    ),
-    Action.WHISTLE: (
-        s.WhistleInput,
-        lambda actor, case, d: services.case_whistle(
-            actor=actor,
-            case=case,
-            lead=services.Party.parse(d["lead"]),
-            parties=_parties(d["parties"]),
-            expected_version=d.get("version"),
-            note=d["note"],
-            role_notes=d["role_notes"],
-        ),
-    ),
-    Action.ACKNOWLEDGE: (
-        s.NoteOptionalInput,
-        lambda actor, case, d: services.case_acknowledge(
-            actor=actor, case=case, expected_version=d.get("version"), note=d["note"]
-        ),
-    ),
-    Action.PLAN: (
-        s.PlanInput,
-        lambda actor, case, d: services.case_plan(
-            actor=actor, case=case, plan=d["plan"], expected_version=d.get("version")
-        ),
-    ),
-    Action.RESOLVE: (
-        s.ResolveInput,
-        lambda actor, case, d: services.case_resolve(
-            actor=actor, case=case, report=d["report"], photos=d["photos"], expected_version=d.get("version")
-        ),
-    ),
-    Action.VERIFY: (
-        s.VerifyInput,
-        lambda actor, case, d: services.case_verify(
-            actor=actor,
-            case=case,
-            satisfaction=d["satisfaction"],
-            note=d["note"],
-            expected_version=d.get("version"),
-        ),
-    ),
-    Action.CLOSE: (
-        s.NoteOptionalInput,
-        lambda actor, case, d: services.case_close(
-            actor=actor, case=case, note=d["note"], expected_version=d.get("version")
-        ),
-    ),
-    Action.REOPEN: (
-        s.ReasonInput,
-        lambda actor, case, d: services.case_reopen(
-            actor=actor, case=case, reason=d["reason"], expected_version=d.get("version")
-        ),
-    ),
-    Action.URGE: (
-        s.NoteOptionalInput,
-        lambda actor, case, d: services.case_urge(
-            actor=actor, case=case, note=d["note"], expected_version=d.get("version")
-        ),
-    ),
-    Action.ESCALATE: (
-        s.ReasonInput,
-        lambda actor, case, d: services.case_escalate(
-            actor=actor, case=case, reason=d["reason"], expected_version=d.get("version")
-        ),
-    ),
-    Action.EXTEND: (
-        s.ExtendInput,
-        lambda actor, case, d: services.case_extend(
-            actor=actor,
-            case=case,
-            minutes=d["minutes"],
-            reason=d["reason"],
-            expected_version=d.get("version"),
-        ),
-    ),
-    Action.DECIDE_EXTENSION: (
-        s.DecideExtensionInput,
-        lambda actor, case, d: services.case_decide_extension(
-            actor=actor, case=case, approve=d["approve"], note=d["note"], expected_version=d.get("version")
-        ),
-    ),
-    Action.NOTE: (
-        s.NoteInput,
-        lambda actor, case, d: services.case_note(
-            actor=actor,
-            case=case,
-            note=d["note"],
-            photos=d["photos"],
-            public=d["public"],
-            expected_version=d.get("version"),
-        ),
-    ),
-}
-
-#: Actions that take photos also accept multipart/form-data.
-WITH_PHOTOS = {Action.RESOLVE, Action.NOTE}
-
-
-def _action_view(name: str):
-    input_class, call = ACTIONS[name]
+def _action_view(declared: CaseAction):
+    name = declared.name
+    input_class = s.action_input(name)
 
     def handler(self, request, pk=None):
         case = self.get_object()
         data = self.validated(input_class, request.data)
         try:
-            changed = call(request.user, case, data)
+            changed = case_perform(
+                actor=request.user,
+                case=case,
+                action=name,
+                expected_version=data.get("version"),
+                **_service_inputs(declared, request.user, data),
+            )
         except DjangoPermissionDenied:
             raise _not_found() from None
         return Response(self.detail_data(changed.pk, fallback=changed))
 
     handler.__name__ = f"act_{name}"  # not `name`: "dispatch" would replace the view's dispatch()
-    handler.__doc__ = f"{Action(name).label.capitalize()}: the `{name}` action of the case workflow."
+    handler.__doc__ = f"{str(declared.label).capitalize()}: the `{name}` action of the case workflow."
     handler = idempotent(handler)
     handler.idempotent_operation = True
     handler.conflict_operation = True
+    photos = declared.takes_photos
     handler = document(
         tags=["case actions"],
         operation_id=f"cases_{name}",
-        summary=str(Action(name).label),
+        summary=str(declared.label),
         request={
             "application/json": input_class,
-            **({"multipart/form-data": input_class} if name in WITH_PHOTOS else {}),
+            **({"multipart/form-data": input_class} if photos else {}),
         },
         responses={200: s.CaseDetailSerializer},
     )(handler)
-    parsers = [JSONParser, MultiPartParser] if name in WITH_PHOTOS else [JSONParser]
+    parsers = [JSONParser, MultiPartParser] if photos else [JSONParser]
     return action(detail=True, methods=["post"], url_path=name, parser_classes=parsers)(handler)
 
 
@@ -492,7 +380,8 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     filterset_class = CaseFilter
     required_scope = Scope.CASES_READ
-    required_scopes = {"create": Scope.CASES_REPORT, **{f"act_{name}": Scope.CASES_ACT for name in ACTIONS}}
+    #: Filled in for every action of the registry by `_install_action` below.
+    required_scopes = {"create": Scope.CASES_REPORT}
 
     def get_serializer_class(self):
         return s.CaseSerializer if self.action == "list" else s.CaseDetailSerializer
@@ -627,8 +516,15 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         return get_object_or_404(queryset, pk=int(pk))
 
 
-for _name in ACTIONS:
-    setattr(CaseViewSet, f"act_{_name}", _action_view(_name))
+def _install_action(declared: CaseAction) -> None:
+    """Every action of the registry is a POST of its own: /cases/{id}/{action}/."""
+    if declared.internal:
+        return
+    setattr(CaseViewSet, f"act_{declared.name}", _action_view(declared))
+    CaseViewSet.required_scopes[f"act_{declared.name}"] = Scope.CASES_ACT
+
+
+on_register(_install_action)
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])

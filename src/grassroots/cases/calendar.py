@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 
 import chinese_calendar
+from django.utils.translation import ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -62,3 +63,14 @@ def add_working_minutes(start: datetime, minutes: int) -> datetime:
             hour=WORKDAY_START.hour, minute=WORKDAY_START.minute, second=0, microsecond=0
         )
         moment = next_day
+
+
+def duration_text(minutes: int) -> str:
+    """A duration as people say it: "2 days", "4 hours", "30 minutes"."""
+    if minutes and minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    if minutes and minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes or 0) % {"n": minutes or 0}

@@ -7,12 +7,16 @@ case is told "someone else just did this" instead of silently overwriting.
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.cases.models import Category, Channel, Satisfaction, Urgency
-from grassroots.cases.workflow import Status
+from grassroots.cases.models import Case, Category, Channel, Urgency
+from grassroots.cases.services import Party
+from grassroots.cases.workflow import REGISTRY, Input, Status
 
 #: Channels offered on the intake screen (the patrol form, the portal and the API set their own).
 INTAKE_CHANNELS = [Channel.PHONE, Channel.WALK_IN, Channel.VISIT, Channel.WECHAT, Channel.HOTLINE]
@@ -166,86 +170,74 @@ class ActionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class NoteOptionalForm(ActionForm):
-    note = forms.CharField(
-        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+def _form_field(item: Input) -> tuple[str, forms.Field] | None:
+    """The page's field for one declared input: (its name on the page, the field); None: not a field."""
+    label = item.label
+    if item.kind in {"note", "text"}:
+        widget = forms.TextInput() if item.rows == 0 else forms.Textarea(attrs={"rows": item.rows})
+        return item.name, forms.CharField(label=label, required=False, widget=widget)
+    if item.kind == "case":
+        widget = forms.TextInput(attrs={"placeholder": item.placeholder, "autocomplete": "off"})
+        return item.name, forms.CharField(label=label, max_length=40, required=False, widget=widget)
+    if item.kind == "choice":
+        return item.name, forms.ChoiceField(
+            label=label, choices=item.choices, required=False, widget=forms.RadioSelect
+        )
+    if item.kind == "minutes":
+        return item.name, forms.TypedChoiceField(
+            label=label, choices=item.choices, coerce=int, initial=item.initial
+        )
+    if item.kind == "decision":  # two buttons, approve and refuse
+        choices = [("approve", _("approve")), ("refuse", _("refuse"))]
+        return page_field_name(item), forms.ChoiceField(choices=choices, widget=forms.HiddenInput)
+    if item.kind == "public":  # the page asks the other way round: "internal"
+        return page_field_name(item), forms.BooleanField(label=label, required=False)
+    if item.kind == "party":
+        return item.name, forms.CharField(required=False, widget=forms.HiddenInput)
+    return None  # photos come as files; parties and role notes have the dispatch page
 
 
-class AcknowledgeForm(NoteOptionalForm):
-    """Reporting for duty; with `party`, a coordinator records it for a party without an account."""
-
-    party = forms.CharField(required=False, widget=forms.HiddenInput)
-
-
-class ReasonForm(ActionForm):
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class MergeForm(ActionForm):
-    into = forms.CharField(
-        label=_("Number of the case it repeats"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "HSY-20260101-0001", "autocomplete": "off"}),
-    )
-    note = forms.CharField(label=_("Note (optional)"), required=False)
+def _case_by_number(actor, field_name: str, number: str) -> Case:
+    """Another case, by the number the user typed, among the cases they can see."""
+    number = number.strip().upper()
+    found = Case.objects.visible_to(actor).filter(number=number).first() if number else None
+    if found is None:
+        raise ValidationError({field_name: _("No such case.")})
+    return found
 
 
-class PlanForm(ActionForm):
-    plan = forms.CharField(
-        label=_("The agreed plan"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+def page_field_name(item: Input) -> str:
+    """The name an input goes by on the page."""
+    return {"decision": "decision", "public": "internal"}.get(item.kind, item.name)
 
 
-class ResolveForm(ActionForm):
-    report = forms.CharField(
-        label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+@functools.cache
+def action_form(name: str) -> type[ActionForm]:
+    """The form of one declared action, built from its inputs (cached: the registry does not change)."""
+    declared = REGISTRY[name]
+    fields = dict(field for item in declared.inputs if (field := _form_field(item)) is not None)
+    return type(f"{name.title().replace('_', '')}Form", (ActionForm,), fields)
 
 
-class VerifyForm(ActionForm):
-    satisfaction = forms.ChoiceField(
-        label=_("The resident is"),
-        choices=Satisfaction.choices,
-        required=False,
-        widget=forms.RadioSelect,
-    )
-    note = forms.CharField(
-        label=_("What the resident said"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-EXTENSION_CHOICES = [
-    (60, _("1 hour")),
-    (120, _("2 hours")),
-    (240, _("4 hours")),
-    (24 * 60, _("1 day")),
-    (2 * 24 * 60, _("2 days")),
-    (3 * 24 * 60, _("3 days")),
-    (7 * 24 * 60, _("1 week")),
-]
-
-
-class ExtendForm(ActionForm):
-    minutes = forms.TypedChoiceField(
-        label=_("How much more time"), choices=EXTENSION_CHOICES, coerce=int, initial=24 * 60
-    )
-    reason = forms.CharField(
-        label=_("Why more time is needed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class DecideExtensionForm(ActionForm):
-    decision = forms.ChoiceField(
-        choices=[("approve", _("approve")), ("refuse", _("refuse"))], widget=forms.HiddenInput
-    )
-    note = forms.CharField(label=_("Note (optional)"), required=False)
-
-
-class NoteForm(ActionForm):
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    internal = forms.BooleanField(label=_("Internal: not shown to the resident"), required=False)
+def service_inputs(name: str, cleaned: dict, files: list, *, actor) -> dict:
+    """The service's keywords from a valid page form: the page's names and shapes turned into the inputs."""
+    declared = REGISTRY[name]
+    values: dict = {}
+    for item in declared.inputs:
+        if item.kind == "decision":
+            values[item.name] = cleaned[page_field_name(item)] == "approve"
+        elif item.kind == "public":
+            values[item.name] = not cleaned[page_field_name(item)]
+        elif item.kind == "photos":
+            values[item.name] = files
+        elif item.kind == "party":
+            raw = cleaned.get(item.name) or ""
+            values[item.name] = Party.parse(raw) if raw else None
+        elif item.kind == "case":
+            values[item.name] = _case_by_number(actor, item.name, cleaned.get(item.name) or "")
+        elif item.name in cleaned:
+            values[item.name] = cleaned[item.name]
+    return values
 
 
 # --- filters shared by the board and the list ---------------------------------------------------------

@@ -29,7 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.cases import services
-from grassroots.cases.models import Case, Channel
+from grassroots.cases.models import Case, Channel, Satisfaction
 from grassroots.cases.portal_forms import (
     ELSEWHERE,
     HOME,
@@ -39,7 +39,6 @@ from grassroots.cases.portal_forms import (
     category_label,
 )
 from grassroots.cases.portal_timeline import (
-    SATISFACTION_LABELS,
     party_label,
     public_timeline,
     status_words,
@@ -393,7 +392,7 @@ def _case_context(request, case: Case, via: str, rating_form: RatingForm) -> dic
         "loose_photos": loose_photos,
         "can_rate": _can_rate(request, case, via),
         "rating_form": rating_form,
-        "satisfaction": str(SATISFACTION_LABELS.get(case.satisfaction, case.satisfaction)),
+        "satisfaction": str(dict(Satisfaction.choices).get(case.satisfaction, case.satisfaction)),
     }
 
 

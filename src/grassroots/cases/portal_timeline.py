@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Satisfaction
-from grassroots.cases.workflow import Action, Status
+from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent
+from grassroots.cases.workflow import NOTE_PUBLIC, NOTE_REPORTER, REGISTRY, Action, Status
+
+#: Notes the resident reads on their own case: those written for them, and those for everyone.
+READER_NOTES = frozenset({NOTE_REPORTER, NOTE_PUBLIC})
 
 ROLE_LABELS = {
     "admin": _("community office"),
@@ -43,29 +45,6 @@ STATUS_WORDS = {
     Status.REJECTED: (_("Not taken on"), _("The community could not take this on; the reason is below.")),
     Status.MERGED: (_("Merged"), _("Someone reported the same problem earlier; it is followed there.")),
 }
-
-#: What each action means to the resident, and whether its note is meant for them.
-ACTION_WORDS = {
-    Action.REPORT: (_("Problem reported"), False),
-    Action.REGISTER: (_("Accepted and registered"), False),
-    Action.REJECT: (_("Not taken on"), True),
-    Action.MERGE: (_("Merged with an earlier report of the same problem"), False),
-    Action.DISPATCH: (_("Passed to the handlers"), False),
-    Action.WHISTLE: (_("Several parties summoned to solve it together"), False),
-    Action.ACKNOWLEDGE: (_("Took it on"), False),
-    Action.PLAN: (_("Plan agreed"), True),
-    Action.RESOLVE: (_("Reported the work done"), True),
-    Action.VERIFY: (_("Satisfaction recorded"), True),
-    Action.CLOSE: (_("Closed"), False),
-    Action.REOPEN: (_("Reopened"), True),
-    Action.URGE: (_("The community pressed for faster progress"), False),
-    Action.ESCALATE: (_("Passed up to the street office for help"), False),
-    Action.EXTEND: (_("The handlers asked for more time"), False),
-    Action.DECIDE_EXTENSION: (_("Request for more time decided"), False),
-    Action.NOTE: (_("Progress"), True),
-}
-
-SATISFACTION_LABELS = dict(Satisfaction.choices)
 
 
 def status_words(status: str) -> tuple[str, str]:
@@ -115,19 +94,6 @@ class Entry:
     photos: list[Attachment] = field(default_factory=list)
 
 
-def _detail(event: CaseEvent) -> str:
-    if event.action == Action.VERIFY:
-        return str(SATISFACTION_LABELS.get(event.changes.get("satisfaction", ""), ""))
-    if event.action == Action.DECIDE_EXTENSION:
-        if event.changes.get("approved") and event.changes.get("resolution_due"):
-            new = datetime.fromisoformat(event.changes["resolution_due"]["new"])
-            return str(_("More time granted: now due %(due)s")) % {
-                "due": timezone.localtime(new).strftime("%Y-%m-%d %H:%M")
-            }
-        return str(_("More time refused"))
-    return ""
-
-
 def public_photos(case: Case) -> list[Attachment]:
     """The "after" photos of the work that the resident may see: files, images, public entries."""
     return [
@@ -150,16 +116,16 @@ def public_timeline(case: Case) -> tuple[list[Entry], list[Attachment]]:
     for event in case.events.all():
         if not event.public:
             continue
-        what, note_is_public = ACTION_WORDS.get(event.action, (None, False))
-        if what is None:
+        declared = REGISTRY.get(event.action)
+        if declared is None or declared.public_label is None:
             continue
         entries.append(
             Entry(
                 at=event.at,
                 who=actor_label(event, case),
-                what=str(what),
-                detail=_detail(event),
-                note=event.note if note_is_public else "",
+                what=str(declared.public_label),
+                detail=declared.public_detail(event) if declared.public_detail else "",
+                note=event.note if declared.note_audience in READER_NOTES else "",
                 photos=by_event.pop(event.id, []),
             )
         )

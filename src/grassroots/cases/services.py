@@ -20,8 +20,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
-from grassroots.accounts.roles import user_can, user_scope
+from grassroots.accounts.roles import reports_as_self, role_of, user_can
 from grassroots.cases import calendar
 from grassroots.cases.models import (
     Assignment,
@@ -34,22 +35,31 @@ from grassroots.cases.models import (
     Satisfaction,
     Urgency,
 )
+from grassroots.cases.permissions import has_pending_assignment, may_take, party_filter, standing
 from grassroots.cases.questions import clean_answers
 from grassroots.cases.uploads import check_upload
 from grassroots.cases.workflow import (
     ASSIGNEE,
-    BY_ACTION,
     COORDINATORS,
+    IN_HAND,
     LEAD,
+    LEGS,
+    NOTE_PUBLIC,
+    NOTE_REPORTER,
+    OPEN,
+    REGISTRY,
     REPORTER,
+    SAME,
     Action,
+    Input,
+    Notice,
     Status,
     allowed,
+    case_action,
     next_status,
     transition_for,
 )
 from grassroots.core import pii
-from grassroots.core.scoping import scope_filter
 from grassroots.orgs.models import MemberUnit, VolunteerTeam
 from grassroots.people.models import Person
 from grassroots.places.models import Building, Community, Household
@@ -119,41 +129,48 @@ class ReportDetails:
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def _relations(actor, case: Case) -> set[str]:
-    """LEAD / ASSIGNEE / REPORTER: how the actor stands to this case."""
-    from grassroots.cases.selectors import party_filter
+# What the declarations below share.
+NOTE_OPTIONAL = Input("note", "note", _l("Note (optional)"))
+REASON = Input("reason", "text", _l("Reason"), required=True)
+LEAD_HELP = 'The lead party: "user:5", "person:12", "team:3" or "unit:7".'
+ROLE_NOTES_HELP = 'Each party\'s role in the case, by party: {"unit:7": "property company"}.'
+EXTENSION_CHOICES = (
+    (60, _l("1 hour")),
+    (120, _l("2 hours")),
+    (240, _l("4 hours")),
+    (24 * 60, _l("1 day")),
+    (2 * 24 * 60, _l("2 days")),
+    (3 * 24 * 60, _l("3 days")),
+    (7 * 24 * 60, _l("1 week")),
+)
 
-    relations: set[str] = set()
-    if actor is None:
-        return relations
-    mine = Assignment.objects.filter(party_filter(actor), case=case, active=True)
-    if mine.exists():
-        relations.add(ASSIGNEE)
-        if mine.filter(is_lead=True).exists():
-            relations.add(LEAD)
-    if case.reporter_user_id == actor.id or (actor.person_id and case.reporter_person_id == actor.person_id):
-        relations.add(REPORTER)
-    return relations
+
+def _has_pending_assignment(actor, case: Case) -> bool:
+    return has_pending_assignment(actor, case)
 
 
-def _who(actor, case: Case) -> set[str]:
-    """The actor's role (when the case is in their scope) plus their relations to it."""
-    who = _relations(actor, case)
-    if actor is None:  # trusted operator path: the demo builder, imports
-        return who | {"admin"}
-    if user_can(actor, "cases.case.view"):
-        condition = scope_filter(Case, user_scope(actor))
-        if condition is not None and Case.objects.filter(condition, pk=case.pk).exists():
-            who.add("admin" if actor.is_superuser else actor.role)
-    return who
+def _extension_requested(case: Case) -> str:
+    """What the legs decide on: how much more time, and why."""
+    text = calendar.duration_text(case.extension_requested_minutes or 0)
+    return f"{text}: {case.extension_reason}" if case.extension_reason else text
+
+
+def _extension_decided(event: CaseEvent) -> str:
+    """The resident's words for a decision on more time: the new due time, or a refusal."""
+    if event.changes.get("approved") and event.changes.get("resolution_due"):
+        new = datetime.fromisoformat(event.changes["resolution_due"]["new"])
+        return _("More time granted: now due %(due)s") % {
+            "due": timezone.localtime(new).strftime("%Y-%m-%d %H:%M")
+        }
+    return _("More time refused")
 
 
 def _not_allowed_reason(action: str, case: Case) -> str:
-    transition = BY_ACTION.get(action)
-    if transition is None:
+    declared = REGISTRY.get(action)
+    if declared is None:
         return _("Unknown action.")
     return _("“%(action)s” is not possible while the case is “%(status)s”.") % {
-        "action": Action(action).label,
+        "action": declared.label,
         "status": case.get_status_display(),
     }
 
@@ -191,7 +208,7 @@ def _act(
         raise CaseConflict(locked)
     if transition_for(action, locked.status) is None:
         raise ActionNotAllowed(_not_allowed_reason(action, locked))
-    who = set(proven_relations) if proven_relations is not None else _who(actor, locked)
+    who = set(proven_relations) if proven_relations is not None else standing(actor, locked)
     if not allowed(action, locked.status, who):
         raise PermissionDenied
     before = locked.status
@@ -228,7 +245,7 @@ def _record(
     actor_role: str | None = None,
 ) -> CaseEvent:
     if actor_role is None:
-        actor_role = ("admin" if actor.is_superuser else actor.role) if actor else "system"
+        actor_role = role_of(actor)
     event = CaseEvent.objects.create(
         case=case,
         at=at or timezone.now(),
@@ -325,6 +342,15 @@ def _restart_clocks(case: Case) -> dict:
 # --- reporting and registration ---------------------------------------------------------------------
 
 
+@case_action(
+    name=Action.REPORT,
+    label=_l("report"),
+    sources=frozenset(),
+    who=frozenset(),
+    targets={None: Status.REPORTED},
+    public_label=_l("Problem reported"),
+    internal=True,
+)
 def case_report(
     *, actor, community: Community, details: ReportDetails, register: bool = False, note: str = ""
 ) -> Case:
@@ -367,7 +393,7 @@ def case_report(
             urgency=details.urgency,
             answers=answers,
             reporter_person=None if details.anonymous else details.reporter_person,
-            reporter_user=actor if actor is not None and actor.role in {"resident", "patroller"} else None,
+            reporter_user=actor if reports_as_self(actor) else None,
             reporter_name="" if details.anonymous else details.reporter_name.strip()[:50],
             anonymous=details.anonymous,
             location_note=details.location_note.strip()[:200],
@@ -395,6 +421,20 @@ def case_report(
     return case
 
 
+@case_action(
+    name=Action.REGISTER,
+    label=_l("register"),
+    sources=frozenset({Status.REPORTED}),
+    who=COORDINATORS,
+    targets={None: Status.REGISTERED},
+    inputs=(NOTE_OPTIONAL,),
+    notice=Notice("registered", "reporter"),
+    public_label=_l("Accepted and registered"),
+    button=_l("Register"),
+    emphasis="primary",
+    condition=("register_condition", _l("Register when")),
+    done=_l("Registered: the clocks are running."),
+)
 def case_register(
     *,
     actor,
@@ -425,6 +465,22 @@ def case_register(
     )
 
 
+@case_action(
+    name=Action.REJECT,
+    label=_l("reject"),
+    sources=frozenset({Status.REPORTED}),
+    who=COORDINATORS,
+    targets={None: Status.REJECTED},
+    inputs=(REASON,),
+    notice=Notice("rejected", "reporter"),
+    public_label=_l("Not taken on"),
+    note_audience=NOTE_PUBLIC,
+    summary=_l("Reject"),
+    button=_l("Reject"),
+    emphasis="danger",
+    rank=70,
+    done=_l("Rejected. The reason is on the timeline."),
+)
 def case_reject(*, actor, case: Case | int, reason: str, expected_version: int | None = None) -> Case:
     """Decline a report that the community cannot take on, always with a reason for the resident."""
     if not (reason or "").strip():
@@ -445,6 +501,29 @@ def case_reject(*, actor, case: Case | int, reason: str, expected_version: int |
     )
 
 
+@case_action(
+    name=Action.MERGE,
+    label=_l("merge into a duplicate"),
+    sources=frozenset({Status.REPORTED, Status.REGISTERED}),
+    who=COORDINATORS,
+    targets={None: Status.MERGED},
+    inputs=(
+        Input(
+            "into",
+            "case",
+            _l("Number of the case it repeats"),
+            required=True,
+            placeholder="HSY-20260101-0001",
+            help_text="The id of the open case this one repeats.",
+        ),
+        Input("note", "note", _l("Note (optional)"), rows=0),
+    ),
+    public_label=_l("Merged with an earlier report of the same problem"),
+    summary=_l("Merge into a duplicate"),
+    button=_l("Merge"),
+    rank=60,
+    done=_l("Merged into the case it repeats."),
+)
 def case_merge(
     *, actor, case: Case | int, into: Case, expected_version: int | None = None, note: str = ""
 ) -> Case:
@@ -534,6 +613,23 @@ def _summon(
     return {"lead": str(lead) if lead else "", "supporters": [str(p) for p in wanted if p != lead]}
 
 
+@case_action(
+    name=Action.DISPATCH,
+    label=_l("dispatch"),
+    sources=frozenset({Status.REGISTERED, Status.DISPATCHED}),
+    who=COORDINATORS,
+    targets={None: Status.DISPATCHED},
+    inputs=(
+        Input("lead", "party", required=True, help_text=LEAD_HELP),
+        Input("supporters", "parties"),
+        Input("role_notes", "role_notes", help_text=ROLE_NOTES_HELP),
+        NOTE_OPTIONAL,
+    ),
+    notice=Notice("dispatched", "new_parties"),
+    public_label=_l("Passed to the handlers"),
+    page="case-dispatch",
+    done=_l("Dispatched: the handler is asked to acknowledge."),
+)
 def case_dispatch(
     *,
     actor,
@@ -581,6 +677,23 @@ def _summon_for(
     )
 
 
+@case_action(
+    name=Action.WHISTLE,
+    label=_l("whistle (summon several parties)"),
+    sources=frozenset({Status.REGISTERED, Status.DISPATCHED}),
+    who=COORDINATORS,
+    targets={None: Status.DISPATCHED},
+    inputs=(
+        Input("lead", "party", required=True, help_text='The lead party, e.g. "person:12".'),
+        Input("parties", "parties", required=True, help_text="Everyone else summoned."),
+        Input("role_notes", "role_notes"),
+        NOTE_OPTIONAL,
+    ),
+    notice=Notice("whistled", "new_parties"),
+    public_label=_l("Several parties summoned to solve it together"),
+    page="case-dispatch",
+    done=_l("Whistle blown: every party is asked to report for duty."),
+)
 def case_whistle(
     *,
     actor,
@@ -606,6 +719,22 @@ def case_whistle(
     )
 
 
+@case_action(
+    name=Action.ACKNOWLEDGE,
+    label=_l("acknowledge"),
+    sources=IN_HAND,
+    who=COORDINATORS | {ASSIGNEE},  # coordinators: on behalf of a party without an account
+    targets={LEAD: Status.ACKNOWLEDGED, None: SAME},
+    inputs=(
+        Input("party", "party", help_text="Coordinators: the party reporting for duty by phone."),
+        Input("note", "note", _l("Note (optional)"), fold=_l("Add a note")),
+    ),
+    public_label=_l("Took it on"),
+    button=_l("Report for duty"),
+    emphasis="primary",
+    offer_when=_has_pending_assignment,
+    done=_l("Reporting for duty is recorded."),
+)
 def case_acknowledge(
     *,
     actor,
@@ -620,8 +749,6 @@ def case_acknowledge(
     phone) report for duty by telephone: a coordinator records it for them, naming the
     `party`; the timeline says it was recorded on their behalf.
     """
-    from grassroots.cases.selectors import party_filter
-
     signed = {"lead": False}
 
     def mutate(locked: Case, who: set[str]) -> dict:
@@ -660,6 +787,21 @@ def case_acknowledge(
     )
 
 
+@case_action(
+    name=Action.PLAN,
+    label=_l("record the agreed plan"),
+    sources=IN_HAND,
+    who=COORDINATORS | {LEAD},
+    targets={None: SAME},
+    inputs=(Input("plan", "text", _l("The agreed plan"), required=True, rows=3),),
+    public_label=_l("Plan agreed"),
+    note_audience=NOTE_PUBLIC,
+    summary=lambda case: _("Change the agreed plan") if case.plan else _("Record the agreed plan"),
+    initial=lambda case: {"plan": case.plan},
+    button=_l("Save the plan"),
+    rank=10,
+    done=_l("The agreed plan is recorded."),
+)
 def case_plan(*, actor, case: Case | int, plan: str, expected_version: int | None = None) -> Case:
     """Record the plan the summoned parties agreed on (e.g. how to repair the corridor)."""
     if not (plan or "").strip():
@@ -683,6 +825,25 @@ def case_plan(*, actor, case: Case | int, plan: str, expected_version: int | Non
 # --- resolution, call-back, closure ----------------------------------------------------------------------
 
 
+@case_action(
+    name=Action.RESOLVE,
+    label=_l("report done"),
+    sources=frozenset({Status.ACKNOWLEDGED}),
+    who=COORDINATORS | {LEAD},
+    targets={None: Status.RESOLVED},
+    inputs=(
+        Input("report", "text", _l("What was done"), required=True, rows=3),
+        Input("photos", "photos", _l("“After” photos"), help_text="After photos.", capture=True),
+    ),
+    notice=Notice("resolved", "reporter"),
+    public_label=_l("Reported the work done"),
+    note_audience=NOTE_PUBLIC,
+    title=_l("Report done"),
+    button=_l("Report done"),
+    emphasis="primary",
+    condition=("close_condition", _l("Done means")),
+    done=_l("Reported done. The community will call the resident back."),
+)
 @transaction.atomic  # the timeline entry and its photos are saved together
 def case_resolve(
     *,
@@ -730,6 +891,34 @@ def _verdict(satisfaction: str) -> Callable[[Case, set[str]], dict]:
     return mutate
 
 
+@case_action(
+    name=Action.VERIFY,
+    label=_l("record the call-back"),
+    sources=frozenset({Status.RESOLVED}),
+    who=COORDINATORS | {REPORTER},
+    targets={"unsatisfied": Status.DISPATCHED, None: Status.VERIFIED},
+    inputs=(
+        Input(
+            "satisfaction",
+            "choice",
+            _l("The resident is"),
+            required=True,
+            choices=tuple(Satisfaction.choices),
+        ),
+        Input("note", "note", _l("What the resident said")),
+    ),
+    notice=lambda event: Notice("reopened", "parties") if event.to_status == Status.DISPATCHED else None,
+    public_label=_l("Satisfaction recorded"),
+    note_audience=NOTE_REPORTER,
+    public_detail=lambda event: str(
+        dict(Satisfaction.choices).get(event.changes.get("satisfaction", ""), "")
+    ),
+    title=_l("Call-back"),
+    hint=_l("“Unsatisfied” sends the case back to the handlers as rework."),
+    button=_l("Record the call-back"),
+    emphasis="primary",
+    done=_l("The call-back is recorded."),
+)
 def case_verify(
     *, actor, case: Case | int, satisfaction: str, note: str = "", expected_version: int | None = None
 ) -> Case:
@@ -768,6 +957,20 @@ def case_rate_by_token(
     )
 
 
+@case_action(
+    name=Action.CLOSE,
+    label=_l("close"),
+    sources=frozenset({Status.VERIFIED}),
+    who=COORDINATORS,
+    targets={None: Status.CLOSED},
+    inputs=(NOTE_OPTIONAL,),
+    notice=Notice("closed", "reporter"),
+    public_label=_l("Closed"),
+    button=_l("Close the case"),
+    emphasis="primary",
+    condition=("close_condition", _l("Close when")),
+    done=_l("Closed."),
+)
 def case_close(*, actor, case: Case | int, note: str = "", expected_version: int | None = None) -> Case:
     def mutate(locked: Case, _who: set[str]) -> dict:
         locked.closed_at = timezone.now()
@@ -783,6 +986,21 @@ def case_close(*, actor, case: Case | int, note: str = "", expected_version: int
     )
 
 
+@case_action(
+    name=Action.REOPEN,
+    label=_l("reopen"),
+    sources=frozenset({Status.CLOSED}),
+    who=COORDINATORS,
+    targets={None: Status.DISPATCHED},
+    inputs=(REASON,),
+    notice=Notice("reopened", "parties"),
+    public_label=_l("Reopened"),
+    note_audience=NOTE_PUBLIC,
+    summary=_l("Reopen"),
+    button=_l("Reopen as rework"),
+    rank=80,
+    done=_l("Reopened and sent back to the handlers."),
+)
 def case_reopen(*, actor, case: Case | int, reason: str, expected_version: int | None = None) -> Case:
     """The problem came back after closure: back to the handlers, counted as rework."""
     if not (reason or "").strip():
@@ -805,6 +1023,20 @@ def case_reopen(*, actor, case: Case | int, reason: str, expected_version: int |
 # --- supervision ---------------------------------------------------------------------------------------
 
 
+@case_action(
+    name=Action.URGE,
+    label=_l("urge"),
+    sources=frozenset({Status.REGISTERED, *IN_HAND, Status.RESOLVED}),
+    who=LEGS,
+    targets={None: SAME},
+    inputs=(NOTE_OPTIONAL,),
+    notice=Notice("urged", "parties"),
+    public_label=_l("The community pressed for faster progress"),
+    summary=_l("Urge"),
+    button=_l("Urge the handlers"),
+    rank=30,
+    done=_l("Urged: the handlers are told."),
+)
 def case_urge(*, actor, case: Case | int, note: str = "", expected_version: int | None = None) -> Case:
     """督办: the legs press the handlers; counted on the case and sent to the parties."""
 
@@ -823,6 +1055,21 @@ def case_urge(*, actor, case: Case | int, note: str = "", expected_version: int 
     )
 
 
+@case_action(
+    name=Action.ESCALATE,
+    label=_l("escalate to the street"),
+    sources=frozenset({Status.REGISTERED, *IN_HAND}),
+    who=COORDINATORS,
+    targets={None: SAME},
+    inputs=(REASON,),
+    notice=Notice("escalated", "street"),
+    public_label=_l("Passed up to the street office for help"),
+    offer_when=lambda _actor, case: not case.escalated_at,
+    summary=_l("Escalate to the street"),
+    button=_l("Escalate"),
+    rank=50,
+    done=_l("Escalated to the street office."),
+)
 def case_escalate(*, actor, case: Case | int, reason: str, expected_version: int | None = None) -> Case:
     """Hand the case up to the street office when the community cannot solve it alone."""
     if not (reason or "").strip():
@@ -844,6 +1091,32 @@ def case_escalate(*, actor, case: Case | int, reason: str, expected_version: int
     )
 
 
+@case_action(
+    name=Action.EXTEND,
+    label=_l("request more time"),
+    sources=IN_HAND,
+    who=COORDINATORS | {LEAD},
+    targets={None: SAME},
+    inputs=(
+        Input(
+            "minutes",
+            "minutes",
+            _l("How much more time"),
+            required=True,
+            choices=EXTENSION_CHOICES,
+            initial=24 * 60,
+            min_value=1,
+            max_value=60 * 24 * 60,
+        ),
+        Input("reason", "text", _l("Why more time is needed"), required=True),
+    ),
+    public_label=_l("The handlers asked for more time"),
+    offer_when=lambda _actor, case: not case.extension_requested_minutes,
+    summary=_l("Ask for more time"),
+    button=_l("Ask"),
+    rank=40,
+    done=_l("More time requested; the Party committee decides."),
+)
 def case_extend(
     *, actor, case: Case | int, minutes: int, reason: str, expected_version: int | None = None
 ) -> Case:
@@ -870,6 +1143,20 @@ def case_extend(
     )
 
 
+@case_action(
+    name=Action.DECIDE_EXTENSION,
+    label=_l("decide on more time"),
+    sources=IN_HAND,
+    who=LEGS,
+    targets={None: SAME},
+    inputs=(Input("approve", "decision", required=True), NOTE_OPTIONAL),
+    public_label=_l("Request for more time decided"),
+    public_detail=_extension_decided,
+    offer_when=lambda _actor, case: bool(case.extension_requested_minutes),
+    describe=_extension_requested,
+    title=_l("More time requested"),
+    done=_l("The request for more time is decided."),
+)
 def case_decide_extension(
     *, actor, case: Case | int, approve: bool, note: str = "", expected_version: int | None = None
 ) -> Case:
@@ -897,6 +1184,29 @@ def case_decide_extension(
     )
 
 
+@case_action(
+    name=Action.NOTE,
+    label=_l("add a note"),
+    sources=OPEN,
+    who=COORDINATORS | {ASSIGNEE, REPORTER},
+    targets={None: SAME},
+    inputs=(
+        Input("note", "text", _l("Note"), required=True),
+        Input("photos", "photos", _l("Photos")),
+        Input(
+            "public",
+            "public",
+            _l("Internal: not shown to the resident"),
+            help_text="False: an internal note the resident never sees.",
+        ),
+    ),
+    public_label=_l("Progress"),
+    note_audience=NOTE_PUBLIC,
+    summary=_l("Add a note or photos"),
+    button=_l("Add"),
+    rank=20,
+    done=_l("Note added."),
+)
 @transaction.atomic  # the timeline entry and its photos are saved together
 def case_note(
     *,
@@ -930,33 +1240,11 @@ def case_note(
     return noted
 
 
-def _worth_offering(actor, case: Case, action: str) -> bool:
-    """The table allows it; does the case's present state make the action meaningful?"""
-    from grassroots.cases.selectors import party_filter
-
-    if action == Action.EXTEND:
-        return not case.extension_requested_minutes
-    if action == Action.DECIDE_EXTENSION:
-        return bool(case.extension_requested_minutes)
-    if action == Action.ESCALATE:
-        return not case.escalated_at
-    if action == Action.ACKNOWLEDGE:
-        return (
-            actor is not None
-            and case.assignments.filter(
-                party_filter(actor), active=True, acknowledged_at__isnull=True
-            ).exists()
-        )
-    return True
-
-
 def actions_for(actor, case: Case) -> list[str]:
     """The actions this actor may take on this case now: what the screens and the API offer."""
-    who = _who(actor, case)
+    who = standing(actor, case)
     return [
-        transition.action
-        for transition in BY_ACTION.values()
-        if transition.action != Action.REPORT
-        and allowed(transition.action, case.status, who)
-        and _worth_offering(actor, case, transition.action)
+        declared.name
+        for declared in REGISTRY.values()
+        if not declared.internal and may_take(actor, declared, case, who)
     ]

@@ -24,9 +24,10 @@ from django.views.decorators.http import require_POST
 from grassroots.accounts.models import Role
 from grassroots.accounts.roles import user_can
 from grassroots.cases import services
+from grassroots.cases.calendar import duration_text
 from grassroots.cases.forms import CaseFilterForm, status_choices
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Satisfaction
-from grassroots.cases.views_actions import SPECS, Failure, action_forms, perform
+from grassroots.cases.views_actions import Failure, action_forms, offers_on_page, perform
 from grassroots.cases.views_common import (
     categories_for,
     filter_cases,
@@ -37,7 +38,7 @@ from grassroots.cases.views_common import (
     require,
     status_counts,
 )
-from grassroots.cases.workflow import Action, Status
+from grassroots.cases.workflow import REGISTRY, Action, Status, label
 from grassroots.people.models import PersonTag
 
 CASES_PER_PAGE = 50
@@ -85,16 +86,6 @@ def load_case(user, number: str) -> Case:
 
 
 # --- what the page shows -----------------------------------------------------------------------------
-
-
-def duration_text(minutes: int) -> str:
-    if minutes and minutes % (24 * 60) == 0:
-        days = minutes // (24 * 60)
-        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
-    if minutes and minutes % 60 == 0:
-        hours = minutes // 60
-        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
-    return ngettext("%(n)d minute", "%(n)d minutes", minutes or 0) % {"n": minutes or 0}
 
 
 def _when(text: str) -> str:
@@ -160,7 +151,7 @@ def timeline(case: Case) -> list[dict]:
         entries.append(
             {
                 "event": event,
-                "action": Action(event.action).label if event.action in Action.values else event.action,
+                "action": label(event.action),
                 "actor": (actor.get_full_name() or actor.username) if actor else "",
                 "role": ROLE_LABELS.get(
                     event.actor_role, _("system") if event.actor_role == "system" else ""
@@ -261,12 +252,12 @@ def _after(next_page: str, case: Case) -> str:
 @require_POST
 def case_act(request, number: str, action: str):
     """One action on a case from a plain form (case page, call-back, my tasks)."""
-    require(action in SPECS)
+    require(offers_on_page(action))
     case = get_object_or_404(Case.objects.visible_to(request.user), number=number)
     outcome, form = perform(request, case, action)
     next_page = request.POST.get("next", "case")
     if outcome.ok:
-        messages.success(request, SPECS[action].done)
+        messages.success(request, REGISTRY[action].done)
         return redirect(_after(next_page, outcome.result))
     failure = Failure(case.pk, action, form, outcome)
     if next_page == "tasks":
@@ -310,7 +301,7 @@ def case_verify_page(request, number: str):
 
 def render_verify_page(request, case: Case, *, failure: Failure | None = None, status: int = 200):
     context = case_context(request, case, failure=failure)
-    context["forms"] = {key: form for key, form in context["forms"].items() if key in CALL_BACK_ACTIONS}
+    context["forms"] = [offer for offer in context["forms"] if offer.action.name in CALL_BACK_ACTIONS]
     return render(request, "cases/verify.html", context, status=status)
 
 

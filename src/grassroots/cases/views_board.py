@@ -18,9 +18,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from grassroots.cases.calendar import duration_text
 from grassroots.cases.models import Case
-from grassroots.cases.views import duration_text, filter_form, lead_prefetch, status_links
-from grassroots.cases.views_actions import SPECS, perform
+from grassroots.cases.views import filter_form, lead_prefetch, status_links
+from grassroots.cases.views_actions import perform
 from grassroots.cases.views_common import (
     filter_cases,
     is_coordinator,
@@ -29,7 +30,7 @@ from grassroots.cases.views_common import (
     require,
     status_counts,
 )
-from grassroots.cases.workflow import BY_ACTION, OPEN, Action, Status
+from grassroots.cases.workflow import OPEN, REGISTRY, Action, Status
 
 #: "Due soon" on the board: the rank that comes right after overdue.
 NEAR = timedelta(hours=2)
@@ -59,8 +60,8 @@ def board_rows(cases, now):
 def _mark(user, cases) -> None:
     """What each row offers this user (from the workflow table, without a query per row)."""
     legs = is_legs(user)
-    urge_from = BY_ACTION[Action.URGE].sources
-    decide_from = BY_ACTION[Action.DECIDE_EXTENSION].sources
+    urge_from = REGISTRY[Action.URGE].sources
+    decide_from = REGISTRY[Action.DECIDE_EXTENSION].sources
     # Reverse each URL once and fill in the number: a {% url %} per row and per form adds up.
     detail = reverse("case-detail", args=[PLACEHOLDER])
     urge = reverse("case-board-act", args=[PLACEHOLDER, Action.URGE])
@@ -113,19 +114,19 @@ def board_act(request, number: str, action: str):
     outcome, form = perform(request, case, action)
     if not request.htmx:
         if outcome.ok:
-            messages.success(request, SPECS[action].done)
+            messages.success(request, REGISTRY[action].done)
         else:
             messages.error(request, outcome.message or form.errors.as_text())
         return redirect("case-board")
     now = timezone.now()
     row = board_rows(Case.objects.visible_to(request.user).filter(pk=case.pk), now).first()
     if row is None:  # no longer open: nothing left to supervise on the board
-        return render(request, "cases/_board_row_gone.html", {"case": case, "done": SPECS[action].done})
+        return render(request, "cases/_board_row_gone.html", {"case": case, "done": REGISTRY[action].done})
     _mark(request.user, [row])
     context = {
         "case": row,
         "now": now,
-        "done": SPECS[action].done if outcome.ok else "",
+        "done": REGISTRY[action].done if outcome.ok else "",
         "problem": "" if outcome.ok else (outcome.message or " ".join(form.errors.get("note", []))),
     }
     return render(request, "cases/_board_row.html", context, status=200 if outcome.ok else 422)

@@ -166,6 +166,10 @@ def _street(case) -> list[Recipient]:
     return [_user(user) for user in users.order_by("pk")]
 
 
+#: The actions that name the parties of a case (their changes hold "lead" and "supporters").
+SUMMONING_ACTIONS = ("dispatch", "whistle")
+
+
 def _newly_summoned(event) -> list[str]:
     """Parties named by this dispatch/whistle that the previous one did not name."""
     from grassroots.cases.models import CaseEvent
@@ -174,7 +178,7 @@ def _newly_summoned(event) -> list[str]:
         return {spec for spec in [changes.get("lead", ""), *changes.get("supporters", [])] if spec}
 
     previous = (
-        CaseEvent.objects.filter(case_id=event.case_id, action__in=["dispatch", "whistle"], pk__lt=event.pk)
+        CaseEvent.objects.filter(case_id=event.case_id, action__in=SUMMONING_ACTIONS, pk__lt=event.pk)
         .order_by("-pk")
         .first()
     )
@@ -182,24 +186,24 @@ def _newly_summoned(event) -> list[str]:
     return sorted(named(event.changes) - before)
 
 
+#: Who an action's notice goes to (cases.workflow declares each action's notice by audience).
+AUDIENCES = {
+    "reporter": lambda case, event: _reporter(case),
+    "parties": lambda case, event: _parties(case),
+    "new_parties": lambda case, event: _parties(case, _newly_summoned(event)),
+    "street": lambda case, event: _street(case),
+}
+
+
 def recipients_for(event) -> tuple[str, list[Recipient]]:
-    """(kind of message, who is told) for a case event; kind "" when nobody is told."""
-    case = event.case
-    action = event.action
-    if action in {"dispatch", "whistle"}:
-        return ("whistled" if action == "whistle" else "dispatched"), _parties(case, _newly_summoned(event))
-    if action in {"register", "reject", "resolve", "close"}:
-        kind = {"register": "registered", "reject": "rejected", "resolve": "resolved", "close": "closed"}[
-            action
-        ]
-        return kind, _reporter(case)
-    if action == "urge":
-        return "urged", _parties(case)
-    if action == "escalate":
-        return "escalated", _street(case)
-    if action == "reopen" or (action == "verify" and event.to_status == "dispatched"):
-        return "reopened", _parties(case)
-    return "", []
+    """(kind of message, who is told) for a case event, as its action declares; kind "" when nobody is."""
+    from grassroots.cases.workflow import REGISTRY
+
+    declared = REGISTRY.get(event.action)
+    notice = declared.notice_for(event) if declared is not None else None
+    if notice is None:
+        return "", []
+    return notice.kind, AUDIENCES[notice.audience](event.case, event)
 
 
 # --- writing messages ------------------------------------------------------------------------------------
