@@ -37,6 +37,7 @@ from grassroots.cases.models import (
 )
 from grassroots.cases.permissions import has_pending_assignment, may_take, party_filter, standing
 from grassroots.cases.questions import clean_answers
+from grassroots.cases.signals import case_event_committed
 from grassroots.cases.uploads import check_upload
 from grassroots.cases.workflow import (
     ASSIGNEE,
@@ -263,10 +264,8 @@ def _record(
 
 
 def _announce(event_id: int) -> None:
-    """Hand the committed event to the notifications app (which queues its messages)."""
-    from grassroots.notify.api import case_event_recorded
-
-    case_event_recorded(event_id)
+    """Announce the committed event to whoever subscribes (notifications queue their messages)."""
+    case_event_committed.send(sender=CaseEvent, event_id=event_id)
 
 
 def _attach(

@@ -17,6 +17,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from grassroots.cases.models import Case
+from grassroots.cases.signals import case_became_overdue
 from grassroots.cases.workflow import OPEN
 
 logger = logging.getLogger("grassroots.cases")
@@ -24,8 +25,6 @@ logger = logging.getLogger("grassroots.cases")
 
 def sweep_overdue(*, now: datetime | None = None, limit: int = 500) -> list[int]:
     """Tell the legs about every open case that has just become overdue; return those cases' ids."""
-    from grassroots.notify.api import case_overdue
-
     now = now or timezone.now()
     candidates = list(
         Case.objects.overdue(now)
@@ -40,7 +39,7 @@ def sweep_overdue(*, now: datetime | None = None, limit: int = 500) -> list[int]
                 pk=case_id, overdue_notified_at__isnull=True, status__in=OPEN, resolution_due__lt=now
             ).update(overdue_notified_at=now)
             if claimed:
-                case_overdue(case_id)
+                case_became_overdue.send(sender=Case, case_id=case_id)
                 notified.append(case_id)
     if notified:
         logger.info("overdue sweep: %s case(s) newly overdue", len(notified))

@@ -8,7 +8,24 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from grassroots.cases.signals import case_became_overdue, case_event_committed
+
         checks.register(check_notify_settings, checks.Tags.compatibility)
+        # Notifications subscribe to what cases announce; cases never import this app.
+        case_event_committed.connect(_on_case_event, dispatch_uid="notify.case_event")
+        case_became_overdue.connect(_on_case_overdue, dispatch_uid="notify.case_overdue")
+
+
+def _on_case_event(sender, *, event_id: int, **kwargs) -> None:
+    from grassroots.notify.api import case_event_recorded
+
+    case_event_recorded(event_id)
+
+
+def _on_case_overdue(sender, *, case_id: int, **kwargs) -> None:
+    from grassroots.notify.api import case_overdue
+
+    case_overdue(case_id)
 
 
 def check_notify_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
