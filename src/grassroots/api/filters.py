@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.cases.clock import overdue_q
 from grassroots.cases.models import Case, Category, Channel, Urgency
 from grassroots.cases.workflow import OPEN, Status
 from grassroots.people.models import Person, PersonStatus
@@ -63,7 +64,9 @@ class StrictFilterSet(django_filters.FilterSet):
 class CaseFilter(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, help_text="Repeat for several.")
     open = BooleanFilter(method="filter_open", help_text="true: not closed, rejected or merged.")
-    overdue = BooleanFilter(method="filter_overdue", help_text="Open and past its resolution due.")
+    overdue = BooleanFilter(
+        method="filter_overdue", help_text="Not yet resolved and past its resolution due (as `overdue`)."
+    )
     escalated = BooleanFilter(field_name="escalated_at", lookup_expr="isnull", exclude=True)
     category = django_filters.CharFilter(
         method="filter_category", help_text="A category code (with its children)."
@@ -90,7 +93,7 @@ class CaseFilter(StrictFilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        overdue = Q(status__in=OPEN, resolution_due__lt=timezone.now())
+        overdue = overdue_q(timezone.now())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_category(self, queryset, name, value):

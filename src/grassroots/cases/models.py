@@ -8,15 +8,14 @@ follows the table in cases.workflow.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.cases.workflow import FINAL, OPEN, UNRESOLVED, Status
+from grassroots.cases import clock
+from grassroots.cases.workflow import FINAL, OPEN, Status
 from grassroots.core.language import in_reader_language, reading_chinese
 from grassroots.core.scoping import ScopedQuerySet
 
@@ -185,9 +184,16 @@ class CaseQuerySet(ScopedQuerySet):
         return self.filter(status__in=OPEN)
 
     def overdue(self, now=None):
-        """Cases not yet resolved past their resolution due time (derived, never stored)."""
-        now = now or timezone.now()
-        return self.filter(status__in=UNRESOLVED, resolution_due__lt=now)
+        """Cases not yet resolved past their resolution due time (derived, never stored: cases.clock)."""
+        return self.filter(clock.overdue_q(now or timezone.now()))
+
+    def near_due(self, now=None):
+        """Cases not yet resolved nor overdue, with little of their time left (cases.clock)."""
+        return self.filter(clock.near_due_q(now or timezone.now()))
+
+    def with_clock(self, now=None):
+        """Annotated with `clock` (a cases.clock.Clock, to rank by) and `is_overdue_now`, in SQL."""
+        return self.annotate(**clock.clock_annotations(now or timezone.now()))
 
 
 class Case(models.Model):
@@ -329,32 +335,17 @@ class Case(models.Model):
     def is_final(self) -> bool:
         return self.status in FINAL
 
+    # The clock for a case already loaded (a page, a badge, the serializer, the portal), by the
+    # rule that the queryset's `overdue`, `near_due` and `with_clock` apply in SQL: cases.clock.
+
     def is_overdue(self, now=None) -> bool:
-        now = now or timezone.now()
-        return self.status in UNRESOLVED and self.resolution_due is not None and self.resolution_due < now
+        return clock.is_overdue(self, now or timezone.now())
 
     def is_response_overdue(self, now=None) -> bool:
-        now = now or timezone.now()
-        return (
-            self.status in UNRESOLVED
-            and self.responded_at is None
-            and self.response_due is not None
-            and self.response_due < now
-        )
+        return clock.is_response_overdue(self, now or timezone.now())
 
     def is_near_due(self, now=None) -> bool:
-        """Not yet resolved nor overdue, with less than a fifth of its window (or two hours) left."""
-        now = now or timezone.now()
-        if (
-            self.status not in UNRESOLVED
-            or self.resolution_due is None
-            or self.registered_at is None
-            or self.is_overdue(now)
-        ):
-            return False
-        window = self.resolution_due - self.registered_at
-        margin = min(window / 5, timedelta(hours=2)) if window > timedelta(0) else timedelta(0)
-        return self.resolution_due - now <= max(margin, timedelta(minutes=15))
+        return clock.is_near_due(self, now or timezone.now())
 
     @property
     def lead(self):

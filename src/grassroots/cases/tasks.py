@@ -1,6 +1,6 @@
 """Background work on cases: the overdue sweep.
 
-Overdue is derived (an open case past its resolution due time), never hand-set;
+Overdue is derived (cases.clock: not yet resolved and past its resolution due time), never hand-set;
 what the sweep records is only that the legs have been told, in
 `Case.overdue_notified_at`, claimed with a conditional update so that two workers
 running the sweep at once never tell anyone twice. The sweep writes no timeline
@@ -16,15 +16,15 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from grassroots.cases.clock import overdue_q
 from grassroots.cases.models import Case
 from grassroots.cases.signals import case_became_overdue
-from grassroots.cases.workflow import OPEN
 
 logger = logging.getLogger("grassroots.cases")
 
 
 def sweep_overdue(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Tell the legs about every open case that has just become overdue; return those cases' ids."""
+    """Tell the legs about every case that has just become overdue; return those cases' ids."""
     now = now or timezone.now()
     candidates = list(
         Case.objects.overdue(now)
@@ -36,7 +36,7 @@ def sweep_overdue(*, now: datetime | None = None, limit: int = 500) -> list[int]
     for case_id in candidates:
         with transaction.atomic():
             claimed = Case.objects.filter(
-                pk=case_id, overdue_notified_at__isnull=True, status__in=OPEN, resolution_due__lt=now
+                overdue_q(now), pk=case_id, overdue_notified_at__isnull=True
             ).update(overdue_notified_at=now)
             if claimed:
                 case_became_overdue.send(sender=Case, case_id=case_id)

@@ -1,6 +1,6 @@
 """The supervision board for the legs: every open case, overdue and near-due first.
 
-The order is computed in SQL (a rank from resolution_due against now), so the
+The order is computed in SQL (the rank of each case's clock, from cases.clock), so the
 board is one query for its rows plus a fixed handful for filters and counts,
 however many cases there are. Urging a case and deciding a request for more time
 are one click each (HTMX), answered with the updated row.
@@ -8,17 +8,15 @@ are one click each (HTMX), answered with the updated row.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case as Choose
-from django.db.models import Count, F, IntegerField, Q, Value, When
+from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from grassroots.cases.calendar import duration_text
+from grassroots.cases.clock import near_due_q, overdue_q
 from grassroots.cases.models import Case
 from grassroots.cases.views import filter_form, lead_prefetch, status_links
 from grassroots.cases.views_actions import perform
@@ -32,28 +30,18 @@ from grassroots.cases.views_common import (
 )
 from grassroots.cases.workflow import OPEN, REGISTRY, Action, Status
 
-#: "Due soon" on the board: the rank that comes right after overdue.
-NEAR = timedelta(hours=2)
 ROWS_PER_PAGE = 50
 BOARD_ACTIONS = (Action.URGE, Action.DECIDE_EXTENSION)
 PLACEHOLDER = "NUMBER"
 
 
 def board_rows(cases, now):
-    """Open cases ranked in SQL: overdue (0), due within two hours (1), later (2), no clock yet (3)."""
+    """Open cases ranked in SQL by their clock: overdue, near due, on track, no clock yet, stopped."""
     return (
-        cases.annotate(
-            due_rank=Choose(
-                When(resolution_due__isnull=True, then=Value(3)),
-                When(resolution_due__lt=now, then=Value(0)),
-                When(resolution_due__lte=now + NEAR, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            )
-        )
+        cases.with_clock(now)
         .select_related("category", "grid", "household__building", "building")
         .prefetch_related(lead_prefetch())
-        .order_by("due_rank", F("resolution_due").asc(nulls_last=True), "reported_at", "id")
+        .order_by("clock", F("resolution_due").asc(nulls_last=True), "reported_at", "id")
     )
 
 
@@ -85,8 +73,8 @@ def board(request):
     filtered = filter_cases(any_status, data)
     figures = filtered.aggregate(
         total=Count("id"),
-        overdue=Count("id", filter=Q(resolution_due__lt=now)),
-        near=Count("id", filter=Q(resolution_due__gte=now, resolution_due__lte=now + NEAR)),
+        overdue=Count("id", filter=overdue_q(now)),
+        near=Count("id", filter=near_due_q(now)),
         urged=Count("id", filter=Q(urge_count__gt=0)),
         escalated=Count("id", filter=Q(escalated_at__isnull=False)),
         extensions=Count("id", filter=Q(extension_requested_minutes__isnull=False)),
