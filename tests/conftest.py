@@ -141,6 +141,28 @@ def _test_settings():
     override.disable()
 
 
+_DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request, django_db_blocker):
+    """Every test that uses the database starts with an empty cache, so no rate limit carries over.
+
+    The default cache is the database cache: a table, but not a model's. A test's transaction
+    rolls its rows back, but a transactional test (live server, threads, another process)
+    commits them, and the flush after it empties only the models' tables. Clearing needs the
+    test database, whatever order pytest-django sets its fixtures up in: it is asked for first
+    (never the developer's own), then reached past the blocker.
+    """
+    if request.node.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(request.fixturenames):
+        from django.core.cache import cache
+
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock():
+            cache.clear()
+    yield
+
+
 # --- places ------------------------------------------------------------------------
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from grassroots.api.clients import apiclient_create
@@ -21,11 +20,8 @@ HOTLINE_KEY = "test-hotline-key-0123456789"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Throttle counters live in the cache: every test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh_rate_limits(_fresh_cache):
+    """Throttle counters live in the cache: every test starts with none (conftest's _fresh_cache)."""
 
 
 class Api:

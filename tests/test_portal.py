@@ -11,7 +11,6 @@ import io
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -36,12 +35,10 @@ IMMEDIATE_TASKS = {
 
 @pytest.fixture(autouse=True)
 def _portal_settings(settings, tmp_path):
-    """Tasks run at once, uploads go to a scratch folder, and every test starts unthrottled."""
+    """Tasks run at once, uploads go to a scratch folder (conftest's _fresh_cache: unthrottled)."""
     settings.TASKS = IMMEDIATE_TASKS
     settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
     yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 Token issuance is limited per address (against password guessing), Open311 POST and
 inbound messages per integration key (or per address without one). Rates come from
 `GRASSROOTS_API_THROTTLE_RATES` (see config/api_settings.py), with the defaults below
-when it is not set. Counters live in Django's default cache: with several app servers,
-configure a shared cache (the database cache works) so that the limit is global.
+when it is not set. Counters live in Django's default cache, shared by every worker and
+server (the database cache by default, Redis when configured), so that a limit is global;
+addresses come from core.audit.client_ip, as in the audit rows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import math
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from grassroots.core.audit import client_ip
 
 DEFAULT_RATES = {
     "token": "10/min",
@@ -26,18 +29,6 @@ def rate_for(scope: str) -> str | None:
     return rates.get(scope)
 
 
-def client_address(request) -> str:
-    """The caller's address: REMOTE_ADDR, or the n-th from the right of X-Forwarded-For behind
-    `GRASSROOTS_API_NUM_PROXIES` trusted proxies (never a header the caller can forge)."""
-    proxies = int(getattr(settings, "GRASSROOTS_API_NUM_PROXIES", 0) or 0)
-    remote = request.META.get("REMOTE_ADDR", "") or ""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if proxies <= 0 or not forwarded:
-        return remote
-    addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
-    return addresses[-min(proxies, len(addresses))] if addresses else remote
-
-
 class _Throttle(SimpleRateThrottle):
     """A named rate read from settings at each request (so tests and operators can change it)."""
 
@@ -45,8 +36,13 @@ class _Throttle(SimpleRateThrottle):
         self.rate = rate_for(self.scope)
         self.num_requests, self.duration = self.parse_rate(self.rate)
 
+    def get_ident(self, request) -> str:
+        """The address audit rows record (core.audit.client_ip), not DRF's own reading of
+        X-Forwarded-For by its NUM_PROXIES, so that one setting says whom to trust."""
+        return client_ip(request) or ""
+
     def ident(self, request, view) -> str:
-        return client_address(request)
+        return self.get_ident(request)
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.ident(request, view)}
@@ -66,7 +62,7 @@ class _PerClientThrottle(_Throttle):
         from grassroots.api.authentication import api_client_of
 
         client = api_client_of(request) or getattr(request, "api_client", None)
-        return f"client-{client.pk}" if client is not None else f"addr-{client_address(request)}"
+        return f"client-{client.pk}" if client is not None else f"addr-{self.get_ident(request)}"
 
 
 class Open311PostThrottle(_PerClientThrottle):

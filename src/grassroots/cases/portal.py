@@ -3,9 +3,9 @@
 Two ways in. A signed-in resident reaches the cases they reported. Anyone else proves they
 reported a case with its number and the last four digits of the phone number used; the
 portal then remembers that grant in the session for a few hours. Wrong number and wrong
-digits get the same answer, and failed attempts are throttled per IP address (Django's cache:
-the default LocMemCache counts per process; a deployment with several processes should point
-CACHES at a shared cache). Anonymous submissions are throttled per IP address the same way.
+digits get the same answer, and failed attempts are throttled per IP address (core.audit.client_ip,
+counted in Django's default cache, which all workers share: the database or Redis). Anonymous
+submissions are throttled per IP address the same way.
 
 Every write goes through cases.services; nothing here changes a case by itself.
 """

@@ -53,8 +53,6 @@ GRASSROOTS_API_THROTTLE_RATES = {
     "open311_post": os.environ.get("GRASSROOTS_API_RATE_OPEN311_POST", "30/min"),
     "inbound": os.environ.get("GRASSROOTS_API_RATE_INBOUND", "60/min"),
 }
-# Trusted reverse proxies in front of the app (0: use REMOTE_ADDR, ignore X-Forwarded-For).
-GRASSROOTS_API_NUM_PROXIES = int(os.environ.get("GRASSROOTS_API_NUM_PROXIES", "0"))
 # Lifetime of a personal API token, in days (0: until revoked).
 GRASSROOTS_API_TOKEN_DAYS = int(os.environ.get("GRASSROOTS_API_TOKEN_DAYS", "30"))
 # The category of cases created from inbound WeChat/SMS messages (staff recategorise them).

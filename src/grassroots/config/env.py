@@ -5,7 +5,13 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+#: The database cache's table, created by core's migration (so `grassroots migrate` is enough).
+CACHE_TABLE = "grassroots_cache"
 
 
 def env_bool(name: str, *, default: bool) -> bool:
@@ -22,6 +28,52 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_int(name: str, *, default: int) -> int:
+    """Read a whole number of at least 0; a typo stops the start-up instead of meaning 0."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must not be negative")
+    return number
+
+
+def cache_config(environ: Mapping[str, str]) -> dict:
+    """The default cache: Redis when a URL names one, a shared folder, or else the database.
+
+    Rate-limit counters live there, so it must be one store for all workers and servers; the
+    per-process memory cache (Django's default) is never used. The database cache keeps up to
+    MAX_ENTRIES keys before it culls a third of them; the limit is raised from 300 so that a
+    crowd of addresses cannot push live counters out. A Redis server may be shared with other
+    programs: the key prefix keeps our keys apart (but `cache.clear()` empties its whole database
+    number, so give grassroots a number of its own).
+    """
+    name = "GRASSROOTS_CACHE_URL" if environ.get("GRASSROOTS_CACHE_URL") else "GRASSROOTS_REDIS_URL"
+    url = environ.get(name)
+    if url:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ImproperlyConfigured(f"{name} must be a redis://, rediss:// or unix:// URL")
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "grassroots",
+        }
+    if environ.get("GRASSROOTS_CACHE_DIR"):
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": environ["GRASSROOTS_CACHE_DIR"],
+        }
+    return {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": CACHE_TABLE,
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
 
 
 def var_dir() -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.config.env import env_bool, env_list, persistent_secret, var_dir
+from grassroots.config.env import cache_config, env_bool, env_int, env_list, persistent_secret, var_dir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = var_dir()
@@ -154,16 +154,21 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# Rate limits (portal, API, Open311) count in the cache. The default lives in each process;
-# with several gunicorn workers or servers set GRASSROOTS_CACHE_DIR (a folder all workers share)
-# so that a limit counts once for the whole site.
-if os.environ.get("GRASSROOTS_CACHE_DIR"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": os.environ["GRASSROOTS_CACHE_DIR"],
-        }
-    }
+# Rate limits (portal, API, Open311) count in the default cache, which every gunicorn worker and
+# every app server must share, or each counts on its own and a limit is multiplied by their number.
+# The database cache is shared by construction (its table comes with `grassroots migrate`); Redis
+# when GRASSROOTS_CACHE_URL or GRASSROOTS_REDIS_URL names one; GRASSROOTS_CACHE_DIR, a folder, keeps
+# cache writes off a busy SQLite file but is shared only by the workers of one machine.
+CACHES = {"default": cache_config(os.environ)}
+
+# Reverse proxies in front of the app (nginx, a load balancer). With none, the caller's address is
+# the connection's (REMOTE_ADDR) and X-Forwarded-For, which anyone can send, is ignored; with n, it
+# is the n-th address from the right of X-Forwarded-For, the one the outermost proxy saw. Read by
+# grassroots.core.audit.client_ip for audit rows and every rate limit. GRASSROOTS_API_NUM_PROXIES
+# is its former, API-only name.
+GRASSROOTS_TRUSTED_PROXIES = env_int(
+    "GRASSROOTS_TRUSTED_PROXIES", default=env_int("GRASSROOTS_API_NUM_PROXIES", default=0)
+)
 
 # Background work (notifications, overdue sweeps) through Django's tasks framework, queued in the
 # database by default; `grassroots worker` runs the queue. Tests run tasks immediately.
