@@ -13,18 +13,10 @@ from __future__ import annotations
 from django.db.models import Q
 
 from grassroots.accounts.roles import user_can, user_scope
+from grassroots.cases.permissions import party_filter
 from grassroots.core.scoping import scope_filter
 
-
-def party_filter(user, prefix: str = "") -> Q:
-    """Assignments (or, with a prefix, cases through their assignments) that address this user."""
-    condition = Q(**{f"{prefix}user": user})
-    if user.person_id:
-        condition |= Q(**{f"{prefix}person_id": user.person_id})
-        condition |= Q(**{f"{prefix}team__volunteers__person_id": user.person_id})
-    if user.member_unit_id:
-        condition |= Q(**{f"{prefix}unit_id": user.member_unit_id})
-    return condition
+__all__ = ["cases_visible_to", "my_assignments", "party_filter"]
 
 
 def _assigned(user) -> Q:
