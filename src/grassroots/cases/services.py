@@ -146,10 +146,6 @@ EXTENSION_CHOICES = (
 )
 
 
-def _has_pending_assignment(actor, case: Case) -> bool:
-    return has_pending_assignment(actor, case)
-
-
 def _extension_requested(case: Case) -> str:
     """What the legs decide on: how much more time, and why."""
     text = calendar.duration_text(case.extension_requested_minutes or 0)
@@ -731,7 +727,7 @@ def case_whistle(
     public_label=_l("Took it on"),
     button=_l("Report for duty"),
     emphasis="primary",
-    offer_when=_has_pending_assignment,
+    offer_when=has_pending_assignment,
     done=_l("Reporting for duty is recorded."),
 )
 def case_acknowledge(

@@ -268,15 +268,6 @@ def case_action(**declaration) -> Callable[[Callable[..., Case]], Callable[..., 
     return decorate
 
 
-def get(name: str) -> CaseAction | None:
-    return REGISTRY.get(name)
-
-
-def offered() -> list[CaseAction]:
-    """The actions a person can take (everything but the system's own "report")."""
-    return [action for action in REGISTRY.values() if not action.internal]
-
-
 def label(name: str) -> str:
     """The action's name in the reader's language (an unknown name is shown as it is)."""
     action = REGISTRY.get(name)
