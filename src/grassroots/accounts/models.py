@@ -14,7 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """The article's eyes, mouth, hands and legs, plus administrators and residents."""
+    """The article's eyes, mouth, hands and legs, plus administrators, residents and the system.
+
+    SYSTEM is no person's role: it is the one account the shell, the CLI and imports act as
+    (accounts.system_actor), so that what they write is recorded with an actor.
+    """
 
     ADMIN = "admin", _("administrator")
     SECRETARY = "secretary", _("Party committee (legs)")
@@ -25,6 +29,7 @@ class Role(models.TextChoices):
     UNIT_CONTACT = "unitcontact", _("member unit contact (hands)")
     PATROLLER = "patroller", _("patroller (eyes)")
     RESIDENT = "resident", _("resident")
+    SYSTEM = "system", _("system")
 
 
 class User(AbstractUser):
@@ -80,9 +85,8 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        if self.role == Role.STREET and not self.street_id:
-            raise ValidationError({"street": _("A street office user needs a street.")})
-        if self.role not in {Role.ADMIN, Role.STREET, Role.RESIDENT} and not self.community_id:
-            raise ValidationError({"community": _("This role works in a community: choose one.")})
-        if self.role == Role.RESIDENT and not self.person_id:
-            raise ValidationError({"person": _("A resident account must be linked to the person.")})
+        from grassroots.accounts.roles import role_field_errors  # the permission module imports this one
+
+        errors = role_field_errors(self)
+        if errors:
+            raise ValidationError(errors)

@@ -3,11 +3,19 @@
 Capabilities are "<app>.<model>.<action>" strings (see core.scoping). A role holds
 exactly the ones listed here; anything not listed is refused. Read it as a table:
 it is the permission model of the whole registry in one screen.
+
+This is also the only module that knows role names: everywhere else asks a predicate
+(`is_legs(user)`, `is_resident(user)`, ...) or a capability, and queries for users of a
+kind go through `role_filter(predicate)`. tests/test_scoping.py fails on a role name
+compared anywhere else.
 """
 
 from __future__ import annotations
 
 import rules
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from grassroots.accounts.models import Role, User
 from grassroots.core.scoping import Scope
@@ -17,6 +25,13 @@ LEGS_ROLES = frozenset({Role.SECRETARY, Role.STREET, Role.ADMIN})
 MOUTH_ROLES = frozenset({Role.SOCIAL_WORKER, Role.GRID_WORKER})
 #: Who reports as themselves rather than on behalf of a caller (their own account is the reporter).
 SELF_REPORTING_ROLES = frozenset({Role.RESIDENT, Role.PATROLLER})
+#: The article's hands (volunteers and party members, member-unit contacts) and eyes (patrollers).
+HANDS_ROLES = frozenset({Role.VOLUNTEER, Role.UNIT_CONTACT})
+EYES_ROLES = frozenset({Role.PATROLLER})
+#: Roles that work in one community (the street office works in a street, administrators anywhere).
+COMMUNITY_ROLES = frozenset(Role) - {Role.ADMIN, Role.STREET, Role.RESIDENT, Role.SYSTEM}
+#: The username of the system actor (see system_actor).
+SYSTEM_USERNAME = "system"
 
 _REGISTRY_VIEW = {
     "places.community.view",
@@ -104,10 +119,10 @@ ROLE_CAPABILITIES = {
 
 
 def user_can(user: User, capability: str) -> bool:
-    """True when the user's role holds the capability (superusers hold all of them)."""
+    """True when the user's role holds the capability (superusers and the system actor hold all)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_superuser:
+    if user.is_superuser or user.role == Role.SYSTEM:
         return True
     return capability in ROLE_CAPABILITIES.get(user.role, frozenset())
 
@@ -123,7 +138,7 @@ def user_scope(user: User) -> Scope:
 
 
 def _compute_scope(user: User) -> Scope:
-    if user.is_superuser:
+    if user.is_superuser or user.role == Role.SYSTEM:
         return Scope("all")
     if user.role == Role.STREET:
         return Scope("street", frozenset({user.street_id})) if user.street_id else Scope.nothing()
@@ -138,10 +153,82 @@ def _compute_scope(user: User) -> Scope:
 
 
 def role_of(user: User | None) -> str:
-    """The role a user acts in, as recorded on timelines: superusers act as administrators."""
-    if user is None:
-        return "system"
+    """The role a user acts in, as recorded on timelines: superusers act as administrators.
+
+    No user at all (the trusted path the services still accept) is recorded as the system,
+    like the system actor itself.
+    """
+    if user is None or getattr(user, "role", None) == Role.SYSTEM:
+        return Role.SYSTEM
+    if not getattr(user, "is_authenticated", False):
+        return ""
     return Role.ADMIN if user.is_superuser else user.role
+
+
+def role_label(role: str) -> str:
+    """The readable name of a role as recorded on a timeline ("" for one we do not know)."""
+    return str(dict(Role.choices).get(role, ""))
+
+
+#: How the public is told who handles a case (Open311's agency_responsible): an office, never a
+#: person's name. Chinese and English; administrators and roles without an office of their own are
+#: the community office.
+PUBLIC_OFFICE_NAMES: dict[str, tuple[str, str]] = {
+    Role.ADMIN: ("社区居委会", "community office"),
+    Role.SECRETARY: ("社区党委", "community Party committee"),
+    Role.STREET: ("街道办事处", "street office"),
+    Role.SOCIAL_WORKER: ("社区社工", "community social worker"),
+    Role.GRID_WORKER: ("网格员", "grid worker"),
+    Role.VOLUNTEER: ("志愿者", "volunteer"),
+    Role.UNIT_CONTACT: ("共建单位", "member unit"),
+    Role.PATROLLER: ("巡查员", "patroller"),
+}
+#: A volunteer leading a case without an account (a person of the registry).
+VOLUNTEER_PUBLIC_NAME = PUBLIC_OFFICE_NAMES[Role.VOLUNTEER]
+
+
+def public_office_name(user: User) -> tuple[str, str]:
+    """The office the public may address for a user leading a case, in Chinese and English."""
+    return PUBLIC_OFFICE_NAMES.get(role_of(user), PUBLIC_OFFICE_NAMES[Role.ADMIN])
+
+
+def role_field_errors(user: User) -> dict[str, str]:
+    """What a role needs besides itself, checked when an account is saved from a form.
+
+    The street office reaches its street, community roles their community, and a resident's
+    account is the person themselves; administrators and the system actor need none of these.
+    Nobody else may be given the system's role: it holds every capability.
+    """
+    if user.role == Role.SYSTEM and user.username != SYSTEM_USERNAME:
+        return {"role": _("Only the system account acts as the system: choose another role.")}
+    if user.role == Role.STREET and not user.street_id:
+        return {"street": _("A street office user needs a street.")}
+    if user.role in COMMUNITY_ROLES and not user.community_id:
+        return {"community": _("This role works in a community: choose one.")}
+    if user.role == Role.RESIDENT and not user.person_id:
+        return {"person": _("A resident account must be linked to the person.")}
+    return {}
+
+
+def system_actor() -> User:
+    """The account the shell, the CLI and imports act as: never nobody.
+
+    A real row, so that every timeline, audit and history entry they write names an actor
+    (recorded with the role "system"). It holds every capability and sees everything, like
+    the trusted path it replaces, but it can never sign in: its password is unusable and
+    accounts.backends refuses it. Created on first use; a person's account that happens to be
+    called "system" is refused rather than taken over.
+    """
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"role": Role.SYSTEM, "first_name": "", "last_name": "", "is_active": True},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    elif user.role != Role.SYSTEM:
+        raise ImproperlyConfigured(f"The account {SYSTEM_USERNAME!r} is a person's, not the system actor.")
+    return user
 
 
 def _signed_in(user: User | None) -> bool:
@@ -176,3 +263,64 @@ def has_capability(capability: str) -> rules.Predicate:
         return user is not None and user_can(user, capability)
 
     return rules.Predicate(check, name=f"has_capability({capability})")
+
+
+@rules.predicate
+def is_system(user: User | None) -> bool:
+    """The system actor (the shell, the CLI, imports): it acts, but it is nobody's account."""
+    return user is not None and getattr(user, "role", None) == Role.SYSTEM
+
+
+@rules.predicate
+def is_hands(user: User | None) -> bool:
+    """Volunteers, party members and member-unit contacts: they do the tasks the community gives them."""
+    return _signed_in(user) and role_of(user) in HANDS_ROLES
+
+
+@rules.predicate
+def is_eyes(user: User | None) -> bool:
+    """Patrollers: they walk the estate and report what they see, on the patrol channel."""
+    return _signed_in(user) and role_of(user) in EYES_ROLES
+
+
+@rules.predicate
+def is_resident(user: User | None) -> bool:
+    """A resident's own account: they see their household and follow their own reports, nothing else."""
+    return _signed_in(user) and role_of(user) == Role.RESIDENT
+
+
+@rules.predicate
+def is_grid_worker(user: User | None) -> bool:
+    """Grid workers: the mouth on the ground, given grids; they look after whoever in them has nobody."""
+    return _signed_in(user) and role_of(user) == Role.GRID_WORKER
+
+
+@rules.predicate
+def is_social_worker(user: User | None) -> bool:
+    """The community's social workers: the first choice to lead a case when no grid worker has it."""
+    return _signed_in(user) and role_of(user) == Role.SOCIAL_WORKER
+
+
+#: Staff who look people up in the registry. Residents hold people.person.view too, but only for
+#: their own household: they get no search, no figures and no links to person pages.
+searches_people = has_capability("people.person.view") & ~is_resident
+
+#: Anyone who can be summoned to a case and has a "my tasks" list: the hands, the eyes, and staff
+#: who lead cases themselves. Residents only follow what they reported.
+has_tasks = has_capability("cases.case.view_own") & ~is_resident
+
+#: Who works from tasks handed to them rather than from a register: the hands, the eyes and
+#: residents. In care they see the services of the teams their person serves in and the
+#: households assigned to them, never the register; the office (legs, mouth) works its scope.
+works_from_tasks = is_hands | is_eyes | is_resident
+
+
+def role_filter(predicate: rules.Predicate, prefix: str = "") -> Q:
+    """The users (or, with a prefix such as "user__", rows through a user) of whom a role predicate holds.
+
+    Lets a query ask "the grid workers of this community" with the same predicate the pages
+    use, so no role name is spelled out in a filter. The predicate is asked once for a blank
+    active account of each role: it must depend on the role alone.
+    """
+    roles = sorted(role.value for role in Role if predicate(User(role=role, is_active=True)))
+    return Q(**{f"{prefix}role__in": roles})

@@ -5,42 +5,38 @@ from __future__ import annotations
 from django.db.models import Q
 from django.shortcuts import render
 
-from grassroots.accounts.models import Role
-from grassroots.accounts.roles import user_can
+from grassroots.accounts.roles import is_eyes, is_hands, is_legs, is_mouth, is_resident, searches_people
 from grassroots.orgs.models import MemberUnit, PartyMember, Volunteer, VolunteerTeam
 from grassroots.people.models import Person
 from grassroots.places.models import Household
 from grassroots.places.selectors import grid_summaries
 
-HOME_TEMPLATES = {
-    Role.SECRETARY: "accounts/home_legs.html",
-    Role.STREET: "accounts/home_legs.html",
-    Role.ADMIN: "accounts/home_legs.html",
-    Role.SOCIAL_WORKER: "accounts/home_mouth.html",
-    Role.GRID_WORKER: "accounts/home_mouth.html",
-    Role.VOLUNTEER: "accounts/home_hands.html",
-    Role.UNIT_CONTACT: "accounts/home_hands.html",
-    Role.PATROLLER: "accounts/home_eyes.html",
-    Role.RESIDENT: "accounts/home_resident.html",
-}
+#: The home page of each kind of user, first match wins; anyone else gets the legs' overview.
+HOME_TEMPLATES = (
+    (is_legs, "accounts/home_legs.html"),
+    (is_mouth, "accounts/home_mouth.html"),
+    (is_hands, "accounts/home_hands.html"),
+    (is_eyes, "accounts/home_eyes.html"),
+    (is_resident, "accounts/home_resident.html"),
+)
 
 
 def home(request):
     """One page per role: the figures for the legs, the search for the mouth, and so on."""
     user = request.user
-    template = HOME_TEMPLATES.get(user.role, "accounts/home_legs.html")
+    template = next((name for test, name in HOME_TEMPLATES if test(user)), "accounts/home_legs.html")
     return render(request, template, _home_context(user))
 
 
 def _home_context(user) -> dict:
     context: dict = {"grids": grid_summaries(user)}
-    if user_can(user, "people.person.view") and user.role != Role.RESIDENT:
+    if searches_people(user):
         context["figures"] = _figures(user)
-    if user.role == Role.RESIDENT and user.person_id:
+    if is_resident(user) and user.person_id:
         context["household"] = (
             Household.objects.visible_to(user).filter(id=user.person.current_household_id).first()
         )
-    if user.role in {Role.VOLUNTEER, Role.UNIT_CONTACT}:
+    if is_hands(user):
         context["volunteer"] = (
             Volunteer.objects.filter(person_id=user.person_id).prefetch_related("teams").first()
         )

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from grassroots.accounts.roles import VOLUNTEER_PUBLIC_NAME, public_office_name
 from grassroots.api.authentication import client_for_key
 from grassroots.api.idempotency import claim, fingerprint, replay_response, settle
 from grassroots.api.inbound import resident_with_phone
@@ -65,18 +66,6 @@ DATATYPES = {
 def public_note_actions() -> list[str]:
     """Timeline entries whose note is written for the public (as the registry declares them)."""
     return sorted(name for name, declared in REGISTRY.items() if declared.note_audience == NOTE_PUBLIC)
-
-
-ROLE_NAMES = {
-    "admin": ("社区居委会", "community office"),
-    "secretary": ("社区党委", "community Party committee"),
-    "street": ("街道办事处", "street office"),
-    "socialworker": ("社区社工", "community social worker"),
-    "gridworker": ("网格员", "grid worker"),
-    "volunteer": ("志愿者", "volunteer"),
-    "unitcontact": ("共建单位", "member unit"),
-    "patroller": ("巡查员", "patroller"),
-}
 
 
 class Open311Error(Exception):
@@ -210,12 +199,11 @@ def agency_responsible(case: Case) -> str:
         user = lead.user
         if user.member_unit_id:
             return user.member_unit.name
-        zh, en = ROLE_NAMES.get("admin" if user.is_superuser else user.role, ROLE_NAMES["admin"])
-        return in_reader_language(zh, en)
+        return in_reader_language(*public_office_name(user))
     try:
         return lead.person.party_membership.branch.name
     except ObjectDoesNotExist:
-        return in_reader_language(*ROLE_NAMES["volunteer"])
+        return in_reader_language(*VOLUNTEER_PUBLIC_NAME)
 
 
 def status_notes(case: Case) -> str:

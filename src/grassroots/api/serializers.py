@@ -13,7 +13,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from grassroots.accounts.roles import user_can
+from grassroots.accounts.roles import has_tasks
 from grassroots.api.authentication import api_client_of
 from grassroots.cases.models import (
     Assignment,
@@ -421,7 +421,7 @@ def case_context(request) -> dict:
     """What the case serializers need to know about the caller."""
     client = api_client_of(request)
     user = request.user
-    staff = client is None and user.role != "resident" and user_can(user, "cases.case.view_own")
+    staff = client is None and has_tasks(user)
     return {"request": request, "staff_view": staff, "show_people": client is None, "now": timezone.now()}
 
 

@@ -36,7 +36,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from grassroots.accounts.roles import user_can, user_scope
+from grassroots.accounts.roles import is_eyes, is_resident, role_of, user_can, user_scope
 from grassroots.api import serializers as s
 from grassroots.api.authentication import ApiKeyAuthentication, BearerAuthentication, api_client_of
 from grassroots.api.exceptions import exception_handler
@@ -312,7 +312,10 @@ def _reporting_community(user, client, wanted: int | None) -> Community:
 
 
 def _default_channel(user) -> str:
-    return {"resident": Channel.WEB, "patroller": Channel.PATROL}.get(user.role, Channel.API)
+    """Residents report on the web channel and patrollers on patrol, as on their own pages."""
+    if is_resident(user):
+        return Channel.WEB
+    return Channel.PATROL if is_eyes(user) else Channel.API
 
 
 def _service_inputs(declared: CaseAction, actor, data: dict) -> dict:
@@ -556,7 +559,7 @@ class MeView(ApiMixin, APIView):
         data = {
             "username": user.username,
             "name": user.get_full_name() or user.username,
-            "role": "admin" if user.is_superuser else user.role,
+            "role": role_of(user),
             "community": user.community_id,
             "street": user.street_id,
             "grids": sorted(user.grids.values_list("id", flat=True)),
@@ -613,7 +616,7 @@ class TokenView(ApiMixin, APIView):
             "token": raw,
             "expires_at": token.expires_at,
             "username": user.username,
-            "role": "admin" if user.is_superuser else user.role,
+            "role": role_of(user),
         }
         return Response(s.TokenSerializer(body).data, status=status.HTTP_201_CREATED)
 

@@ -22,6 +22,7 @@ from grassroots.care.models import (
     TierRule,
     Visit,
 )
+from grassroots.core.admin import ScopedAdmin
 from grassroots.places.models import Community
 
 
@@ -68,7 +69,7 @@ class ProgrammeServiceInline(admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(ScopedAdmin):
     list_display = ["name", "community", "team", "active"]
     list_filter = ["community", "active"]
     inlines = [ProgrammeServiceInline]
@@ -85,7 +86,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CareProfile)
-class CareProfileAdmin(admin.ModelAdmin):
+class CareProfileAdmin(ScopedAdmin):
     list_display = [
         "person",
         "tier",
@@ -110,13 +111,13 @@ class TierChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ScopedAdmin):
     list_display = ["name", "community", "starts_on", "ends_on"]
     list_filter = ["community"]
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ScopedAdmin):
     list_display = ["programme", "household", "person", "team", "starts_on", "ends_on"]
     list_filter = ["programme"]
     raw_id_fields = ["household", "person", "visit"]
@@ -124,7 +125,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(ScopedAdmin):
     """Visits are read here, not edited: findings are sensitive and their record is the visitor's."""
 
     list_display = ["household", "visited_at", "method", "outcome", "visitor"]
@@ -137,7 +138,7 @@ class VisitAdmin(admin.ModelAdmin):
 
 
 @admin.register(CareRecordAccess)
-class CareRecordAccessAdmin(admin.ModelAdmin):
+class CareRecordAccessAdmin(ScopedAdmin):
     list_display = ["at", "user", "what", "person", "household", "ip_address"]
     readonly_fields = ["at", "user", "what", "person", "household", "visit", "community", "ip_address"]
 

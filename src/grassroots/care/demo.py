@@ -35,7 +35,8 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from grassroots.accounts.models import Role, User
+from grassroots.accounts.models import User
+from grassroots.accounts.roles import is_grid_worker, is_social_worker
 from grassroots.care import services
 from grassroots.care.defaults import install_default_rules
 from grassroots.care.models import (
@@ -151,11 +152,9 @@ def build_care_demo(community: Community, rng: random.Random, *, today: date | N
         user.username: user for user in User.objects.filter(community=community).prefetch_related("grids")
     }
     grid_workers = {
-        grid.id: user for user in users.values() if user.role == Role.GRID_WORKER for grid in user.grids.all()
+        grid.id: user for user in users.values() if is_grid_worker(user) for grid in user.grids.all()
     }
-    socialworker = users.get("socialworker") or next(
-        u for u in users.values() if u.role == Role.SOCIAL_WORKER
-    )
+    socialworker = users.get("socialworker") or next(u for u in users.values() if is_social_worker(u))
     team = VolunteerTeam.objects.filter(community=community, name=ELDERLY_TEAM).first()
     team = team or VolunteerTeam.objects.filter(community=community).order_by("id").first()
     carers = list(

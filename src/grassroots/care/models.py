@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.core.scoping import ScopedQuerySet
+from grassroots.core.scoping import ScopedQuerySet, ScopePolicy, capability_name
 
 
 class Tier(models.TextChoices):
@@ -220,21 +220,21 @@ class SituationNote(models.Model):
         return f"{self.profile_id} {self.kind}"
 
 
-class CommunityWideQuerySet(ScopedQuerySet):
-    """Rows that belong to a whole community (campaigns, programmes): a grid worker sees their community's."""
+class CommunityWideScope(ScopePolicy):
+    """Rows that belong to a whole community (campaigns, programmes): a grid worker sees their community's.
 
-    def visible_to(self, user, action: str = "view"):
+    Everyone else reaches them by the usual paths (community, street, all); a grid worker's
+    grids do not say which campaign or programme is theirs, so their community does.
+    """
+
+    def condition(self, model, user, action: str):
         from grassroots.accounts.roles import user_scope
 
-        scoped = super().visible_to(user, action) if user is not None else self.none()
-        if user is None or not user.is_authenticated or user_scope(user).level != "grid":
-            return scoped
-        from grassroots.accounts.roles import user_can
-        from grassroots.core.scoping import capability_name
-
-        if not user_can(user, capability_name(self.model, action)) or not user.community_id:
-            return self.none()
-        return self.filter(community_id=user.community_id)
+        if user_scope(user).level != "grid":
+            return super().condition(model, user, action)
+        if not user.community_id:
+            return None
+        return Q(**{model.scope_community_path: user.community_id})
 
 
 class Campaign(models.Model):
@@ -262,7 +262,8 @@ class Campaign(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = CommunityWideQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
+    scope_policy = CommunityWideScope()
     scope_community_path = "community_id"
 
     class Meta:
@@ -290,17 +291,11 @@ class Outcome(models.TextChoices):
     REFUSED = "refused", _("refused")
 
 
-class CampaignHouseholdQuerySet(ScopedQuerySet):
+class CampaignHouseholdScope(ScopePolicy):
     """A campaign's households are seen by whoever may see campaigns, within their scope."""
 
-    def visible_to(self, user, action: str = "view"):
-        from grassroots.accounts.roles import user_can, user_scope
-        from grassroots.core.scoping import scope_filter
-
-        if user is None or not user.is_authenticated or not user_can(user, f"care.campaign.{action}"):
-            return self.none()
-        condition = scope_filter(self.model, user_scope(user))
-        return self.none() if condition is None else self.filter(condition)
+    def capability(self, model, action: str) -> str:
+        return capability_name(Campaign, action)
 
 
 class CampaignHousehold(models.Model):
@@ -322,7 +317,8 @@ class CampaignHousehold(models.Model):
     status = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
     last_visit_at = models.DateTimeField(null=True, blank=True)
 
-    objects = CampaignHouseholdQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
+    scope_policy = CampaignHouseholdScope()
     scope_community_path = "campaign__community_id"
     scope_grid_path = "grid_id"
     scope_household_path = "household_id"
@@ -504,7 +500,8 @@ class Programme(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
 
-    objects = CommunityWideQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
+    scope_policy = CommunityWideScope()
     scope_community_path = "community_id"
 
     class Meta:

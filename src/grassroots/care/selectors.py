@@ -13,8 +13,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from grassroots.accounts.models import Role
-from grassroots.accounts.roles import user_can
+from grassroots.accounts.roles import is_grid_worker, user_can, works_from_tasks
 from grassroots.care.models import (
     SPECIAL_DIFFICULTY_TIERS,
     CampaignHousehold,
@@ -27,7 +26,6 @@ from grassroots.care.models import (
     Visit,
 )
 from grassroots.care.schedule import month_days
-from grassroots.care.services import is_hands
 from grassroots.places.models import Grid
 
 #: How far back a change of situation (a new case, a move out) still calls for a visit.
@@ -67,7 +65,7 @@ def _start_of(day: date) -> datetime:
 def my_profiles(user):
     """The register people a staff visitor looks after: their own, and in their grids those nobody has."""
     profiles = CareProfile.objects.visible_to(user).on_register()
-    if user.role == Role.GRID_WORKER:
+    if is_grid_worker(user):
         return profiles.filter(Q(responsible=user) | Q(responsible__isnull=True))
     return profiles.filter(responsible=user)
 
@@ -116,7 +114,7 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
     today = today or timezone.localdate()
     items: list[WorkItem] = []
     households_of_mine: set[int] = set()
-    if not is_hands(user):
+    if not works_from_tasks(user):
         mine = my_profiles(user)
         households_of_mine = set(mine.values_list("household_id", flat=True))
         # Only the people due, or with a recent change, come back from the database.
@@ -223,7 +221,7 @@ def _household_risk(services) -> dict[int, int]:
 
 def _services_for(user, household_ids: set[int]):
     """Planned services this user delivers: their team's (volunteers) or their people's (staff)."""
-    if is_hands(user):
+    if works_from_tasks(user):
         if not (user.person_id and user_can(user, "care.plannedservice.view_own")):
             return PlannedService.objects.none()
         return PlannedService.objects.filter(enrolment__team__volunteers__person_id=user.person_id).distinct()
@@ -360,7 +358,7 @@ def visitor_list(user, campaign, visitor=None):
     targets = CampaignHousehold.objects.filter(campaign=campaign)
     if visitor is not None:
         targets = targets.filter(visitor=visitor)
-    if not is_hands(user):
+    if not works_from_tasks(user):
         targets = targets & CampaignHousehold.objects.visible_to(user)
     elif visitor != user:
         return CampaignHousehold.objects.none()

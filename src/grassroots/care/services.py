@@ -1,8 +1,9 @@
 """The one write path for care: the register, overrides, campaigns, visits, programmes and services.
 
 Each service checks the actor's capability and scope (deny by default), validates
-before it writes, and writes in one transaction. `actor=None` is the trusted path
-(the demo builder, management commands). Visits are idempotent on the token the
+before it writes, and writes in one transaction. Trusted callers (the shell, commands,
+imports) act as `accounts.system_actor()`, which holds every capability and is recorded;
+`actor=None` remains only for the demo builder. Visits are idempotent on the token the
 visitor's browser generated with the draft: sending the same visit twice returns
 the first one and creates nothing.
 """
@@ -22,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.accounts.roles import user_can
+from grassroots.accounts.roles import user_can, works_from_tasks
 from grassroots.care.models import (
     HAZARDS,
     TIER_RISK,
@@ -382,18 +383,13 @@ class VisitDetails:
     photos: Sequence = field(default_factory=tuple)
 
 
-def is_hands(user) -> bool:
-    """Volunteers and party members: they see only their own tasks, never the register."""
-    return user is not None and not user_can(user, "care.careprofile.view")
-
-
 def may_visit(actor, household: Household) -> bool:
     """Staff visit households in their scope; volunteers those assigned to them or served by their team."""
     if actor is None:
         return True
     if not user_can(actor, "care.visit.add"):
         return False
-    if not is_hands(actor):
+    if not works_from_tasks(actor):
         return Household.objects.visible_to(actor).filter(pk=household.pk).exists()
     assigned = CampaignHousehold.objects.filter(household=household, visitor=actor).exists()
     if assigned or not actor.person_id:
@@ -558,7 +554,7 @@ def visit_raise_case(*, actor, visit: Visit, category, description: str, urgency
                     photos=photos,
                     reported_at=None,
                 ),
-                register=not is_hands(actor),
+                register=not works_from_tasks(actor),
                 note=_("Found on a care visit."),
             )
             Visit.objects.filter(pk=visit.pk).update(case=case)
@@ -786,7 +782,7 @@ def _may_deliver(actor, planned: PlannedService) -> bool:
         return True
     if not user_can(actor, "care.plannedservice.deliver"):
         return False
-    if is_hands(actor):
+    if works_from_tasks(actor):
         return (
             bool(actor.person_id)
             and planned.enrolment.team.volunteers.filter(person_id=actor.person_id).exists()

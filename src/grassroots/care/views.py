@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from grassroots.accounts.models import Role, User
-from grassroots.accounts.roles import user_can
+from grassroots.accounts.models import User
+from grassroots.accounts.roles import has_capability, role_filter, user_can, works_from_tasks
 from grassroots.care import selectors, services
 from grassroots.care.forms import (
     AssignForm,
@@ -76,7 +76,7 @@ def may_see_findings(user) -> bool:
 
 def care_home(request):
     """Where care work starts: the hands go to their tasks, everyone else to their worklist."""
-    if user_can(request.user, "care.plannedservice.view_own") and services.is_hands(request.user):
+    if user_can(request.user, "care.plannedservice.view_own") and works_from_tasks(request.user):
         return redirect("care-tasks")
     _need(request.user, "care.careprofile.view")
     return redirect("care-worklist")
@@ -257,10 +257,10 @@ def campaign_new(request):
 
 
 def _visitors(community_id: int):
-    roles = [Role.SOCIAL_WORKER, Role.GRID_WORKER, Role.SECRETARY, Role.VOLUNTEER]
-    return User.objects.filter(community_id=community_id, role__in=roles, is_active=True).order_by(
-        "role", "username"
-    )
+    """Who may be sent to a campaign's households: the community's accounts that may record visits."""
+    may_visit = role_filter(has_capability("care.visit.add"))
+    visitors = User.objects.filter(may_visit, community_id=community_id, is_active=True)
+    return visitors.order_by("role", "username")
 
 
 def campaign_detail(request, pk: int):
@@ -349,7 +349,7 @@ def _wants_json(request) -> bool:
 def visit_new(request, household_pk: int):
     """The visit form: works on a phone, keeps a draft in the browser, sends it exactly once."""
     household = _visitable_household(request.user, household_pk)
-    staff = not services.is_hands(request.user)
+    staff = not works_from_tasks(request.user)
     members = list(
         Person.objects.filter(current_household=household, status=PersonStatus.LIVING).order_by("birth_date")
     )
@@ -633,7 +633,7 @@ def enrol(request, household_pk: int):
 
 def _enrolment_for(user, pk: int) -> Enrolment:
     enrolment = Enrolment.objects.visible_to(user).filter(pk=pk).first()
-    if enrolment is None and services.is_hands(user) and user.person_id:
+    if enrolment is None and works_from_tasks(user) and user.person_id:
         enrolment = Enrolment.objects.filter(pk=pk, team__volunteers__person_id=user.person_id).first()
     if enrolment is None:
         raise Http404
@@ -659,7 +659,7 @@ def enrolment_detail(request, pk: int):
         "today": today,
         "counts": selectors.service_counts(enrolment, today),
         "may_deliver": user_can(request.user, "care.plannedservice.deliver"),
-        "show_reason": not services.is_hands(request.user),
+        "show_reason": not works_from_tasks(request.user),
     }
     return render(request, "care/enrolment.html", context)
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from grassroots.cases.models import Case, CaseEvent, Category, CategoryQuestion
+from grassroots.core.admin import ScopedAdmin
 
 
 class CategoryQuestionInline(admin.TabularInline):
@@ -48,7 +49,7 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ScopedAdmin):
     """Read-only in the admin: cases change only through the workflow services."""
 
     list_display = [

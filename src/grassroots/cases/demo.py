@@ -44,6 +44,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from grassroots.accounts.models import User
+from grassroots.accounts.roles import is_grid_worker, role_filter, role_of
 from grassroots.cases import services
 from grassroots.cases.models import (
     Assignment,
@@ -455,7 +456,7 @@ class _Registry:
         }
         grid_workers: dict[int, User] = {}
         for link in User.grids.through.objects.filter(
-            user__in=users.values(), user__role="gridworker"
+            role_filter(is_grid_worker, prefix="user__"), user__in=users.values()
         ).order_by("user_id", "grid_id"):
             grid_workers.setdefault(link.grid_id, next(u for u in users.values() if u.pk == link.user_id))
         households = list(
@@ -800,7 +801,7 @@ class _Draft:
         if action != Action.REPORT:  # every action after the report goes through _act, which counts it
             self.case.version += 1
         if role is None:
-            role = ("admin" if actor.is_superuser else actor.role) if actor is not None else "system"
+            role = role_of(actor)
         event = _Event(self.case, at, actor, role, action, note, before, self.status, changes or {}, public)
         self.events.append(event)
         return event
@@ -1327,8 +1328,9 @@ class _History:
             case.closed_at = draft.clock
             case.status = Status.MERGED
             status_then = next(e.to_status for e in reversed(original.events) if e.at <= draft.clock)
+            role = role_of(coordinator)
             draft.duplicate_note = _Event(
-                source, draft.clock, coordinator, coordinator.role, Action.NOTE, "", status_then, status_then
+                source, draft.clock, coordinator, role, Action.NOTE, "", status_then, status_then
             )
             position = next(
                 (i for i, e in enumerate(original.events) if e.at > draft.clock), len(original.events)

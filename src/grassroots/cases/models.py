@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.cases import clock
+from grassroots.cases.selectors import CaseScope
 from grassroots.cases.workflow import FINAL, OPEN, Status
 from grassroots.core.language import in_reader_language, reading_chinese
 from grassroots.core.scoping import ScopedQuerySet
@@ -173,12 +174,7 @@ class CategoryQuestion(models.Model):
 
 
 class CaseQuerySet(ScopedQuerySet):
-    """Cases a user may see: their scope if they coordinate, else what they report or handle."""
-
-    def visible_to(self, user, action: str = "view"):
-        from grassroots.cases.selectors import cases_visible_to
-
-        return cases_visible_to(self, user, action)
+    """Cases, read through `visible_to` like every scoped model (the rules: cases.selectors.CaseScope)."""
 
     def open(self):
         return self.filter(status__in=OPEN)
@@ -306,6 +302,7 @@ class Case(models.Model):
     )
 
     objects = CaseQuerySet.as_manager()
+    scope_policy = CaseScope()
     scope_community_path = "community_id"
     scope_grid_path = "grid_id"
 

@@ -10,24 +10,13 @@ registers one django-rules permission per action ("cases.urge_case", ...), so th
 from __future__ import annotations
 
 import rules
-from django.db.models import Q
 
 from grassroots.accounts.models import User
 from grassroots.accounts.roles import role_of, user_can, user_scope
 from grassroots.cases.models import Assignment, Case
+from grassroots.cases.selectors import party_filter
 from grassroots.cases.workflow import ASSIGNEE, LEAD, REPORTER, CaseAction, allowed, on_register
 from grassroots.core.scoping import scope_filter
-
-
-def party_filter(user: User, prefix: str = "") -> Q:
-    """Assignments (or, with a prefix, cases through their assignments) that address this user."""
-    condition = Q(**{f"{prefix}user": user})
-    if user.person_id:
-        condition |= Q(**{f"{prefix}person_id": user.person_id})
-        condition |= Q(**{f"{prefix}team__volunteers__person_id": user.person_id})
-    if user.member_unit_id:
-        condition |= Q(**{f"{prefix}unit_id": user.member_unit_id})
-    return condition
 
 
 def relations(actor: User | None, case: Case) -> set[str]:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from grassroots.accounts.roles import is_resident
 from grassroots.cases import services
 from grassroots.cases.models import Case, Channel, Satisfaction
 from grassroots.cases.portal_forms import (
@@ -117,7 +118,7 @@ def _too_many(request, seconds: int):
 
 
 def _is_resident(user) -> bool:
-    return user.is_authenticated and user.role == "resident" and user.person_id is not None
+    return is_resident(user) and user.person_id is not None
 
 
 def _reported_by(user) -> Q:

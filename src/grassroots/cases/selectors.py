@@ -1,4 +1,4 @@
-"""Reads of cases, scoped to the user. The rules, in order:
+"""Reads of cases, scoped to the user, and the scope policy of cases. The rules, in order:
 
 1. Coordinators (mouth and legs, admins) see the cases in their scope: community,
    street, or for grid workers their grids, plus anything they are assigned to.
@@ -6,6 +6,9 @@
    volunteer team or member unit, or reported by them (residents, patrollers).
 3. Sensitive categories (psychological support, ...) are shown only to roles with
    `cases.case.view_sensitive`, and to the parties assigned to that very case.
+
+`Case.objects.visible_to(user, action)` applies them through CaseScope; the action names the
+capabilities: "cases.case.<action>" for the scope, "cases.case.<action>_own" for one's own.
 """
 
 from __future__ import annotations
@@ -13,10 +16,18 @@ from __future__ import annotations
 from django.db.models import Q
 
 from grassroots.accounts.roles import user_can, user_scope
-from grassroots.cases.permissions import party_filter
-from grassroots.core.scoping import scope_filter
+from grassroots.core.scoping import ScopePolicy, scope_filter, signed_in
 
-__all__ = ["cases_visible_to", "my_assignments", "party_filter"]
+
+def party_filter(user, prefix: str = "") -> Q:
+    """Assignments (or, with a prefix, cases through their assignments) that address this user."""
+    condition = Q(**{f"{prefix}user": user})
+    if user.person_id:
+        condition |= Q(**{f"{prefix}person_id": user.person_id})
+        condition |= Q(**{f"{prefix}team__volunteers__person_id": user.person_id})
+    if user.member_unit_id:
+        condition |= Q(**{f"{prefix}unit_id": user.member_unit_id})
+    return condition
 
 
 def _assigned(user) -> Q:
@@ -33,25 +44,28 @@ def _reported(user) -> Q:
     return condition
 
 
-def cases_visible_to(queryset, user, action: str = "view"):
-    if user is None or not user.is_authenticated or not user.is_active:
-        return queryset.none()
-    own = _assigned(user) | _reported(user)
-    if user_can(user, "cases.case.view"):
-        in_scope = scope_filter(queryset.model, user_scope(user))
-        if in_scope is None:
+class CaseScope(ScopePolicy):
+    """Coordinators see their scope plus what they are a party to; everyone else only the latter."""
+
+    def restrict(self, queryset, user, action: str):
+        if not signed_in(user):
+            return queryset.none()
+        own = _assigned(user) | _reported(user)
+        if user_can(user, f"cases.case.{action}"):
+            in_scope = scope_filter(queryset.model, user_scope(user))
+            if in_scope is None:
+                visible = own
+            elif not in_scope:  # the "all" scope: an empty Q would vanish in `Q() | own`
+                visible = Q()
+            else:
+                visible = in_scope | own
+        elif user_can(user, f"cases.case.{action}_own"):
             visible = own
-        elif not in_scope:  # the "all" scope: an empty Q would vanish in `Q() | own`
-            visible = Q()
         else:
-            visible = in_scope | own
-    elif user_can(user, "cases.case.view_own"):
-        visible = own
-    else:
-        return queryset.none()
-    if not user_can(user, "cases.case.view_sensitive"):
-        visible &= Q(category__sensitive=False) | _assigned(user) | _reported(user)
-    return queryset.filter(visible)
+            return queryset.none()
+        if not user_can(user, "cases.case.view_sensitive"):
+            visible &= Q(category__sensitive=False) | _assigned(user) | _reported(user)
+        return queryset.filter(visible)
 
 
 def my_assignments(user):

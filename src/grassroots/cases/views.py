@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from grassroots.accounts.models import Role
-from grassroots.accounts.roles import user_can
+from grassroots.accounts.roles import is_system, role_label, searches_people, user_can
 from grassroots.cases import services
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.forms import CaseFilterForm, status_choices
@@ -43,7 +42,6 @@ from grassroots.people.models import PersonTag
 
 CASES_PER_PAGE = 50
 CALL_BACK_ACTIONS = (Action.VERIFY, Action.CLOSE)
-ROLE_LABELS = dict(Role.choices)
 
 
 def lead_prefetch() -> Prefetch:
@@ -147,15 +145,13 @@ def timeline(case: Case) -> list[dict]:
             by_event.setdefault(attachment.event_id, []).append(attachment)
     entries = []
     for event in case.events.all():
-        actor = event.actor
+        actor = None if is_system(event.actor) else event.actor  # the system reads "the system"
         entries.append(
             {
                 "event": event,
                 "action": label(event.action),
                 "actor": (actor.get_full_name() or actor.username) if actor else "",
-                "role": ROLE_LABELS.get(
-                    event.actor_role, _("system") if event.actor_role == "system" else ""
-                ),
+                "role": role_label(event.actor_role),
                 "from_status": Status(event.from_status).label if event.from_status in Status.values else "",
                 "to_status": Status(event.to_status).label if event.to_status in Status.values else "",
                 "changed": bool(event.from_status) and event.from_status != event.to_status,
@@ -223,7 +219,7 @@ def case_context(request, case: Case, *, failure: Failure | None = None) -> dict
         "duplicates": Case.objects.visible_to(user).filter(merged_into=case).only("number", "status"),
         "case_messages": case_messages(user, case),
         "may_view_household": user_can(user, "places.household.view"),
-        "may_view_person": user_can(user, "people.person.view") and user.role != Role.RESIDENT,
+        "may_view_person": searches_people(user),
         "now": timezone.now(),
     }
 

@@ -17,11 +17,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from grassroots.accounts.models import Role
+from grassroots.accounts import roles
 from grassroots.accounts.roles import user_can
 from grassroots.cases.models import Assignment, Case, Category
 from grassroots.cases.services import ActionNotAllowed, CaseConflict, Party
-from grassroots.cases.workflow import LEGS
 from grassroots.places.models import Community, Grid
 
 # --- who may open which screen -------------------------------------------------------------------------
@@ -32,13 +31,9 @@ def is_coordinator(user) -> bool:
     return user_can(user, "cases.case.view")
 
 
-def is_legs(user) -> bool:
-    return user.is_superuser or user.role in LEGS
-
-
-def has_tasks(user) -> bool:
-    """Anyone who can be summoned to a case: hands, and staff who lead cases themselves."""
-    return user_can(user, "cases.case.view_own") and user.role != Role.RESIDENT
+#: Who supervises, and who can be summoned to a case (a "my tasks" list): the permission module says.
+is_legs = roles.is_legs
+has_tasks = roles.has_tasks
 
 
 def require(condition: bool) -> None:

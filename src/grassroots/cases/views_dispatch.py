@@ -20,7 +20,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grassroots.accounts.models import Role, User
+from grassroots.accounts.models import User
+from grassroots.accounts.roles import is_grid_worker, is_social_worker, role_filter
 from grassroots.cases import services
 from grassroots.cases.models import Case
 from grassroots.cases.services import Party
@@ -81,7 +82,7 @@ def suggestions(user, case: Case) -> list[Group]:
 
     community_users = User.objects.filter(community_id=case.community_id, is_active=True)
     if case.grid_id:
-        workers = community_users.filter(role=Role.GRID_WORKER, grids=case.grid_id)
+        workers = community_users.filter(role_filter(is_grid_worker), grids=case.grid_id)
         add(
             _("Grid worker"),
             [
@@ -93,7 +94,7 @@ def suggestions(user, case: Case) -> list[Group]:
         _("Social workers"),
         [
             Candidate(f"user:{w.pk}", _user_name(w), _("social worker"))
-            for w in community_users.filter(role=Role.SOCIAL_WORKER).order_by("last_name", "username")
+            for w in community_users.filter(role_filter(is_social_worker)).order_by("last_name", "username")
         ],
         is_open=not case.grid_id,
     )

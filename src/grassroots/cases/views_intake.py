@@ -18,8 +18,7 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from grassroots.accounts.models import Role
-from grassroots.accounts.roles import user_can, user_scope
+from grassroots.accounts.roles import is_eyes, is_resident, user_can, user_scope
 from grassroots.cases import services
 from grassroots.cases.forms import IntakeForm, ReportForm
 from grassroots.cases.models import Case, Category, Channel, Urgency
@@ -461,7 +460,7 @@ def report(request):
     if form.is_bound:
         building_id, household_id = form.data.get("building", ""), form.data.get("household", "")
     else:
-        household_id = own_household.pk if own_household and user.role == Role.RESIDENT else ""
+        household_id = own_household.pk if own_household and is_resident(user) else ""
         building_id = own_household.building_id if household_id else ""
     recent = (
         Case.objects.visible_to(user)
@@ -505,7 +504,7 @@ def _report(request, form: ReportForm, community, plan: dict, answers: dict, pho
     details = services.ReportDetails(
         category=cleaned["category"],
         description=cleaned.get("description") or "",
-        channel=Channel.PATROL if user.role == Role.PATROLLER else Channel.WEB,
+        channel=Channel.PATROL if is_eyes(user) else Channel.WEB,
         urgency=Urgency.URGENT if cleaned.get("urgent") else Urgency.NORMAL,
         reporter_person=person,
         reporter_name="" if person else (user.get_full_name() or user.username),

@@ -59,7 +59,7 @@ INSTALLED_APPS = [
 # `user.has_perm("cases.urge_case", case)` asks the same question as the services and the API.
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "grassroots.accounts.backends.AccountBackend",
 ]
 
 MIDDLEWARE = [

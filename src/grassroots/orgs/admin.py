@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from grassroots.core.admin import ScopedAdmin
 from grassroots.orgs.models import MemberUnit, PartyBranch, PartyMember, Skill, Volunteer, VolunteerTeam
 
 
 @admin.register(PartyBranch)
-class PartyBranchAdmin(admin.ModelAdmin):
+class PartyBranchAdmin(ScopedAdmin):
     list_display = ["name", "community", "secretary"]
     list_filter = ["community"]
     search_fields = ["name"]
@@ -12,7 +13,7 @@ class PartyBranchAdmin(admin.ModelAdmin):
 
 
 @admin.register(PartyMember)
-class PartyMemberAdmin(admin.ModelAdmin):
+class PartyMemberAdmin(ScopedAdmin):
     list_display = ["person", "branch", "kind", "workplace", "registered_on"]
     list_filter = ["branch__community", "branch", "kind"]
     search_fields = ["person__name", "person__name_initials", "workplace"]
@@ -21,7 +22,7 @@ class PartyMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(VolunteerTeam)
-class VolunteerTeamAdmin(admin.ModelAdmin):
+class VolunteerTeamAdmin(ScopedAdmin):
     list_display = ["name", "community", "focus", "leader"]
     list_filter = ["community"]
     search_fields = ["name", "focus"]
@@ -35,7 +36,7 @@ class SkillAdmin(admin.ModelAdmin):
 
 
 @admin.register(Volunteer)
-class VolunteerAdmin(admin.ModelAdmin):
+class VolunteerAdmin(ScopedAdmin):
     list_display = ["person", "home_grid", "availability", "active"]
     list_filter = ["active", "teams", "skills", "home_grid"]
     search_fields = ["person__name", "person__name_initials"]
@@ -45,7 +46,7 @@ class VolunteerAdmin(admin.ModelAdmin):
 
 
 @admin.register(MemberUnit)
-class MemberUnitAdmin(admin.ModelAdmin):
+class MemberUnitAdmin(ScopedAdmin):
     list_display = ["name", "kind", "community", "contact_name", "inside_community"]
     list_filter = ["community", "kind", "inside_community"]
     search_fields = ["name", "contact_name", "offers"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from grassroots.core.admin import ScopedAdmin, ScopedTabularInline
 from grassroots.people.forms import PersonDetailsForm
 from grassroots.people.models import Person, PersonalDataAccess, PersonTag, Residency, VulnerabilityTag
 from grassroots.people.search import search_people
 from grassroots.people.services import person_register, person_update
 
 
-class ResidencyInline(admin.TabularInline):
+class ResidencyInline(ScopedTabularInline):
     """Moves are history: shown here, changed only through the move services."""
 
     model = Residency
@@ -23,14 +24,14 @@ class ResidencyInline(admin.TabularInline):
         return False
 
 
-class PersonTagInline(admin.TabularInline):
+class PersonTagInline(ScopedTabularInline):
     model = PersonTag
     extra = 0
     fields = ["tag", "level", "since", "note"]
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ScopedAdmin):
     form = PersonDetailsForm
     list_display = ["name", "sex", "birth_date", "current_household", "status", "phone_masked"]
     list_filter = ["community", "status", "sex", "tags__tag"]
@@ -63,10 +64,10 @@ class PersonAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         details = form.details()
         if change:
-            saved = person_update(actor=None, person=obj, details=details)
+            saved = person_update(actor=request.user, person=obj, details=details)
         else:
             saved = person_register(
-                actor=None, community_id=form.cleaned_data["community"].id, details=details
+                actor=request.user, community_id=form.cleaned_data["community"].id, details=details
             )
         obj.pk = saved.pk
         obj.refresh_from_db()
@@ -80,7 +81,7 @@ class VulnerabilityTagAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ScopedAdmin):
     """The audit log: read-only, for the data protection officer."""
 
     list_display = ["at", "user", "person", "field", "purpose", "ip_address"]

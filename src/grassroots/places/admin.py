@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from grassroots.core.admin import ScopedAdmin
 from grassroots.places.models import Building, Community, Grid, Household, Street
 
 
@@ -10,21 +11,21 @@ class StreetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
+class CommunityAdmin(ScopedAdmin):
     list_display = ["name", "code", "street"]
     list_filter = ["street"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(ScopedAdmin):
     list_display = ["name", "code", "community"]
     list_filter = ["community"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Building)
-class BuildingAdmin(admin.ModelAdmin):
+class BuildingAdmin(ScopedAdmin):
     list_display = ["number", "community", "grid", "entrances", "floors", "head"]
     list_filter = ["community", "grid"]
     search_fields = ["=number"]
@@ -33,7 +34,7 @@ class BuildingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(ScopedAdmin):
     list_display = ["address", "grid"]
     list_filter = ["grid__community", "grid"]
     search_fields = ["=building__number", "room"]

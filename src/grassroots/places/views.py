@@ -10,8 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from grassroots.accounts.models import Role
-from grassroots.accounts.roles import user_can
+from grassroots.accounts.roles import is_grid_worker, role_filter, user_can
 from grassroots.cases.models import Case
 from grassroots.people.models import Person, PersonTag, Residency
 from grassroots.places.models import Building, Grid, Household
@@ -68,7 +67,7 @@ def grid_detail(request, pk: int):
     page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "grid": grid,
-        "workers": grid.workers.filter(role=Role.GRID_WORKER, is_active=True),
+        "workers": grid.workers.filter(role_filter(is_grid_worker), is_active=True),
         "buildings": buildings,
         "page": page,
         "household_total": page.paginator.count,
