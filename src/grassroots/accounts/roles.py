@@ -187,6 +187,28 @@ PUBLIC_OFFICE_NAMES: dict[str, tuple[str, str]] = {
 VOLUNTEER_PUBLIC_NAME = PUBLIC_OFFICE_NAMES[Role.VOLUNTEER]
 
 
+#: How a resident reads who acted on their case: a role, never a name (the portal timeline).
+RESIDENT_FACING_LABELS: dict[str, object] = {
+    Role.ADMIN: _("community office"),
+    Role.SECRETARY: _("community Party committee"),
+    Role.STREET: _("street office"),
+    Role.SOCIAL_WORKER: _("social worker"),
+    Role.GRID_WORKER: _("grid worker"),
+    Role.VOLUNTEER: _("volunteer"),
+    Role.UNIT_CONTACT: _("member unit"),
+    Role.PATROLLER: _("patroller"),
+    Role.RESIDENT: _("resident"),
+    Role.SYSTEM: _("community office"),
+}
+
+
+def resident_facing_label(role: str, *, unit_kind: str = "") -> str:
+    """A recorded role as the resident reads it; a member unit's contact speaks as the unit's kind."""
+    if role == Role.UNIT_CONTACT and unit_kind:
+        return unit_kind
+    return str(RESIDENT_FACING_LABELS.get(role, RESIDENT_FACING_LABELS[Role.SYSTEM]))
+
+
 def public_office_name(user: User) -> tuple[str, str]:
     """The office the public may address for a user leading a case, in Chinese and English."""
     return PUBLIC_OFFICE_NAMES.get(role_of(user), PUBLIC_OFFICE_NAMES[Role.ADMIN])
@@ -287,6 +309,18 @@ def is_eyes(user: User | None) -> bool:
 def is_resident(user: User | None) -> bool:
     """A resident's own account: they see their household and follow their own reports, nothing else."""
     return _signed_in(user) and role_of(user) == Role.RESIDENT
+
+
+@rules.predicate
+def is_party_committee(user: User | None) -> bool:
+    """The community Party committee (secretaries): told when a case runs late."""
+    return _signed_in(user) and role_of(user) == Role.SECRETARY
+
+
+@rules.predicate
+def is_street_office(user: User | None) -> bool:
+    """The street office: told of what is escalated to it, and of late escalated cases."""
+    return _signed_in(user) and role_of(user) == Role.STREET
 
 
 @rules.predicate

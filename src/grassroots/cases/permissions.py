@@ -12,7 +12,7 @@ from __future__ import annotations
 import rules
 
 from grassroots.accounts.models import User
-from grassroots.accounts.roles import role_of, user_can, user_scope
+from grassroots.accounts.roles import LEGS_ROLES, is_system, role_of, user_can, user_scope
 from grassroots.cases.models import Assignment, Case
 from grassroots.cases.selectors import party_filter
 from grassroots.cases.workflow import ASSIGNEE, LEAD, REPORTER, CaseAction, allowed, on_register
@@ -45,8 +45,8 @@ def coordinates(actor: User, case: Case) -> bool:
 def standing(actor: User | None, case: Case) -> set[str]:
     """The actor's role (when the case is in their scope) plus their relations to it."""
     found = relations(actor, case)
-    if actor is None:  # trusted operator path: the demo builder, imports
-        return found | {role_of(None), "admin"}
+    if actor is None or is_system(actor):  # the system actor (shell, imports); None: the demo, for now
+        return found | {role_of(None), *LEGS_ROLES}
     if coordinates(actor, case):
         found.add(role_of(actor))
     return found

@@ -14,24 +14,13 @@ from datetime import datetime
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.accounts.roles import resident_facing_label, role_of
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent
 from grassroots.cases.workflow import NOTE_PUBLIC, NOTE_REPORTER, REGISTRY, Action, Status
 
 #: Notes the resident reads on their own case: those written for them, and those for everyone.
 READER_NOTES = frozenset({NOTE_REPORTER, NOTE_PUBLIC})
 
-ROLE_LABELS = {
-    "admin": _("community office"),
-    "secretary": _("community Party committee"),
-    "street": _("street office"),
-    "socialworker": _("social worker"),
-    "gridworker": _("grid worker"),
-    "volunteer": _("volunteer"),
-    "unitcontact": _("member unit"),
-    "patroller": _("patroller"),
-    "resident": _("resident"),
-    "system": _("community office"),
-}
 
 #: Status in plain words: a title and one sentence on what happens next.
 STATUS_WORDS = {
@@ -58,12 +47,11 @@ def actor_label(event: CaseEvent, case: Case) -> str:
         # No account: the portal visitor's own report, or (once the lead adds case_rate_by_token)
         # their verdict, recorded with the role "reporter".
         mine = event.action == Action.REPORT or event.actor_role == "reporter"
-        return str(_("you")) if mine else str(ROLE_LABELS["system"])
+        return str(_("you")) if mine else resident_facing_label(role_of(None))
     if event.actor_id == case.reporter_user_id:
         return str(_("you"))
-    if event.actor_role == "unitcontact" and event.actor.member_unit_id:
-        return event.actor.member_unit.get_kind_display()
-    return str(ROLE_LABELS.get(event.actor_role, ROLE_LABELS["system"]))
+    unit = event.actor.member_unit if event.actor.member_unit_id else None
+    return resident_facing_label(event.actor_role, unit_kind=unit.get_kind_display() if unit else "")
 
 
 def party_label(assignment: Assignment) -> str:
@@ -71,9 +59,8 @@ def party_label(assignment: Assignment) -> str:
     kind = assignment.party_kind
     if kind == "user":
         user = assignment.user
-        if user.role == "unitcontact" and user.member_unit_id:
-            return user.member_unit.get_kind_display()
-        return str(ROLE_LABELS.get(user.role, ROLE_LABELS["system"]))
+        unit = user.member_unit if user.member_unit_id else None
+        return resident_facing_label(role_of(user), unit_kind=unit.get_kind_display() if unit else "")
     if kind == "person":
         member = hasattr(assignment.person, "party_membership")
         return str(_("party member")) if member else str(_("volunteer"))

@@ -18,6 +18,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from grassroots.accounts.models import User
+from grassroots.accounts.roles import is_party_committee, is_resident, is_street_office, role_filter
+from grassroots.cases.models import Case, CaseEvent
+from grassroots.cases.workflow import REGISTRY
 from grassroots.core import pii
 from grassroots.notify import conf
 from grassroots.notify.channels import channel_for, scrub_phones
@@ -56,7 +60,7 @@ def _user(user, *, role: str = "") -> Recipient:
         key=f"user:{user.pk}",
         name=user.get_full_name() or user.username,
         user=user,
-        resident=user.role == "resident",
+        resident=is_resident(user),
         role=role,
     )
 
@@ -72,8 +76,6 @@ def _phone(digits: str, *, name: str, resident: bool, role: str = "", label: str
 
 def _person(person, *, resident: bool, role: str = "") -> list[Recipient]:
     """A person: their own account when they have one, else their phone."""
-    from grassroots.accounts.models import User
-
     account = User.objects.filter(person=person, is_active=True).first()
     if account is not None:
         return [_user(account, role=role)]
@@ -92,8 +94,6 @@ def _person(person, *, resident: bool, role: str = "") -> list[Recipient]:
 
 def _party(assignment, *, role: str) -> list[Recipient]:
     """A summoned party: a staff user; a person; a team (its leader); a unit (contacts, else its phone)."""
-    from grassroots.accounts.models import User
-
     if assignment.user_id:
         return [_user(assignment.user, role=role)] if assignment.user.is_active else []
     if assignment.person_id:
@@ -151,18 +151,16 @@ def _parties(case, specs: Iterable[str] | None = None) -> list[Recipient]:
 
 def _legs(case, *, street: bool) -> list[Recipient]:
     """The community Party committee (secretaries) and, for an escalated case, the street office."""
-    from grassroots.accounts.models import Role, User
-
-    condition = Q(role=Role.SECRETARY, community_id=case.community_id)
+    condition = role_filter(is_party_committee) & Q(community_id=case.community_id)
     if street:
-        condition |= Q(role=Role.STREET, street_id=case.community.street_id)
+        condition |= role_filter(is_street_office) & Q(street_id=case.community.street_id)
     return [_user(user) for user in User.objects.filter(condition, is_active=True).order_by("pk")]
 
 
 def _street(case) -> list[Recipient]:
-    from grassroots.accounts.models import Role, User
-
-    users = User.objects.filter(role=Role.STREET, street_id=case.community.street_id, is_active=True)
+    users = User.objects.filter(
+        role_filter(is_street_office), street_id=case.community.street_id, is_active=True
+    )
     return [_user(user) for user in users.order_by("pk")]
 
 
@@ -172,7 +170,6 @@ SUMMONING_ACTIONS = ("dispatch", "whistle")
 
 def _newly_summoned(event) -> list[str]:
     """Parties named by this dispatch/whistle that the previous one did not name."""
-    from grassroots.cases.models import CaseEvent
 
     def named(changes: dict) -> set[str]:
         return {spec for spec in [changes.get("lead", ""), *changes.get("supporters", [])] if spec}
@@ -197,8 +194,6 @@ AUDIENCES = {
 
 def recipients_for(event) -> tuple[str, list[Recipient]]:
     """(kind of message, who is told) for a case event, as its action declares; kind "" when nobody is."""
-    from grassroots.cases.workflow import REGISTRY
-
     declared = REGISTRY.get(event.action)
     notice = declared.notice_for(event) if declared is not None else None
     if notice is None:
@@ -298,8 +293,6 @@ def _enqueue_all(message_ids: list[int]) -> None:
 
 def notify_case_event(event_id: int) -> list[int]:
     """Write (and queue) the messages a committed case event calls for. Safe to call twice."""
-    from grassroots.cases.models import CaseEvent
-
     event = CaseEvent.objects.select_related("case__category", "case__community").filter(pk=event_id).first()
     if event is None or Message.objects.filter(event=event).exists():
         return []
@@ -316,8 +309,6 @@ def notify_case_event(event_id: int) -> list[int]:
 
 def notify_case_overdue(case_id: int) -> list[int]:
     """Tell the legs that a case is past its resolution due time (called once, by the sweep)."""
-    from grassroots.cases.models import Case
-
     case = Case.objects.select_related("category", "community").get(pk=case_id)
     return _write(case, _legs(case, street=case.escalated_at is not None), kind="overdue")
 
