@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from grassroots.accounts.roles import reports_as_self, role_of, user_can
 from grassroots.cases import calendar
@@ -131,18 +131,18 @@ class ReportDetails:
 
 
 # What the declarations below share.
-NOTE_OPTIONAL = Input("note", "note", _l("Note (optional)"))
-REASON = Input("reason", "text", _l("Reason"), required=True)
+NOTE_OPTIONAL = Input("note", "note", gettext_lazy("Note (optional)"))
+REASON = Input("reason", "text", gettext_lazy("Reason"), required=True)
 LEAD_HELP = 'The lead party: "user:5", "person:12", "team:3" or "unit:7".'
 ROLE_NOTES_HELP = 'Each party\'s role in the case, by party: {"unit:7": "property company"}.'
 EXTENSION_CHOICES = (
-    (60, _l("1 hour")),
-    (120, _l("2 hours")),
-    (240, _l("4 hours")),
-    (24 * 60, _l("1 day")),
-    (2 * 24 * 60, _l("2 days")),
-    (3 * 24 * 60, _l("3 days")),
-    (7 * 24 * 60, _l("1 week")),
+    (60, gettext_lazy("1 hour")),
+    (120, gettext_lazy("2 hours")),
+    (240, gettext_lazy("4 hours")),
+    (24 * 60, gettext_lazy("1 day")),
+    (2 * 24 * 60, gettext_lazy("2 days")),
+    (3 * 24 * 60, gettext_lazy("3 days")),
+    (7 * 24 * 60, gettext_lazy("1 week")),
 )
 
 
@@ -339,11 +339,11 @@ def _restart_clocks(case: Case) -> dict:
 
 @case_action(
     name=Action.REPORT,
-    label=_l("report"),
+    label=gettext_lazy("report"),
     sources=frozenset(),
     who=frozenset(),
     targets={None: Status.REPORTED},
-    public_label=_l("Problem reported"),
+    public_label=gettext_lazy("Problem reported"),
     internal=True,
 )
 def case_report(
@@ -418,17 +418,17 @@ def case_report(
 
 @case_action(
     name=Action.REGISTER,
-    label=_l("register"),
+    label=gettext_lazy("register"),
     sources=frozenset({Status.REPORTED}),
     who=COORDINATORS,
     targets={None: Status.REGISTERED},
     inputs=(NOTE_OPTIONAL,),
     notice=Notice("registered", "reporter"),
-    public_label=_l("Accepted and registered"),
-    button=_l("Register"),
+    public_label=gettext_lazy("Accepted and registered"),
+    button=gettext_lazy("Register"),
     emphasis="primary",
-    condition=("register_condition", _l("Register when")),
-    done=_l("Registered: the clocks are running."),
+    condition=("register_condition", gettext_lazy("Register when")),
+    done=gettext_lazy("Registered: the clocks are running."),
 )
 def case_register(
     *,
@@ -462,19 +462,19 @@ def case_register(
 
 @case_action(
     name=Action.REJECT,
-    label=_l("reject"),
+    label=gettext_lazy("reject"),
     sources=frozenset({Status.REPORTED}),
     who=COORDINATORS,
     targets={None: Status.REJECTED},
     inputs=(REASON,),
     notice=Notice("rejected", "reporter"),
-    public_label=_l("Not taken on"),
+    public_label=gettext_lazy("Not taken on"),
     note_audience=NOTE_PUBLIC,
-    summary=_l("Reject"),
-    button=_l("Reject"),
+    summary=gettext_lazy("Reject"),
+    button=gettext_lazy("Reject"),
     emphasis="danger",
     rank=70,
-    done=_l("Rejected. The reason is on the timeline."),
+    done=gettext_lazy("Rejected. The reason is on the timeline."),
 )
 def case_reject(*, actor, case: Case | int, reason: str, expected_version: int | None = None) -> Case:
     """Decline a report that the community cannot take on, always with a reason for the resident."""
@@ -498,7 +498,7 @@ def case_reject(*, actor, case: Case | int, reason: str, expected_version: int |
 
 @case_action(
     name=Action.MERGE,
-    label=_l("merge into a duplicate"),
+    label=gettext_lazy("merge into a duplicate"),
     sources=frozenset({Status.REPORTED, Status.REGISTERED}),
     who=COORDINATORS,
     targets={None: Status.MERGED},
@@ -506,18 +506,18 @@ def case_reject(*, actor, case: Case | int, reason: str, expected_version: int |
         Input(
             "into",
             "case",
-            _l("Number of the case it repeats"),
+            gettext_lazy("Number of the case it repeats"),
             required=True,
             placeholder="HSY-20260101-0001",
             help_text="The id of the open case this one repeats.",
         ),
-        Input("note", "note", _l("Note (optional)"), rows=0),
+        Input("note", "note", gettext_lazy("Note (optional)"), rows=0),
     ),
-    public_label=_l("Merged with an earlier report of the same problem"),
-    summary=_l("Merge into a duplicate"),
-    button=_l("Merge"),
+    public_label=gettext_lazy("Merged with an earlier report of the same problem"),
+    summary=gettext_lazy("Merge into a duplicate"),
+    button=gettext_lazy("Merge"),
     rank=60,
-    done=_l("Merged into the case it repeats."),
+    done=gettext_lazy("Merged into the case it repeats."),
 )
 def case_merge(
     *, actor, case: Case | int, into: Case, expected_version: int | None = None, note: str = ""
@@ -610,7 +610,7 @@ def _summon(
 
 @case_action(
     name=Action.DISPATCH,
-    label=_l("dispatch"),
+    label=gettext_lazy("dispatch"),
     sources=frozenset({Status.REGISTERED, Status.DISPATCHED}),
     who=COORDINATORS,
     targets={None: Status.DISPATCHED},
@@ -621,9 +621,9 @@ def _summon(
         NOTE_OPTIONAL,
     ),
     notice=Notice("dispatched", "new_parties"),
-    public_label=_l("Passed to the handlers"),
+    public_label=gettext_lazy("Passed to the handlers"),
     page="case-dispatch",
-    done=_l("Dispatched: the handler is asked to acknowledge."),
+    done=gettext_lazy("Dispatched: the handler is asked to acknowledge."),
 )
 def case_dispatch(
     *,
@@ -674,7 +674,7 @@ def _summon_for(
 
 @case_action(
     name=Action.WHISTLE,
-    label=_l("whistle (summon several parties)"),
+    label=gettext_lazy("whistle (summon several parties)"),
     sources=frozenset({Status.REGISTERED, Status.DISPATCHED}),
     who=COORDINATORS,
     targets={None: Status.DISPATCHED},
@@ -685,9 +685,9 @@ def _summon_for(
         NOTE_OPTIONAL,
     ),
     notice=Notice("whistled", "new_parties"),
-    public_label=_l("Several parties summoned to solve it together"),
+    public_label=gettext_lazy("Several parties summoned to solve it together"),
     page="case-dispatch",
-    done=_l("Whistle blown: every party is asked to report for duty."),
+    done=gettext_lazy("Whistle blown: every party is asked to report for duty."),
 )
 def case_whistle(
     *,
@@ -716,19 +716,19 @@ def case_whistle(
 
 @case_action(
     name=Action.ACKNOWLEDGE,
-    label=_l("acknowledge"),
+    label=gettext_lazy("acknowledge"),
     sources=IN_HAND,
     who=COORDINATORS | {ASSIGNEE},  # coordinators: on behalf of a party without an account
     targets={LEAD: Status.ACKNOWLEDGED, None: SAME},
     inputs=(
         Input("party", "party", help_text="Coordinators: the party reporting for duty by phone."),
-        Input("note", "note", _l("Note (optional)"), fold=_l("Add a note")),
+        Input("note", "note", gettext_lazy("Note (optional)"), fold=gettext_lazy("Add a note")),
     ),
-    public_label=_l("Took it on"),
-    button=_l("Report for duty"),
+    public_label=gettext_lazy("Took it on"),
+    button=gettext_lazy("Report for duty"),
     emphasis="primary",
     offer_when=has_pending_assignment,
-    done=_l("Reporting for duty is recorded."),
+    done=gettext_lazy("Reporting for duty is recorded."),
 )
 def case_acknowledge(
     *,
@@ -784,18 +784,18 @@ def case_acknowledge(
 
 @case_action(
     name=Action.PLAN,
-    label=_l("record the agreed plan"),
+    label=gettext_lazy("record the agreed plan"),
     sources=IN_HAND,
     who=COORDINATORS | {LEAD},
     targets={None: SAME},
-    inputs=(Input("plan", "text", _l("The agreed plan"), required=True, rows=3),),
-    public_label=_l("Plan agreed"),
+    inputs=(Input("plan", "text", gettext_lazy("The agreed plan"), required=True, rows=3),),
+    public_label=gettext_lazy("Plan agreed"),
     note_audience=NOTE_PUBLIC,
     summary=lambda case: _("Change the agreed plan") if case.plan else _("Record the agreed plan"),
     initial=lambda case: {"plan": case.plan},
-    button=_l("Save the plan"),
+    button=gettext_lazy("Save the plan"),
     rank=10,
-    done=_l("The agreed plan is recorded."),
+    done=gettext_lazy("The agreed plan is recorded."),
 )
 def case_plan(*, actor, case: Case | int, plan: str, expected_version: int | None = None) -> Case:
     """Record the plan the summoned parties agreed on (e.g. how to repair the corridor)."""
@@ -822,22 +822,22 @@ def case_plan(*, actor, case: Case | int, plan: str, expected_version: int | Non
 
 @case_action(
     name=Action.RESOLVE,
-    label=_l("report done"),
+    label=gettext_lazy("report done"),
     sources=frozenset({Status.ACKNOWLEDGED}),
     who=COORDINATORS | {LEAD},
     targets={None: Status.RESOLVED},
     inputs=(
-        Input("report", "text", _l("What was done"), required=True, rows=3),
-        Input("photos", "photos", _l("“After” photos"), help_text="After photos.", capture=True),
+        Input("report", "text", gettext_lazy("What was done"), required=True, rows=3),
+        Input("photos", "photos", gettext_lazy("“After” photos"), help_text="After photos.", capture=True),
     ),
     notice=Notice("resolved", "reporter"),
-    public_label=_l("Reported the work done"),
+    public_label=gettext_lazy("Reported the work done"),
     note_audience=NOTE_PUBLIC,
-    title=_l("Report done"),
-    button=_l("Report done"),
+    title=gettext_lazy("Report done"),
+    button=gettext_lazy("Report done"),
     emphasis="primary",
-    condition=("close_condition", _l("Done means")),
-    done=_l("Reported done. The community will call the resident back."),
+    condition=("close_condition", gettext_lazy("Done means")),
+    done=gettext_lazy("Reported done. The community will call the resident back."),
 )
 @transaction.atomic  # the timeline entry and its photos are saved together
 def case_resolve(
@@ -888,7 +888,7 @@ def _verdict(satisfaction: str) -> Callable[[Case, set[str]], dict]:
 
 @case_action(
     name=Action.VERIFY,
-    label=_l("record the call-back"),
+    label=gettext_lazy("record the call-back"),
     sources=frozenset({Status.RESOLVED}),
     who=COORDINATORS | {REPORTER},
     targets={"unsatisfied": Status.DISPATCHED, None: Status.VERIFIED},
@@ -896,23 +896,23 @@ def _verdict(satisfaction: str) -> Callable[[Case, set[str]], dict]:
         Input(
             "satisfaction",
             "choice",
-            _l("The resident is"),
+            gettext_lazy("The resident is"),
             required=True,
             choices=tuple(Satisfaction.choices),
         ),
-        Input("note", "note", _l("What the resident said")),
+        Input("note", "note", gettext_lazy("What the resident said")),
     ),
     notice=lambda event: Notice("reopened", "parties") if event.to_status == Status.DISPATCHED else None,
-    public_label=_l("Satisfaction recorded"),
+    public_label=gettext_lazy("Satisfaction recorded"),
     note_audience=NOTE_REPORTER,
     public_detail=lambda event: str(
         dict(Satisfaction.choices).get(event.changes.get("satisfaction", ""), "")
     ),
-    title=_l("Call-back"),
-    hint=_l("“Unsatisfied” sends the case back to the handlers as rework."),
-    button=_l("Record the call-back"),
+    title=gettext_lazy("Call-back"),
+    hint=gettext_lazy("“Unsatisfied” sends the case back to the handlers as rework."),
+    button=gettext_lazy("Record the call-back"),
     emphasis="primary",
-    done=_l("The call-back is recorded."),
+    done=gettext_lazy("The call-back is recorded."),
 )
 def case_verify(
     *, actor, case: Case | int, satisfaction: str, note: str = "", expected_version: int | None = None
@@ -954,17 +954,17 @@ def case_rate_by_token(
 
 @case_action(
     name=Action.CLOSE,
-    label=_l("close"),
+    label=gettext_lazy("close"),
     sources=frozenset({Status.VERIFIED}),
     who=COORDINATORS,
     targets={None: Status.CLOSED},
     inputs=(NOTE_OPTIONAL,),
     notice=Notice("closed", "reporter"),
-    public_label=_l("Closed"),
-    button=_l("Close the case"),
+    public_label=gettext_lazy("Closed"),
+    button=gettext_lazy("Close the case"),
     emphasis="primary",
-    condition=("close_condition", _l("Close when")),
-    done=_l("Closed."),
+    condition=("close_condition", gettext_lazy("Close when")),
+    done=gettext_lazy("Closed."),
 )
 def case_close(*, actor, case: Case | int, note: str = "", expected_version: int | None = None) -> Case:
     def mutate(locked: Case, _who: set[str]) -> dict:
@@ -983,18 +983,18 @@ def case_close(*, actor, case: Case | int, note: str = "", expected_version: int
 
 @case_action(
     name=Action.REOPEN,
-    label=_l("reopen"),
+    label=gettext_lazy("reopen"),
     sources=frozenset({Status.CLOSED}),
     who=COORDINATORS,
     targets={None: Status.DISPATCHED},
     inputs=(REASON,),
     notice=Notice("reopened", "parties"),
-    public_label=_l("Reopened"),
+    public_label=gettext_lazy("Reopened"),
     note_audience=NOTE_PUBLIC,
-    summary=_l("Reopen"),
-    button=_l("Reopen as rework"),
+    summary=gettext_lazy("Reopen"),
+    button=gettext_lazy("Reopen as rework"),
     rank=80,
-    done=_l("Reopened and sent back to the handlers."),
+    done=gettext_lazy("Reopened and sent back to the handlers."),
 )
 def case_reopen(*, actor, case: Case | int, reason: str, expected_version: int | None = None) -> Case:
     """The problem came back after closure: back to the handlers, counted as rework."""
@@ -1020,17 +1020,17 @@ def case_reopen(*, actor, case: Case | int, reason: str, expected_version: int |
 
 @case_action(
     name=Action.URGE,
-    label=_l("urge"),
+    label=gettext_lazy("urge"),
     sources=frozenset({Status.REGISTERED, *IN_HAND, Status.RESOLVED}),
     who=LEGS,
     targets={None: SAME},
     inputs=(NOTE_OPTIONAL,),
     notice=Notice("urged", "parties"),
-    public_label=_l("The community pressed for faster progress"),
-    summary=_l("Urge"),
-    button=_l("Urge the handlers"),
+    public_label=gettext_lazy("The community pressed for faster progress"),
+    summary=gettext_lazy("Urge"),
+    button=gettext_lazy("Urge the handlers"),
     rank=30,
-    done=_l("Urged: the handlers are told."),
+    done=gettext_lazy("Urged: the handlers are told."),
 )
 def case_urge(*, actor, case: Case | int, note: str = "", expected_version: int | None = None) -> Case:
     """督办: the legs press the handlers; counted on the case and sent to the parties."""
@@ -1052,18 +1052,18 @@ def case_urge(*, actor, case: Case | int, note: str = "", expected_version: int 
 
 @case_action(
     name=Action.ESCALATE,
-    label=_l("escalate to the street"),
+    label=gettext_lazy("escalate to the street"),
     sources=frozenset({Status.REGISTERED, *IN_HAND}),
     who=COORDINATORS,
     targets={None: SAME},
     inputs=(REASON,),
     notice=Notice("escalated", "street"),
-    public_label=_l("Passed up to the street office for help"),
+    public_label=gettext_lazy("Passed up to the street office for help"),
     offer_when=lambda _actor, case: not case.escalated_at,
-    summary=_l("Escalate to the street"),
-    button=_l("Escalate"),
+    summary=gettext_lazy("Escalate to the street"),
+    button=gettext_lazy("Escalate"),
     rank=50,
-    done=_l("Escalated to the street office."),
+    done=gettext_lazy("Escalated to the street office."),
 )
 def case_escalate(*, actor, case: Case | int, reason: str, expected_version: int | None = None) -> Case:
     """Hand the case up to the street office when the community cannot solve it alone."""
@@ -1088,7 +1088,7 @@ def case_escalate(*, actor, case: Case | int, reason: str, expected_version: int
 
 @case_action(
     name=Action.EXTEND,
-    label=_l("request more time"),
+    label=gettext_lazy("request more time"),
     sources=IN_HAND,
     who=COORDINATORS | {LEAD},
     targets={None: SAME},
@@ -1096,21 +1096,21 @@ def case_escalate(*, actor, case: Case | int, reason: str, expected_version: int
         Input(
             "minutes",
             "minutes",
-            _l("How much more time"),
+            gettext_lazy("How much more time"),
             required=True,
             choices=EXTENSION_CHOICES,
             initial=24 * 60,
             min_value=1,
             max_value=60 * 24 * 60,
         ),
-        Input("reason", "text", _l("Why more time is needed"), required=True),
+        Input("reason", "text", gettext_lazy("Why more time is needed"), required=True),
     ),
-    public_label=_l("The handlers asked for more time"),
+    public_label=gettext_lazy("The handlers asked for more time"),
     offer_when=lambda _actor, case: not case.extension_requested_minutes,
-    summary=_l("Ask for more time"),
-    button=_l("Ask"),
+    summary=gettext_lazy("Ask for more time"),
+    button=gettext_lazy("Ask"),
     rank=40,
-    done=_l("More time requested; the Party committee decides."),
+    done=gettext_lazy("More time requested; the Party committee decides."),
 )
 def case_extend(
     *, actor, case: Case | int, minutes: int, reason: str, expected_version: int | None = None
@@ -1140,17 +1140,17 @@ def case_extend(
 
 @case_action(
     name=Action.DECIDE_EXTENSION,
-    label=_l("decide on more time"),
+    label=gettext_lazy("decide on more time"),
     sources=IN_HAND,
     who=LEGS,
     targets={None: SAME},
     inputs=(Input("approve", "decision", required=True), NOTE_OPTIONAL),
-    public_label=_l("Request for more time decided"),
+    public_label=gettext_lazy("Request for more time decided"),
     public_detail=_extension_decided,
     offer_when=lambda _actor, case: bool(case.extension_requested_minutes),
     describe=_extension_requested,
-    title=_l("More time requested"),
-    done=_l("The request for more time is decided."),
+    title=gettext_lazy("More time requested"),
+    done=gettext_lazy("The request for more time is decided."),
 )
 def case_decide_extension(
     *, actor, case: Case | int, approve: bool, note: str = "", expected_version: int | None = None
@@ -1181,26 +1181,26 @@ def case_decide_extension(
 
 @case_action(
     name=Action.NOTE,
-    label=_l("add a note"),
+    label=gettext_lazy("add a note"),
     sources=OPEN,
     who=COORDINATORS | {ASSIGNEE, REPORTER},
     targets={None: SAME},
     inputs=(
-        Input("note", "text", _l("Note"), required=True),
-        Input("photos", "photos", _l("Photos")),
+        Input("note", "text", gettext_lazy("Note"), required=True),
+        Input("photos", "photos", gettext_lazy("Photos")),
         Input(
             "public",
             "public",
-            _l("Internal: not shown to the resident"),
+            gettext_lazy("Internal: not shown to the resident"),
             help_text="False: an internal note the resident never sees.",
         ),
     ),
-    public_label=_l("Progress"),
+    public_label=gettext_lazy("Progress"),
     note_audience=NOTE_PUBLIC,
-    summary=_l("Add a note or photos"),
-    button=_l("Add"),
+    summary=gettext_lazy("Add a note or photos"),
+    button=gettext_lazy("Add"),
     rank=20,
-    done=_l("Note added."),
+    done=gettext_lazy("Note added."),
 )
 @transaction.atomic  # the timeline entry and its photos are saved together
 def case_note(
