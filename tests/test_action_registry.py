@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _l
 from grassroots.api import serializers as api_serializers
 from grassroots.api import views as api_views
 from grassroots.cases import forms as case_forms
-from grassroots.cases.portal_timeline import public_timeline
 from grassroots.cases.services import _act
 from grassroots.cases.workflow import (
     IN_HAND,
@@ -35,6 +34,7 @@ from grassroots.cases.workflow import (
     case_perform,
     unregister,
 )
+from grassroots.portal.timeline import public_timeline
 from tests.test_api_helpers import as_user, case_in_grid_a  # noqa: F401 (fixtures)
 
 COMMEND = "commend"

@@ -31,10 +31,10 @@ from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from grassroots.api.throttling import TokenThrottle
-from grassroots.cases import portal
 from grassroots.config.env import CACHE_TABLE, cache_config, env_int
 from grassroots.core.audit import client_ip
 from grassroots.people.models import PersonalDataAccess
+from grassroots.portal import throttle as portal
 
 CALLER = "203.0.113.7"
 FORGED = "198.51.100.66"
@@ -191,7 +191,7 @@ django.setup()
 from django.conf import settings
 from django.test import RequestFactory
 from grassroots.api.throttling import TokenThrottle
-from grassroots.cases import portal
+from grassroots.portal import throttle as portal
 
 caller = sys.argv[1]
 settings.GRASSROOTS_PORTAL_LIMITS = {"follow": (2, 900)}

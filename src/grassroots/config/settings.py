@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "grassroots.care",
     "grassroots.notify",
     "grassroots.api",
+    "grassroots.portal",
     "grassroots.demo",
     "django_tasks_db",
     "rest_framework",

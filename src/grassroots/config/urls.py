@@ -14,7 +14,7 @@ urlpatterns = [
     path("", include("grassroots.places.urls")),
     path("", include("grassroots.people.urls")),
     path("cases/", include("grassroots.cases.urls")),
-    path("portal/", include("grassroots.cases.portal_urls")),
+    path("portal/", include("grassroots.portal.urls")),
     path("care/", include("grassroots.care.urls")),
     path("api/v1/", include("grassroots.api.urls")),
     path("open311/v2/", include("grassroots.api.open311_urls")),

@@ -44,8 +44,8 @@ def status_words(status: str) -> tuple[str, str]:
 def actor_label(event: CaseEvent, case: Case) -> str:
     """The role of whoever acted, as the resident should read it ("you" for the reporter)."""
     if event.actor_id is None:
-        # No account: the portal visitor's own report, or (once the lead adds case_rate_by_token)
-        # their verdict, recorded with the role "reporter".
+        # No account: a member of the public's own report (portal.views.MEMBER_OF_THE_PUBLIC), or
+        # their verdict through case_rate_by_token, recorded with the role "reporter".
         mine = event.action == Action.REPORT or event.actor_role == "reporter"
         return str(_("you")) if mine else resident_facing_label(role_of(None))
     if event.actor_id == case.reporter_user_id:

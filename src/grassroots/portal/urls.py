@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from grassroots.cases import portal
+from grassroots.portal import views as portal
 
 urlpatterns = [
     path("", portal.portal_home, name="portal-home"),

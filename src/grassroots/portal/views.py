@@ -3,9 +3,9 @@
 Two ways in. A signed-in resident reaches the cases they reported. Anyone else proves they
 reported a case with its number and the last four digits of the phone number used; the
 portal then remembers that grant in the session for a few hours. Wrong number and wrong
-digits get the same answer, and failed attempts are throttled per IP address (core.audit.client_ip,
-counted in Django's default cache, which all workers share: the database or Redis). Anonymous
-submissions are throttled per IP address the same way.
+digits get the same answer, and failed attempts are throttled per IP address (portal.throttle:
+core.audit.client_ip, counted in Django's default cache, which all workers share: the database or
+Redis). Anonymous submissions are throttled per IP address the same way.
 
 Every write goes through cases.services; nothing here changes a case by itself.
 """
@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import hmac
 import time
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -28,10 +25,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from grassroots.accounts.models import User
 from grassroots.accounts.roles import is_resident
 from grassroots.cases import services
 from grassroots.cases.models import Case, Channel, Satisfaction
-from grassroots.cases.portal_forms import (
+from grassroots.cases.workflow import Action, Status
+from grassroots.core import pii
+from grassroots.core.audit import client_ip
+from grassroots.places.models import Community
+from grassroots.portal.forms import (
     ELSEWHERE,
     HOME,
     FollowForm,
@@ -39,16 +41,13 @@ from grassroots.cases.portal_forms import (
     ReportForm,
     category_label,
 )
-from grassroots.cases.portal_timeline import (
+from grassroots.portal.throttle import count_attempt, follow_limit, report_limit, retry_after
+from grassroots.portal.timeline import (
     party_label,
     public_timeline,
     status_words,
     with_timeline,
 )
-from grassroots.cases.workflow import Action, Status
-from grassroots.core import pii
-from grassroots.core.audit import client_ip
-from grassroots.places.models import Community
 
 #: How long a number + digits grant lasts in the visitor's session.
 GRANT_SECONDS = 6 * 60 * 60
@@ -56,56 +55,7 @@ GRANT_KEY = "portal_grants"
 MAX_GRANTS = 20
 
 
-# --- throttling -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most `attempts` counted events per IP address in a window of `seconds`."""
-
-    name: str
-    attempts: int
-    seconds: int
-
-
-def _limit(name: str, attempts: int, seconds: int) -> Limit:
-    """The built-in limit, unless settings.GRASSROOTS_PORTAL_LIMITS = {name: (attempts, seconds)}."""
-    attempts, seconds = getattr(settings, "GRASSROOTS_PORTAL_LIMITS", {}).get(name, (attempts, seconds))
-    return Limit(name, attempts, seconds)
-
-
-def follow_limit() -> Limit:
-    return _limit("follow", 10, 15 * 60)
-
-
-def report_limit() -> Limit:
-    return _limit("report", 5, 60 * 60)
-
-
-def _keys(limit: Limit, ip: str | None) -> tuple[str, str]:
-    base = f"grassroots:portal:{limit.name}:{ip or 'unknown'}"
-    return f"{base}:n", f"{base}:t"
-
-
-def retry_after(limit: Limit, ip: str | None) -> int | None:
-    """Seconds until this address may try again, or None when it is under the limit."""
-    count_key, start_key = _keys(limit, ip)
-    count = cache.get(count_key) or 0
-    if count < limit.attempts:
-        return None
-    started = cache.get(start_key) or time.time()
-    return max(1, int(started + limit.seconds - time.time()) + 1)
-
-
-def count_attempt(limit: Limit, ip: str | None) -> None:
-    """Count one event in the address's current window (a fixed window from its first event)."""
-    count_key, start_key = _keys(limit, ip)
-    cache.add(start_key, time.time(), timeout=limit.seconds)
-    cache.add(count_key, 0, timeout=limit.seconds)
-    try:
-        cache.incr(count_key)
-    except ValueError:  # expired between add and incr
-        cache.set(count_key, 1, timeout=limit.seconds)
+# --- throttling (counted in portal.throttle) ------------------------------------------------------
 
 
 def _too_many(request, seconds: int):
@@ -119,6 +69,23 @@ def _too_many(request, seconds: int):
 
 def _is_resident(user) -> bool:
     return is_resident(user) and user.person_id is not None
+
+
+#: The actor of a report by an unauthenticated member of the public: nobody. Such a visitor has no
+#: standing beyond what the service grants a reporter: cases.services.case_report checks no account
+#: for them and records the report with no actor and no reporter account; anything later they prove
+#: case by case with the number and the phone digits (case_rate_by_token then acts with the reporter
+#: relation only). Their own timeline still reads "you" for the report (portal.timeline.actor_label).
+MEMBER_OF_THE_PUBLIC = None
+
+
+def reporting_actor(user) -> User | None:
+    """Who a portal report is made by: the signed-in resident, or else a member of the public.
+
+    A signed-in account that is not a resident's is turned away before the form
+    (portal/staff_notice.html), so anyone else who reports here is an anonymous visitor.
+    """
+    return user if _is_resident(user) else MEMBER_OF_THE_PUBLIC
 
 
 def _reported_by(user) -> Q:
@@ -235,7 +202,7 @@ def portal_report(request):
     if form.is_valid():
         try:
             case = services.case_report(
-                actor=user if resident else None,
+                actor=reporting_actor(user),
                 community=form.cleaned_data["community"],
                 details=_details(form, person),
             )
