@@ -18,9 +18,9 @@ from django.utils import timezone
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.clock import near_due_q, overdue_q
 from grassroots.cases.models import Case
-from grassroots.cases.views import filter_form, lead_prefetch, status_links
-from grassroots.cases.views_actions import perform
-from grassroots.cases.views_common import (
+from grassroots.cases.views.actions import perform
+from grassroots.cases.views.case import filter_form, lead_prefetch, status_links
+from grassroots.cases.views.common import (
     filter_cases,
     is_coordinator,
     is_legs,

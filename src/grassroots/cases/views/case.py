@@ -2,8 +2,8 @@
 
 Every page reads through `Case.objects.visible_to(request.user)`, so a case outside
 the user's scope answers 404 exactly like a case that does not exist. Writes go
-through views_actions (one service per action). The other screens live in
-views_intake (intake, patrol report), views_dispatch, views_tasks and views_board.
+through views.actions (one service per action). The other screens live in
+views.intake (intake, patrol report), views.dispatch, views.tasks and views.board.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from grassroots.cases import services
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.forms import CaseFilterForm, status_choices
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Satisfaction
-from grassroots.cases.views_actions import Failure, action_forms, offers_on_page, perform
-from grassroots.cases.views_common import (
+from grassroots.cases.views.actions import Failure, action_forms, offers_on_page, perform
+from grassroots.cases.views.common import (
     categories_for,
     filter_cases,
     grids_for,
@@ -257,7 +257,7 @@ def case_act(request, number: str, action: str):
         return redirect(_after(next_page, outcome.result))
     failure = Failure(case.pk, action, form, outcome)
     if next_page == "tasks":
-        from grassroots.cases.views_tasks import render_tasks_page
+        from grassroots.cases.views.tasks import render_tasks_page
 
         return render_tasks_page(request, failure=failure, status=outcome.status)
     fresh = load_case(request.user, number)

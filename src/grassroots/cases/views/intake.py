@@ -22,7 +22,7 @@ from grassroots.accounts.roles import is_eyes, is_resident, user_can, user_scope
 from grassroots.cases import services
 from grassroots.cases.forms import IntakeForm, ReportForm
 from grassroots.cases.models import Case, Category, Channel, Urgency
-from grassroots.cases.views_common import (
+from grassroots.cases.views.common import (
     Outcome,
     categories_for,
     community_of,

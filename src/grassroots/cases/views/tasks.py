@@ -2,7 +2,7 @@
 
 A volunteer sees only what the task needs: the service asked for, the address,
 the contact's name and masked phone. Never vulnerability tags, never the other
-cases of the household. Each button posts one action (views_actions) and comes
+cases of the household. Each button posts one action (views.actions) and comes
 back here.
 """
 
@@ -14,8 +14,8 @@ from django.shortcuts import render
 
 from grassroots.cases.models import Assignment, CaseEvent
 from grassroots.cases.selectors import my_assignments
-from grassroots.cases.views_actions import Failure, action_forms
-from grassroots.cases.views_common import has_tasks, require
+from grassroots.cases.views.actions import Failure, action_forms
+from grassroots.cases.views.common import has_tasks, require
 from grassroots.cases.workflow import ASSIGNEE, LEAD, Action, allowed
 
 TASKS_PER_PAGE = 10

@@ -25,8 +25,8 @@ from grassroots.accounts.roles import is_grid_worker, is_social_worker, role_fil
 from grassroots.cases import services
 from grassroots.cases.models import Case
 from grassroots.cases.services import Party
-from grassroots.cases.views import load_case
-from grassroots.cases.views_common import Outcome, is_coordinator, outcome_of_invalid, require, run
+from grassroots.cases.views.case import load_case
+from grassroots.cases.views.common import Outcome, is_coordinator, outcome_of_invalid, require, run
 from grassroots.cases.workflow import Action
 from grassroots.orgs.models import MemberUnit, PartyMember, UnitKind, Volunteer, VolunteerTeam
 
