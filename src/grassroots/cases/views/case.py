@@ -1,165 +1,50 @@
 """The case page, actions posted on it, its attachments, the call-back screen and the case list.
 
-Every page reads through `Case.objects.visible_to(request.user)`, so a case outside
-the user's scope answers 404 exactly like a case that does not exist. Writes go
-through views.actions (one service per action). The other screens live in
-views.intake (intake, patrol report), views.dispatch, views.tasks and views.board.
+Every page reads through cases.selectors, which find a case only through
+`Case.objects.visible_to(request.user)`, so a case outside the user's scope answers 404
+exactly like a case that does not exist. Writes go through views.actions (one service per
+action). The other screens live in views.intake (intake, patrol report), views.dispatch,
+views.tasks and views.board.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from grassroots.accounts.roles import is_system, role_label, searches_people, user_can
-from grassroots.cases import services
+from grassroots.accounts.roles import searches_people, user_can
+from grassroots.cases import selectors, services
 from grassroots.cases.calendar import duration_text
-from grassroots.cases.forms import CaseFilterForm, status_choices
-from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Satisfaction
+from grassroots.cases.models import Case
 from grassroots.cases.views.actions import Failure, action_forms, offers_on_page, perform
-from grassroots.cases.views.common import (
-    categories_for,
-    filter_cases,
-    grids_for,
-    handler_choices,
-    is_coordinator,
-    query_string,
-    require,
-    status_counts,
-)
-from grassroots.cases.workflow import REGISTRY, Action, Status, label
-from grassroots.people.models import PersonTag
+from grassroots.cases.views.common import filter_form, is_coordinator, query_string, require, status_links
+from grassroots.cases.workflow import REGISTRY, Action, Status
 
 CASES_PER_PAGE = 50
 CALL_BACK_ACTIONS = (Action.VERIFY, Action.CLOSE)
 
 
-def lead_prefetch() -> Prefetch:
-    """The active lead of each case, in one query for a whole list (to_attr `leads`)."""
-    return Prefetch(
-        "assignments",
-        queryset=Assignment.objects.filter(is_lead=True, active=True).select_related(
-            "user", "person", "team", "unit"
-        ),
-        to_attr="leads",
-    )
-
-
 def load_case(user, number: str) -> Case:
     """The case with everything its page shows, or 404 when it is not visible to the user."""
-    queryset = (
-        Case.objects.visible_to(user)
-        .select_related(
-            "category__parent",
-            "household__building",
-            "building",
-            "grid",
-            "reporter_person",
-            "reporter_user",
-            "merged_into",
-        )
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=Assignment.objects.select_related(
-                    "user", "person", "team", "unit", "acknowledged_by"
-                ),
-            ),
-            Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
-            "attachments",
-            "category__questions",
-        )
-    )
-    return get_object_or_404(queryset, number=number)
+    case = selectors.case_page_for(user=user, number=number)
+    require(case is not None)
+    return case
+
+
+def find_case(user, number: str) -> Case:
+    """The case an action is posted on, or 404 when it is not visible to the user."""
+    case = selectors.case_for(user=user, number=number)
+    require(case is not None)
+    return case
 
 
 # --- what the page shows -----------------------------------------------------------------------------
-
-
-def _when(text: str) -> str:
-    moment = parse_datetime(text) if isinstance(text, str) else None
-    return date_format(timezone.localtime(moment), "Y-m-d H:i") if moment else str(text)
-
-
-def _party_names(case: Case) -> dict[str, str]:
-    return {f"{a.party_kind}:{a.party.pk}": a.party_name for a in case.assignments.all()}
-
-
-def describe_changes(event: CaseEvent, names: dict[str, str]) -> list[str]:
-    """The changes of a timeline entry in words (due times, parties, satisfaction, ...)."""
-    changes = event.changes or {}
-    lines: list[str] = []
-    if event.action == Action.REGISTER and "resolution_due" in changes:
-        lines.append(
-            _("Response due %(response)s, resolution due %(resolution)s.")
-            % {"response": _when(changes.get("response_due")), "resolution": _when(changes["resolution_due"])}
-        )
-    if isinstance(changes.get("resolution_due"), dict):
-        moved = changes["resolution_due"]
-        lines.append(
-            _("Resolution due moved from %(old)s to %(new)s.")
-            % {"old": _when(moved.get("old")), "new": _when(moved.get("new"))}
-        )
-    if event.action == Action.EXTEND and changes.get("minutes"):
-        lines.append(_("Asked for %(time)s more.") % {"time": duration_text(changes["minutes"])})
-    if event.action == Action.DECIDE_EXTENSION and "approved" in changes:
-        time = duration_text(changes.get("minutes") or 0)
-        if changes["approved"]:
-            lines.append(_("%(time)s more: approved.") % {"time": time})
-        else:
-            lines.append(_("%(time)s more: refused.") % {"time": time})
-    if changes.get("lead"):
-        lines.append(_("Lead: %(name)s.") % {"name": names.get(changes["lead"], changes["lead"])})
-    if changes.get("supporters"):
-        supporters = _(", ").join(names.get(party, party) for party in changes["supporters"])
-        lines.append(_("Also summoned: %(names)s.") % {"names": supporters})
-    if changes.get("acknowledged"):
-        lines.append(_("Reported for duty: %(names)s.") % {"names": _(", ").join(changes["acknowledged"])})
-    if changes.get("satisfaction") in Satisfaction.values:
-        lines.append(
-            _("The resident is %(verdict)s.") % {"verdict": Satisfaction(changes["satisfaction"]).label}
-        )
-    if changes.get("urge_count"):
-        lines.append(
-            ngettext("Urged once.", "Urged %(n)d times.", changes["urge_count"])
-            % {"n": changes["urge_count"]}
-        )
-    return lines
-
-
-def timeline(case: Case) -> list[dict]:
-    names = _party_names(case)
-    by_event: dict[int, list[Attachment]] = {}
-    for attachment in case.attachments.all():
-        if attachment.event_id:
-            by_event.setdefault(attachment.event_id, []).append(attachment)
-    entries = []
-    for event in case.events.all():
-        actor = None if is_system(event.actor) else event.actor  # the system reads "the system"
-        entries.append(
-            {
-                "event": event,
-                "action": label(event.action),
-                "actor": (actor.get_full_name() or actor.username) if actor else "",
-                "role": role_label(event.actor_role),
-                "from_status": Status(event.from_status).label if event.from_status in Status.values else "",
-                "to_status": Status(event.to_status).label if event.to_status in Status.values else "",
-                "changed": bool(event.from_status) and event.from_status != event.to_status,
-                "changes": describe_changes(event, names),
-                "attachments": by_event.get(event.pk, []),
-            }
-        )
-    return entries
 
 
 def answers_shown(case: Case) -> list[tuple[str, str]]:
@@ -176,22 +61,6 @@ def answers_shown(case: Case) -> list[tuple[str, str]]:
             value = labels.get(value, value)
         shown.append((question.label, value))
     return shown
-
-
-def reporter_tags(user, case: Case):
-    if not case.reporter_person_id or not user_can(user, "people.persontag.view"):
-        return []
-    tags = PersonTag.objects.filter(person_id=case.reporter_person_id).select_related("tag")
-    if not user_can(user, "people.persontag.view_sensitive"):
-        tags = tags.filter(tag__sensitive=False)
-    return list(tags)
-
-
-def case_messages(user, case: Case) -> list:
-    """Messages sent about the case, when the notifications app provides them (coordinators only)."""
-    if not is_coordinator(user) or not hasattr(case, "messages"):
-        return []
-    return list(case.messages.all()[:50])
 
 
 def case_context(request, case: Case, *, failure: Failure | None = None) -> dict:
@@ -213,11 +82,11 @@ def case_context(request, case: Case, *, failure: Failure | None = None) -> dict
         "released": [a for a in assignments if not a.active],
         "before": [a for a in attachments if a.stage == "before"],
         "after": [a for a in attachments if a.stage == "after"],
-        "timeline": timeline(case),
+        "timeline": selectors.staff_timeline_for(case=case),
         "answers": answers_shown(case),
-        "tags": reporter_tags(user, case),
-        "duplicates": Case.objects.visible_to(user).filter(merged_into=case).only("number", "status"),
-        "case_messages": case_messages(user, case),
+        "tags": selectors.reporter_tags_for(user=user, case=case),
+        "duplicates": selectors.duplicates_for(user=user, case=case),
+        "case_messages": selectors.case_messages_for(case=case) if is_coordinator(user) else [],
         "may_view_household": user_can(user, "places.household.view"),
         "may_view_person": searches_people(user),
         "now": timezone.now(),
@@ -249,7 +118,7 @@ def _after(next_page: str, case: Case) -> str:
 def case_act(request, number: str, action: str):
     """One action on a case from a plain form (case page, call-back, my tasks)."""
     require(offers_on_page(action))
-    case = get_object_or_404(Case.objects.visible_to(request.user), number=number)
+    case = find_case(request.user, number)
     outcome, form = perform(request, case, action)
     next_page = request.POST.get("next", "case")
     if outcome.ok:
@@ -268,9 +137,8 @@ def case_act(request, number: str, action: str):
 
 def case_attachment(request, number: str, pk: int):
     """Stream a photo or file only after the case is found visible to the user (no public media URL)."""
-    case = get_object_or_404(Case.objects.visible_to(request.user).only("id"), number=number)
-    attachment = get_object_or_404(Attachment, pk=pk, case=case)
-    if not attachment.file:
+    attachment = selectors.attachment_for(user=request.user, number=number, pk=pk)
+    if attachment is None or not attachment.file:
         raise Http404
     try:
         handle = attachment.file.open("rb")
@@ -304,49 +172,13 @@ def render_verify_page(request, case: Case, *, failure: Failure | None = None, s
 # --- the case list -------------------------------------------------------------------------------------
 
 
-def filter_form(request, cases, *, statuses) -> CaseFilterForm:
-    form = CaseFilterForm(
-        request.GET or None,
-        grids=grids_for(request.user),
-        categories=categories_for(request.user),
-        handlers=handler_choices(cases),
-        statuses=status_choices(statuses),
-    )
-    if form.is_bound:
-        form.is_valid()
-    return form
-
-
-def status_links(params, counts: dict[str, int], choices) -> list[dict]:
-    """One link per status with its count, keeping the other filters."""
-    current = params.get("status", "")
-    return [
-        {
-            "value": value,
-            "label": label,
-            "count": counts.get(value, 0),
-            "query": query_string(params, status=None if value == current else value, page=None),
-            "current": value == current,
-        }
-        for value, label in choices
-    ]
-
-
 def case_list(request):
     """Every case in the coordinator's scope, newest first, searchable by number, filtered like the board."""
     require(is_coordinator(request.user))
-    visible = Case.objects.visible_to(request.user)
-    form = filter_form(request, visible, statuses=Status.values)
-    data = form.cleaned_data if form.is_bound else {}
-    unfiltered_status = filter_cases(visible, data, with_status=False)
-    cases = (
-        filter_cases(unfiltered_status, data)
-        .select_related("category", "grid", "household__building", "building")
-        .prefetch_related(lead_prefetch())
-        .order_by("-reported_at", "-id")
-    )
-    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
-    counts = status_counts(unfiltered_status)
+    form = filter_form(request, open_only=False, statuses=Status.values)
+    listing = selectors.case_list(user=request.user, filters=form.cleaned_data if form.is_bound else {})
+    page = Paginator(listing.rows, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    counts = listing.status_counts
     context = {
         "form": form,
         "page": page,

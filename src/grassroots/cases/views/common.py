@@ -1,5 +1,5 @@
-"""What the case screens share: who may open them, finding a case in scope, running one service,
-and the one filter function of the supervision board and the case list.
+"""What the case screens share: who may open them, running one service, and the filter form of the
+supervision board and the case list (the filtering itself is cases.selectors').
 
 A screen never writes by itself: it calls exactly one service and turns what the
 service raises into what the user sees. PermissionDenied answers 404 (like a case
@@ -14,24 +14,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from grassroots.accounts import roles
-from grassroots.accounts.roles import user_can
-from grassroots.cases.models import Assignment, Case, Category
-from grassroots.cases.services import ActionNotAllowed, CaseConflict, Party
-from grassroots.places.models import Community, Grid
+from grassroots.cases import permissions, selectors
+from grassroots.cases.forms import CaseFilterForm, status_choices
+from grassroots.cases.services import ActionNotAllowed, CaseConflict
+from grassroots.places.models import Community
+from grassroots.places.selectors import grids_for
 
 # --- who may open which screen -------------------------------------------------------------------------
 
 
-def is_coordinator(user) -> bool:
-    """Mouth and legs (and administrators): they see their scope's cases, register and dispatch."""
-    return user_can(user, "cases.case.view")
-
-
-#: Who supervises, and who can be summoned to a case (a "my tasks" list): the permission module says.
+#: Who coordinates (mouth and legs, administrators: they see their scope's cases, register and
+#: dispatch), who supervises, and who can be summoned to a case (a "my tasks" list): the permission
+#: modules say.
+is_coordinator = permissions.is_coordinator
 is_legs = roles.is_legs
 has_tasks = roles.has_tasks
 
@@ -49,16 +47,6 @@ def community_of(user) -> Community | None:
     if user.person_id:
         return user.person.community
     return None
-
-
-def categories_for(user) -> QuerySet[Category]:
-    """Active categories the user may file under: sensitive ones only for the roles that handle them."""
-    categories = Category.objects.filter(active=True).select_related("parent")
-    if not is_coordinator(user):
-        categories = categories.filter(public=True)
-    if not user_can(user, "cases.case.view_sensitive"):
-        categories = categories.filter(sensitive=False)
-    return categories.order_by("sort_order", "code")
 
 
 # --- running one service -------------------------------------------------------------------------------
@@ -116,71 +104,34 @@ def show_errors(form, outcome: Outcome, aliases: dict[str, str] | None = None) -
 # --- filters shared by the board and the list ---------------------------------------------------------
 
 
-def party_label(row: dict) -> tuple[str, str]:
-    """("user:5", "Name") for a values() row of an assignment."""
-    if row["user_id"]:
-        name = " ".join(part for part in (row["user__first_name"], row["user__last_name"]) if part)
-        return f"user:{row['user_id']}", name or row["user__username"]
-    if row["person_id"]:
-        return f"person:{row['person_id']}", row["person__name"]
-    if row["team_id"]:
-        return f"team:{row['team_id']}", row["team__name"]
-    return f"unit:{row['unit_id']}", row["unit__name"]
-
-
-def handler_choices(cases: QuerySet[Case]) -> list[tuple[str, str]]:
-    """The leads of these cases, for the "handler" filter (one query)."""
-    rows = (
-        Assignment.objects.filter(case__in=cases.values("id"), is_lead=True, active=True)
-        .order_by()  # no default ordering, or DISTINCT would see every row
-        .values(
-            "user_id",
-            "user__first_name",
-            "user__last_name",
-            "user__username",
-            "person_id",
-            "person__name",
-            "team_id",
-            "team__name",
-            "unit_id",
-            "unit__name",
-        )
-        .distinct()
+def filter_form(request, *, open_only: bool, statuses) -> CaseFilterForm:
+    """The board's or the list's filters as asked in the query string, validated (choices in scope)."""
+    user = request.user
+    form = CaseFilterForm(
+        request.GET or None,
+        grids=grids_for(user=user),
+        categories=selectors.categories_for(user=user),
+        handlers=selectors.handler_choices_for(user=user, open_only=open_only),
+        statuses=status_choices(statuses),
     )
-    return sorted({party_label(row) for row in rows}, key=lambda choice: choice[1])
+    if form.is_bound:
+        form.is_valid()
+    return form
 
 
-def grids_for(user) -> QuerySet[Grid]:
-    return Grid.objects.visible_to(user).order_by("code")
-
-
-def filter_cases(cases: QuerySet[Case], data: dict, *, with_status: bool = True) -> QuerySet[Case]:
-    """Apply the board/list filters: number, grid, category (with its children), lead, status."""
-    text = (data.get("q") or "").strip()
-    if text:
-        cases = cases.filter(number__icontains=text)
-    if data.get("grid"):
-        cases = cases.filter(grid=data["grid"])
-    if data.get("category"):
-        category = data["category"]
-        cases = cases.filter(Q(category=category) | Q(category__parent=category))
-    if data.get("handler"):
-        try:
-            party = Party.parse(data["handler"])
-        except ValidationError:
-            party = None
-        if party is not None:
-            leads = Assignment.objects.filter(is_lead=True, active=True, **{f"{party.kind}_id": party.id})
-            cases = cases.filter(id__in=leads.values("case_id"))
-    if with_status and data.get("status"):
-        cases = cases.filter(status=data["status"])
-    return cases
-
-
-def status_counts(cases: QuerySet[Case]) -> dict[str, int]:
-    """How many cases per status (one grouped query)."""
-    rows = cases.order_by().values("status").annotate(n=Count("id"))
-    return {row["status"]: row["n"] for row in rows}
+def status_links(params, counts: dict[str, int], choices) -> list[dict]:
+    """One link per status with its count, keeping the other filters."""
+    current = params.get("status", "")
+    return [
+        {
+            "value": value,
+            "label": label,
+            "count": counts.get(value, 0),
+            "query": query_string(params, status=None if value == current else value, page=None),
+            "current": value == current,
+        }
+        for value, label in choices
+    ]
 
 
 def query_string(params, **changes) -> str:

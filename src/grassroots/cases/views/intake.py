@@ -14,29 +14,28 @@ import math
 from decimal import Decimal
 
 from django.contrib import messages
-from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from grassroots.accounts.roles import is_eyes, is_resident, user_can, user_scope
-from grassroots.cases import services
+from grassroots.cases import selectors, services
 from grassroots.cases.forms import IntakeForm, ReportForm
-from grassroots.cases.models import Case, Category, Channel, Urgency
+from grassroots.cases.models import Category, Channel, Urgency
 from grassroots.cases.views.common import (
     Outcome,
-    categories_for,
     community_of,
     is_coordinator,
     require,
     run,
     show_errors,
 )
-from grassroots.cases.workflow import OPEN
-from grassroots.people.models import Person, PersonTag
-from grassroots.people.search import parse_query, search_people
-from grassroots.places.models import Building, Household
-
-LOOKUP_LIMIT = 8
+from grassroots.people.models import Person
+from grassroots.places.selectors import (
+    building_households_for,
+    buildings_for,
+    household_for,
+    household_options_for,
+)
 
 # --- the site plan -----------------------------------------------------------------------------------
 
@@ -114,13 +113,6 @@ def plan_to_latlon(plan: dict, x: float, y: float) -> tuple[Decimal | None, Deci
 # --- shared pieces -----------------------------------------------------------------------------------
 
 
-def visible_tags(user):
-    tags = PersonTag.objects.select_related("tag")
-    if not user_can(user, "people.persontag.view_sensitive"):
-        tags = tags.filter(tag__sensitive=False)
-    return Prefetch("tags", queryset=tags)
-
-
 def collect_answers(category: Category | None, data) -> dict:
     """The answers to the category's questions as posted (fields named answer_<code>)."""
     if category is None:
@@ -144,31 +136,21 @@ def question_rows(category: Category | None, answers: dict) -> list[dict]:
     return rows
 
 
-def _chosen_category(user, raw) -> Category | None:
-    if not raw or not str(raw).isdigit():
-        return None
-    return categories_for(user).prefetch_related("questions").filter(pk=raw).first()
-
-
-def _households_of(user, building_id) -> list[Household]:
-    if not building_id or not str(building_id).isdigit():
-        return []
-    return list(
-        Household.objects.visible_to(user)
-        .filter(building_id=building_id)
-        .select_related("building")
-        .order_by("entrance", "room")
-    )
+def show_form_errors(form, outcome: Outcome) -> dict[str, list[str]]:
+    """Put the service's errors on the form; the answers' and photos' (not form fields) are returned."""
+    fields = outcome.field_errors
+    extra = {key: fields.pop(key) for key in ("answers", "photos") if key in fields}
+    show_errors(form, outcome)
+    return extra
 
 
 def place_context(user, *, buildings, building_id=None, household_id=None, households=None) -> dict:
     """What the place picker shows: the buildings, and the households of the chosen building."""
     building_list = list(buildings)
     if building_list:
-        options = _households_of(user, building_id)
+        options = building_households_for(user=user, building_id=building_id)
     else:  # residents see no buildings: offer the households they may see (their own)
-        households = Household.objects.visible_to(user) if households is None else households
-        options = list(households.select_related("building")[:20])
+        options = household_options_for(user=user, among=households)
     return {
         "buildings": building_list,
         "household_options": options,
@@ -180,7 +162,7 @@ def place_context(user, *, buildings, building_id=None, household_id=None, house
 def category_questions(request):
     """HTMX: the extra questions of the chosen category, each rendered by its kind."""
     require(user_can(request.user, "cases.case.report"))
-    category = _chosen_category(request.user, request.GET.get("category"))
+    category = selectors.category_for(user=request.user, pk=request.GET.get("category"))
     context = {
         "category": category,
         "questions": question_rows(category, {}),
@@ -193,7 +175,9 @@ def place_households(request):
     """HTMX: the household <select> for the chosen building."""
     require(user_can(request.user, "cases.case.report"))
     context = {
-        "household_options": _households_of(request.user, request.GET.get("building")),
+        "household_options": building_households_for(
+            user=request.user, building_id=request.GET.get("building")
+        ),
         "household_id": request.GET.get("household", ""),
     }
     return render(request, "cases/_household_select.html", context)
@@ -216,16 +200,12 @@ def caller_context(user, person: Person | None) -> dict:
     """
     if person is None:
         return {"caller": None}
-    cases = Case.objects.visible_to(user).select_related("category")
-    mine = Q(reporter_person=person)
-    if person.current_household_id:
-        mine |= Q(household_id=person.current_household_id)
-    cases = cases.filter(mine).order_by("-reported_at")
+    open_cases, recent_cases = selectors.caller_cases_for(user=user, person=person)
     return {
         "caller": person,
         "caller_tags": list(person.tags.all()),
-        "open_cases": list(cases.open()[:10]),
-        "recent_cases": list(cases.exclude(status__in=OPEN)[:5]),
+        "open_cases": open_cases,
+        "recent_cases": recent_cases,
         "recent_visits": _recent_visits(user, person),
     }
 
@@ -239,26 +219,12 @@ def _recent_visits(user, person: Person) -> list:
     return list(visits.select_related("visitor").order_by("-visited_at")[:3])
 
 
-def _people(user):
-    return Person.objects.visible_to(user).select_related("current_household__building")
-
-
 def intake_lookup(request):
     """HTMX: who the caller may be, from what was typed (phone, name, initials or address)."""
     require(_may_take_calls(request.user))
     text = request.GET.get("q", "").strip()
-    query = parse_query(text)
-    people = search_people(
-        _people(request.user).prefetch_related(visible_tags(request.user)), text, limit=LOOKUP_LIMIT
-    )
-    households = []
-    if query.kind == "address":
-        households = list(
-            Household.objects.visible_to(request.user)
-            .select_related("building")
-            .at_address(building=query.building, entrance=query.entrance, room=query.room)[:10]
-        )
-    context = {"q": text, "query": query, "people": list(people), "households": households}
+    found = selectors.caller_lookup_for(user=request.user, text=text)
+    context = {"q": text, "query": found.query, "people": found.people, "households": found.households}
     return render(request, "cases/_lookup_results.html", context)
 
 
@@ -268,10 +234,7 @@ def _intake_form(request, *, data=None, files=None, initial=None) -> IntakeForm:
         data,
         files,
         initial=initial,
-        categories=categories_for(user),
-        people=Person.objects.visible_to(user),
-        buildings=Building.objects.visible_to(user),
-        households=Household.objects.visible_to(user).select_related("building"),
+        **selectors.intake_choices_for(user=user),
         place_required=user_scope(user).level == "grid",
     )
 
@@ -279,9 +242,8 @@ def _intake_form(request, *, data=None, files=None, initial=None) -> IntakeForm:
 def intake_caller(request):
     """HTMX: the caller picked from the lookup; fills the "reported by" part and the place."""
     require(_may_take_calls(request.user))
-    person = get_object_or_404(
-        _people(request.user).prefetch_related(visible_tags(request.user)), pk=request.GET.get("person", "0")
-    )
+    person = selectors.caller_for(user=request.user, pk=request.GET.get("person"))
+    require(person is not None)
     household = person.current_household
     form = _intake_form(
         request,
@@ -297,7 +259,7 @@ def intake_caller(request):
         **caller_context(request.user, person),
         **place_context(
             request.user,
-            buildings=Building.objects.visible_to(request.user).order_by("number"),
+            buildings=buildings_for(user=request.user),
             building_id=household.building_id if household else None,
             household_id=household.pk if household else None,
         ),
@@ -309,15 +271,13 @@ def intake_caller(request):
 def place_picker(request):
     """HTMX: the place part of the intake form, set to a household found by its address."""
     require(_may_take_calls(request.user))
-    household = get_object_or_404(
-        Household.objects.visible_to(request.user).select_related("building"),
-        pk=request.GET.get("household", "0"),
-    )
+    household = household_for(user=request.user, pk=request.GET.get("household"))
+    require(household is not None)
     context = {
         "form": _intake_form(request),
         **place_context(
             request.user,
-            buildings=Building.objects.visible_to(request.user).order_by("number"),
+            buildings=buildings_for(user=request.user),
             building_id=household.building_id,
             household_id=household.pk,
         ),
@@ -331,7 +291,7 @@ def intake(request):
     require(_may_take_calls(user))
     data = request.POST if request.method == "POST" else None
     form = _intake_form(request, data=data, files=request.FILES if data else None)
-    category = _chosen_category(user, (data or request.GET).get("category"))
+    category = selectors.category_for(user=user, pk=(data or request.GET).get("category"))
     answers = collect_answers(category, data) if data else {}
     extra_errors: dict[str, list[str]] = {}
     status = 200
@@ -345,18 +305,11 @@ def intake(request):
                 if request.POST.get("go") == "dispatch":
                     return redirect("case-dispatch", number=case.number)
                 return redirect("case-detail", number=case.number)
-            extra_errors = {
-                key: outcome.field_errors.pop(key)
-                for key in ("answers", "photos")
-                if key in outcome.field_errors
-            }
-            show_errors(form, outcome)
+            extra_errors = show_form_errors(form, outcome)
         status = 422
     person = None
     if form.is_bound:
-        raw_person = form.data.get("reporter_person")
-        if raw_person and str(raw_person).isdigit():
-            person = _people(user).prefetch_related(visible_tags(user)).filter(pk=raw_person).first()
+        person = selectors.caller_for(user=user, pk=form.data.get("reporter_person"))
     building_id = form.data.get("building") if form.is_bound else ""
     household_id = form.data.get("household") if form.is_bound else ""
     context = {
@@ -369,7 +322,7 @@ def intake(request):
         **caller_context(user, person),
         **place_context(
             user,
-            buildings=Building.objects.visible_to(user).order_by("number"),
+            buildings=buildings_for(user=user),
             building_id=building_id,
             household_id=household_id,
         ),
@@ -420,54 +373,43 @@ def report(request):
     require(user_can(user, "cases.case.report"))
     community = community_of(user)
     require(community is not None)
-    buildings = Building.objects.visible_to(user).filter(community=community).order_by("number")
-    own_household = user.person.current_household if user.person_id else None
-    households = Household.objects.visible_to(user).filter(building__community=community)
-    if own_household is not None:  # one's own home is always a place one may report from
-        households = Household.objects.filter(Q(pk__in=households.values("pk")) | Q(pk=own_household.pk))
+    places = selectors.report_places_for(user=user, community=community)
+    buildings, households, own_household = places.buildings, places.households, places.own_household
     data = request.POST if request.method == "POST" else None
     form = ReportForm(
         data,
         request.FILES if data else None,
-        categories=categories_for(user),
+        categories=selectors.categories_for(user=user),
         buildings=buildings,
         households=households,
     )
-    category = _chosen_category(user, (data or request.GET).get("category"))
+    category = selectors.category_for(user=user, pk=(data or request.GET).get("category"))
     answers = collect_answers(category, data) if data else {}
     plan = site_plan(buildings)
     extra_errors: dict[str, list[str]] = {}
     status = 200
     if data is not None:
         if form.is_valid():
-            outcome = _report(request, form, community, plan, answers, request.FILES.getlist("photos"))
+            outcome = _report(
+                request, form, community, plan, buildings, answers, request.FILES.getlist("photos")
+            )
             if outcome.ok:
                 case = outcome.result
                 messages.success(
                     request,
                     _("Thank you: your report %(number)s is with the community.") % {"number": case.number},
                 )
-                if Case.objects.visible_to(user).filter(pk=case.pk).exists():
+                if selectors.case_for(user=user, number=case.number) is not None:
                     return redirect("case-detail", number=case.number)
                 return redirect("case-report")
-            extra_errors = {
-                key: outcome.field_errors.pop(key)
-                for key in ("answers", "photos")
-                if key in outcome.field_errors
-            }
-            show_errors(form, outcome)
+            extra_errors = show_form_errors(form, outcome)
         status = 422
     if form.is_bound:
         building_id, household_id = form.data.get("building", ""), form.data.get("household", "")
     else:
         household_id = own_household.pk if own_household and is_resident(user) else ""
         building_id = own_household.building_id if household_id else ""
-    recent = (
-        Case.objects.visible_to(user)
-        .filter(Q(reporter_user=user) | Q(created_by=user))
-        .select_related("category")
-        .order_by("-reported_at")[:5]
-    )
+    recent = selectors.recent_reports_for(user=user)
     context = {
         "form": form,
         "category": category,
@@ -489,7 +431,7 @@ def report(request):
     return render(request, "cases/report.html", context, status=status)
 
 
-def _report(request, form: ReportForm, community, plan: dict, answers: dict, photos):
+def _report(request, form: ReportForm, community, plan: dict, buildings, answers: dict, photos):
     user = request.user
     cleaned = form.cleaned_data
     household, building = cleaned.get("household"), cleaned.get("building")
@@ -499,7 +441,7 @@ def _report(request, form: ReportForm, community, plan: dict, answers: dict, pho
         latitude, longitude = plan_to_latlon(plan, plan_x, plan_y)
         if household is None and building is None:
             nearest = nearest_building(plan, plan_x, plan_y)
-            building = form.fields["building"].queryset.filter(pk=nearest).first()
+            building = next((b for b in buildings if b.pk == nearest), None)  # drawn on the plan: loaded
     person = user.person if user.person_id else None
     details = services.ReportDetails(
         category=cleaned["category"],
