@@ -4,14 +4,10 @@ Intake is built for speed: type what the caller says (a phone number, a name, an
 address), pick the resident, and one form registers the case (and, with "register
 and dispatch", goes straight on to the dispatch screen). The patrol report is
 built for a phone in one hand: category, photo, place (building, household, or a
-tap on the site plan) and a line of description.
+tap on the site plan: places.siteplan) and a line of description.
 """
 
 from __future__ import annotations
-
-import itertools
-import math
-from decimal import Decimal
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -36,79 +32,7 @@ from grassroots.places.selectors import (
     household_for,
     household_options_for,
 )
-
-# --- the site plan -----------------------------------------------------------------------------------
-
-PLAN_WIDTH = 100.0
-PLAN_MARGIN = 6.0
-
-
-def site_plan(buildings) -> dict:
-    """The community's buildings on a simple plan, 100 units wide, north up.
-
-    Buildings with coordinates are placed by them (longitude scaled by the cosine of
-    the latitude, so distances look right); otherwise they are laid out on a grid
-    by number. Plan coordinates are what a tap stores in Case.plan_x / plan_y.
-    """
-    items = list(buildings)
-    plan: dict = {"width": PLAN_WIDTH, "height": PLAN_WIDTH, "buildings": [], "geo": None}
-    if not items:
-        return plan
-    usable = PLAN_WIDTH - 2 * PLAN_MARGIN
-    if all(b.latitude is not None and b.longitude is not None for b in items):
-        lats = [float(b.latitude) for b in items]
-        lons = [float(b.longitude) for b in items]
-        k = math.cos(math.radians(sum(lats) / len(lats)))
-        span_x, span_y = (max(lons) - min(lons)) * k, max(lats) - min(lats)
-        scale = usable / max(span_x, span_y, 1e-6)
-        geo = {"lat_max": max(lats), "lon_min": min(lons), "k": k, "scale": scale}
-        points = [
-            ((lon - geo["lon_min"]) * k * scale, (geo["lat_max"] - lat) * scale)
-            for lat, lon in zip(lats, lons, strict=True)
-        ]
-        plan["geo"] = geo
-        plan["height"] = round(span_y * scale + 2 * PLAN_MARGIN, 2)
-        plan["width"] = round(span_x * scale + 2 * PLAN_MARGIN, 2)
-    else:
-        columns = math.ceil(math.sqrt(len(items)))
-        cell = usable / columns
-        points = [((i % columns + 0.5) * cell, (i // columns + 0.5) * cell) for i in range(len(items))]
-        plan["height"] = round(math.ceil(len(items) / columns) * cell + 2 * PLAN_MARGIN, 2)
-    xs = sorted({round(x, 3) for x, _y in points})
-    gaps = [b - a for a, b in itertools.pairwise(xs) if b - a > 0.5]
-    size = min(min(gaps) * 0.7 if gaps else 10.0, 10.0)
-    for building, (x, y) in zip(items, points, strict=True):
-        cx, cy = x + PLAN_MARGIN, y + PLAN_MARGIN
-        plan["buildings"].append(
-            {
-                "id": building.pk,
-                "number": building.number,
-                "cx": round(cx, 2),
-                "cy": round(cy, 2),
-                "x": round(cx - size / 2, 2),
-                "y": round(cy - size * 0.3, 2),
-                "w": round(size, 2),
-                "h": round(size * 0.6, 2),
-                "font": round(size * 0.4, 2),
-            }
-        )
-    return plan
-
-
-def nearest_building(plan: dict, x: float, y: float) -> int | None:
-    if not plan["buildings"]:
-        return None
-    return min(plan["buildings"], key=lambda b: (b["cx"] - x) ** 2 + (b["cy"] - y) ** 2)["id"]
-
-
-def plan_to_latlon(plan: dict, x: float, y: float) -> tuple[Decimal | None, Decimal | None]:
-    geo = plan.get("geo")
-    if not geo:
-        return None, None
-    lat = geo["lat_max"] - (y - PLAN_MARGIN) / geo["scale"]
-    lon = geo["lon_min"] + (x - PLAN_MARGIN) / geo["scale"] / geo["k"]
-    return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
-
+from grassroots.places.siteplan import SitePlan, nearest_building, plan_to_latlon, site_plan
 
 # --- shared pieces -----------------------------------------------------------------------------------
 
@@ -431,7 +355,7 @@ def report(request):
     return render(request, "cases/report.html", context, status=status)
 
 
-def _report(request, form: ReportForm, community, plan: dict, buildings, answers: dict, photos):
+def _report(request, form: ReportForm, community, plan: SitePlan, buildings, answers: dict, photos):
     user = request.user
     cleaned = form.cleaned_data
     household, building = cleaned.get("household"), cleaned.get("building")
