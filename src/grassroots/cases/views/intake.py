@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from grassroots.accounts.roles import is_eyes, is_resident, user_can, user_scope
 from grassroots.cases import selectors, services
 from grassroots.cases.forms import IntakeForm, ReportForm
+from grassroots.cases.intake_panels import caller_panel_context
 from grassroots.cases.models import Category, Channel, Urgency
 from grassroots.cases.views.common import (
     Outcome,
@@ -117,11 +118,8 @@ def _may_take_calls(user) -> bool:
 
 
 def caller_context(user, person: Person | None) -> dict:
-    """The caller as the registry knows them: household, masked phone, tags, cases and recent care visits.
-
-    Visits are listed by date, way and outcome only; what a visit found stays on the visit
-    page, where opening it is logged.
-    """
+    """The caller as the registry knows them: household, masked phone, tags and cases, and what the
+    apps above cases add through their caller panels (care: the household's recent visits)."""
     if person is None:
         return {"caller": None}
     open_cases, recent_cases = selectors.caller_cases_for(user=user, person=person)
@@ -130,17 +128,8 @@ def caller_context(user, person: Person | None) -> dict:
         "caller_tags": list(person.tags.all()),
         "open_cases": open_cases,
         "recent_cases": recent_cases,
-        "recent_visits": _recent_visits(user, person),
+        **caller_panel_context(user=user, person=person),
     }
-
-
-def _recent_visits(user, person: Person) -> list:
-    from grassroots.care.models import Visit
-
-    if not person.current_household_id:
-        return []
-    visits = Visit.objects.visible_to(user).filter(household_id=person.current_household_id)
-    return list(visits.select_related("visitor").order_by("-visited_at")[:3])
 
 
 def intake_lookup(request):
