@@ -6,4 +6,7 @@
 - `tasks`: "my tasks" for the hands;
 - `board`: the supervision board for the legs;
 - `actions` and `common`: what the screens share (the action forms, one service call, filters).
+
+A view checks who may open the screen, reads through cases.selectors (no query is written
+here), calls at most one service, and renders.
 """
