@@ -41,7 +41,7 @@ from grassroots.care.models import (
     Visit,
 )
 from grassroots.cases.models import Case
-from grassroots.cases.selectors import CaseScope
+from grassroots.cases.scope import CaseScope
 from grassroots.cases.services import Party, case_dispatch, case_report
 from grassroots.core.admin import ScopedAdminMixin
 from grassroots.core.scoping import PATH_SCOPE, ScopedQuerySet, ScopePolicy, scope_policy_of

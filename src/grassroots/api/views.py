@@ -58,6 +58,7 @@ from grassroots.api.schema import ApiSchema, document
 from grassroots.api.throttling import InboundThrottle, TokenThrottle
 from grassroots.cases import services
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, Channel
+from grassroots.cases.selectors import lead_prefetch
 from grassroots.cases.workflow import CaseAction, case_perform, on_register
 from grassroots.core import pii
 from grassroots.orgs.models import MemberUnit, PartyBranch, VolunteerTeam
@@ -266,16 +267,6 @@ class CategoryViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
 # --- cases ----------------------------------------------------------------------------------------
 
 
-def _lead_prefetch() -> Prefetch:
-    return Prefetch(
-        "assignments",
-        queryset=Assignment.objects.filter(is_lead=True, active=True).select_related(
-            "user", "person", "team", "unit"
-        ),
-        to_attr="leads",
-    )
-
-
 def _not_found():
     return Http404(_("Not found."))
 
@@ -399,7 +390,7 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             .order_by("-reported_at", "-id")
         )
         if self.action == "list":
-            return queryset.prefetch_related(_lead_prefetch())
+            return queryset.prefetch_related(lead_prefetch())
         return queryset.prefetch_related(
             Prefetch(
                 "assignments", queryset=Assignment.objects.select_related("user", "person", "team", "unit")

@@ -327,6 +327,18 @@ def visit_rate(user, year: int, month: int) -> list[RateRow]:
     return rows
 
 
+def recent_visits_for(*, user, person) -> list[Visit]:
+    """The last three visits to the caller's household, for the intake screen's caller panel.
+
+    The panel lists them by date, way and outcome only; what a visit found stays on the visit
+    page, where opening it is logged.
+    """
+    if not person.current_household_id:
+        return []
+    visits = Visit.objects.visible_to(user).filter(household_id=person.current_household_id)
+    return list(visits.select_related("visitor").order_by("-visited_at")[:3])
+
+
 def flags(user, today: date | None = None):
     """High-risk people not reached within their frequency: for the legs to press on."""
     today = today or timezone.localdate()

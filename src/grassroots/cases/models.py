@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.cases import clock
-from grassroots.cases.selectors import CaseScope
+from grassroots.cases.scope import CaseScope
 from grassroots.cases.workflow import FINAL, OPEN, Status
 from grassroots.core.language import in_reader_language, reading_chinese
 from grassroots.core.scoping import ScopedQuerySet
@@ -174,7 +174,7 @@ class CategoryQuestion(models.Model):
 
 
 class CaseQuerySet(ScopedQuerySet):
-    """Cases, read through `visible_to` like every scoped model (the rules: cases.selectors.CaseScope)."""
+    """Cases, read through `visible_to` like every scoped model (the rules: cases.scope.CaseScope)."""
 
     def open(self):
         return self.filter(status__in=OPEN)

@@ -14,9 +14,14 @@ import rules
 from grassroots.accounts.models import User
 from grassroots.accounts.roles import LEGS_ROLES, is_system, role_of, user_can, user_scope
 from grassroots.cases.models import Assignment, Case
-from grassroots.cases.selectors import party_filter
+from grassroots.cases.scope import party_filter
 from grassroots.cases.workflow import ASSIGNEE, LEAD, REPORTER, CaseAction, allowed, on_register
 from grassroots.core.scoping import scope_filter
+
+
+def is_coordinator(user: User) -> bool:
+    """Mouth and legs (and administrators): they see their scope's cases, register and dispatch."""
+    return user_can(user, "cases.case.view")
 
 
 def relations(actor: User | None, case: Case) -> set[str]:

@@ -1,81 +1,773 @@
-"""Reads of cases, scoped to the user, and the scope policy of cases. The rules, in order:
+"""Reads for the case screens: every query a staff page runs, scoped to the user (HackSoft selectors).
 
-1. Coordinators (mouth and legs, admins) see the cases in their scope: community,
-   street, or for grid workers their grids, plus anything they are assigned to.
-2. Everyone else sees only cases they are a party to: assigned to them, to their
-   volunteer team or member unit, or reported by them (residents, patrollers).
-3. Sensitive categories (psychological support, ...) are shown only to roles with
-   `cases.case.view_sensitive`, and to the parties assigned to that very case.
-
-`Case.objects.visible_to(user, action)` applies them through CaseScope; the action names the
-capabilities: "cases.case.<action>" for the scope, "cases.case.<action>_own" for one's own.
+A view asks one selector per thing it shows and never builds a query itself, so a page's queries
+can be read (and counted: tests/test_case_views.py, bench/pages.py pin them) in one file. Every
+selector reads through `visible_to`, whose rules for cases are `cases.scope.CaseScope`; a selector
+returns None where a view answers 404, so that "not found" and "not allowed" stay the same.
+Writes are the services' (cases.services).
 """
 
 from __future__ import annotations
 
-from django.db.models import Q
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from grassroots.accounts.roles import user_can, user_scope
-from grassroots.core.scoping import ScopePolicy, scope_filter, signed_in
+from django.core.exceptions import ValidationError
+from django.db.models import Case as Choose
+from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from grassroots.accounts.models import User
+from grassroots.accounts.roles import (
+    is_grid_worker,
+    is_social_worker,
+    is_system,
+    role_filter,
+    role_label,
+    user_can,
+)
+from grassroots.cases.calendar import duration_text
+from grassroots.cases.clock import near_due_q, overdue_q
+from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, Satisfaction
+from grassroots.cases.permissions import is_coordinator
+from grassroots.cases.scope import party_filter
+from grassroots.cases.services import Party
+from grassroots.cases.workflow import ASSIGNEE, LEAD, OPEN, Action, Status, allowed, label
+from grassroots.orgs.models import MemberUnit, PartyMember, UnitKind, Volunteer, VolunteerTeam
+from grassroots.people.models import Person, PersonTag
+from grassroots.people.search import ParsedQuery, parse_query, search_people
+from grassroots.places.models import Building, Community, Household
+from grassroots.places.selectors import buildings_for
+
+# --- the case page --------------------------------------------------------------------------------------
 
 
-def party_filter(user, prefix: str = "") -> Q:
-    """Assignments (or, with a prefix, cases through their assignments) that address this user."""
-    condition = Q(**{f"{prefix}user": user})
-    if user.person_id:
-        condition |= Q(**{f"{prefix}person_id": user.person_id})
-        condition |= Q(**{f"{prefix}team__volunteers__person_id": user.person_id})
-    if user.member_unit_id:
-        condition |= Q(**{f"{prefix}unit_id": user.member_unit_id})
-    return condition
+def lead_prefetch() -> Prefetch:
+    """The active lead of each case, in one query for a whole list (to_attr `leads`).
+
+    The board, the case list and the API's case list show the lead in every row: without this
+    a row would cost a query.
+    """
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.filter(is_lead=True, active=True).select_related(
+            "user", "person", "team", "unit"
+        ),
+        to_attr="leads",
+    )
 
 
-def _assigned(user) -> Q:
-    from grassroots.cases.models import Assignment
+def case_page_for(*, user: User, number: str) -> Case | None:
+    """The case with everything its page shows, or None when the user may not see it.
 
-    assignment_ids = Assignment.objects.filter(party_filter(user), active=True).values("case_id")
-    return Q(id__in=assignment_ids)
+    The parties, the timeline with its actors, the attachments and the category's questions come
+    in a fixed handful of queries, so the page costs the same however long the timeline grows.
+    """
+    queryset = (
+        Case.objects.visible_to(user)
+        .select_related(
+            "category__parent",
+            "household__building",
+            "building",
+            "grid",
+            "reporter_person",
+            "reporter_user",
+            "merged_into",
+        )
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related(
+                    "user", "person", "team", "unit", "acknowledged_by"
+                ),
+            ),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
+            "attachments",
+            "category__questions",
+        )
+    )
+    try:
+        return queryset.get(number=number)
+    except Case.DoesNotExist:
+        return None
 
 
-def _reported(user) -> Q:
-    condition = Q(reporter_user=user)
-    if user.person_id:
-        condition |= Q(reporter_person_id=user.person_id)
-    return condition
+def case_for(*, user: User, number: str) -> Case | None:
+    """The case alone, or None when the user may not see it: what an action needs before its service."""
+    try:
+        return Case.objects.visible_to(user).get(number=number)
+    except Case.DoesNotExist:
+        return None
 
 
-class CaseScope(ScopePolicy):
-    """Coordinators see their scope plus what they are a party to; everyone else only the latter."""
+def attachment_for(*, user: User, number: str, pk: int) -> Attachment | None:
+    """A photo or file of a case the user sees (one query), or None: media are never served by URL alone."""
+    cases = Case.objects.visible_to(user).filter(number=number).values("id")
+    return Attachment.objects.filter(pk=pk, case__in=cases).first()
 
-    def restrict(self, queryset, user, action: str):
-        if not signed_in(user):
-            return queryset.none()
-        own = _assigned(user) | _reported(user)
-        if user_can(user, f"cases.case.{action}"):
-            in_scope = scope_filter(queryset.model, user_scope(user))
-            if in_scope is None:
-                visible = own
-            elif not in_scope:  # the "all" scope: an empty Q would vanish in `Q() | own`
-                visible = Q()
-            else:
-                visible = in_scope | own
-        elif user_can(user, f"cases.case.{action}_own"):
-            visible = own
+
+def duplicates_for(*, user: User, case: Case) -> QuerySet[Case]:
+    """The visible cases merged into this one, so the page links the reports it absorbed."""
+    return Case.objects.visible_to(user).filter(merged_into=case).only("number", "status")
+
+
+def reporter_tags_for(*, user: User, case: Case) -> list[PersonTag]:
+    """The reporter's vulnerability tags, for the roles that may read them (sensitive ones only for some)."""
+    if not case.reporter_person_id or not user_can(user, "people.persontag.view"):
+        return []
+    tags = PersonTag.objects.filter(person_id=case.reporter_person_id).select_related("tag")
+    if not user_can(user, "people.persontag.view_sensitive"):
+        tags = tags.filter(tag__sensitive=False)
+    return list(tags)
+
+
+def case_messages_for(*, case: Case) -> list:
+    """Messages sent about the case, when the notifications app provides them (cases never import it).
+
+    The page shows them to coordinators only; the caller decides.
+    """
+    if not hasattr(case, "messages"):
+        return []
+    return list(case.messages.all()[:50])
+
+
+def _when(text: str) -> str:
+    moment = parse_datetime(text) if isinstance(text, str) else None
+    return date_format(timezone.localtime(moment), "Y-m-d H:i") if moment else str(text)
+
+
+def describe_changes(event: CaseEvent, names: dict[str, str]) -> list[str]:
+    """The changes of a timeline entry in words (due times, parties, satisfaction, ...).
+
+    A timeline entry stores its changes as data; staff read them as sentences.
+    """
+    changes = event.changes or {}
+    lines: list[str] = []
+    if event.action == Action.REGISTER and "resolution_due" in changes:
+        lines.append(
+            _("Response due %(response)s, resolution due %(resolution)s.")
+            % {"response": _when(changes.get("response_due")), "resolution": _when(changes["resolution_due"])}
+        )
+    if isinstance(changes.get("resolution_due"), dict):
+        moved = changes["resolution_due"]
+        lines.append(
+            _("Resolution due moved from %(old)s to %(new)s.")
+            % {"old": _when(moved.get("old")), "new": _when(moved.get("new"))}
+        )
+    if event.action == Action.EXTEND and changes.get("minutes"):
+        lines.append(_("Asked for %(time)s more.") % {"time": duration_text(changes["minutes"])})
+    if event.action == Action.DECIDE_EXTENSION and "approved" in changes:
+        time = duration_text(changes.get("minutes") or 0)
+        if changes["approved"]:
+            lines.append(_("%(time)s more: approved.") % {"time": time})
         else:
-            return queryset.none()
-        if not user_can(user, "cases.case.view_sensitive"):
-            visible &= Q(category__sensitive=False) | _assigned(user) | _reported(user)
-        return queryset.filter(visible)
+            lines.append(_("%(time)s more: refused.") % {"time": time})
+    if changes.get("lead"):
+        lines.append(_("Lead: %(name)s.") % {"name": names.get(changes["lead"], changes["lead"])})
+    if changes.get("supporters"):
+        supporters = _(", ").join(names.get(party, party) for party in changes["supporters"])
+        lines.append(_("Also summoned: %(names)s.") % {"names": supporters})
+    if changes.get("acknowledged"):
+        lines.append(_("Reported for duty: %(names)s.") % {"names": _(", ").join(changes["acknowledged"])})
+    if changes.get("satisfaction") in Satisfaction.values:
+        lines.append(
+            _("The resident is %(verdict)s.") % {"verdict": Satisfaction(changes["satisfaction"]).label}
+        )
+    if changes.get("urge_count"):
+        lines.append(
+            ngettext("Urged once.", "Urged %(n)d times.", changes["urge_count"])
+            % {"n": changes["urge_count"]}
+        )
+    return lines
 
 
-def my_assignments(user):
+def staff_timeline_for(*, case: Case) -> list[dict]:
+    """The staff timeline of a case from `case_page_for`: every entry, who acted in what role, the
+    change of status, the changes in words and the photos added with it.
+
+    It reads the events, parties and attachments that case_page_for fetched, so it adds no query.
+    (The resident's timeline is another, shorter story: cases.portal_timeline.)
+    """
+    names = {f"{a.party_kind}:{a.party.pk}": a.party_name for a in case.assignments.all()}
+    by_event: dict[int, list[Attachment]] = {}
+    for attachment in case.attachments.all():
+        if attachment.event_id:
+            by_event.setdefault(attachment.event_id, []).append(attachment)
+    entries = []
+    for event in case.events.all():
+        actor = None if is_system(event.actor) else event.actor  # the system reads "the system"
+        entries.append(
+            {
+                "event": event,
+                "action": label(event.action),
+                "actor": (actor.get_full_name() or actor.username) if actor else "",
+                "role": role_label(event.actor_role),
+                "from_status": Status(event.from_status).label if event.from_status in Status.values else "",
+                "to_status": Status(event.to_status).label if event.to_status in Status.values else "",
+                "changed": bool(event.from_status) and event.from_status != event.to_status,
+                "changes": describe_changes(event, names),
+                "attachments": by_event.get(event.pk, []),
+            }
+        )
+    return entries
+
+
+# --- the case list and the board ----------------------------------------------------------------------
+
+
+def categories_for(*, user: User) -> QuerySet[Category]:
+    """Active categories the user may file under (and filter by): sensitive ones only for the roles
+    that handle them, internal ones only for coordinators."""
+    categories = Category.objects.filter(active=True).select_related("parent")
+    if not is_coordinator(user):
+        categories = categories.filter(public=True)
+    if not user_can(user, "cases.case.view_sensitive"):
+        categories = categories.filter(sensitive=False)
+    return categories.order_by("sort_order", "code")
+
+
+def _party_label(row: dict) -> tuple[str, str]:
+    """("user:5", "Name") for a values() row of an assignment."""
+    if row["user_id"]:
+        name = " ".join(part for part in (row["user__first_name"], row["user__last_name"]) if part)
+        return f"user:{row['user_id']}", name or row["user__username"]
+    if row["person_id"]:
+        return f"person:{row['person_id']}", row["person__name"]
+    if row["team_id"]:
+        return f"team:{row['team_id']}", row["team__name"]
+    return f"unit:{row['unit_id']}", row["unit__name"]
+
+
+def handler_choices_for(*, user: User, open_only: bool = False) -> list[tuple[str, str]]:
+    """The leads of the cases the user sees (the open ones, for the board), for the "handler" filter.
+
+    One query of distinct rows, however many cases each lead holds.
+    """
+    cases = Case.objects.visible_to(user)
+    if open_only:
+        cases = cases.filter(status__in=OPEN)
+    rows = (
+        Assignment.objects.filter(case__in=cases.values("id"), is_lead=True, active=True)
+        .order_by()  # no default ordering, or DISTINCT would see every row
+        .values(
+            "user_id",
+            "user__first_name",
+            "user__last_name",
+            "user__username",
+            "person_id",
+            "person__name",
+            "team_id",
+            "team__name",
+            "unit_id",
+            "unit__name",
+        )
+        .distinct()
+    )
+    return sorted({_party_label(row) for row in rows}, key=lambda choice: choice[1])
+
+
+def _filtered(
+    cases: QuerySet[Case], filters: Mapping[str, Any], *, with_status: bool = True
+) -> QuerySet[Case]:
+    """The board/list filters: number, grid, category (with its children), lead, status."""
+    text = (filters.get("q") or "").strip()
+    if text:
+        cases = cases.filter(number__icontains=text)
+    if filters.get("grid"):
+        cases = cases.filter(grid=filters["grid"])
+    if filters.get("category"):
+        category = filters["category"]
+        cases = cases.filter(Q(category=category) | Q(category__parent=category))
+    if filters.get("handler"):
+        try:
+            party = Party.parse(filters["handler"])
+        except ValidationError:
+            party = None
+        if party is not None:
+            leads = Assignment.objects.filter(is_lead=True, active=True, **{f"{party.kind}_id": party.id})
+            cases = cases.filter(id__in=leads.values("case_id"))
+    if with_status and filters.get("status"):
+        cases = cases.filter(status=filters["status"])
+    return cases
+
+
+def _status_counts(cases: QuerySet[Case]) -> dict[str, int]:
+    """How many cases per status (one grouped query)."""
+    rows = cases.order_by().values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+@dataclass(frozen=True)
+class CaseListing:
+    """The rows to page through, and how many cases each status link would show."""
+
+    rows: QuerySet[Case]
+    status_counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class BoardListing(CaseListing):
+    """The board's rows and status counts, and its figures (overdue, near due, urged, ...)."""
+
+    figures: dict[str, int] = field(default_factory=dict)
+
+
+def case_list(*, user: User, filters: Mapping[str, Any]) -> CaseListing:
+    """Every case in the user's scope that matches the filters, newest first, with its lead.
+
+    The status counts apply every filter but the status, so that each status link says how
+    many cases choosing it shows.
+    """
+    any_status = _filtered(Case.objects.visible_to(user), filters, with_status=False)
+    rows = (
+        _filtered(any_status, filters)
+        .select_related("category", "grid", "household__building", "building")
+        .prefetch_related(lead_prefetch())
+        .order_by("-reported_at", "-id")
+    )
+    return CaseListing(rows=rows, status_counts=_status_counts(any_status))
+
+
+def _board_rows(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
+    """Open cases ranked in SQL by their clock: overdue, near due, on track, no clock yet, stopped."""
+    return (
+        cases.with_clock(now)
+        .select_related("category", "grid", "household__building", "building")
+        .prefetch_related(lead_prefetch())
+        .order_by("clock", F("resolution_due").asc(nulls_last=True), "reported_at", "id")
+    )
+
+
+def board_list(*, user: User, filters: Mapping[str, Any], now: datetime) -> BoardListing:
+    """The open cases the user supervises that match the filters, overdue and near-due first.
+
+    The order and the figures are computed in SQL from the one clock rule (cases.clock), so the
+    board costs one query for its rows plus a fixed handful, however many cases there are.
+    """
+    any_status = _filtered(Case.objects.visible_to(user).filter(status__in=OPEN), filters, with_status=False)
+    filtered = _filtered(any_status, filters)
+    figures = filtered.aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=overdue_q(now)),
+        near=Count("id", filter=near_due_q(now)),
+        urged=Count("id", filter=Q(urge_count__gt=0)),
+        escalated=Count("id", filter=Q(escalated_at__isnull=False)),
+        extensions=Count("id", filter=Q(extension_requested_minutes__isnull=False)),
+    )
+    return BoardListing(
+        rows=_board_rows(filtered, now), status_counts=_status_counts(any_status), figures=figures
+    )
+
+
+def board_row_for(*, user: User, case_id: int, now: datetime) -> Case | None:
+    """One row of the board as the board shows it (after a click on it), or None when not visible."""
+    return _board_rows(Case.objects.visible_to(user).filter(pk=case_id), now).first()
+
+
+# --- my tasks -------------------------------------------------------------------------------------------
+
+TASK_ACTIONS = (Action.ACKNOWLEDGE, Action.PLAN, Action.RESOLVE, Action.EXTEND, Action.NOTE)
+
+
+def my_assignments(user: User) -> QuerySet[Assignment]:
     """Open assignments addressed to the user, for the "my tasks" page of the hands."""
-    from grassroots.cases.models import Assignment
-    from grassroots.cases.workflow import OPEN
-
     return (
         Assignment.objects.filter(party_filter(user), active=True, case__status__in=OPEN)
         .select_related("case__category", "case__household__building", "case__building")
         .distinct()
         .order_by("acknowledged_at", "case__resolution_due")
+    )
+
+
+def task_list(*, user: User) -> list[dict]:
+    """The user's open assignments grouped by case, waiting ones first, then by resolution due,
+    with the actions each allows now.
+
+    Each task carries only what the work needs (the other parties, the dispatcher's instructions),
+    fetched for every task at once: the page costs the same for one task or fifty.
+    """
+    assignments = (
+        my_assignments(user)
+        .select_related("case__reporter_person", "case__grid")
+        .prefetch_related(
+            Prefetch(
+                "case__assignments",
+                queryset=Assignment.objects.filter(active=True).select_related(
+                    "user", "person", "team", "unit"
+                ),
+                to_attr="active_parties",
+            ),
+            Prefetch(
+                "case__events",
+                queryset=CaseEvent.objects.filter(action__in=[Action.DISPATCH, Action.WHISTLE])
+                .exclude(note="")
+                .order_by("-at", "-id"),
+                to_attr="instructions",
+            ),
+        )
+    )
+    by_case: dict[int, dict] = {}
+    for assignment in assignments:
+        task = by_case.setdefault(assignment.case_id, {"case": assignment.case, "mine": []})
+        task["mine"].append(assignment)
+    tasks = []
+    for task in by_case.values():
+        case, mine = task["case"], task["mine"]
+        is_lead = any(a.is_lead for a in mine)
+        who = {ASSIGNEE, LEAD} if is_lead else {ASSIGNEE}
+        waiting = any(a.acknowledged_at is None for a in mine)
+        actions = [action for action in TASK_ACTIONS if allowed(action, case.status, who)]
+        if not waiting:
+            actions = [action for action in actions if action != Action.ACKNOWLEDGE]
+        if case.extension_requested_minutes:
+            actions = [action for action in actions if action != Action.EXTEND]
+        task.update(
+            {
+                "is_lead": is_lead,
+                "waiting": waiting,
+                "role_note": next((a.role_note for a in mine if a.role_note), ""),
+                "instructions": case.instructions[0].note if case.instructions else "",
+                "lead": next((a for a in case.active_parties if a.is_lead), None),
+                "others": [a for a in case.active_parties if not a.is_lead],
+                "actions": actions,
+            }
+        )
+        tasks.append(task)
+    tasks.sort(
+        key=lambda t: (not t["waiting"], t["case"].resolution_due is None, t["case"].resolution_due or 0)
+    )
+    return tasks
+
+
+# --- dispatch suggestions -----------------------------------------------------------------------------
+
+SKILLED_LIMIT = 10
+PARTY_MEMBER_LIMIT = 10
+GRID_VOLUNTEER_LIMIT = 20
+
+UNIT_NOTES = {
+    UnitKind.PROPERTY: gettext_lazy("property company"),
+    UnitKind.OWNERS: gettext_lazy("owners' committee"),
+}
+
+
+@dataclass
+class Candidate:
+    """Someone the case could be given to, and why they are suggested."""
+
+    party: str
+    name: str
+    note: str = ""
+    detail: str = ""
+    reasons: list[str] = field(default_factory=list)
+    checked: bool = False
+    is_lead: bool = False
+
+
+@dataclass
+class Group:
+    title: str
+    candidates: list[Candidate]
+    open: bool = True
+
+
+def _user_name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
+    """Who could handle this case, grouped, each party once (with every reason it is suggested).
+
+    The order follows the article: the grid's worker, the category's default volunteer team or
+    member units of the right kind (the property company for common parts), volunteers with the
+    matching skill in the case's grid (then elsewhere), the building head, and party members
+    living in the building; then every team and unit, folded. Each group is one query, within
+    the user's scope.
+    """
+    seen: dict[str, Candidate] = {}
+    groups: list[Group] = []
+
+    def add(title: str, items: list[Candidate], *, is_open: bool = True) -> None:
+        fresh = []
+        for item in items:
+            if item.party in seen:
+                seen[item.party].reasons.extend(item.reasons)
+                continue
+            seen[item.party] = item
+            fresh.append(item)
+        if fresh:
+            groups.append(Group(str(title), fresh, is_open))
+
+    community_users = User.objects.filter(community_id=case.community_id, is_active=True)
+    if case.grid_id:
+        workers = community_users.filter(role_filter(is_grid_worker), grids=case.grid_id)
+        add(
+            _("Grid worker"),
+            [
+                Candidate(f"user:{w.pk}", _user_name(w), _("grid worker"), reasons=[str(case.grid)])
+                for w in workers
+            ],
+        )
+    add(
+        _("Social workers"),
+        [
+            Candidate(f"user:{w.pk}", _user_name(w), _("social worker"))
+            for w in community_users.filter(role_filter(is_social_worker)).order_by("last_name", "username")
+        ],
+        is_open=not case.grid_id,
+    )
+
+    category = case.category
+    team = category.default_team or (category.parent.default_team if category.parent_id else None)
+    if team is not None:
+        add(
+            _("The category's team"),
+            [Candidate(f"team:{team.pk}", team.name, _("volunteer team"), detail=team.focus)],
+        )
+
+    units = list(MemberUnit.objects.visible_to(user).filter(community_id=case.community_id))
+    kind = category.default_unit_kind or (category.parent.default_unit_kind if category.parent_id else "")
+    suggested_kinds = {kind} if kind else set()
+    suggested_kinds |= {UnitKind.PROPERTY, UnitKind.OWNERS} if case.building_id else set()
+    add(
+        _("Member units"),
+        [
+            Candidate(
+                f"unit:{unit.pk}",
+                unit.name,
+                str(UNIT_NOTES.get(unit.kind, unit.get_kind_display())),
+                detail=unit.contact_name,
+                reasons=[_("handles this kind of problem")] if unit.kind == kind else [],
+            )
+            for unit in sorted(units, key=lambda u: (u.kind != kind, u.kind, u.name))
+            if unit.kind in suggested_kinds
+        ],
+    )
+
+    skill = category.default_skill or (category.parent.default_skill if category.parent_id else None)
+    if skill is not None:
+        volunteers = (
+            Volunteer.objects.visible_to(user)
+            .filter(active=True, skills=skill, person__community_id=case.community_id)
+            .select_related("person", "home_grid")
+            .annotate(
+                here=Choose(
+                    When(home_grid_id=case.grid_id, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("here", "person__name")[:SKILLED_LIMIT]
+        )
+        add(
+            _("Volunteers who can do this (%(skill)s)") % {"skill": skill},
+            [
+                Candidate(
+                    f"person:{v.person_id}",
+                    v.person.name,
+                    _("volunteer"),
+                    detail=" · ".join(
+                        part
+                        for part in (v.person.phone_masked, v.availability, str(v.home_grid or ""))
+                        if part
+                    ),
+                    reasons=[_("lives in this grid")]
+                    if v.home_grid_id and v.home_grid_id == case.grid_id
+                    else [],
+                )
+                for v in volunteers
+            ],
+        )
+
+    if case.grid_id:
+        neighbours = (
+            Volunteer.objects.visible_to(user)
+            .filter(active=True, home_grid_id=case.grid_id)
+            .select_related("person")
+            .order_by("person__name")[:GRID_VOLUNTEER_LIMIT]
+        )
+        add(
+            _("Other volunteers of this grid"),
+            [
+                Candidate(
+                    f"person:{v.person_id}",
+                    v.person.name,
+                    _("volunteer"),
+                    detail=" · ".join(part for part in (v.person.phone_masked, v.availability) if part),
+                )
+                for v in neighbours
+            ],
+            is_open=skill is None,
+        )
+
+    if case.building_id:
+        building = case.building
+        if building.head_id:
+            head = building.head
+            add(
+                _("Building head"),
+                [Candidate(f"person:{head.pk}", head.name, _("building head"), detail=head.phone_masked)],
+            )
+        members = (
+            PartyMember.objects.visible_to(user)
+            .filter(person__current_household__building_id=building.pk)
+            .select_related("person__current_household")
+            .order_by("person__name")[:PARTY_MEMBER_LIMIT]
+        )
+        add(
+            _("Party members living in the building"),
+            [
+                Candidate(
+                    f"person:{m.person_id}",
+                    m.person.name,
+                    _("party member"),
+                    detail=" · ".join(
+                        part for part in (m.person.current_household.address, m.person.phone_masked) if part
+                    ),
+                )
+                for m in members
+            ],
+        )
+
+    add(
+        _("All volunteer teams"),
+        [
+            Candidate(f"team:{t.pk}", t.name, _("volunteer team"), detail=t.focus)
+            for t in VolunteerTeam.objects.visible_to(user).filter(community_id=case.community_id)
+        ],
+        is_open=False,
+    )
+    add(
+        _("All member units"),
+        [
+            Candidate(
+                f"unit:{u.pk}", u.name, str(UNIT_NOTES.get(u.kind, u.get_kind_display())), u.contact_name
+            )
+            for u in units
+        ],
+        is_open=False,
+    )
+    return groups
+
+
+# --- intake and the patrol report ---------------------------------------------------------------------
+
+LOOKUP_LIMIT = 8
+
+
+def category_for(*, user: User, pk: Any) -> Category | None:
+    """The category chosen on a report form, with its questions, if the user may file under it."""
+    if not pk or not str(pk).isdigit():
+        return None
+    return categories_for(user=user).prefetch_related("questions").filter(pk=pk).first()
+
+
+def _visible_tags(user: User) -> Prefetch:
+    tags = PersonTag.objects.select_related("tag")
+    if not user_can(user, "people.persontag.view_sensitive"):
+        tags = tags.filter(tag__sensitive=False)
+    return Prefetch("tags", queryset=tags)
+
+
+def _callers(user: User) -> QuerySet[Person]:
+    """Residents as the intake shows them: their address, and the tags this user may read."""
+    return (
+        Person.objects.visible_to(user)
+        .select_related("current_household__building")
+        .prefetch_related(_visible_tags(user))
+    )
+
+
+def caller_for(*, user: User, pk: Any) -> Person | None:
+    """The resident picked as the caller, with address and readable tags, or None when not visible."""
+    if not pk or not str(pk).isdigit():
+        return None
+    return _callers(user).filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class CallerLookup:
+    """Who the caller may be: the query as understood, the residents found, and for an address its
+    households (an empty flat is still a place to register a case at)."""
+
+    query: ParsedQuery
+    people: list[Person]
+    households: list[Household]
+
+
+def caller_lookup_for(*, user: User, text: str) -> CallerLookup:
+    """Residents matching what the mouth typed (phone, name, initials or address), within scope.
+
+    Each kind of query is one indexed lookup (people.search), so the box answers as one types.
+    """
+    query = parse_query(text)
+    people = list(search_people(_callers(user), text, limit=LOOKUP_LIMIT))
+    households = []
+    if query.kind == "address":
+        households = list(
+            Household.objects.visible_to(user)
+            .select_related("building")
+            .at_address(building=query.building, entrance=query.entrance, room=query.room)[:10]
+        )
+    return CallerLookup(query=query, people=people, households=households)
+
+
+def caller_cases_for(*, user: User, person: Person) -> tuple[list[Case], list[Case]]:
+    """The caller's open cases and their five latest closed ones (reported by them or about their
+    home), so the mouth sees at once whether this call repeats a case already open."""
+    mine = Q(reporter_person=person)
+    if person.current_household_id:
+        mine |= Q(household_id=person.current_household_id)
+    cases = Case.objects.visible_to(user).select_related("category").filter(mine).order_by("-reported_at")
+    return list(cases.open()[:10]), list(cases.exclude(status__in=OPEN)[:5])
+
+
+def intake_choices_for(*, user: User) -> dict[str, QuerySet]:
+    """What the intake form may accept (the IntakeForm's keywords): categories, residents and places
+    in the user's scope, so that a posted id from outside it is refused like a wrong one."""
+    return {
+        "categories": categories_for(user=user),
+        "people": Person.objects.visible_to(user),
+        "buildings": Building.objects.visible_to(user),
+        "households": Household.objects.visible_to(user).select_related("building"),
+    }
+
+
+@dataclass(frozen=True)
+class ReportPlaces:
+    """Where a patrol or resident report may be about: the community's buildings (for the picker
+    and the site plan) and households, and the reporter's own home."""
+
+    buildings: QuerySet[Building]
+    households: QuerySet[Household]
+    own_household: Household | None
+
+
+def report_places_for(*, user: User, community: Community) -> ReportPlaces:
+    """The places of the community the user sees, plus their own home (always a place one may
+    report from, even for a resident who sees no building)."""
+    own_household = user.person.current_household if user.person_id else None
+    households = Household.objects.visible_to(user).filter(building__community=community)
+    if own_household is not None:
+        households = Household.objects.filter(Q(pk__in=households.values("pk")) | Q(pk=own_household.pk))
+    return ReportPlaces(
+        buildings=buildings_for(user=user, community=community),
+        households=households,
+        own_household=own_household,
+    )
+
+
+def recent_reports_for(*, user: User) -> QuerySet[Case]:
+    """The user's own five latest reports that they still see, so a patroller knows what they sent."""
+    return (
+        Case.objects.visible_to(user)
+        .filter(Q(reporter_user=user) | Q(created_by=user))
+        .select_related("category")
+        .order_by("-reported_at")[:5]
     )

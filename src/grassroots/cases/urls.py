@@ -2,23 +2,23 @@
 
 from django.urls import path
 
-from grassroots.cases import views, views_board, views_dispatch, views_intake, views_tasks
+from grassroots.cases.views import board, case, dispatch, intake, tasks
 
 urlpatterns = [
-    path("", views.case_list, name="case-list"),
-    path("intake/", views_intake.intake, name="case-intake"),
-    path("intake/lookup/", views_intake.intake_lookup, name="case-intake-lookup"),
-    path("intake/caller/", views_intake.intake_caller, name="case-intake-caller"),
-    path("intake/place/", views_intake.place_picker, name="case-place-picker"),
-    path("report/", views_intake.report, name="case-report"),
-    path("questions/", views_intake.category_questions, name="case-questions"),
-    path("places/households/", views_intake.place_households, name="case-place-households"),
-    path("board/", views_board.board, name="case-board"),
-    path("board/<str:number>/<str:action>/", views_board.board_act, name="case-board-act"),
-    path("tasks/", views_tasks.tasks, name="case-tasks"),
-    path("<str:number>/", views.case_detail, name="case-detail"),
-    path("<str:number>/dispatch/", views_dispatch.case_dispatch_page, name="case-dispatch"),
-    path("<str:number>/verify/", views.case_verify_page, name="case-verify"),
-    path("<str:number>/act/<str:action>/", views.case_act, name="case-act"),
-    path("<str:number>/attachments/<int:pk>/", views.case_attachment, name="case-attachment"),
+    path("", case.case_list, name="case-list"),
+    path("intake/", intake.intake, name="case-intake"),
+    path("intake/lookup/", intake.intake_lookup, name="case-intake-lookup"),
+    path("intake/caller/", intake.intake_caller, name="case-intake-caller"),
+    path("intake/place/", intake.place_picker, name="case-place-picker"),
+    path("report/", intake.report, name="case-report"),
+    path("questions/", intake.category_questions, name="case-questions"),
+    path("places/households/", intake.place_households, name="case-place-households"),
+    path("board/", board.board, name="case-board"),
+    path("board/<str:number>/<str:action>/", board.board_act, name="case-board-act"),
+    path("tasks/", tasks.tasks, name="case-tasks"),
+    path("<str:number>/", case.case_detail, name="case-detail"),
+    path("<str:number>/dispatch/", dispatch.case_dispatch_page, name="case-dispatch"),
+    path("<str:number>/verify/", case.case_verify_page, name="case-verify"),
+    path("<str:number>/act/<str:action>/", case.case_act, name="case-act"),
+    path("<str:number>/attachments/<int:pk>/", case.case_attachment, name="case-attachment"),
 ]

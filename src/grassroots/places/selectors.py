@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, QuerySet
 
-from grassroots.places.models import Grid
+from grassroots.places.models import Building, Community, Grid, Household
 
 
 def grid_summaries(user):
@@ -23,3 +23,44 @@ def grid_summaries(user):
         .prefetch_related(Prefetch("workers", queryset=workers))
         .order_by("community__code", "code")
     )
+
+
+def grids_for(*, user) -> QuerySet[Grid]:
+    """The grids the user sees, by code: the choices of the "grid" filter on the board and the list."""
+    return Grid.objects.visible_to(user).order_by("code")
+
+
+def buildings_for(*, user, community: Community | None = None) -> QuerySet[Building]:
+    """The buildings the user sees (of one community), by number: the place picker and the site plan."""
+    buildings = Building.objects.visible_to(user)
+    if community is not None:
+        buildings = buildings.filter(community=community)
+    return buildings.order_by("number")
+
+
+def household_for(*, user, pk) -> Household | None:
+    """One household the user sees, with its building, or None (a 404 for the page that asked)."""
+    if not pk or not str(pk).isdigit():
+        return None
+    return Household.objects.visible_to(user).select_related("building").filter(pk=pk).first()
+
+
+def building_households_for(*, user, building_id) -> list[Household]:
+    """The households of the chosen building that the user sees, by entrance and room (none without one)."""
+    if not building_id or not str(building_id).isdigit():
+        return []
+    return list(
+        Household.objects.visible_to(user)
+        .filter(building_id=building_id)
+        .select_related("building")
+        .order_by("entrance", "room")
+    )
+
+
+def household_options_for(
+    *, user, among: QuerySet[Household] | None = None, limit: int = 20
+) -> list[Household]:
+    """Households to pick from for a user who sees no building (residents: their own home), among
+    those given or all the user sees."""
+    households = Household.objects.visible_to(user) if among is None else among
+    return list(households.select_related("building")[:limit])

@@ -4,121 +4,38 @@ Intake is built for speed: type what the caller says (a phone number, a name, an
 address), pick the resident, and one form registers the case (and, with "register
 and dispatch", goes straight on to the dispatch screen). The patrol report is
 built for a phone in one hand: category, photo, place (building, household, or a
-tap on the site plan) and a line of description.
+tap on the site plan: places.siteplan) and a line of description.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-from decimal import Decimal
-
 from django.contrib import messages
-from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from grassroots.accounts.roles import is_eyes, is_resident, user_can, user_scope
-from grassroots.cases import services
+from grassroots.cases import selectors, services
 from grassroots.cases.forms import IntakeForm, ReportForm
-from grassroots.cases.models import Case, Category, Channel, Urgency
-from grassroots.cases.views_common import (
+from grassroots.cases.intake_panels import caller_panel_context
+from grassroots.cases.models import Category, Channel, Urgency
+from grassroots.cases.views.common import (
     Outcome,
-    categories_for,
     community_of,
     is_coordinator,
     require,
     run,
     show_errors,
 )
-from grassroots.cases.workflow import OPEN
-from grassroots.people.models import Person, PersonTag
-from grassroots.people.search import parse_query, search_people
-from grassroots.places.models import Building, Household
-
-LOOKUP_LIMIT = 8
-
-# --- the site plan -----------------------------------------------------------------------------------
-
-PLAN_WIDTH = 100.0
-PLAN_MARGIN = 6.0
-
-
-def site_plan(buildings) -> dict:
-    """The community's buildings on a simple plan, 100 units wide, north up.
-
-    Buildings with coordinates are placed by them (longitude scaled by the cosine of
-    the latitude, so distances look right); otherwise they are laid out on a grid
-    by number. Plan coordinates are what a tap stores in Case.plan_x / plan_y.
-    """
-    items = list(buildings)
-    plan: dict = {"width": PLAN_WIDTH, "height": PLAN_WIDTH, "buildings": [], "geo": None}
-    if not items:
-        return plan
-    usable = PLAN_WIDTH - 2 * PLAN_MARGIN
-    if all(b.latitude is not None and b.longitude is not None for b in items):
-        lats = [float(b.latitude) for b in items]
-        lons = [float(b.longitude) for b in items]
-        k = math.cos(math.radians(sum(lats) / len(lats)))
-        span_x, span_y = (max(lons) - min(lons)) * k, max(lats) - min(lats)
-        scale = usable / max(span_x, span_y, 1e-6)
-        geo = {"lat_max": max(lats), "lon_min": min(lons), "k": k, "scale": scale}
-        points = [
-            ((lon - geo["lon_min"]) * k * scale, (geo["lat_max"] - lat) * scale)
-            for lat, lon in zip(lats, lons, strict=True)
-        ]
-        plan["geo"] = geo
-        plan["height"] = round(span_y * scale + 2 * PLAN_MARGIN, 2)
-        plan["width"] = round(span_x * scale + 2 * PLAN_MARGIN, 2)
-    else:
-        columns = math.ceil(math.sqrt(len(items)))
-        cell = usable / columns
-        points = [((i % columns + 0.5) * cell, (i // columns + 0.5) * cell) for i in range(len(items))]
-        plan["height"] = round(math.ceil(len(items) / columns) * cell + 2 * PLAN_MARGIN, 2)
-    xs = sorted({round(x, 3) for x, _y in points})
-    gaps = [b - a for a, b in itertools.pairwise(xs) if b - a > 0.5]
-    size = min(min(gaps) * 0.7 if gaps else 10.0, 10.0)
-    for building, (x, y) in zip(items, points, strict=True):
-        cx, cy = x + PLAN_MARGIN, y + PLAN_MARGIN
-        plan["buildings"].append(
-            {
-                "id": building.pk,
-                "number": building.number,
-                "cx": round(cx, 2),
-                "cy": round(cy, 2),
-                "x": round(cx - size / 2, 2),
-                "y": round(cy - size * 0.3, 2),
-                "w": round(size, 2),
-                "h": round(size * 0.6, 2),
-                "font": round(size * 0.4, 2),
-            }
-        )
-    return plan
-
-
-def nearest_building(plan: dict, x: float, y: float) -> int | None:
-    if not plan["buildings"]:
-        return None
-    return min(plan["buildings"], key=lambda b: (b["cx"] - x) ** 2 + (b["cy"] - y) ** 2)["id"]
-
-
-def plan_to_latlon(plan: dict, x: float, y: float) -> tuple[Decimal | None, Decimal | None]:
-    geo = plan.get("geo")
-    if not geo:
-        return None, None
-    lat = geo["lat_max"] - (y - PLAN_MARGIN) / geo["scale"]
-    lon = geo["lon_min"] + (x - PLAN_MARGIN) / geo["scale"] / geo["k"]
-    return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
-
+from grassroots.people.models import Person
+from grassroots.places.selectors import (
+    building_households_for,
+    buildings_for,
+    household_for,
+    household_options_for,
+)
+from grassroots.places.siteplan import SitePlan, nearest_building, plan_to_latlon, site_plan
 
 # --- shared pieces -----------------------------------------------------------------------------------
-
-
-def visible_tags(user):
-    tags = PersonTag.objects.select_related("tag")
-    if not user_can(user, "people.persontag.view_sensitive"):
-        tags = tags.filter(tag__sensitive=False)
-    return Prefetch("tags", queryset=tags)
 
 
 def collect_answers(category: Category | None, data) -> dict:
@@ -144,31 +61,21 @@ def question_rows(category: Category | None, answers: dict) -> list[dict]:
     return rows
 
 
-def _chosen_category(user, raw) -> Category | None:
-    if not raw or not str(raw).isdigit():
-        return None
-    return categories_for(user).prefetch_related("questions").filter(pk=raw).first()
-
-
-def _households_of(user, building_id) -> list[Household]:
-    if not building_id or not str(building_id).isdigit():
-        return []
-    return list(
-        Household.objects.visible_to(user)
-        .filter(building_id=building_id)
-        .select_related("building")
-        .order_by("entrance", "room")
-    )
+def show_form_errors(form, outcome: Outcome) -> dict[str, list[str]]:
+    """Put the service's errors on the form; the answers' and photos' (not form fields) are returned."""
+    fields = outcome.field_errors
+    extra = {key: fields.pop(key) for key in ("answers", "photos") if key in fields}
+    show_errors(form, outcome)
+    return extra
 
 
 def place_context(user, *, buildings, building_id=None, household_id=None, households=None) -> dict:
     """What the place picker shows: the buildings, and the households of the chosen building."""
     building_list = list(buildings)
     if building_list:
-        options = _households_of(user, building_id)
+        options = building_households_for(user=user, building_id=building_id)
     else:  # residents see no buildings: offer the households they may see (their own)
-        households = Household.objects.visible_to(user) if households is None else households
-        options = list(households.select_related("building")[:20])
+        options = household_options_for(user=user, among=households)
     return {
         "buildings": building_list,
         "household_options": options,
@@ -180,7 +87,7 @@ def place_context(user, *, buildings, building_id=None, household_id=None, house
 def category_questions(request):
     """HTMX: the extra questions of the chosen category, each rendered by its kind."""
     require(user_can(request.user, "cases.case.report"))
-    category = _chosen_category(request.user, request.GET.get("category"))
+    category = selectors.category_for(user=request.user, pk=request.GET.get("category"))
     context = {
         "category": category,
         "questions": question_rows(category, {}),
@@ -193,7 +100,9 @@ def place_households(request):
     """HTMX: the household <select> for the chosen building."""
     require(user_can(request.user, "cases.case.report"))
     context = {
-        "household_options": _households_of(request.user, request.GET.get("building")),
+        "household_options": building_households_for(
+            user=request.user, building_id=request.GET.get("building")
+        ),
         "household_id": request.GET.get("household", ""),
     }
     return render(request, "cases/_household_select.html", context)
@@ -209,56 +118,26 @@ def _may_take_calls(user) -> bool:
 
 
 def caller_context(user, person: Person | None) -> dict:
-    """The caller as the registry knows them: household, masked phone, tags, cases and recent care visits.
-
-    Visits are listed by date, way and outcome only; what a visit found stays on the visit
-    page, where opening it is logged.
-    """
+    """The caller as the registry knows them: household, masked phone, tags and cases, and what the
+    apps above cases add through their caller panels (care: the household's recent visits)."""
     if person is None:
         return {"caller": None}
-    cases = Case.objects.visible_to(user).select_related("category")
-    mine = Q(reporter_person=person)
-    if person.current_household_id:
-        mine |= Q(household_id=person.current_household_id)
-    cases = cases.filter(mine).order_by("-reported_at")
+    open_cases, recent_cases = selectors.caller_cases_for(user=user, person=person)
     return {
         "caller": person,
         "caller_tags": list(person.tags.all()),
-        "open_cases": list(cases.open()[:10]),
-        "recent_cases": list(cases.exclude(status__in=OPEN)[:5]),
-        "recent_visits": _recent_visits(user, person),
+        "open_cases": open_cases,
+        "recent_cases": recent_cases,
+        **caller_panel_context(user=user, person=person),
     }
-
-
-def _recent_visits(user, person: Person) -> list:
-    from grassroots.care.models import Visit
-
-    if not person.current_household_id:
-        return []
-    visits = Visit.objects.visible_to(user).filter(household_id=person.current_household_id)
-    return list(visits.select_related("visitor").order_by("-visited_at")[:3])
-
-
-def _people(user):
-    return Person.objects.visible_to(user).select_related("current_household__building")
 
 
 def intake_lookup(request):
     """HTMX: who the caller may be, from what was typed (phone, name, initials or address)."""
     require(_may_take_calls(request.user))
     text = request.GET.get("q", "").strip()
-    query = parse_query(text)
-    people = search_people(
-        _people(request.user).prefetch_related(visible_tags(request.user)), text, limit=LOOKUP_LIMIT
-    )
-    households = []
-    if query.kind == "address":
-        households = list(
-            Household.objects.visible_to(request.user)
-            .select_related("building")
-            .at_address(building=query.building, entrance=query.entrance, room=query.room)[:10]
-        )
-    context = {"q": text, "query": query, "people": list(people), "households": households}
+    found = selectors.caller_lookup_for(user=request.user, text=text)
+    context = {"q": text, "query": found.query, "people": found.people, "households": found.households}
     return render(request, "cases/_lookup_results.html", context)
 
 
@@ -268,10 +147,7 @@ def _intake_form(request, *, data=None, files=None, initial=None) -> IntakeForm:
         data,
         files,
         initial=initial,
-        categories=categories_for(user),
-        people=Person.objects.visible_to(user),
-        buildings=Building.objects.visible_to(user),
-        households=Household.objects.visible_to(user).select_related("building"),
+        **selectors.intake_choices_for(user=user),
         place_required=user_scope(user).level == "grid",
     )
 
@@ -279,9 +155,8 @@ def _intake_form(request, *, data=None, files=None, initial=None) -> IntakeForm:
 def intake_caller(request):
     """HTMX: the caller picked from the lookup; fills the "reported by" part and the place."""
     require(_may_take_calls(request.user))
-    person = get_object_or_404(
-        _people(request.user).prefetch_related(visible_tags(request.user)), pk=request.GET.get("person", "0")
-    )
+    person = selectors.caller_for(user=request.user, pk=request.GET.get("person"))
+    require(person is not None)
     household = person.current_household
     form = _intake_form(
         request,
@@ -297,7 +172,7 @@ def intake_caller(request):
         **caller_context(request.user, person),
         **place_context(
             request.user,
-            buildings=Building.objects.visible_to(request.user).order_by("number"),
+            buildings=buildings_for(user=request.user),
             building_id=household.building_id if household else None,
             household_id=household.pk if household else None,
         ),
@@ -309,15 +184,13 @@ def intake_caller(request):
 def place_picker(request):
     """HTMX: the place part of the intake form, set to a household found by its address."""
     require(_may_take_calls(request.user))
-    household = get_object_or_404(
-        Household.objects.visible_to(request.user).select_related("building"),
-        pk=request.GET.get("household", "0"),
-    )
+    household = household_for(user=request.user, pk=request.GET.get("household"))
+    require(household is not None)
     context = {
         "form": _intake_form(request),
         **place_context(
             request.user,
-            buildings=Building.objects.visible_to(request.user).order_by("number"),
+            buildings=buildings_for(user=request.user),
             building_id=household.building_id,
             household_id=household.pk,
         ),
@@ -331,7 +204,7 @@ def intake(request):
     require(_may_take_calls(user))
     data = request.POST if request.method == "POST" else None
     form = _intake_form(request, data=data, files=request.FILES if data else None)
-    category = _chosen_category(user, (data or request.GET).get("category"))
+    category = selectors.category_for(user=user, pk=(data or request.GET).get("category"))
     answers = collect_answers(category, data) if data else {}
     extra_errors: dict[str, list[str]] = {}
     status = 200
@@ -345,18 +218,11 @@ def intake(request):
                 if request.POST.get("go") == "dispatch":
                     return redirect("case-dispatch", number=case.number)
                 return redirect("case-detail", number=case.number)
-            extra_errors = {
-                key: outcome.field_errors.pop(key)
-                for key in ("answers", "photos")
-                if key in outcome.field_errors
-            }
-            show_errors(form, outcome)
+            extra_errors = show_form_errors(form, outcome)
         status = 422
     person = None
     if form.is_bound:
-        raw_person = form.data.get("reporter_person")
-        if raw_person and str(raw_person).isdigit():
-            person = _people(user).prefetch_related(visible_tags(user)).filter(pk=raw_person).first()
+        person = selectors.caller_for(user=user, pk=form.data.get("reporter_person"))
     building_id = form.data.get("building") if form.is_bound else ""
     household_id = form.data.get("household") if form.is_bound else ""
     context = {
@@ -369,7 +235,7 @@ def intake(request):
         **caller_context(user, person),
         **place_context(
             user,
-            buildings=Building.objects.visible_to(user).order_by("number"),
+            buildings=buildings_for(user=user),
             building_id=building_id,
             household_id=household_id,
         ),
@@ -420,54 +286,43 @@ def report(request):
     require(user_can(user, "cases.case.report"))
     community = community_of(user)
     require(community is not None)
-    buildings = Building.objects.visible_to(user).filter(community=community).order_by("number")
-    own_household = user.person.current_household if user.person_id else None
-    households = Household.objects.visible_to(user).filter(building__community=community)
-    if own_household is not None:  # one's own home is always a place one may report from
-        households = Household.objects.filter(Q(pk__in=households.values("pk")) | Q(pk=own_household.pk))
+    places = selectors.report_places_for(user=user, community=community)
+    buildings, households, own_household = places.buildings, places.households, places.own_household
     data = request.POST if request.method == "POST" else None
     form = ReportForm(
         data,
         request.FILES if data else None,
-        categories=categories_for(user),
+        categories=selectors.categories_for(user=user),
         buildings=buildings,
         households=households,
     )
-    category = _chosen_category(user, (data or request.GET).get("category"))
+    category = selectors.category_for(user=user, pk=(data or request.GET).get("category"))
     answers = collect_answers(category, data) if data else {}
     plan = site_plan(buildings)
     extra_errors: dict[str, list[str]] = {}
     status = 200
     if data is not None:
         if form.is_valid():
-            outcome = _report(request, form, community, plan, answers, request.FILES.getlist("photos"))
+            outcome = _report(
+                request, form, community, plan, buildings, answers, request.FILES.getlist("photos")
+            )
             if outcome.ok:
                 case = outcome.result
                 messages.success(
                     request,
                     _("Thank you: your report %(number)s is with the community.") % {"number": case.number},
                 )
-                if Case.objects.visible_to(user).filter(pk=case.pk).exists():
+                if selectors.case_for(user=user, number=case.number) is not None:
                     return redirect("case-detail", number=case.number)
                 return redirect("case-report")
-            extra_errors = {
-                key: outcome.field_errors.pop(key)
-                for key in ("answers", "photos")
-                if key in outcome.field_errors
-            }
-            show_errors(form, outcome)
+            extra_errors = show_form_errors(form, outcome)
         status = 422
     if form.is_bound:
         building_id, household_id = form.data.get("building", ""), form.data.get("household", "")
     else:
         household_id = own_household.pk if own_household and is_resident(user) else ""
         building_id = own_household.building_id if household_id else ""
-    recent = (
-        Case.objects.visible_to(user)
-        .filter(Q(reporter_user=user) | Q(created_by=user))
-        .select_related("category")
-        .order_by("-reported_at")[:5]
-    )
+    recent = selectors.recent_reports_for(user=user)
     context = {
         "form": form,
         "category": category,
@@ -489,7 +344,7 @@ def report(request):
     return render(request, "cases/report.html", context, status=status)
 
 
-def _report(request, form: ReportForm, community, plan: dict, answers: dict, photos):
+def _report(request, form: ReportForm, community, plan: SitePlan, buildings, answers: dict, photos):
     user = request.user
     cleaned = form.cleaned_data
     household, building = cleaned.get("household"), cleaned.get("building")
@@ -499,7 +354,7 @@ def _report(request, form: ReportForm, community, plan: dict, answers: dict, pho
         latitude, longitude = plan_to_latlon(plan, plan_x, plan_y)
         if household is None and building is None:
             nearest = nearest_building(plan, plan_x, plan_y)
-            building = form.fields["building"].queryset.filter(pk=nearest).first()
+            building = next((b for b in buildings if b.pk == nearest), None)  # drawn on the plan: loaded
     person = user.person if user.person_id else None
     details = services.ReportDetails(
         category=cleaned["category"],

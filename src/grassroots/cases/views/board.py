@@ -2,47 +2,35 @@
 
 The order is computed in SQL (the rank of each case's clock, from cases.clock), so the
 board is one query for its rows plus a fixed handful for filters and counts,
-however many cases there are. Urging a case and deciding a request for more time
-are one click each (HTMX), answered with the updated row.
+however many cases there are (cases.selectors.board_list). Urging a case and deciding
+a request for more time are one click each (HTMX), answered with the updated row.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from grassroots.cases import selectors
 from grassroots.cases.calendar import duration_text
-from grassroots.cases.clock import near_due_q, overdue_q
-from grassroots.cases.models import Case
-from grassroots.cases.views import filter_form, lead_prefetch, status_links
-from grassroots.cases.views_actions import perform
-from grassroots.cases.views_common import (
-    filter_cases,
+from grassroots.cases.views.actions import perform
+from grassroots.cases.views.case import find_case
+from grassroots.cases.views.common import (
+    filter_form,
     is_coordinator,
     is_legs,
     query_string,
     require,
-    status_counts,
+    status_links,
 )
 from grassroots.cases.workflow import OPEN, REGISTRY, Action, Status
 
 ROWS_PER_PAGE = 50
 BOARD_ACTIONS = (Action.URGE, Action.DECIDE_EXTENSION)
 PLACEHOLDER = "NUMBER"
-
-
-def board_rows(cases, now):
-    """Open cases ranked in SQL by their clock: overdue, near due, on track, no clock yet, stopped."""
-    return (
-        cases.with_clock(now)
-        .select_related("category", "grid", "household__building", "building")
-        .prefetch_related(lead_prefetch())
-        .order_by("clock", F("resolution_due").asc(nulls_last=True), "reported_at", "id")
-    )
 
 
 def _mark(user, cases) -> None:
@@ -66,28 +54,17 @@ def _mark(user, cases) -> None:
 def board(request):
     require(is_coordinator(request.user))
     now = timezone.now()
-    open_cases = Case.objects.visible_to(request.user).filter(status__in=OPEN)
-    form = filter_form(request, open_cases, statuses=[s for s in Status.values if s in OPEN])
-    data = form.cleaned_data if form.is_bound else {}
-    any_status = filter_cases(open_cases, data, with_status=False)
-    filtered = filter_cases(any_status, data)
-    figures = filtered.aggregate(
-        total=Count("id"),
-        overdue=Count("id", filter=overdue_q(now)),
-        near=Count("id", filter=near_due_q(now)),
-        urged=Count("id", filter=Q(urge_count__gt=0)),
-        escalated=Count("id", filter=Q(escalated_at__isnull=False)),
-        extensions=Count("id", filter=Q(extension_requested_minutes__isnull=False)),
-    )
-    counts = status_counts(any_status)
-    page = Paginator(board_rows(filtered, now), ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    form = filter_form(request, open_only=True, statuses=[s for s in Status.values if s in OPEN])
+    filters = form.cleaned_data if form.is_bound else {}
+    listing = selectors.board_list(user=request.user, filters=filters, now=now)
+    page = Paginator(listing.rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     _mark(request.user, page.object_list)
     context = {
         "form": form,
         "page": page,
-        "figures": figures,
+        "figures": listing.figures,
         "counts": status_links(
-            request.GET, counts, [(s, Status(s).label) for s in Status.values if s in OPEN]
+            request.GET, listing.status_counts, [(s, Status(s).label) for s in Status.values if s in OPEN]
         ),
         "base_query": query_string(request.GET, page=None),
         "now": now,
@@ -98,7 +75,7 @@ def board(request):
 def board_act(request, number: str, action: str):
     """HTMX: urge, or decide a request for more time, from the board; answers with the row."""
     require(request.method == "POST" and action in BOARD_ACTIONS and is_coordinator(request.user))
-    case = get_object_or_404(Case.objects.visible_to(request.user), number=number)
+    case = find_case(request.user, number)
     outcome, form = perform(request, case, action)
     if not request.htmx:
         if outcome.ok:
@@ -107,7 +84,7 @@ def board_act(request, number: str, action: str):
             messages.error(request, outcome.message or form.errors.as_text())
         return redirect("case-board")
     now = timezone.now()
-    row = board_rows(Case.objects.visible_to(request.user).filter(pk=case.pk), now).first()
+    row = selectors.board_row_for(user=request.user, case_id=case.pk, now=now)
     if row is None:  # no longer open: nothing left to supervise on the board
         return render(request, "cases/_board_row_gone.html", {"case": case, "done": REGISTRY[action].done})
     _mark(request.user, [row])

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from grassroots.cases.forms import ActionForm, action_form, page_field_name, service_inputs
 from grassroots.cases.models import Case
-from grassroots.cases.views_common import Outcome, run, show_errors
+from grassroots.cases.views.common import Outcome, run, show_errors
 from grassroots.cases.workflow import REGISTRY, CaseAction, case_perform
 
 #: Field names the services use that the forms call differently.

@@ -1,0 +1,54 @@
+"""Caller panels: what the apps above cases show about a caller on the intake screen.
+
+When the mouth picks the caller, the intake screen shows what the community knows of them:
+their household, tags and cases (cases' own), and what higher apps hold, such as the care
+visits of their household. Cases sit below those apps in the layers (docs/architecture.md) and
+never import them; instead an app registers a panel in its AppConfig.ready():
+
+    register_caller_panel(name="recent_visits", template="care/_caller_visits.html", load=...)
+
+`load(user=..., person=...)` reads what the panel shows, scoped to the user, through the app's
+own selectors; the intake view puts it in the template context under `name`, and the caller's
+box includes each panel's template in the order the apps registered them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grassroots.accounts.models import User
+    from grassroots.people.models import Person
+
+
+@dataclass(frozen=True)
+class CallerPanel:
+    """One panel under the caller: the context name it fills, its template, and how it reads."""
+
+    name: str
+    template: str
+    load: Callable[..., Any]
+
+
+_PANELS: dict[str, CallerPanel] = {}
+
+
+def register_caller_panel(*, name: str, template: str, load: Callable[..., Any]) -> None:
+    """Offer a panel on the intake screen; the same name again replaces it (ready() may run twice)."""
+    _PANELS[name] = CallerPanel(name=name, template=template, load=load)
+
+
+def caller_panels() -> list[CallerPanel]:
+    """The panels registered, in order of registration."""
+    return list(_PANELS.values())
+
+
+def caller_panel_context(*, user: User, person: Person) -> dict[str, Any]:
+    """What every panel shows for this caller, by its name, and the panels to include."""
+    panels = caller_panels()
+    context: dict[str, Any] = {"caller_panels": panels}
+    for panel in panels:
+        context[panel.name] = panel.load(user=user, person=person)
+    return context
