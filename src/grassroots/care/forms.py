@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.care.models import HAZARDS, Method, Mood, Outcome, SelfCare, ServiceKind, SituationNote, Tier
+from grassroots.core.forms import ServiceErrorsMixin
 
 VISIT_OUTCOMES = [(value, label) for value, label in Outcome.choices if value != Outcome.PENDING]
 
@@ -27,7 +28,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class VisitForm(forms.Form):
+class VisitForm(ServiceErrorsMixin, forms.Form):
     """What a visitor records, on a phone, in the stairwell. Only the outcome is required."""
 
     client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
@@ -104,7 +105,7 @@ class VisitForm(forms.Form):
         return data
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -124,7 +125,7 @@ class CampaignForm(forms.Form):
         self.fields["grids"].choices = [(str(grid.id), grid.name) for grid in grids]
 
 
-class AssignForm(forms.Form):
+class AssignForm(ServiceErrorsMixin, forms.Form):
     visitor = forms.TypedChoiceField(label=_("Visitor"), coerce=int, required=False, empty_value=None)
     households = forms.TypedMultipleChoiceField(coerce=int, required=False)
     grid = forms.IntegerField(required=False)
@@ -140,19 +141,19 @@ def _user_label(user) -> str:
     return f"{name} · {user.get_role_display()}"
 
 
-class TierForm(forms.Form):
+class TierForm(ServiceErrorsMixin, forms.Form):
     tier = forms.ChoiceField(
         label=_("Tier"), choices=[("", _("as the rules say")), *Tier.choices], required=False
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
-class SituationForm(forms.Form):
+class SituationForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("What changed"), choices=SituationNote.Kind.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(ServiceErrorsMixin, forms.Form):
     programme = forms.TypedChoiceField(label=_("Programme"), coerce=int)
     person = forms.TypedChoiceField(label=_("Main person"), coerce=int, required=False, empty_value=None)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -168,7 +169,7 @@ class EnrolForm(forms.Form):
             self.initial.setdefault("starts_on", timezone.localdate().isoformat())
 
 
-class DoneForm(forms.Form):
+class DoneForm(ServiceErrorsMixin, forms.Form):
     at = forms.DateTimeField(
         label=_("When"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -176,7 +177,7 @@ class DoneForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class MissedForm(forms.Form):
+class MissedForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(label=_("Why it was missed"), max_length=300)
 
 

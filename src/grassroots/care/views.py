@@ -59,14 +59,6 @@ def _need(user, capability: str) -> None:
         raise Http404
 
 
-def _errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field_name, messages_ in error.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
-
-
 def may_see_findings(user) -> bool:
     return user_can(user, "care.careprofile.view_sensitive")
 
@@ -240,7 +232,7 @@ def campaign_new(request):
                 note=data["note"],
             )
         except ValidationError as error:
-            _errors(form, error)
+            form.add_service_errors(error)
         else:
             count = campaign.targets.count()
             messages.success(
@@ -378,7 +370,7 @@ def visit_new(request, household_pk: int):
             except PermissionDenied:
                 raise Http404 from None
             except ValidationError as error:
-                _errors(form, error)
+                form.add_service_errors(error)
             else:
                 url = reverse("care-visit", args=[visit.pk])
                 if _wants_json(request):
@@ -624,7 +616,7 @@ def enrol(request, household_pk: int):
                 visit=visit,
             )
         except ValidationError as error:
-            _errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, _("Enrolled: the services are planned month by month."))
             return redirect("care-enrolment", pk=enrolment.pk)

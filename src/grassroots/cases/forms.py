@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.cases.models import Case, Category, Channel, Urgency
 from grassroots.cases.services import Party
 from grassroots.cases.workflow import REGISTRY, Input, Status
+from grassroots.core.forms import ServiceErrorsMixin
 
 #: Channels offered on the intake screen (the patrol form, the portal and the API set their own).
 INTAKE_CHANNELS = [Channel.PHONE, Channel.WALK_IN, Channel.VISIT, Channel.WECHAT, Channel.HOTLINE]
@@ -62,7 +63,7 @@ def _questions_on_change(field) -> None:
     )
 
 
-class _PlaceMixin(forms.Form):
+class _PlaceMixin(ServiceErrorsMixin, forms.Form):
     """Building, then household (loaded for the chosen building), or a point on the site plan."""
 
     building = forms.ModelChoiceField(queryset=None, required=False, label=_("Building"))
@@ -164,8 +165,16 @@ class ReportForm(_PlaceMixin):
 # --- actions on a case --------------------------------------------------------------------------------
 
 
-class ActionForm(forms.Form):
+class ActionForm(ServiceErrorsMixin, forms.Form):
     """Base of every action form: the version of the case the user acted on."""
+
+    #: The inputs' names where the page calls them otherwise, or shows them above the form.
+    service_field_aliases = {
+        "photos": "__all__",
+        "approve": "__all__",
+        "public": "internal",
+        "party": "__all__",
+    }
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "rules",
+    "django.forms",
     "grassroots.core",
     "grassroots.places",
     "grassroots.people",
@@ -58,6 +59,9 @@ INSTALLED_APPS = [
 
 # Object permissions are predicates (accounts.roles, cases.permissions) answered by django-rules;
 # `user.has_perm("cases.urge_case", case)` asks the same question as the services and the API.
+# Every form field renders through one template (templates/includes/field.html).
+FORM_RENDERER = "grassroots.core.forms.FieldRenderer"
+
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "grassroots.accounts.backends.AccountBackend",

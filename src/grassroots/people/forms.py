@@ -6,11 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.forms import ServiceErrorsMixin
 from grassroots.people.models import Person, Sex
 from grassroots.people.services import PersonDetails, person_check_details, person_check_not_duplicate
 
 
-class PersonDetailsForm(forms.ModelForm):
+class PersonDetailsForm(ServiceErrorsMixin, forms.ModelForm):
     """Name, sex, birth date and the two sensitive numbers, typed in clear and stored encrypted.
 
     The numbers are write-only: left empty on an existing person, they keep their stored value.
@@ -58,6 +59,5 @@ class PersonDetailsForm(forms.ModelForm):
                     exclude_id=self.instance.pk,
                 )
         except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
+            self.add_service_errors(error)
         return cleaned

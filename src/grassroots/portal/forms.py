@@ -17,6 +17,7 @@ from grassroots.cases.models import Category, Satisfaction
 from grassroots.cases.questions import clean_answers
 from grassroots.cases.uploads import check_upload
 from grassroots.core import pii
+from grassroots.core.forms import ServiceErrorsMixin
 from grassroots.places.models import Building, Community
 
 #: The category the discreet "someone to talk to" choice files under, when it exists and is active.
@@ -89,8 +90,13 @@ class QuestionRow:
         self.errors = [message for message in errors if quoted in message]
 
 
-class ReportForm(forms.Form):
+class ReportForm(ServiceErrorsMixin, forms.Form):
     """A problem, as a resident or a visitor tells it. The visitor also gives a name and a phone."""
+
+    mark_required = True  # the public is shown which answers are needed
+
+    #: The service's names for what this form calls otherwise.
+    service_field_aliases = {"photos": "photo", "reporter_phone": "phone", "household": "building"}
 
     category = forms.ChoiceField(label=_("What is it about?"))
     description = forms.CharField(
@@ -289,6 +295,8 @@ class ReportForm(forms.Form):
 class FollowForm(forms.Form):
     """The case number and the last four digits of the phone used to report it."""
 
+    mark_required = True  # the public is shown which answers are needed
+
     number = forms.CharField(
         label=_("Case number"),
         max_length=30,
@@ -317,6 +325,8 @@ class FollowForm(forms.Form):
 
 class RatingForm(forms.Form):
     """The resident's verdict on the work done, with an optional word."""
+
+    mark_required = True  # the public is shown which answers are needed
 
     satisfaction = forms.ChoiceField(
         label=_("Are you satisfied with how it was solved?"),

@@ -32,6 +32,7 @@ from grassroots.cases.models import Case, Channel, Satisfaction
 from grassroots.cases.workflow import Action, Status
 from grassroots.core import pii
 from grassroots.core.audit import client_ip
+from grassroots.core.forms import errors_by_field
 from grassroots.places.models import Community
 from grassroots.portal.forms import (
     ELSEWHERE,
@@ -260,23 +261,11 @@ def _details(form: ReportForm, person) -> services.ReportDetails:
     )
 
 
-_SERVICE_FIELDS = {
-    "answers": "answers",
-    "photos": "photo",
-    "reporter_phone": "phone",
-    "household": "building",
-    "description": "description",
-    "category": "category",
-}
-
-
 def _errors_to_form(form: ReportForm, error: ValidationError) -> None:
     """Show the service's objections next to the fields they concern."""
-    for key, problems in error.message_dict.items():
-        name = _SERVICE_FIELDS.get(key)
-        if key == "answers":
-            form.question_errors = problems
-        form.add_error(name if name in form.fields else None, problems)
+    by_field = errors_by_field(error)
+    form.question_errors = by_field.get("answers", form.question_errors)
+    form.add_service_errors(by_field)
 
 
 @login_not_required

@@ -13,11 +13,8 @@ from django.utils.translation import gettext as _
 
 from grassroots.cases.forms import ActionForm, action_form, page_field_name, service_inputs
 from grassroots.cases.models import Case
-from grassroots.cases.views.common import Outcome, run, show_errors
+from grassroots.cases.views.common import Outcome, run
 from grassroots.cases.workflow import REGISTRY, CaseAction, case_perform
-
-#: Field names the services use that the forms call differently.
-ALIASES = {"photos": "__all__", "approve": "__all__", "public": "internal", "party": "__all__"}
 
 
 def auto_id(case: Case, action: str) -> str:
@@ -115,7 +112,7 @@ def perform(request, case: Case, action: str) -> tuple[Outcome, ActionForm]:
     photos = request.FILES.getlist("photos") if REGISTRY[action].takes_photos else []
     outcome = run(_perform_form, actor=request.user, case=case, action=action, form=form, photos=photos)
     if outcome.kind == "invalid":
-        show_errors(form, outcome, ALIASES)
+        form.add_service_errors(outcome.field_errors)
     elif outcome.kind == "conflict":
         # Keep what was typed, against the case as it is now, so the user can look and resubmit.
         data = request.POST.copy()

@@ -22,7 +22,6 @@ from grassroots.cases.views.common import (
     filter_form,
     is_coordinator,
     is_legs,
-    query_string,
     require,
     status_links,
 )
@@ -66,7 +65,6 @@ def board(request):
         "counts": status_links(
             request.GET, listing.status_counts, [(s, Status(s).label) for s in Status.values if s in OPEN]
         ),
-        "base_query": query_string(request.GET, page=None),
         "now": now,
     }
     return render(request, "cases/board.html", context)

@@ -23,7 +23,7 @@ from grassroots.cases import selectors, services
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.models import Case
 from grassroots.cases.views.actions import Failure, action_forms, offers_on_page, perform
-from grassroots.cases.views.common import filter_form, is_coordinator, query_string, require, status_links
+from grassroots.cases.views.common import filter_form, is_coordinator, require, status_links
 from grassroots.cases.workflow import REGISTRY, Action, Status
 
 CASES_PER_PAGE = 50
@@ -184,7 +184,6 @@ def case_list(request):
         "page": page,
         "counts": status_links(request.GET, counts, Status.choices),
         "total": sum(counts.values()),
-        "base_query": query_string(request.GET, page=None),
         "now": timezone.now(),
     }
     return render(request, "cases/case_list.html", context)

@@ -20,6 +20,7 @@ from grassroots.accounts import roles
 from grassroots.cases import permissions, selectors
 from grassroots.cases.forms import CaseFilterForm, status_choices
 from grassroots.cases.services import ActionNotAllowed, CaseConflict
+from grassroots.core.forms import errors_by_field
 from grassroots.places.models import Community
 from grassroots.places.selectors import grids_for
 
@@ -71,10 +72,7 @@ class Outcome:
 
 
 def outcome_of_invalid(error: ValidationError) -> Outcome:
-    if hasattr(error, "error_dict"):
-        field_errors = {name: list(messages) for name, messages in error.message_dict.items()}
-    else:
-        field_errors = {"__all__": list(error.messages)}
+    field_errors = errors_by_field(error)
     messages = [message for messages in field_errors.values() for message in messages]
     return Outcome(kind="invalid", message=" ".join(messages), field_errors=field_errors)
 
@@ -91,14 +89,6 @@ def run(service: Callable[..., Any], **kwargs) -> Outcome:
         return Outcome(kind="not_allowed", message=str(refusal))
     except ValidationError as error:
         return outcome_of_invalid(error)
-
-
-def show_errors(form, outcome: Outcome, aliases: dict[str, str] | None = None) -> None:
-    """Put a service's field errors on the form's fields (unknown fields go on top of the form)."""
-    aliases = aliases or {}
-    for name, messages in outcome.field_errors.items():
-        target = aliases.get(name, name)
-        form.add_error(target if target in form.fields else None, messages)
 
 
 # --- filters shared by the board and the list ---------------------------------------------------------

@@ -24,7 +24,6 @@ from grassroots.cases.views.common import (
     is_coordinator,
     require,
     run,
-    show_errors,
 )
 from grassroots.people.models import Person
 from grassroots.places.selectors import (
@@ -65,7 +64,7 @@ def show_form_errors(form, outcome: Outcome) -> dict[str, list[str]]:
     """Put the service's errors on the form; the answers' and photos' (not form fields) are returned."""
     fields = outcome.field_errors
     extra = {key: fields.pop(key) for key in ("answers", "photos") if key in fields}
-    show_errors(form, outcome)
+    form.add_service_errors(outcome.field_errors)
     return extra
 
 
