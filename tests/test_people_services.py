@@ -471,3 +471,13 @@ def test_an_outsider_cannot_register_people_in_our_community(outsider, community
         person_register(
             actor=outsider, community_id=community.id, details=PersonDetails(name="张三", sex="M")
         )
+
+
+def test_the_search_page_answers_htmx_with_its_results_partial_only(residents, secretary, client):
+    """Typing in the box swaps in the results table alone (the page's `results` partial)."""
+    client.force_login(secretary)
+    partial = client.get("/people/", {"q": "王秀兰"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "王秀兰" in partial
+    assert "<html" not in partial and 'id="search-results"' not in partial
+    page = client.get("/people/", {"q": "王秀兰"}).content.decode()
+    assert "<html" in page and 'id="search-results"' in page and "王秀兰" in page

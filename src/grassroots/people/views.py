@@ -39,7 +39,7 @@ def person_search(request):
             .at_address(building=query.building, entrance=query.entrance, room=query.room)[:20]
         )
     context = {"q": text, "query": query, "results": results, "households": households}
-    template = "people/_search_results.html" if request.htmx else "people/search.html"
+    template = "people/search.html#results" if request.htmx else "people/search.html"
     return render(request, template, context)
 
 

@@ -84,7 +84,7 @@ def board_act(request, number: str, action: str):
     now = timezone.now()
     row = selectors.board_row_for(user=request.user, case_id=case.pk, now=now)
     if row is None:  # no longer open: nothing left to supervise on the board
-        return render(request, "cases/_board_row_gone.html", {"case": case, "done": REGISTRY[action].done})
+        return render(request, "cases/board.html#row-gone", {"case": case, "done": REGISTRY[action].done})
     _mark(request.user, [row])
     context = {
         "case": row,
@@ -92,4 +92,4 @@ def board_act(request, number: str, action: str):
         "done": REGISTRY[action].done if outcome.ok else "",
         "problem": "" if outcome.ok else (outcome.message or " ".join(form.errors.get("note", []))),
     }
-    return render(request, "cases/_board_row.html", context, status=200 if outcome.ok else 422)
+    return render(request, "cases/board.html#row", context, status=200 if outcome.ok else 422)
