@@ -57,8 +57,8 @@ from grassroots.api.permissions import ANY_SCOPE, ApiAccess
 from grassroots.api.schema import ApiSchema, document
 from grassroots.api.throttling import InboundThrottle, TokenThrottle
 from grassroots.cases import services
-from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, Channel
-from grassroots.cases.selectors import lead_prefetch
+from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Channel
+from grassroots.cases.selectors import categories_for, lead_prefetch
 from grassroots.cases.workflow import CaseAction, case_perform, on_register
 from grassroots.core import pii
 from grassroots.orgs.models import MemberUnit, PartyBranch, VolunteerTeam
@@ -234,18 +234,6 @@ class MemberUnitViewSet(ScopedReadViewSet):
 # --- categories -----------------------------------------------------------------------------------
 
 
-def categories_for(user):
-    """Active categories the caller may file under and read: as on the intake screens."""
-    if not user_can(user, "cases.category.view"):
-        return Category.objects.none()
-    categories = Category.objects.filter(active=True)
-    if not user_can(user, "cases.case.view"):
-        categories = categories.filter(public=True)
-    if not user_can(user, "cases.case.view_sensitive"):
-        categories = categories.filter(sensitive=False)
-    return categories
-
-
 class CategoryViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     """The kinds of problem, with time limits and the extra questions to answer when reporting."""
 
@@ -257,7 +245,7 @@ class CategoryViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            categories_for(self.request.user)
+            categories_for(user=self.request.user)
             .select_related("parent")
             .prefetch_related("questions")
             .order_by("sort_order", "code")
@@ -428,7 +416,7 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         if client is not None and data.get("channel"):
             raise DjangoValidationError({"channel": _("Your key reports on its own channel.")})
         community = _reporting_community(user, client, data.get("community"))
-        category = categories_for(user).filter(code=data["category"]).first()
+        category = categories_for(user=user).filter(code=data["category"]).first()
         if category is None:
             raise DjangoValidationError({"category": _("No such category.")})
         household = _visible_place(Household, user, data.get("household"), "household")

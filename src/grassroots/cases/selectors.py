@@ -223,7 +223,9 @@ def staff_timeline_for(*, case: Case) -> list[dict]:
 
 def categories_for(*, user: User) -> QuerySet[Category]:
     """Active categories the user may file under (and filter by): sensitive ones only for the roles
-    that handle them, internal ones only for coordinators."""
+    that handle them, internal ones only for coordinators. The pages and the API read this one rule."""
+    if not user_can(user, "cases.category.view"):
+        return Category.objects.none()
     categories = Category.objects.filter(active=True).select_related("parent")
     if not is_coordinator(user):
         categories = categories.filter(public=True)
