@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "grassroots.accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        # The lower layers ask the permission module through core's port.
+        from grassroots.accounts import roles
+        from grassroots.core import authority
+
+        authority.install(roles)

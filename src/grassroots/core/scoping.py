@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from grassroots.core import authority
+
 if TYPE_CHECKING:
     from grassroots.accounts.models import User
 
@@ -81,16 +83,12 @@ class ScopePolicy:
 
     def condition(self, model: type[models.Model], user: User, action: str) -> models.Q | None:
         """The rows this user reaches; None means none at all, an empty Q means every row."""
-        from grassroots.accounts.roles import user_scope
-
-        return scope_filter(model, user_scope(user))
+        return scope_filter(model, authority.user_scope(user))
 
     def restrict(self, queryset: models.QuerySet, user: User | None, action: str) -> models.QuerySet:
-        from grassroots.accounts.roles import user_can
-
         if not signed_in(user):
             return queryset.none()
-        if not user_can(user, self.capability(queryset.model, action)):
+        if not authority.user_can(user, self.capability(queryset.model, action)):
             return queryset.none()
         condition = self.condition(queryset.model, user, action)
         if condition is None:

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.accounts.roles import user_can, user_scope
 from grassroots.core import pii
+from grassroots.core.authority import user_can, user_scope
 from grassroots.people.models import (
     Person,
     PersonalDataAccess,

@@ -8,8 +8,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from grassroots.accounts.roles import user_can
 from grassroots.core.audit import client_ip
+from grassroots.core.authority import user_can
 from grassroots.people.models import Person, PersonTag, Residency
 from grassroots.people.search import parse_query, search_people
 from grassroots.people.services import person_reveal
