@@ -1,4 +1,5 @@
-"""The demo's cases tell the article's stories and a plausible year, and every timeline reads in order.
+"""The demo's cases tell the article's stories and a plausible year, every timeline reads in order,
+and the year written in bulk is what the services themselves would have written.
 
 The registry (with what the other apps add to the demo) is built once for this module,
 then the case demo with a fixed seed and a fixed "now", inside a transaction rolled back

@@ -222,7 +222,7 @@ class Registry:
         return next((user for key, user in self.account_of_person.items() if key in members), None)
 
     def addresses(self, assignment_party: Party, actor: User) -> bool:
-        """Is this party the actor, or theirs (their person, team or unit)? cases.selectors.party_filter."""
+        """Is the party the actor or theirs (their person, team, unit)? party_filter's answer, in memory."""
         kind, key = assignment_party.kind, assignment_party.id
         if kind == "user":
             return key == actor.pk
