@@ -17,8 +17,8 @@ from django.test import Client
 from django.utils import timezone
 
 from grassroots.api.clients import apiclient_revoke, apiclient_rotate_key
-from grassroots.api.demo import DEMO_KEY, ensure_demo_api_client
 from grassroots.api.models import ApiClient, ApiToken, Scope
+from grassroots.demo.api import DEMO_KEY, ensure_demo_api_client
 from tests.factories import TEST_PASSWORD
 from tests.test_api_helpers import HOTLINE_KEY, Api, _fresh_rate_limits, hotline  # noqa: F401 (fixtures)
 

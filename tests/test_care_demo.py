@@ -14,7 +14,6 @@ from django.db import transaction
 from django.test import Client
 
 from grassroots.accounts.models import User
-from grassroots.care.demo import PROGRAMME_NAME
 from grassroots.care.models import (
     Campaign,
     CareProfile,
@@ -26,6 +25,7 @@ from grassroots.care.models import (
     Visit,
 )
 from grassroots.demo.builder import demo_build
+from grassroots.demo.care import PROGRAMME_NAME
 from grassroots.people.models import Person
 
 pytestmark = pytest.mark.django_db

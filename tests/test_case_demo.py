@@ -1,4 +1,5 @@
-"""The demo's cases tell the article's stories and a plausible year, and every timeline reads in order.
+"""The demo's cases tell the article's stories and a plausible year, every timeline reads in order,
+and the year written in bulk is what the services themselves would have written.
 
 The registry (with what the other apps add to the demo) is built once for this module,
 then the case demo with a fixed seed and a fixed "now", inside a transaction rolled back
@@ -23,13 +24,17 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from grassroots.accounts.models import User
-from grassroots.cases import demo as case_demo
-from grassroots.cases.demo import build_case_demo
 from grassroots.cases.models import Assignment, Case, CaseCounter, CaseEvent, Category, Channel, Urgency
 from grassroots.cases.selectors import my_assignments
-from grassroots.cases.services import ReportDetails, case_report
-from grassroots.cases.workflow import FINAL, OPEN, Action, Status
+from grassroots.cases.services import ReportDetails, case_rate_by_token, case_report
+from grassroots.cases.workflow import FINAL, OPEN, Action, Status, case_perform
+from grassroots.core import pii
 from grassroots.demo.builder import demo_build
+from grassroots.demo.cases import build_case_demo
+from grassroots.demo.cases.history import History
+from grassroots.demo.cases.registry import Registry
+from grassroots.demo.cases.rows import CaseDraft, number_cases
+from grassroots.demo.clock import demo_clock
 from grassroots.orgs.models import PartyMember, Volunteer
 from grassroots.places.models import Building, Household
 
@@ -354,10 +359,10 @@ def test_numbers_follow_the_days_and_new_cases_do_not_collide(demo):
 
 
 def test_the_history_is_drawn_from_the_seed(demo):
-    registry = case_demo._Registry.load(demo.community, NOW)
+    registry = Registry.load(demo.community, NOW)
 
     def signature(seed: int) -> list[tuple]:
-        drafts = case_demo._History(registry, random.Random(seed)).plan()
+        drafts = History(registry, random.Random(seed)).plan()
         return [
             (d.case.category.code, d.case.reported_at, d.case.channel, d.case.status, len(d.events))
             for d in drafts
@@ -366,3 +371,160 @@ def test_the_history_is_drawn_from_the_seed(demo):
     first = signature(7)
     assert first == signature(7)
     assert first != signature(8)
+
+
+# --- one write path -------------------------------------------------------------------------
+
+
+def test_every_step_names_who_took_it_except_the_residents_own_on_the_portal(demo):
+    """Staff, volunteers, the hotline's integration: named. Nobody only for a resident without an account."""
+    nobody = CaseEvent.objects.filter(case__community=demo.community, actor__isnull=True)
+    kinds = set(nobody.values_list("action", "actor_role", "case__channel"))
+    assert kinds <= {(Action.REPORT, "system", Channel.WEB), (Action.VERIFY, "reporter", Channel.WEB)}, kinds
+    hotline = Case.objects.filter(community=demo.community, channel=Channel.HOTLINE)
+    assert hotline.exists() and not hotline.filter(created_by__api_client__isnull=True).exists()
+
+
+# What intake (or the portal, the hotline) takes down about a problem, as the case keeps it.
+_REPORTED = (
+    "category",
+    "description",
+    "channel",
+    "urgency",
+    "reporter_person",
+    "reporter_name",
+    "anonymous",
+    "household",
+    "building",
+    "location_note",
+    "answers",
+)
+
+
+def _replay(drafts: list[CaseDraft], community) -> dict[CaseDraft, int]:
+    """Every call the drafts stand for, in the order of their moments, through the services then."""
+    calls = sorted(
+        (call.at, order, step, draft, call)
+        for order, draft in enumerate(drafts)
+        for step, call in enumerate(draft.calls)
+    )
+    made: dict[CaseDraft, int] = {}
+    for at, _order, _step, draft, call in calls:
+        with demo_clock(at):
+            if call.action == Action.REPORT:
+                row = draft.case
+                given = {name: getattr(row, name) for name in _REPORTED}
+                phone = pii.decrypt(row.reporter_phone_encrypted) if row.reporter_phone_encrypted else ""
+                details = ReportDetails(**given, reporter_phone=phone, reported_at=at)
+                case = case_report(actor=call.actor, community=community, details=details, **call.inputs)
+                made[draft] = case.pk
+            elif call.actor is None:  # the reporter's own verdict on the portal
+                case_rate_by_token(case=made[draft], **call.inputs)
+            else:
+                inputs = dict(call.inputs)
+                if "into" in inputs:
+                    inputs["into"] = Case.objects.get(pk=made[inputs["into"]])
+                case_perform(actor=call.actor, case=made[draft], action=call.action, **inputs)
+    return made
+
+
+# What a replay cannot reproduce: ids, the numbers of that day's sequence, random tokens, the
+# ciphertext's nonce (the phone's hashes and mask are compared), the overdue sweep's stamp.
+_NOT_COMPARED = {
+    "id",
+    "number",
+    "public_token",
+    "reporter_phone_encrypted",
+    "overdue_notified_at",
+    "merged_into",
+}
+
+
+def _case_row(case: Case) -> dict:
+    return {
+        f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if f.name not in _NOT_COMPARED
+    }
+
+
+def _timeline(events, numbers: dict[str, str]) -> list[tuple]:
+    def renumber(value):
+        if isinstance(value, dict):
+            return {key: renumber(item) for key, item in value.items()}
+        return numbers.get(value, value) if isinstance(value, str) else value
+
+    fields = (
+        "at",
+        "actor_id",
+        "actor_role",
+        "action",
+        "note",
+        "from_status",
+        "to_status",
+        "changes",
+        "public",
+    )
+    return [tuple(renumber(getattr(e, name)) for name in fields) for e in events]
+
+
+def _parties(assignments) -> list[tuple]:
+    fields = ("is_lead", "user_id", "person_id", "team_id", "unit_id", "role_note", "summoned_at")
+    fields += ("acknowledged_at", "acknowledged_by_id", "active")
+    return [tuple(getattr(a, name) for name in fields) for a in assignments]
+
+
+def _sample(drafts: list[CaseDraft]) -> list[CaseDraft]:
+    """A few cases of every kind of story in the year, and the cases the merged ones repeat."""
+
+    def took(draft, action, **inputs):
+        return any(
+            call.action == action and all(call.inputs.get(k) == v for k, v in inputs.items())
+            for call in draft.calls
+        )
+
+    kinds = {
+        "rejected": lambda d: took(d, Action.REJECT),
+        "merged": lambda d: d.duplicate_of is not None,
+        "whistle": lambda d: took(d, Action.WHISTLE),
+        "urged": lambda d: took(d, Action.URGE),
+        "escalated": lambda d: took(d, Action.ESCALATE),
+        "extension granted": lambda d: took(d, Action.DECIDE_EXTENSION, approve=True),
+        "extension refused": lambda d: took(d, Action.DECIDE_EXTENSION, approve=False),
+        "rework": lambda d: took(d, Action.VERIFY, satisfaction="unsatisfied"),
+        "portal verdict": lambda d: any(c.action == Action.VERIFY and c.actor is None for c in d.calls),
+        "on behalf": lambda d: any(c.action == Action.ACKNOWLEDGE and c.inputs["party"] for c in d.calls),
+        "internal note": lambda d: took(d, Action.NOTE, public=False),
+        "hotline": lambda d: d.case.channel == Channel.HOTLINE,
+        "portal": lambda d: d.case.channel == Channel.WEB and d.calls[0].actor is None,
+        "patroller": lambda d: d.case.reporter_user_id is not None and d.case.channel == Channel.PATROL,
+        "anonymous": lambda d: d.case.anonymous,
+        "working time": lambda d: d.case.category.working_time and d.case.registered_at is not None,
+        "team": lambda d: any(party.kind == "team" for _a, party in d.parties),
+        "several parties": lambda d: len(d.parties) > 1 and not took(d, Action.WHISTLE),
+    }
+    picked: list[CaseDraft] = []
+    for name, kind in kinds.items():
+        found = [d for d in drafts if kind(d)][:2]
+        assert found, name
+        picked += [d for d in found if d not in picked]
+    picked += [d.duplicate_of for d in picked if d.duplicate_of is not None and d.duplicate_of not in picked]
+    return picked
+
+
+def test_the_years_rows_are_the_rows_the_services_write(demo):
+    """Replayed through the services at the same moments, a sample of the year writes the same rows."""
+    registry = Registry.load(demo.community, demo.now)
+    drafts = History(registry, random.Random(SEED)).plan()
+    number_cases(demo.community, drafts, [])
+    sample = _sample(drafts)
+    made = _replay(sample, demo.community)
+    cases = Case.objects.in_bulk(made.values())
+    numbers = {draft.case.number: cases[made[draft]].number for draft in sample}
+    for draft in sample:
+        case = cases[made[draft]]
+        assert _case_row(case) == _case_row(draft.case), draft.case.number
+        assert case.merged_into_id == (made[draft.duplicate_of] if draft.duplicate_of else None)
+        assert bool(case.reporter_phone_encrypted) == bool(draft.case.reporter_phone_encrypted)
+        assert _timeline(case.events.order_by("at", "id"), {}) == _timeline(draft.events, numbers), (
+            draft.case.number
+        )
+        assert _parties(case.assignments.order_by("id")) == _parties(draft.assignments), draft.case.number

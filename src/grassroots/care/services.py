@@ -2,10 +2,10 @@
 
 Each service checks the actor's capability and scope (deny by default), validates
 before it writes, and writes in one transaction. Trusted callers (the shell, commands,
-imports) act as `accounts.system_actor()`, which holds every capability and is recorded;
-`actor=None` remains only for the demo builder. Visits are idempotent on the token the
-visitor's browser generated with the draft: sending the same visit twice returns
-the first one and creates nothing.
+imports, the demo) act as `accounts.system_actor()`, which holds every capability and is
+recorded; no actor at all (`None`) is refused. Visits are idempotent on the token the
+visitor's browser generated with the draft: sending the same visit twice returns the
+first one and creates nothing.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ PLAN_AHEAD_MONTHS = 1
 
 
 def _require(actor, capability: str) -> None:
-    if actor is not None and not user_can(actor, capability):
+    if actor is None or not user_can(actor, capability):
         raise PermissionDenied
 
 
@@ -182,7 +182,7 @@ def profile_for(person: Person) -> CareProfile:
 
 def profile_override(*, actor, person: Person, tier: str, reason: str) -> CareProfile:
     """A worker sets a person's tier by hand (or clears the override with tier=""); kept on record."""
-    if actor is not None and not (
+    if actor is None or not (
         user_can(actor, "care.careprofile.override_tier")
         and Person.objects.visible_to(actor).filter(pk=person.pk).exists()
     ):
@@ -194,6 +194,7 @@ def profile_override(*, actor, person: Person, tier: str, reason: str) -> CarePr
         raise ValidationError({"reason": _("Please give the reason for changing the tier.")})
     if person.status != PersonStatus.LIVING or person.current_household_id is None:
         raise ValidationError({"tier": _("This person does not live in the community now.")})
+    now = timezone.now()
     with transaction.atomic():
         profile = profile_for(person)
         profile = CareProfile.objects.select_for_update().get(pk=profile.pk)
@@ -201,26 +202,27 @@ def profile_override(*, actor, person: Person, tier: str, reason: str) -> CarePr
         profile.override_tier = tier
         profile.override_reason = reason[:300] if tier else ""
         profile.override_by = actor if tier else None
-        profile.override_at = timezone.now() if tier else None
+        profile.override_at = now if tier else None
         profile.save()
         register_refresh(community=person.community, person_ids=[person.id])
         profile.refresh_from_db()
-        if actor is not None:
-            TierChange.objects.create(
-                profile=profile, from_tier=before, to_tier=profile.tier, reason=reason[:300], by=actor
-            )
+        TierChange.objects.create(
+            profile=profile, from_tier=before, to_tier=profile.tier, reason=reason[:300], by=actor, at=now
+        )
     return profile
 
 
 def situation_note(*, actor, person: Person, kind: str, note: str = "") -> SituationNote:
     """Note a change in someone's situation (a hospital stay ...): their visitor sees it on the worklist."""
     _require(actor, "care.situationnote.add")
-    if actor is not None and not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
         raise PermissionDenied
     if kind not in SituationNote.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of change.")})
     profile = profile_for(person)
-    return SituationNote.objects.create(profile=profile, kind=kind, note=(note or "").strip()[:300], by=actor)
+    return SituationNote.objects.create(
+        profile=profile, kind=kind, note=(note or "").strip()[:300], by=actor, at=timezone.now()
+    )
 
 
 def _touch_contact(household_id: int, at: datetime) -> None:
@@ -266,7 +268,7 @@ def campaign_create(
     With neither tags nor age, every household with someone on the care register is targeted.
     """
     _require(actor, "care.campaign.add")
-    if actor is not None and not Community.objects.visible_to(actor).filter(pk=community.pk).exists():
+    if not Community.objects.visible_to(actor).filter(pk=community.pk).exists():
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     if not (name or "").strip():
@@ -316,6 +318,7 @@ def campaign_create(
             target_min_age=min_age,
             note=note,
             created_by=actor,
+            created_at=timezone.now(),
         )
         campaign.target_tags.set(tags)
         campaign.target_grids.set(grids)
@@ -346,7 +349,7 @@ def _years_before(today: date, years: int) -> date:
 def campaign_assign(*, actor, campaign: Campaign, household_ids: Sequence[int], visitor) -> int:
     """Give households of the campaign to a visitor (or take them back with visitor=None)."""
     _require(actor, "care.campaign.add")
-    if actor is not None and not Campaign.objects.visible_to(actor).filter(pk=campaign.pk).exists():
+    if not Campaign.objects.visible_to(actor).filter(pk=campaign.pk).exists():
         raise PermissionDenied
     if visitor is not None and (
         visitor.community_id != campaign.community_id or not user_can(visitor, "care.visit.add")
@@ -386,7 +389,7 @@ class VisitDetails:
 def may_visit(actor, household: Household) -> bool:
     """Staff visit households in their scope; volunteers those assigned to them or served by their team."""
     if actor is None:
-        return True
+        return False
     if not user_can(actor, "care.visit.add"):
         return False
     if not works_from_tasks(actor):
@@ -450,7 +453,7 @@ def visit_record(
         raise PermissionDenied
     _check_visit(details, household)
     tags = list(VulnerabilityTag.objects.filter(code__in=details.add_tags))
-    if tags and actor is not None and not user_can(actor, "people.persontag.change"):
+    if tags and not user_can(actor, "people.persontag.change"):
         raise PermissionDenied
     visited_at = details.visited_at or timezone.now()
     try:
@@ -527,12 +530,10 @@ def visit_raise_case(*, actor, visit: Visit, category, description: str, urgency
 
     if visit.case_id:
         raise ValidationError({"category": _("This visit has already raised a case.")})
-    own_visit = actor is not None and visit.visitor_id == actor.id
-    if (
-        actor is not None
-        and not own_visit
-        and not Visit.objects.visible_to(actor).filter(pk=visit.pk).exists()
-    ):
+    if actor is None:
+        raise PermissionDenied
+    own_visit = visit.visitor_id == actor.id
+    if not own_visit and not Visit.objects.visible_to(actor).filter(pk=visit.pk).exists():
         raise PermissionDenied
     photos = []
     for photo in visit.photos.all():
@@ -702,7 +703,7 @@ def enrol(
 ) -> Enrolment:
     """Enrol a household (and its main person) in a programme; its services are planned month by month."""
     _require(actor, "care.enrolment.add")
-    if actor is not None and not Household.objects.visible_to(actor).filter(pk=household.pk).exists():
+    if not Household.objects.visible_to(actor).filter(pk=household.pk).exists():
         raise PermissionDenied
     today = today or timezone.localdate()
     team = team or programme.team
@@ -731,6 +732,7 @@ def enrol(
             team=team,
             visit=visit,
             enrolled_by=actor,
+            enrolled_at=timezone.now(),
         )
         plan_enrolments([enrolment], first=date(starts_on.year, starts_on.month, 1), last=plan_horizon(today))
     return enrolment
@@ -739,7 +741,7 @@ def enrol(
 def enrolment_end(*, actor, enrolment: Enrolment, on: date, reason: str = "") -> Enrolment:
     """End an enrolment: services planned after the end that were not yet done are withdrawn."""
     _require(actor, "care.enrolment.add")
-    if actor is not None and not Enrolment.objects.visible_to(actor).filter(pk=enrolment.pk).exists():
+    if not Enrolment.objects.visible_to(actor).filter(pk=enrolment.pk).exists():
         raise PermissionDenied
     if on < enrolment.starts_on:
         raise ValidationError({"on": _("The end is before the start.")})
@@ -779,7 +781,7 @@ def programme_replan(*, programme: Programme, today: date | None = None) -> tupl
 
 def _may_deliver(actor, planned: PlannedService) -> bool:
     if actor is None:
-        return True
+        return False
     if not user_can(actor, "care.plannedservice.deliver"):
         return False
     if works_from_tasks(actor):
@@ -807,7 +809,7 @@ def service_done(
         raise ValidationError({"at": _("The service cannot be done in the future.")})
     if hours is not None and (hours < 0 or hours > 24):
         raise ValidationError({"hours": _("Hours are between 0 and 24.")})
-    if volunteer is None and actor is not None and actor.person_id:
+    if volunteer is None and actor.person_id:
         volunteer = actor.person
     with transaction.atomic():
         locked = PlannedService.objects.select_for_update().select_related("service").get(pk=planned.pk)

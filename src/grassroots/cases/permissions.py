@@ -50,8 +50,10 @@ def coordinates(actor: User, case: Case) -> bool:
 def standing(actor: User | None, case: Case) -> set[str]:
     """The actor's role (when the case is in their scope) plus their relations to it."""
     found = relations(actor, case)
-    if actor is None or is_system(actor):  # the system actor (shell, imports); None: the demo, for now
-        return found | {role_of(None), *LEGS_ROLES}
+    if actor is None:  # nobody stands anywhere: the portal proves the reporter's relation instead
+        return found
+    if is_system(actor):  # the system actor (the shell, commands, imports)
+        return found | {role_of(actor), *LEGS_ROLES}
     if coordinates(actor, case):
         found.add(role_of(actor))
     return found

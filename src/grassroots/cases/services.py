@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -289,11 +289,16 @@ def _attach(
         Attachment.objects.create(case=case, event=event, url=url, stage=stage, uploaded_by=actor)
 
 
-def _next_number(community: Community, day) -> str:
+def case_number(community: Community, day: date, place: int) -> str:
+    """A case's number: the community, the day it was reported, its place in that day's sequence."""
+    return f"{community.code}-{day:%Y%m%d}-{place:04d}"
+
+
+def _next_number(community: Community, day: date) -> str:
     counter, _created = CaseCounter.objects.select_for_update().get_or_create(community=community, day=day)
     counter.last += 1
     counter.save(update_fields=["last"])
-    return f"{community.code}-{day:%Y%m%d}-{counter.last:04d}"
+    return case_number(community, day, counter.last)
 
 
 def _place(details: ReportDetails, community: Community) -> dict:

@@ -1,9 +1,11 @@
 """Write the Heshengyuan demo plan to the database, recognise it, and clear it.
 
-The demo is written with bulk inserts in one transaction (a few seconds for 8,000
-people), so it appears whole or not at all. Because bulk inserts bypass the people
-services, every derived field they would fill is filled here: pinyin keys, encrypted
-ID and phone numbers with their blind indexes and masks, current household and status.
+The whole demo is written in one transaction, so it appears whole or not at all. The
+registry (8,000 people, their homes and organisations) is bulk-created in a few seconds;
+since that bypasses the people services, every field they derive is filled here: pinyin
+keys, encrypted ID and phone numbers with their blind indexes and masks, current household
+and status. What the apps built on it add, the hotline's integration, care and cases, goes
+through their services (demo.api, demo.care, demo.cases).
 
 A Street with code DEMO_STREET_CODE marks a demo database. A database that holds
 communities, people or users but no marker is somebody's real data, and the demo
@@ -26,6 +28,11 @@ from django.core.management.color import no_style
 from django.db import IntegrityError, connection, models, transaction
 
 from grassroots.accounts.models import User
+from grassroots.accounts.roles import is_system, role_filter
+from grassroots.cases.models import Category
+from grassroots.demo.api import ensure_demo_api_client
+from grassroots.demo.care import build_care_demo
+from grassroots.demo.cases import build_case_demo
 from grassroots.demo.layout import GRID_NAMES
 from grassroots.demo.organisations import BRANCH_NAMES, TEAMS
 from grassroots.demo.plan import PRINTED_USERNAMES, SEED, DemoPlan, make_plan
@@ -75,7 +82,7 @@ def demo_state() -> DemoState:
         Street.objects.exists()
         or Community.objects.exists()
         or Person.objects.exists()
-        or User.objects.exists()
+        or User.objects.exclude(role_filter(is_system)).exists()  # the shell's own actor is nobody's data
     )
     return DemoState.OTHER if holds_data else DemoState.EMPTY
 
@@ -230,7 +237,11 @@ def demo_build(plan: DemoPlan | None = None) -> Community:
     units = _write_organisations(plan, community, people, grids)
     _write_building_heads(plan, buildings, people)
     _write_accounts(plan, community, people, grids, units)
-    _build_later_work(community)
+    # The numbers callers give, as intake takes them from the caller ID: from the plan, never decrypted.
+    phones = {
+        person.pk: planned.phone for planned, person in zip(plan.people, people, strict=True) if planned.phone
+    }
+    _build_later_work(community, phones)
     return community
 
 
@@ -249,24 +260,20 @@ DEFAULT_TEAMS = {
 
 
 def _set_default_teams(community: Community) -> None:
-    from grassroots.cases.models import Category
-    from grassroots.orgs.models import VolunteerTeam
-
     teams = {team.name: team for team in VolunteerTeam.objects.filter(community=community)}
     for code, team_name in DEFAULT_TEAMS.items():
         Category.objects.filter(code=code).update(default_team=teams.get(team_name))
 
 
-def _build_later_work(community: Community) -> None:
-    """What the apps built on the registry add to the demo: care (and cases, the API client)."""
-    from grassroots.api.demo import ensure_demo_api_client
-    from grassroots.care.demo import build_care_demo
-    from grassroots.cases.demo import build_case_demo
+def _build_later_work(community: Community, phones: dict[int, str]) -> None:
+    """What the apps built on the registry add to the demo: the hotline's integration, care, cases.
 
+    The integration comes first: the 12345 hotline's cases are reported through its account.
+    """
     _set_default_teams(community)
-    build_care_demo(community, random.Random(SEED))
-    build_case_demo(community, random.Random(f"{SEED}-cases"))
     ensure_demo_api_client(community)
+    build_care_demo(community, random.Random(SEED))
+    build_case_demo(community, random.Random(f"{SEED}-cases"), phones=phones)
 
 
 def _write_grids(plan: DemoPlan, community: Community) -> list[Grid]:

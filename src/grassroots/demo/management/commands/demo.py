@@ -18,8 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from grassroots.api.demo import DEMO_KEY
 from grassroots.core.management.commands.serve import prepare_to_serve, run_gunicorn
+from grassroots.demo.api import DEMO_KEY
 from grassroots.demo.builder import DEMO_PASSWORD, DemoRefused, DemoResult, demo_accounts, demo_ensure
 from grassroots.places.management.commands.stats import community_figures
 

@@ -1,13 +1,12 @@
 """Care in the Heshengyuan demo: the register, a running knock-on-the-door campaign, and Granny Wang.
 
-Called by the demo builder once the registry is written:
-
-    from grassroots.care.demo import build_care_demo
-    build_care_demo(community, rng)
-
-Everything is drawn from the given random.Random, with dates counted back from
-today, so the same seed gives the same story on any day. Rows are bulk-inserted:
-about a second or two for the 7,400 residents of the demo.
+Called by the demo builder once the registry is written. Everything goes through the care
+services (and, for the case a visit raises, the case services), each act by the account
+that does it in the story, at its moment in the past under the demo's clock (demo.clock):
+the social worker's campaigns and enrolments, the visitors' visits, the volunteers'
+deliveries (recorded by the system actor for the volunteers who have no account). Everything
+is drawn from the given random.Random, with dates counted back from today, so the same seed
+gives the same story on any day.
 
 - The care register, computed by the default tier rules from the demo's tags (about
   860 people: roughly 100 high risk, 660 key, 100 general).
@@ -22,7 +21,9 @@ about a second or two for the 7,400 residents of the demo.
 - A running campaign over every resident aged 70 and over, assigned to the grid
   workers, the social worker and the volunteer account, about half done.
 - Routine visits by the grid workers, so that this month's visit rate is partial
-  and differs by grid, and a few high-risk people are flagged as not reached.
+  and differs by grid, and a few high-risk people are flagged as not reached. While the
+  campaign runs, its households are reached through it (a visit then counts for the
+  campaign, as the visit service records it), not on the routine round.
 """
 
 from __future__ import annotations
@@ -31,20 +32,16 @@ import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from grassroots.accounts.models import User
-from grassroots.accounts.roles import is_grid_worker, is_social_worker
+from grassroots.accounts.roles import is_grid_worker, is_social_worker, system_actor
 from grassroots.care import services
 from grassroots.care.defaults import install_default_rules
 from grassroots.care.models import (
     TIER_RISK,
     Campaign,
-    CampaignHousehold,
     CareProfile,
-    Enrolment,
     Method,
     Mood,
     Outcome,
@@ -52,15 +49,16 @@ from grassroots.care.models import (
     Programme,
     ProgrammeService,
     SelfCare,
-    ServiceStatus,
     SituationNote,
-    TierChange,
     TierRule,
     Visit,
 )
+from grassroots.care.services import VisitDetails
+from grassroots.cases.models import Category
+from grassroots.demo.clock import demo_clock
 from grassroots.orgs.models import Volunteer, VolunteerTeam
 from grassroots.people.models import Person, PersonStatus
-from grassroots.places.models import Community
+from grassroots.places.models import Community, Household
 
 PROGRAMME_NAME = "幸福归巢·银发互助"
 PROGRAMME_SERVICES = (
@@ -98,39 +96,14 @@ _NOTES = (
 _WEEKDAY_HOURS = (9, 10, 14, 15, 16)
 
 
-def _fast_insert(model, objs: list) -> None:
-    """INSERT many rows with one prepared statement (bulk_create compiles every field of every row)."""
-    if not objs:
-        return
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    rows = [
-        [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objs
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608 - model names
-
-
-def _fast_update(model, objs: list, names: list[str]) -> None:
-    """UPDATE many rows by primary key with one prepared statement (bulk_update builds huge CASE clauses)."""
-    if not objs:
-        return
-    fields = [model._meta.get_field(name) for name in names]
-    table = connection.ops.quote_name(model._meta.db_table)
-    assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
-    rows = [
-        [*(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields), obj.pk]
-        for obj in objs
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608 - model names
-
-
 def _at(day: date, rng: random.Random) -> datetime:
     moment = time(rng.choice(_WEEKDAY_HOURS), rng.choice((0, 10, 20, 30, 40, 50)))
     return timezone.make_aware(datetime.combine(day, moment))
+
+
+def _morning(day: date) -> datetime:
+    """Nine o'clock on `day`, when the office opens (or now, on a day that has not got so far)."""
+    return min(timezone.make_aware(datetime.combine(day, time(9, 0))), timezone.now())
 
 
 def _month_start(day: date, back: int = 0) -> date:
@@ -157,25 +130,21 @@ def build_care_demo(community: Community, rng: random.Random, *, today: date | N
     socialworker = users.get("socialworker") or next(u for u in users.values() if is_social_worker(u))
     team = VolunteerTeam.objects.filter(community=community, name=ELDERLY_TEAM).first()
     team = team or VolunteerTeam.objects.filter(community=community).order_by("id").first()
-    carers = list(
+    carer_ids = list(
         Volunteer.objects.filter(teams=team, active=True).order_by("id").values_list("person_id", flat=True)
     )
+    people = Person.objects.in_bulk(carer_ids)
+    carers = [people[person_id] for person_id in carer_ids]
     programme = _programme(community, team)
 
     granny = _granny_wang(community, rng, today, socialworker, programme)
     enrolled = _more_enrolments(
         community, rng, today, programme, socialworker, exclude={granny["household_id"]}
     )
-    services.plan_enrolments(
-        Enrolment.objects.filter(programme=programme),
-        first=_month_start(today, 6),
-        last=services.plan_horizon(today),
-    )
     _deliver(rng, today, programme, carers, users.get("volunteer"))
     campaign = _running_campaign(community, rng, today, socialworker, grid_workers, users.get("volunteer"))
-    routine = _routine_visits(community, rng, today, grid_workers, socialworker)
+    routine = _routine_visits(community, rng, today, grid_workers, socialworker, campaign)
     _situation_notes(community, rng, today, socialworker)
-    _recompute_contacts(community, today)
     return {
         "register": CareProfile.objects.filter(community=community, on_register=True).count(),
         "enrolled": enrolled + 1,
@@ -186,6 +155,7 @@ def build_care_demo(community: Community, rng: random.Random, *, today: date | N
 
 
 def _programme(community: Community, team: VolunteerTeam | None) -> Programme:
+    """The programme and its services, as an administrator sets them up in the admin."""
     programme = Programme.objects.create(
         community=community,
         name=PROGRAMME_NAME,
@@ -209,6 +179,7 @@ def _programme(community: Community, team: VolunteerTeam | None) -> Programme:
 
 
 def _granny_wang(community, rng, today, socialworker, programme) -> dict:
+    """The article's story: the spring campaign, her visit, the case it raised, high risk, enrolled."""
     people = {
         person.name: person
         for person in Person.objects.filter(
@@ -221,86 +192,61 @@ def _granny_wang(community, rng, today, socialworker, programme) -> dict:
     household = granny.current_household
     start = _month_start(today, 3)
     found_on = start - timedelta(days=rng.randint(3, 9))
-    knock = Campaign.objects.create(
-        community=community,
-        name="邻里守望·幸福敲门（春季）",
-        starts_on=found_on - timedelta(days=20),
-        ends_on=found_on + timedelta(days=10),
-        note="社工、党员和机关干部通过电话、微信、入户了解老人身体状况、家庭成员和生活困难。",
-        created_by=socialworker,
-    )
-    CampaignHousehold.objects.create(
-        campaign=knock,
-        household=household,
-        grid_id=household.grid_id,
-        visitor=socialworker,
-        risk=0,
-        status=Outcome.VISITED,
-        last_visit_at=_at(found_on, rng),
-    )
-    visit = Visit.objects.create(
-        community=community,
-        household=household,
-        grid_id=household.grid_id,
-        person=granny,
-        campaign=knock,
-        visitor=socialworker,
-        visited_at=_at(found_on, rng),
-        method=Method.HOME,
-        outcome=Outcome.VISITED,
-        client_token=f"demo-granny-wang-{community.pk}",
-        **GRANNY_FINDINGS,
-    )
-    from grassroots.cases.models import Category
-
+    starts_on = found_on - timedelta(days=20)
+    with demo_clock(_morning(starts_on)):
+        knock = services.campaign_create(
+            actor=socialworker,
+            community=community,
+            name="邻里守望·幸福敲门（春季）",
+            starts_on=starts_on,
+            ends_on=found_on + timedelta(days=10),
+            household_ids=[household.id],
+            note="社工、党员和机关干部通过电话、微信、入户了解老人身体状况、家庭成员和生活困难。",
+        )
+        services.campaign_assign(
+            actor=socialworker, campaign=knock, household_ids=[household.id], visitor=socialworker
+        )
+    visited_at = _at(found_on, rng)
+    with demo_clock(visited_at):
+        visit, _created = services.visit_record(
+            actor=socialworker,
+            household=household,
+            details=VisitDetails(
+                method=Method.HOME,
+                outcome=Outcome.VISITED,
+                visited_at=visited_at,
+                person=granny,
+                campaign=knock,
+                **GRANNY_FINDINGS,
+            ),
+            client_token=f"demo-granny-wang-{community.pk}",
+        )
     category = Category.objects.filter(code="disability", active=True).first()
     if category is not None:
-        from grassroots.cases.services import ReportDetails, case_report
-
-        case = case_report(
-            actor=None,
-            community=community,
-            details=ReportDetails(
+        # The demo's words are Chinese, whichever language the build runs in.
+        with demo_clock(visited_at + timedelta(minutes=20)), translation.override("zh-hans"):
+            services.visit_raise_case(
+                actor=socialworker,
+                visit=visit,
                 category=category,
                 description="敲门行动发现：孙女张欣怡脑瘫，需申请康复辅具和残疾人补贴，请协助办理。",
-                channel="visit",
-                reporter_person=granny,
-                reporter_name=granny.name,
-                household=household,
-                reported_at=visit.visited_at + timedelta(minutes=20),
-            ),
-            register=True,
-            note="入户走访发现",
-        )
-        Visit.objects.filter(pk=visit.pk).update(case=case)
-    profile = CareProfile.objects.get(person=granny)
-    TierChange.objects.create(
-        profile=profile,
-        from_tier=profile.tier,
-        to_tier="high",
-        reason="敲门行动发现：老人患病，儿子丧偶且肢体残疾，孙女脑瘫，全家困难。",
-        by=socialworker,
-        at=visit.visited_at + timedelta(hours=1),
-    )
-    profile.override_tier = "high"
-    profile.override_reason = "敲门行动发现：老人患病，儿子丧偶且肢体残疾，孙女脑瘫，全家困难。"
-    profile.override_by = socialworker
-    profile.override_at = visit.visited_at + timedelta(hours=1)
-    profile.save()
+            )
+    reason = "敲门行动发现：老人患病，儿子丧偶且肢体残疾，孙女脑瘫，全家困难。"
+    with demo_clock(visited_at + timedelta(hours=1)):
+        services.profile_override(actor=socialworker, person=granny, tier="high", reason=reason)
     services.register_refresh(community=community, person_ids=[p.id for p in people.values()], today=today)
-    Enrolment.objects.create(
-        programme=programme,
-        community=community,
-        household=household,
-        grid_id=household.grid_id,
-        person=granny,
-        reason="敲门行动发现：王秀兰患病，儿子张建军丧偶、肢体残疾，孙女张欣怡脑瘫，纳入“幸福归巢·银发互助”。",
-        starts_on=start,
-        team=programme.team,
-        visit=visit,
-        enrolled_by=socialworker,
-        enrolled_at=visit.visited_at + timedelta(hours=2),
-    )
+    with demo_clock(visited_at + timedelta(hours=2)):
+        services.enrol(
+            actor=socialworker,
+            programme=programme,
+            household=household,
+            person=granny,
+            reason="敲门行动发现：王秀兰患病，儿子张建军丧偶、肢体残疾，孙女张欣怡脑瘫，"
+            "纳入“幸福归巢·银发互助”。",
+            starts_on=start,
+            visit=visit,
+            today=today,
+        )
     return {"household_id": household.id}
 
 
@@ -325,19 +271,19 @@ def _more_enrolments(community, rng, today, programme, socialworker, *, exclude:
         "残疾老人，家庭困难",
         "失能老人，需要定期照护",
     )
-    Enrolment.objects.bulk_create(
-        Enrolment(
-            programme=programme,
-            community=community,
-            household_id=household_id,
-            grid_id=grid_id,
-            reason=rng.choice(reasons),
-            starts_on=_month_start(today, rng.randint(0, 5)),
-            team=programme.team,
-            enrolled_by=socialworker,
-        )
-        for household_id, grid_id in chosen
-    )
+    households = Household.objects.select_related("building").in_bulk([key for key, _grid in chosen])
+    for household_id, _grid_id in chosen:
+        reason = rng.choice(reasons)
+        starts_on = _month_start(today, rng.randint(0, 5))
+        with demo_clock(_morning(starts_on)):
+            services.enrol(
+                actor=socialworker,
+                programme=programme,
+                household=households[household_id],
+                reason=reason,
+                starts_on=starts_on,
+                today=today,
+            )
     return len(chosen)
 
 
@@ -345,13 +291,18 @@ def _years(today: date, years: int) -> date:
     return date(today.year - years, today.month, min(today.day, 28))
 
 
-def _deliver(rng, today, programme, carers, volunteer_user) -> None:
-    """Past services done by the team's volunteers (a few missed); the last week's partly overdue."""
+def _deliver(rng, today, programme, carers: list[Person], volunteer_user) -> None:
+    """Past services done by the team's volunteers (a few missed); the last week's partly overdue.
+
+    The volunteer account records its own; the others, who have no account, are recorded by
+    the system actor, as from the team's paper log.
+    """
     planned = list(
         PlannedService.objects.filter(enrolment__programme=programme, due_on__lt=today).select_related(
             "service"
         )
     )
+    recorder = system_actor()
     volunteer_person = volunteer_user.person_id if volunteer_user else None
     for item in planned:
         late = (today - item.due_on).days
@@ -359,51 +310,52 @@ def _deliver(rng, today, programme, carers, volunteer_user) -> None:
         if late <= 6 and roll < 0.35:
             continue  # overdue: still to do
         if roll < 0.04:
-            item.status = ServiceStatus.MISSED
-            item.missed_reason = rng.choice(_MISSED_REASONS)
-            item.done_at = _at(item.due_on, rng)
+            reason = rng.choice(_MISSED_REASONS)
+            with demo_clock(_at(item.due_on, rng)):
+                services.service_missed(actor=recorder, planned=item, reason=reason)
             continue
-        item.status = ServiceStatus.DONE
         day = item.window_start + timedelta(
             days=rng.randint(0, max(0, (item.due_on - item.window_start).days))
         )
-        item.done_at = _at(min(day, today - timedelta(days=1)), rng)
+        done_at = _at(min(day, today - timedelta(days=1)), rng)
         mine = volunteer_person is not None and rng.random() < 0.2
-        item.volunteer_id = volunteer_person if mine else rng.choice(carers or [None])
-        item.done_by = volunteer_user if mine else None
-        item.hours = item.service.hours
-        item.notes = rng.choice(_NOTES) if rng.random() < 0.5 else ""
-    _fast_update(
-        PlannedService,
-        planned,
-        ["status", "missed_reason", "done_at", "volunteer", "done_by", "hours", "notes"],
-    )
+        carer = None if mine else rng.choice(carers or [None])
+        notes = rng.choice(_NOTES) if rng.random() < 0.5 else ""
+        with demo_clock(done_at):
+            services.service_done(
+                actor=volunteer_user if mine else recorder,
+                planned=item,
+                at=done_at,
+                volunteer=carer,
+                notes=notes,
+            )
 
 
 def _running_campaign(community, rng, today, socialworker, grid_workers, volunteer_user) -> Campaign:
     """Every household with a resident aged 70 or over; about half visited so far."""
     starts_on = today - timedelta(days=24)
-    campaign = services.campaign_create(
-        actor=None,
-        community=community,
-        name="邻里守望·幸福敲门",
-        starts_on=starts_on,
-        ends_on=today + timedelta(days=36),
-        min_age=70,
-        note="走访全部七十岁以上老人：电话、微信或入户，了解身体状况、家庭成员和生活困难。",
-        today=today,
-    )
-    campaign.created_by = socialworker
-    campaign.save(update_fields=["created_by"])
+    with demo_clock(_morning(starts_on)):
+        campaign = services.campaign_create(
+            actor=socialworker,
+            community=community,
+            name="邻里守望·幸福敲门",
+            starts_on=starts_on,
+            ends_on=today + timedelta(days=36),
+            min_age=70,
+            note="走访全部七十岁以上老人：电话、微信或入户，了解身体状况、家庭成员和生活困难。",
+            today=today,
+        )
     targets = list(campaign.targets.select_related("household__building").order_by("risk", "household_id"))
+    visitors: dict[User, list[int]] = {}
     visits = []
     for target in targets:
         if volunteer_user is not None and rng.random() < 0.03:
-            target.visitor = volunteer_user
+            visitor = volunteer_user
         elif rng.random() < 0.12:
-            target.visitor = socialworker
+            visitor = socialworker
         else:
-            target.visitor = grid_workers.get(target.grid_id, socialworker)
+            visitor = grid_workers.get(target.grid_id, socialworker)
+        visitors.setdefault(visitor, []).append(target.household_id)
         roll = rng.random()
         outcome = (
             Outcome.VISITED
@@ -417,28 +369,31 @@ def _running_campaign(community, rng, today, socialworker, grid_workers, volunte
         if outcome is None:
             continue
         at = _at(starts_on + timedelta(days=rng.randint(0, 23)), rng)
-        target.status, target.last_visit_at = outcome, at
-        visits.append(
-            Visit(
-                community=community,
-                household_id=target.household_id,
-                grid_id=target.grid_id,
-                campaign=campaign,
-                visitor=target.visitor,
-                visited_at=at,
-                method=rng.choices([Method.HOME, Method.PHONE, Method.WECHAT, Method.VIDEO], [6, 3, 2, 1])[0],
-                outcome=outcome,
-                wellbeing=rng.randint(2, 5) if outcome == Outcome.VISITED else None,
-                needs=rng.choice(("", "", "希望有人定期来聊聊天", "需要上门理发", "想学用智能手机")),
-            )
+        details = VisitDetails(
+            method=rng.choices([Method.HOME, Method.PHONE, Method.WECHAT, Method.VIDEO], [6, 3, 2, 1])[0],
+            outcome=outcome,
+            visited_at=at,
+            campaign=campaign,
+            wellbeing=rng.randint(2, 5) if outcome == Outcome.VISITED else None,
+            needs=rng.choice(("", "", "希望有人定期来聊聊天", "需要上门理发", "想学用智能手机")),
         )
-    _fast_update(CampaignHousehold, targets, ["visitor", "status", "last_visit_at"])
-    _fast_insert(Visit, visits)
+        visits.append((visitor, target.household, details))
+    with demo_clock(_morning(starts_on)):
+        for visitor, household_ids in visitors.items():
+            services.campaign_assign(
+                actor=socialworker, campaign=campaign, household_ids=household_ids, visitor=visitor
+            )
+    for visitor, household, details in visits:
+        with demo_clock(details.visited_at):
+            services.visit_record(actor=visitor, household=household, details=details)
     return campaign
 
 
-def _routine_visits(community, rng, today, grid_workers, socialworker) -> int:
-    """The grid workers' own rounds: most people in special difficulty reached this month, some not."""
+def _routine_visits(community, rng, today, grid_workers, socialworker, campaign: Campaign) -> int:
+    """The grid workers' own rounds: most people in special difficulty reached this month, some not.
+
+    While the campaign runs its households are reached through it, so their rounds then are left out.
+    """
     profiles = list(
         CareProfile.objects.filter(community=community, on_register=True).values_list(
             "household_id", "grid_id", "risk"
@@ -451,26 +406,31 @@ def _routine_visits(community, rng, today, grid_workers, socialworker) -> int:
     grid_ids = sorted({grid_id for grid_id, _risk in households.values()})
     diligence = {grid_id: 0.55 + 0.4 * rng.random() for grid_id in grid_ids}  # each grid its own pace
     month_start = _month_start(today)
-    visits = []
+    in_campaign = set(campaign.targets.values_list("household_id", flat=True))
+    rounds = []
     for household_id, (grid_id, risk) in sorted(households.items()):
         visitor = grid_workers.get(grid_id, socialworker)
         for back in (3, 2, 1):  # earlier months: most people reached
             first = _month_start(today, back)
             if rng.random() < 0.85:
-                visits.append(_routine(community, rng, household_id, grid_id, visitor, first, 27))
+                rounds.append((household_id, visitor, _routine(rng, first, 27)))
         if risk <= TIER_RISK["key"] and rng.random() < diligence[grid_id]:
             days = max(0, (today - month_start).days - 1)
-            visits.append(_routine(community, rng, household_id, grid_id, visitor, month_start, days))
-    _fast_insert(Visit, visits)
-    return len(visits)
+            rounds.append((household_id, visitor, _routine(rng, month_start, days)))
+    rounds = [
+        (household_id, visitor, details)
+        for household_id, visitor, details in rounds
+        if household_id not in in_campaign or timezone.localdate(details.visited_at) < campaign.starts_on
+    ]
+    homes = Household.objects.select_related("building").in_bulk({key for key, _v, _d in rounds})
+    for household_id, visitor, details in rounds:
+        with demo_clock(details.visited_at):
+            services.visit_record(actor=visitor, household=homes[household_id], details=details)
+    return len(rounds)
 
 
-def _routine(community, rng, household_id, grid_id, visitor, first: date, span: int) -> Visit:
-    return Visit(
-        community=community,
-        household_id=household_id,
-        grid_id=grid_id,
-        visitor=visitor,
+def _routine(rng, first: date, span: int) -> VisitDetails:
+    return VisitDetails(
         visited_at=_at(first + timedelta(days=rng.randint(0, max(0, span))), rng),
         method=rng.choices([Method.HOME, Method.PHONE, Method.WECHAT], [5, 4, 1])[0],
         outcome=Outcome.VISITED,
@@ -480,29 +440,13 @@ def _routine(community, rng, household_id, grid_id, visitor, first: date, span: 
 
 def _situation_notes(community, rng, today, socialworker) -> None:
     high = list(
-        CareProfile.objects.filter(community=community, on_register=True, tier="high").order_by("id")[:60]
+        CareProfile.objects.filter(community=community, on_register=True, tier="high")
+        .select_related("person")
+        .order_by("id")[:60]
     )
     for profile in rng.sample(high, min(3, len(high))):
-        SituationNote.objects.create(
-            profile=profile,
-            kind=rng.choice([SituationNote.Kind.HOSPITAL, SituationNote.Kind.HEALTH]),
-            note=rng.choice(("因肺炎住院一周，已出院", "摔倒后腿脚不便", "子女来电说老人近来食欲差")),
-            at=_at(today - timedelta(days=rng.randint(0, 3)), rng) - timedelta(hours=12),
-            by=socialworker,
-        )
-
-
-def _recompute_contacts(community, today: date) -> None:
-    """Last reached and next due, from the visits just written (one aggregate, one bulk update)."""
-    last = dict(
-        Visit.objects.filter(community=community, outcome=Outcome.VISITED)
-        .values("household_id")
-        .annotate(at=Max("visited_at"))
-        .values_list("household_id", "at")
-    )
-    profiles = list(CareProfile.objects.filter(community=community, household__isnull=False))
-    for profile in profiles:
-        profile.last_contact_at = last.get(profile.household_id)
-        if profile.on_register:
-            profile.next_due_on = services.next_due(profile.last_contact_at, profile.frequency_days, today)
-    _fast_update(CareProfile, profiles, ["last_contact_at", "next_due_on"])
+        kind = rng.choice([SituationNote.Kind.HOSPITAL, SituationNote.Kind.HEALTH])
+        note = rng.choice(("因肺炎住院一周，已出院", "摔倒后腿脚不便", "子女来电说老人近来食欲差"))
+        at = _at(today - timedelta(days=rng.randint(0, 3)), rng) - timedelta(hours=12)
+        with demo_clock(min(at, timezone.now())):
+            services.situation_note(actor=socialworker, person=profile.person, kind=kind, note=note)
