@@ -656,3 +656,25 @@ def test_no_role_name_is_compared_outside_the_permission_module():
 )
 def test_the_role_check_finder_finds_role_checks(line: str):
     assert any(re.search(pattern, line) for pattern in ROLE_CHECK_PATTERNS)
+
+
+def test_nobody_cannot_write_through_the_services(community, household_a, granny_wang, socialworker):
+    """actor=None is no trusted path any more: only the portal's member of the public reports with it."""
+    from django.core.exceptions import PermissionDenied
+
+    from grassroots.cases.services import case_register, case_urge
+    from grassroots.people.services import PersonDetails, person_register
+
+    public = case_report(actor=None, community=community, details=water_details(household=household_a))
+    assert public.status == "reported"  # the portal's visitor may report
+    with pytest.raises(PermissionDenied):
+        case_report(
+            actor=None, community=community, details=water_details(household=household_a), register=True
+        )
+    with pytest.raises(PermissionDenied):
+        case_register(actor=None, case=public)
+    registered = case_register(actor=socialworker, case=public)
+    with pytest.raises(PermissionDenied):
+        case_urge(actor=None, case=registered)
+    with pytest.raises(PermissionDenied):
+        person_register(actor=None, community_id=community.pk, details=PersonDetails(name="张三"))

@@ -118,9 +118,12 @@ ROLE_CAPABILITIES = {
 }
 
 
-def user_can(user: User, capability: str) -> bool:
-    """True when the user's role holds the capability (superusers and the system actor hold all)."""
-    if not user.is_authenticated or not user.is_active:
+def user_can(user: User | None, capability: str) -> bool:
+    """True when the user's role holds the capability (superusers and the system actor hold all).
+
+    Nobody (None) holds nothing: a write without an actor is refused like any other.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser or user.role == Role.SYSTEM:
         return True

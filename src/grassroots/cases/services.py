@@ -172,8 +172,9 @@ def _not_allowed_reason(action: str, case: Case) -> str:
     }
 
 
-def _visible(actor, case_id: int):
-    queryset = Case.objects.all() if actor is None else Case.objects.visible_to(actor)
+def _visible(actor, case_id: int, *, proven: bool):
+    """The case as the actor may see it; a caller whose standing was proven otherwise finds it by id."""
+    queryset = Case.objects.all() if proven else Case.objects.visible_to(actor)
     return queryset.filter(pk=case_id)
 
 
@@ -198,7 +199,7 @@ def _act(
     those relations and are recorded under that role, never as an administrator.
     """
     case_id = case.pk if isinstance(case, Case) else case
-    locked = _visible(actor, case_id).select_for_update().first()
+    locked = _visible(actor, case_id, proven=proven_relations is not None).select_for_update().first()
     if locked is None:
         raise PermissionDenied
     if expected_version is not None and locked.version != expected_version:
@@ -379,7 +380,11 @@ def case_report(
             errors.setdefault("photos", []).extend(error.messages)
     if errors:
         raise ValidationError(errors)
+    # No actor is a member of the public reporting through the portal (portal.views.MEMBER_OF_THE_PUBLIC):
+    # they may report and nothing else; everyone else needs the capability.
     if actor is not None and not user_can(actor, "cases.case.report"):
+        raise PermissionDenied
+    if actor is None and register:
         raise PermissionDenied
     place = _place(details, community)
     reported_at = details.reported_at or timezone.now()
@@ -528,7 +533,7 @@ def case_merge(
     *, actor, case: Case | int, into: Case, expected_version: int | None = None, note: str = ""
 ) -> Case:
     """Fold a duplicate report into the case it repeats; the reporter follows the original."""
-    if actor is not None and not Case.objects.visible_to(actor).filter(pk=into.pk).exists():
+    if not Case.objects.visible_to(actor).filter(pk=into.pk).exists():
         raise ValidationError({"into": _("No such case.")})
 
     def mutate(locked: Case, _who: set[str]) -> dict:

@@ -120,7 +120,8 @@ def _apply_details(person: Person, details: PersonDetails, derived: dict) -> Non
 
 
 def _require(user, capability: str) -> None:
-    if user is not None and not user_can(user, capability):
+    """Deny by default: nobody (None) holds no capability, so every write names its actor."""
+    if not user_can(user, capability):
         raise PermissionDenied
 
 
@@ -129,7 +130,7 @@ def _require_in_scope(
 ) -> None:
     """The actor must see what they change: the same scoping as every page (404 = not allowed)."""
     if user is None:
-        return
+        raise PermissionDenied
     if person is not None and not Person.objects.visible_to(user).filter(pk=person.pk).exists():
         raise PermissionDenied
     if household is not None and not Household.objects.visible_to(user).filter(pk=household.pk).exists():
