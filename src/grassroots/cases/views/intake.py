@@ -37,6 +37,17 @@ from grassroots.places.siteplan import SitePlan, nearest_building, plan_to_latlo
 # --- shared pieces -----------------------------------------------------------------------------------
 
 
+def _report_form_context(form, category, answers, extra_errors: dict) -> dict:
+    """What intake and the patrol report show alike: the form, the category's questions, the errors."""
+    return {
+        "form": form,
+        "category": category,
+        "questions": question_rows(category, answers),
+        "answer_errors": extra_errors.get("answers", []),
+        "photo_errors": extra_errors.get("photos", []),
+    }
+
+
 def collect_answers(category: Category | None, data) -> dict:
     """The answers to the category's questions as posted (fields named answer_<code>)."""
     if category is None:
@@ -225,11 +236,7 @@ def intake(request):
     building_id = form.data.get("building") if form.is_bound else ""
     household_id = form.data.get("household") if form.is_bound else ""
     context = {
-        "form": form,
-        "category": category,
-        "questions": question_rows(category, answers),
-        "answer_errors": extra_errors.get("answers", []),
-        "photo_errors": extra_errors.get("photos", []),
+        **_report_form_context(form, category, answers, extra_errors),
         "coordinator": True,
         **caller_context(user, person),
         **place_context(
@@ -323,11 +330,7 @@ def report(request):
         building_id = own_household.building_id if household_id else ""
     recent = selectors.recent_reports_for(user=user)
     context = {
-        "form": form,
-        "category": category,
-        "questions": question_rows(category, answers),
-        "answer_errors": extra_errors.get("answers", []),
-        "photo_errors": extra_errors.get("photos", []),
+        **_report_form_context(form, category, answers, extra_errors),
         "plan": plan,
         "plan_open": True,
         "recent": recent,
