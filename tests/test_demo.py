@@ -389,3 +389,61 @@ def test_clearing_the_demo_keeps_reference_data(demo):
     assert not Household.objects.exists()
     assert not User.objects.exists()
     assert (VulnerabilityTag.objects.count(), Skill.objects.count()) == (tags, skills)
+
+
+# --- every page a link leads to -----------------------------------------------------------
+
+
+#: Links the walk does not follow: files, signing out, the language switch, the admin, API docs.
+NOT_FOLLOWED = ("/static/", "/media/", "/logout", "/i18n/", "/admin/", "/api/v1/docs", "/api/v1/redoc")
+
+
+def _shape(path: str) -> str:
+    """Pages of one kind share a shape (/cases/N/, /people/N/): a few of each are enough."""
+    return re.sub(r"\d+", "N", path)
+
+
+def walk_links(client, start: list[str], *, per_shape: int = 2, limit: int = 150) -> dict[str, int]:
+    """Follow the links of the pages a user can open, breadth first; the status of each page opened."""
+    statuses: dict[str, int] = {}
+    shapes: Counter = Counter()
+    queue = list(start)
+    while queue and len(statuses) < limit:
+        path = queue.pop(0)
+        if path in statuses or shapes[_shape(path)] >= per_shape:
+            continue
+        shapes[_shape(path)] += 1
+        response = client.get(path)
+        statuses[path] = response.status_code
+        if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+            for link in re.findall(r'href="(/[^"#?]*)', response.content.decode()):
+                if not link.startswith(NOT_FOLLOWED) and link not in statuses:
+                    queue.append(link)
+    return statuses
+
+
+@pytest.mark.parametrize("username", PRINTED_USERNAMES)
+def test_every_page_a_demo_link_leads_to_opens_for_every_account(demo, username, client):
+    """Walk the links of the demo as each account, from home and from Granny Wang's household: no 500."""
+    from grassroots.care.models import Enrolment
+
+    client.force_login(User.objects.get(username=username))
+    wang = Person.objects.get(community=demo.community, name="王秀兰")
+    start = ["/", f"/households/{wang.current_household_id}/", f"/people/{wang.pk}/"]
+    start += [f"/care/enrolments/{pk}/" for pk in Enrolment.objects.values_list("pk", flat=True)[:3]]
+    statuses = walk_links(client, start)
+    assert len(statuses) >= 5, statuses
+    assert {path: status for path, status in statuses.items() if status >= 500} == {}
+
+
+def test_a_plan_page_with_a_service_done_by_nobody_on_record_opens(demo, client):
+    """A delivered service whose recorder is unknown (an import, an old record) still shows its plan."""
+    from grassroots.care.models import PlannedService
+
+    service = PlannedService.objects.filter(status="done").select_related("enrolment").first()
+    client.force_login(User.objects.get(username="socialworker"))
+    with transaction.atomic():
+        PlannedService.objects.filter(pk=service.pk).update(done_by=None, volunteer=None)
+        response = client.get(f"/care/enrolments/{service.enrolment_id}/")
+        transaction.set_rollback(True)
+    assert response.status_code == 200
