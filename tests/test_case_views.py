@@ -918,3 +918,21 @@ def test_intake_shows_the_callers_recent_care_visits_without_their_findings(soci
     assert response.context["recent_visits"][0].person == granny_wang
     assert "care-visit" in response.text or "/care/visits/" in response.text
     assert "高血压" not in response.text  # findings stay on the visit page, where opening it is logged
+
+
+def test_merge_takes_the_number_as_displayed_and_offers_the_likely_duplicates(
+    socialworker, community, water, household_a
+):
+    """A long community code (the demo's DEMO-HSY) gives 22-character numbers: the form takes them."""
+    community.code = "DEMO-HSY"
+    community.save(update_fields=["code"])
+    original = report(socialworker, community, category=water, household=household_a, register=False)
+    duplicate = report(socialworker, community, category=water, household=household_a, register=False)
+    assert len(original.number) == 22
+    page = browser_for(socialworker).get(reverse("case-detail", args=[duplicate.number])).content.decode()
+    assert f'<option value="{original.number}">' in page  # offered to pick from
+    assert f'<option value="{duplicate.number}">' not in page  # never itself
+    response = act(browser_for(socialworker), duplicate, "merge", into=original.number, note="")
+    assert response.status_code == 302
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into == original

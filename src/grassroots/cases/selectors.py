@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -772,4 +772,32 @@ def recent_reports_for(*, user: User) -> QuerySet[Case]:
         .filter(Q(reporter_user=user) | Q(created_by=user))
         .select_related("category")
         .order_by("-reported_at")[:5]
+    )
+
+
+#: How far back a report may repeat another one: the likely duplicates offered when merging.
+DUPLICATE_WINDOW_DAYS = 30
+
+
+def merge_candidates_for(*, user: User, case: Case, limit: int = 8) -> list[Case]:
+    """Open cases this one may repeat, for the merge form to offer: same community, seen by the user,
+    at the same household or building or of the same category, reported in the month before it.
+    The same household first, then the same building, then the newest."""
+    since = case.reported_at - timedelta(days=DUPLICATE_WINDOW_DAYS)
+    same_place = Q(category_id=case.category_id)
+    nearer: list[When] = []
+    if case.household_id:
+        same_place |= Q(household_id=case.household_id)
+        nearer.append(When(household_id=case.household_id, then=Value(0)))
+    if case.building_id:
+        same_place |= Q(building_id=case.building_id)
+        nearer.append(When(building_id=case.building_id, then=Value(1)))
+    closeness = Choose(*nearer, default=Value(2), output_field=IntegerField()) if nearer else Value(2)
+    return list(
+        Case.objects.visible_to(user)
+        .filter(same_place, community_id=case.community_id, status__in=OPEN, reported_at__gte=since)
+        .exclude(pk=case.pk)
+        .select_related("category")
+        .annotate(closeness=closeness)
+        .order_by("closeness", "-reported_at")[:limit]
     )

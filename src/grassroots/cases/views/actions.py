@@ -8,9 +8,12 @@ the service checks it again when the form comes back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 
+from grassroots.accounts.models import User
+from grassroots.cases import selectors
 from grassroots.cases.forms import ActionForm, action_form, page_field_name, service_inputs
 from grassroots.cases.models import Case
 from grassroots.cases.views.common import Outcome, run
@@ -51,6 +54,7 @@ class Offer:
     action: CaseAction
     form: ActionForm
     case: Case
+    user: User | None = None
 
     @property
     def summary(self) -> str:
@@ -65,6 +69,13 @@ class Offer:
             name = page_field_name(item)
             bound.append((item, self.form[name] if name in self.form.fields else None))
         return bound
+
+    @cached_property
+    def suggestions(self) -> list:
+        """Cases to pick from for an input naming another case (the likely duplicates to merge into)."""
+        if not any(item.kind == "case" for item in self.action.inputs):
+            return []
+        return selectors.merge_candidates_for(user=self.user, case=self.case)
 
     @property
     def description(self) -> str:
@@ -84,7 +95,9 @@ class Offer:
         return (str(label), text) if text else None
 
 
-def action_forms(case: Case, actions, failure: Failure | None = None) -> list[Offer]:
+def action_forms(
+    case: Case, actions, failure: Failure | None = None, *, user: User | None = None
+) -> list[Offer]:
     """The actions offered now, in page order, with unbound forms; the failed one keeps what was typed."""
     forms = {
         action: action_form(action)(
@@ -95,7 +108,7 @@ def action_forms(case: Case, actions, failure: Failure | None = None) -> list[Of
     }
     if failure is not None and failure.case_id == case.pk and failure.action in forms:
         forms[failure.action] = failure.form
-    offered = [Offer(REGISTRY[name], form, case) for name, form in forms.items()]
+    offered = [Offer(REGISTRY[name], form, case, user) for name, form in forms.items()]
     # The open forms first, then the folded ones by rank.
     return sorted(offered, key=lambda offer: (bool(offer.action.summary), offer.action.rank))
 

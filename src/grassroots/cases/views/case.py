@@ -72,7 +72,7 @@ def case_context(request, case: Case, *, failure: Failure | None = None) -> dict
     return {
         "case": case,
         "actions": actions,
-        "forms": action_forms(case, actions, failure),
+        "forms": action_forms(case, actions, failure, user=user),
         "failure": failure,
         "coordinator": is_coordinator(user),
         "may_dispatch": Action.DISPATCH in actions or Action.WHISTLE in actions,

@@ -27,7 +27,7 @@ def render_tasks_page(request, *, failure: Failure | None = None, status: int = 
     page = Paginator(selectors.task_list(user=request.user), TASKS_PER_PAGE).get_page(request.GET.get("page"))
     tasks = list(page.object_list)
     for task in tasks:
-        task["forms"] = action_forms(task["case"], task["actions"], failure)
+        task["forms"] = action_forms(task["case"], task["actions"], failure, user=request.user)
         task["failure"] = failure if failure is not None and failure.case_id == task["case"].pk else None
     context = {"tasks": tasks, "page": page, "failure": failure}
     return render(request, "cases/tasks.html", context, status=status)
