@@ -649,10 +649,11 @@ def _create(request: HttpRequest, *, client: ApiClient, community: Community, fm
         raise Open311Error(400, *messages) from None
     except PermissionDenied:
         raise Open311Error(403, "This api_key may not submit requests.") from None
+    # GeoReport v2: the answer carries the id when the request is created at once (it always is
+    # here), a token only when it is not; so never both.
     document = [
         {
             "service_request_id": case.number,
-            "token": case.public_token,
             "service_notice": _service_notice(case),
             "account_id": param(request, "account_id", body=True),
         }
