@@ -7,9 +7,10 @@ restarts), not Django's development server. `grassroots demo` serves the same wa
 from __future__ import annotations
 
 import os
+import socket
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
@@ -45,10 +46,28 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true", help="Do not apply migrations first.")
 
     def handle(self, *args, **options) -> None:
+        ensure_port_free(options["host"], options["port"])
         prepare_to_serve(migrate=not options["no_migrate"])
         run_gunicorn(
             host=options["host"], port=options["port"], workers=options["workers"], threads=options["threads"]
         )
+
+
+def ensure_port_free(host: str, port: int, *, command: str = "serve") -> None:
+    """Refuse at once, and say how to choose another, when something already listens on the port.
+
+    gunicorn would only find out after printing the address and retrying five times.
+    """
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as error:
+            raise CommandError(
+                f"Port {port} on {host} is already in use ({error.strerror}). Stop what runs there, "
+                f"or choose another port: grassroots {command} --port {port + 1}"
+            ) from None
 
 
 def prepare_to_serve(*, migrate: bool = True) -> None:

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from grassroots.core.management.commands.serve import prepare_to_serve, run_gunicorn
+from grassroots.core.management.commands.serve import ensure_port_free, prepare_to_serve, run_gunicorn
 from grassroots.demo.api import DEMO_KEY
 from grassroots.demo.builder import DEMO_PASSWORD, DemoRefused, DemoResult, demo_accounts, demo_ensure
 from grassroots.places.management.commands.stats import community_figures
@@ -48,6 +48,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         serving = not options["build_only"]
         if serving:
+            ensure_port_free(options["host"], options["port"], command="demo")
             prepare_to_serve(migrate=not options["no_migrate"])
         elif not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
