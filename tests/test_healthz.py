@@ -49,3 +49,13 @@ def test_healthz_answers_503_when_the_database_cannot_be_reached(client, monkeyp
 
 def test_healthz_is_read_only(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_the_favicon_is_the_vendored_icon_not_a_404(client, db):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg")
+    assert finders.find("grassroots/favicon.svg")
+    assert 'rel="icon"' in client.get("/login/").content.decode()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -21,3 +22,9 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@login_not_required
+def favicon(request):
+    """Browsers ask /favicon.ico of every site: answer with the vendored icon, not a 404."""
+    return HttpResponsePermanentRedirect(static("grassroots/favicon.svg"))
