@@ -936,3 +936,25 @@ def test_merge_takes_the_number_as_displayed_and_offers_the_likely_duplicates(
     assert response.status_code == 302
     duplicate.refresh_from_db()
     assert duplicate.merged_into == original
+
+
+def test_fresh_clocks_on_the_same_minute_read_as_set_again_not_moved(socialworker, water_case):
+    """A rework whose new due time shows the same minute does not say "moved from X to X"."""
+    from grassroots.cases.selectors import describe_changes
+
+    from django.utils import translation
+
+    due = water_case.resolution_due.isoformat()
+    event = water_case.events.last()
+    event.action, event.changes = "reopen", {"resolution_due": {"old": due, "new": due}}
+    with translation.override("en"):
+        lines = describe_changes(event, {})
+    assert len(lines) == 1 and lines[0].startswith("Resolution due set again: ")
+
+
+def test_a_task_card_offers_one_way_to_add_a_note_each(volunteer, water_case, socialworker):
+    """Reporting for duty carries a reply; the separate note action keeps its own words."""
+    services.case_dispatch(actor=socialworker, case=water_case, lead=Party("user", volunteer.pk))
+    page = browser_for(volunteer).get(reverse("case-tasks")).content.decode()
+    assert "Reply with a note" in page
+    assert page.count("<summary>Add a note</summary>") == 0

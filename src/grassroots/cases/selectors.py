@@ -156,10 +156,11 @@ def describe_changes(event: CaseEvent, names: dict[str, str]) -> list[str]:
         )
     if isinstance(changes.get("resolution_due"), dict):
         moved = changes["resolution_due"]
-        lines.append(
-            _("Resolution due moved from %(old)s to %(new)s.")
-            % {"old": _when(moved.get("old")), "new": _when(moved.get("new"))}
-        )
+        old, new = _when(moved.get("old")), _when(moved.get("new"))
+        if old == new:  # fresh clocks that land on the same minute: nothing moved that a reader sees
+            lines.append(_("Resolution due set again: %(new)s.") % {"new": new})
+        else:
+            lines.append(_("Resolution due moved from %(old)s to %(new)s.") % {"old": old, "new": new})
     if event.action == Action.EXTEND and changes.get("minutes"):
         lines.append(_("Asked for %(time)s more.") % {"time": duration_text(changes["minutes"])})
     if event.action == Action.DECIDE_EXTENSION and "approved" in changes:

@@ -732,7 +732,7 @@ def case_whistle(
     targets={LEAD: Status.ACKNOWLEDGED, None: SAME},
     inputs=(
         Input("party", "party", help_text="Coordinators: the party reporting for duty by phone."),
-        Input("note", "note", gettext_lazy("Note (optional)"), fold=gettext_lazy("Add a note")),
+        Input("note", "note", gettext_lazy("Note (optional)"), fold=gettext_lazy("Reply with a note")),
     ),
     public_label=gettext_lazy("Took it on"),
     button=gettext_lazy("Report for duty"),
