@@ -940,9 +940,9 @@ def test_merge_takes_the_number_as_displayed_and_offers_the_likely_duplicates(
 
 def test_fresh_clocks_on_the_same_minute_read_as_set_again_not_moved(socialworker, water_case):
     """A rework whose new due time shows the same minute does not say "moved from X to X"."""
-    from grassroots.cases.selectors import describe_changes
-
     from django.utils import translation
+
+    from grassroots.cases.selectors import describe_changes
 
     due = water_case.resolution_due.isoformat()
     event = water_case.events.last()

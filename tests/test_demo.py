@@ -202,6 +202,11 @@ def test_pinyin_keys_are_filled_for_search(demo):
     assert wrong == []
 
 
+def test_aunt_kan_is_found_by_the_initials_of_her_surnames_reading(demo):
+    found = {person.name for person in search_people(residents(demo.community), "kxy")}
+    assert "阚秀英" in found
+
+
 def test_vulnerability_tags_are_in_plausible_proportions(demo):
     counts = dict(PersonTag.objects.values_list("tag__code").annotate(n=Count("id")))
     resident_count = residents(demo.community).count()

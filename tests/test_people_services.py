@@ -481,3 +481,23 @@ def test_the_search_page_answers_htmx_with_its_results_partial_only(residents, s
     assert "<html" not in partial and 'id="search-results"' not in partial
     page = client.get("/people/", {"q": "王秀兰"}).content.decode()
     assert "<html" in page and 'id="search-results"' in page and "王秀兰" in page
+
+
+@pytest.mark.parametrize(
+    ("name", "initials", "spelled"),
+    [
+        ("阚秀英", "kxy", "kanxiuying"),  # Aunt Kan: 阚 is "kan" as a surname
+        ("单田芳", "stf", "shantianfang"),
+        ("曾国强", "zgq", "zengguoqiang"),
+        ("解小东", "xxd", "xiexiaodong"),
+        ("仇建华", "qjh", "qiujianhua"),
+        ("区志明", "ozm", "ouzhiming"),
+        ("朴英姬", "pyj", "piaoyingji"),
+        ("查良镛", "zly", "zhaliangyong"),
+        ("翟红梅", "zhm", "zhaihongmei"),
+        ("尉迟敬", "ycj", "yuchijing"),
+        ("王秀兰", "wxl", "wangxiulan"),  # a surname with one reading is unchanged
+    ],
+)
+def test_surnames_are_keyed_by_their_reading_as_surnames(name, initials, spelled):
+    assert pinyin_keys(name) == (spelled, initials)

@@ -23,11 +23,52 @@ DIGITS = re.compile(r"^[\d\s+-]{4,20}$")
 HAN = re.compile(r"^[\u3400-\u9fff·]{1,20}$")
 
 
+#: Surnames read otherwise than the character's common reading (阚 is "kan" as a surname, "han"
+#: elsewhere), as data: what a worker types for a name starts with the surname's own reading.
+SURNAME_READINGS: dict[str, tuple[str, ...]] = {
+    "万俟": ("mo", "qi"),
+    "尉迟": ("yu", "chi"),
+    "阚": ("kan",),
+    "单": ("shan",),
+    "曾": ("zeng",),
+    "解": ("xie",),
+    "仇": ("qiu",),
+    "区": ("ou",),
+    "朴": ("piao",),
+    "查": ("zha",),
+    "盖": ("ge",),
+    "覃": ("qin",),
+    "翟": ("zhai",),
+    "乐": ("yue",),
+    "缪": ("miao",),
+    "种": ("chong",),
+    "召": ("shao",),
+    "员": ("yun",),
+    "秘": ("bi",),
+    "繁": ("po",),
+    "句": ("gou",),
+    "隗": ("wei",),
+    "冼": ("xian",),
+}
+
+
+def _surname_split(name: str) -> tuple[tuple[str, ...], str]:
+    """The surname's own reading (when it has one) and the rest of the name."""
+    for surname in sorted(SURNAME_READINGS, key=len, reverse=True):
+        if name.startswith(surname):
+            return SURNAME_READINGS[surname], name[len(surname) :]
+    return (), name
+
+
 def pinyin_keys(name: str) -> tuple[str, str]:
-    """("wangxiulan", "wxl") for 王秀兰: the keys stored with a person to find them by pinyin."""
-    syllables = lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
-    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
-    return "".join(syllables).lower(), "".join(initials).lower()
+    """("wangxiulan", "wxl") for 王秀兰: the keys stored with a person to find them by pinyin.
+
+    The surname is read as a surname (阚秀英: "kanxiuying", "kxy"), the given name as pypinyin
+    reads it in context.
+    """
+    surname, rest = _surname_split(name)
+    syllables = [*surname, *lazy_pinyin(rest, style=Style.NORMAL, errors="ignore")]
+    return "".join(syllables).lower(), "".join(syllable[:1] for syllable in syllables).lower()
 
 
 @dataclass(frozen=True)
