@@ -563,3 +563,20 @@ def test_console_channel_line_is_masked(tmp_path, community, socialworker, plain
     channel.send(case.messages.get())
     text = (tmp_path / "other.log").read_text(encoding="utf-8")
     assert "139****1111" in text and AUNT_LIU_PHONE not in text and case.number in text
+
+
+def test_a_description_ending_in_a_full_stop_does_not_double_it(
+    community, socialworker, gridworker, plain, committed, outbox
+):
+    """ "楼道地砖松动，有人绊倒。" quoted in a dispatch reads "...绊倒。请尽快签收", never "。。"."""
+    with committed():
+        case = case_report(
+            actor=socialworker,
+            community=community,
+            details=details(plain, description="楼道地砖松动，有人绊倒。"),
+            register=True,
+        )
+        case = case_dispatch(actor=socialworker, case=case, lead=Party("user", gridworker.pk))
+    body = case.messages.get(reason="dispatched", recipient=gridworker).body
+    assert "绊倒。请尽快签收" in body
+    assert "。。" not in body

@@ -25,8 +25,13 @@ class Text:
     body: str
 
 
+#: What may end a resident's sentence; a quoted excerpt loses it, since the message ends the sentence.
+SENTENCE_ENDS = "。．.！!？?；;，,、 "
+
+
 def _clip(text: str, length: int = EXCERPT) -> str:
-    text = " ".join((text or "").split())
+    """A quoted excerpt: one line, at most `length` characters, without its own closing stop."""
+    text = " ".join((text or "").split()).rstrip(SENTENCE_ENDS)
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
