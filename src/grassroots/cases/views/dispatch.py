@@ -19,7 +19,7 @@ from grassroots.cases.models import Case
 from grassroots.cases.services import Party
 from grassroots.cases.views.case import load_case
 from grassroots.cases.views.common import Outcome, is_coordinator, outcome_of_invalid, require, run
-from grassroots.cases.workflow import Action
+from grassroots.cases.workflow import Action, case_perform
 
 
 def _parse_dispatch(post) -> tuple[Party | None, list[Party], dict[str, str]]:
@@ -105,24 +105,17 @@ def _dispatch(request, case: Case) -> Outcome:
         )
     others = [party for party in parties if party != lead]
     note = request.POST.get("note", "").strip()
-    if request.POST.get("mode") == "whistle":
-        return run(
-            services.case_whistle,
-            actor=request.user,
-            case=case,
-            lead=lead,
-            parties=others,
-            expected_version=version,
-            note=note,
-            role_notes=notes,
-        )
+    whistle = request.POST.get("mode") == "whistle"
+    # The whistle names everyone else "parties"; a dispatch calls them "supporters".
+    others_input = {"parties": others} if whistle else {"supporters": others}
     return run(
-        services.case_dispatch,
+        case_perform,
         actor=request.user,
         case=case,
+        action=Action.WHISTLE if whistle else Action.DISPATCH,
         lead=lead,
-        supporters=others,
         expected_version=version,
         note=note,
         role_notes=notes,
+        **others_input,
     )
