@@ -272,9 +272,6 @@ def is_mouth(user: User | None) -> bool:
     return _signed_in(user) and role_of(user) in MOUTH_ROLES
 
 
-is_coordinator = is_legs | is_mouth
-
-
 @rules.predicate
 def reports_as_self(user: User | None) -> bool:
     """Residents and patrollers are the reporter of what they report."""

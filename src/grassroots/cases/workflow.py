@@ -288,11 +288,9 @@ def case_perform(
 
 
 def __getattr__(name: str):
-    """`TRANSITIONS` and `BY_ACTION`: views of the registry as it stands now."""
+    """`TRANSITIONS`: the lifecycle table as the registry holds it now."""
     if name == "TRANSITIONS":
         return tuple(REGISTRY.values())
-    if name == "BY_ACTION":
-        return dict(REGISTRY)
     raise AttributeError(name)
 
 
