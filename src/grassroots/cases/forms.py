@@ -262,6 +262,7 @@ class CaseFilterForm(forms.Form):
     )
     handler = forms.ChoiceField(required=False, label=_("Handler"))
     status = forms.ChoiceField(required=False, label=_("Status"))
+    duplicates = forms.BooleanField(required=False, label=_("likely duplicates only"))
 
     def __init__(self, *args, grids, categories, handlers, statuses, **kwargs):
         super().__init__(*args, **kwargs)

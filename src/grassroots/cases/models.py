@@ -44,6 +44,23 @@ class UrbanClass(models.TextChoices):
     EVENT = "event", _("event (事件)")
 
 
+class DuplicatePlace(models.TextChoices):
+    """How near a new report must be to an open one of its category to be flagged as repeating it."""
+
+    HOUSEHOLD = "household", _("the same household")
+    BUILDING = "building", _("the same building")
+    GRID = "grid", _("the same grid")
+
+
+class Suspicion(models.TextChoices):
+    """Why a case looks like a duplicate (cases.duplicates states the rules)."""
+
+    HOUSEHOLD = "household", _("same category, same household")
+    BUILDING = "building", _("same category, same building")
+    GRID = "grid", _("same category, same grid")
+    WORDS = "words", _("a very similar description")
+
+
 class Category(models.Model):
     """A kind of problem, with its time limits and the conditions staff go by.
 
@@ -105,6 +122,20 @@ class Category(models.Model):
     )
     public = models.BooleanField(
         _("public"), default=True, help_text=_("Offered to residents and to Open311 clients.")
+    )
+    duplicate_place = models.CharField(
+        _("a repeat is at"),
+        max_length=16,
+        choices=DuplicatePlace.choices,
+        default=DuplicatePlace.BUILDING,
+        help_text=_("A new case of this category this near an open one is flagged as a likely duplicate."),
+    )
+    duplicate_window_hours = models.PositiveIntegerField(
+        _("a repeat within (hours)"),
+        default=72,
+        help_text=_(
+            "How long after an open case a report of the same problem counts as repeating it; 0: never."
+        ),
     )
     active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
@@ -283,6 +314,17 @@ class Case(models.Model):
         related_name="duplicates",
         verbose_name=_("merged into"),
     )
+    suspected_duplicate = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("likely duplicate of"),
+    )
+    suspicion = models.CharField(
+        _("why it looks like a duplicate"), max_length=16, choices=Suspicion.choices, blank=True
+    )
     satisfaction = models.CharField(_("satisfaction"), max_length=16, blank=True)
     rework_count = models.PositiveSmallIntegerField(_("rework"), default=0)
     urge_count = models.PositiveSmallIntegerField(_("urged"), default=0)
@@ -313,6 +355,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["community", "status", "resolution_due"], name="case_board_idx"),
             models.Index(fields=["grid", "status"], name="case_grid_status_idx"),
+            # The recent reports of a community, for the duplicate check at every new report.
+            models.Index(fields=["community", "reported_at"], name="case_community_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -9,7 +9,7 @@ Writes are the services' (cases.services).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +32,7 @@ from grassroots.accounts.roles import (
     role_label,
     user_can,
 )
+from grassroots.cases import duplicates
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.clock import near_due_q, overdue_q
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, Satisfaction
@@ -185,6 +186,8 @@ def describe_changes(event: CaseEvent, names: dict[str, str]) -> list[str]:
             ngettext("Urged once.", "Urged %(n)d times.", changes["urge_count"])
             % {"n": changes["urge_count"]}
         )
+    if changes.get("not_duplicate_of"):
+        lines.append(_("Not a repeat of %(number)s.") % {"number": changes["not_duplicate_of"]})
     return lines
 
 
@@ -278,7 +281,7 @@ def handler_choices_for(*, user: User, open_only: bool = False) -> list[tuple[st
 def _filtered(
     cases: QuerySet[Case], filters: Mapping[str, Any], *, with_status: bool = True
 ) -> QuerySet[Case]:
-    """The board/list filters: number, grid, category (with its children), lead, status."""
+    """The board/list filters: number, grid, category (with its children), lead, likely duplicates, status."""
     text = (filters.get("q") or "").strip()
     if text:
         cases = cases.filter(number__icontains=text)
@@ -295,6 +298,8 @@ def _filtered(
         if party is not None:
             leads = Assignment.objects.filter(is_lead=True, active=True, **{f"{party.kind}_id": party.id})
             cases = cases.filter(id__in=leads.values("case_id"))
+    if filters.get("duplicates"):
+        cases = cases.filter(suspected_duplicate__isnull=False, status__in=OPEN)
     if with_status and filters.get("status"):
         cases = cases.filter(status=filters["status"])
     return cases
@@ -780,10 +785,46 @@ def recent_reports_for(*, user: User) -> QuerySet[Case]:
 DUPLICATE_WINDOW_DAYS = 30
 
 
+def likely_duplicates_of(*, user: User, cases: Sequence[Case]) -> dict[int, Case]:
+    """The open case each flagged case probably repeats, by the flagged case's id, when the user sees it.
+
+    One query for a page of rows; a flag pointing at a case the user may not see is not shown.
+    """
+    wanted = {case.suspected_duplicate_id for case in cases if case.suspected_duplicate_id}
+    if not wanted:
+        return {}
+    found = {
+        other.pk: other
+        for other in Case.objects.visible_to(user)
+        .filter(pk__in=wanted, status__in=OPEN)
+        .select_related("category", "household__building", "building")
+    }
+    return {
+        case.pk: found[case.suspected_duplicate_id] for case in cases if case.suspected_duplicate_id in found
+    }
+
+
+def intake_duplicates_for(
+    *, user: User, community, category: Category, household, building, description: str
+) -> list:
+    """The open cases of the user's scope that a call being typed may repeat (cases.duplicates)."""
+    draft = Case(
+        community=community,
+        category=category,
+        household=household,
+        building=building,
+        grid_id=(household.grid_id if household else getattr(building, "grid_id", None)),
+        description=description,
+        reported_at=timezone.now(),
+    )
+    return duplicates.likely_duplicates(draft, among=Case.objects.visible_to(user))
+
+
 def merge_candidates_for(*, user: User, case: Case, limit: int = 8) -> list[Case]:
     """Open cases this one may repeat, for the merge form to offer: same community, seen by the user,
     at the same household or building or of the same category, reported in the month before it.
-    The same household first, then the same building, then the newest."""
+    The case it was flagged as repeating first (cases.duplicates), then the same household, then
+    the same building, then the newest."""
     since = case.reported_at - timedelta(days=DUPLICATE_WINDOW_DAYS)
     same_place = Q(category_id=case.category_id)
     nearer: list[When] = []
@@ -793,6 +834,9 @@ def merge_candidates_for(*, user: User, case: Case, limit: int = 8) -> list[Case
     if case.building_id:
         same_place |= Q(building_id=case.building_id)
         nearer.append(When(building_id=case.building_id, then=Value(1)))
+    if case.suspected_duplicate_id:
+        same_place |= Q(pk=case.suspected_duplicate_id)
+        nearer.insert(0, When(pk=case.suspected_duplicate_id, then=Value(-1)))
     closeness = Choose(*nearer, default=Value(2), output_field=IntegerField()) if nearer else Value(2)
     return list(
         Case.objects.visible_to(user)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grassroots.accounts.roles import reports_as_self, role_of, user_can
-from grassroots.cases import calendar
+from grassroots.cases import calendar, duplicates
 from grassroots.cases.models import (
     Assignment,
     Attachment,
@@ -417,6 +417,7 @@ def case_report(
             case.reporter_phone_tail_hash = pii.phone_tail_hash(phone)
             case.reporter_phone_masked = pii.mask_phone(phone)
         case.save()
+        _flag_if_duplicate(case)
         event = _record(
             case, actor=actor, action=Action.REPORT, note=note, before="", changes={}, at=reported_at
         )
@@ -424,6 +425,15 @@ def case_report(
         if register:
             case = case_register(actor=actor, case=case, expected_version=case.version, at=reported_at)
     return case
+
+
+def _flag_if_duplicate(case: Case) -> None:
+    """Mark a new report that repeats an open case (cases.duplicates states the rule)."""
+    found = duplicates.suspect(case)
+    if found is None:
+        return
+    case.suspected_duplicate, case.suspicion = found.case, found.reason
+    case.save(update_fields=["suspected_duplicate", "suspicion"])
 
 
 @case_action(
@@ -523,6 +533,7 @@ def case_reject(*, actor, case: Case | int, reason: str, expected_version: int |
         ),
         Input("note", "note", gettext_lazy("Note (optional)"), rows=0),
     ),
+    notice=Notice("merged", "reporter"),
     public_label=gettext_lazy("Merged with an earlier report of the same problem"),
     summary=gettext_lazy("Merge into a duplicate"),
     button=gettext_lazy("Merge"),
@@ -543,6 +554,7 @@ def case_merge(
             raise ValidationError({"into": _("Merge only into an open case of the same community.")})
         locked.merged_into = into
         locked.closed_at = timezone.now()
+        locked.suspected_duplicate, locked.suspicion = None, ""
         return {"merged_into": into.number}
 
     with transaction.atomic():
@@ -567,6 +579,49 @@ def case_merge(
             changes={"duplicate": merged.number},
         )
     return merged
+
+
+def _has_suspicion(_user, case: Case) -> bool:
+    return case.suspected_duplicate_id is not None
+
+
+@case_action(
+    name=Action.NOT_DUPLICATE,
+    label=gettext_lazy("not a duplicate"),
+    sources=OPEN,
+    who=COORDINATORS,
+    targets={None: SAME},
+    inputs=(NOTE_OPTIONAL,),
+    offer_when=_has_suspicion,
+    public_label=gettext_lazy("Checked: a problem of its own"),  # recorded as internal: staff only
+    summary=gettext_lazy("Not a duplicate"),
+    button=gettext_lazy("Not a duplicate"),
+    rank=61,
+    done=gettext_lazy("Marked as not a duplicate."),
+)
+def case_not_duplicate(
+    *, actor, case: Case | int, expected_version: int | None = None, note: str = ""
+) -> Case:
+    """Clear the likely-duplicate flag: a coordinator looked and it is another problem."""
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        if locked.suspected_duplicate_id is None:
+            raise ValidationError({"__all__": _("This case is not flagged as a duplicate.")})
+        number = (
+            Case.objects.filter(pk=locked.suspected_duplicate_id).values_list("number", flat=True).first()
+        )
+        locked.suspected_duplicate, locked.suspicion = None, ""
+        return {"not_duplicate_of": number or ""}
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.NOT_DUPLICATE,
+        expected_version=expected_version,
+        note=note,
+        mutate=mutate,
+        public=False,
+    )
 
 
 # --- dispatch and the whistle --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("intake/lookup/", intake.intake_lookup, name="case-intake-lookup"),
     path("intake/caller/", intake.intake_caller, name="case-intake-caller"),
     path("intake/place/", intake.place_picker, name="case-place-picker"),
+    path("intake/duplicates/", intake.intake_duplicates, name="case-intake-duplicates"),
     path("report/", intake.report, name="case-report"),
     path("questions/", intake.category_questions, name="case-questions"),
     path("places/households/", intake.place_households, name="case-place-households"),

@@ -63,6 +63,7 @@ class Action(StrEnum):
     EXTEND = "extend"
     DECIDE_EXTENSION = "decide_extension"
     NOTE = "note"
+    NOT_DUPLICATE = "not_duplicate"
     REPORT = "report"
 
 

@@ -118,7 +118,23 @@ def _party(assignment, *, role: str) -> list[Recipient]:
     ]
 
 
+#: The most reports merged into one case whose reporters hear of its progress.
+MERGED_REPORTERS = 20
+
+
 def _reporter(case) -> list[Recipient]:
+    """The reporter, and the reporters of the reports merged into this case: they follow it too."""
+    recipients = _own_reporter(case)
+    merged = case.duplicates.filter(status="merged").select_related("reporter_user", "reporter_person")
+    for duplicate in merged.order_by("pk")[:MERGED_REPORTERS]:
+        recipients += _own_reporter(duplicate)
+    unique: dict[str, Recipient] = {}
+    for recipient in recipients:
+        unique.setdefault(recipient.key, recipient)
+    return list(unique.values())
+
+
+def _own_reporter(case) -> list[Recipient]:
     """The reporter: their account, else the reporting person (account or phone), else the phone given."""
     if case.anonymous:
         return []

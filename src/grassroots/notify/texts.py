@@ -42,7 +42,7 @@ def link(path: str) -> str:
 def compose(kind: str, *, case, channel: str, link_path: str, role: str = "", note: str = "") -> Text:
     """The subject and body of one message.
 
-    `kind` is what happened (dispatched, whistled, registered, rejected, resolved, closed,
+    `kind` is what happened (dispatched, whistled, registered, rejected, merged, resolved, closed,
     urged, overdue, escalated, reopened); `role` is "lead" or "supporter" for handlers;
     `note` is the reason or remark that goes with it (a rejection's reason, an urge's note).
     """
@@ -60,7 +60,7 @@ def _compose(kind: str, *, case, channel: str, url: str, role: str, note: str) -
     about = "" if sensitive else f"（{case.category.name_zh}）"
     excerpt = "" if sensitive else f"：{_clip(case.description)}"
 
-    if sensitive and outside and kind in {"registered", "rejected", "resolved", "closed"}:
+    if sensitive and outside and kind in {"registered", "rejected", "merged", "resolved", "closed"}:
         return Text("诉求有新进展", f"{sign}您有一件诉求有新进展（编号 {number}），请登录查看或致电社区。")
     if sensitive and outside:
         return Text(
@@ -83,6 +83,13 @@ def _compose(kind: str, *, case, channel: str, url: str, role: str, note: str) -
     elif kind == "resolved":
         subject = f"诉求已处理 {number}"
         body = f"{sign}您反映的诉求（编号 {number}）已处理完毕，社区将回访听取您的意见。{see}"
+    elif kind == "merged":
+        into = case.merged_into.number if case.merged_into_id else ""
+        subject = f"诉求合并办理 {number}"
+        body = (
+            f"{sign}您反映的诉求（编号 {number}）与社区正在办理的同一问题（编号 {into}）合并办理，"
+            f"后续进展会一并告知您。{see}"
+        )
     elif kind == "closed":
         subject = f"诉求已办结 {number}"
         body = f"{sign}您反映的诉求（编号 {number}）已办结，感谢您的支持与监督。"

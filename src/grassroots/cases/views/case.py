@@ -86,6 +86,8 @@ def case_context(request, case: Case, *, failure: Failure | None = None) -> dict
         "answers": answers_shown(case),
         "tags": selectors.reporter_tags_for(user=user, case=case),
         "duplicates": selectors.duplicates_for(user=user, case=case),
+        "likely_duplicate": selectors.likely_duplicates_of(user=user, cases=[case]).get(case.pk),
+        "may_merge": Action.MERGE in actions,
         "case_messages": selectors.case_messages_for(case=case) if is_coordinator(user) else [],
         "may_view_household": user_can(user, "places.household.view"),
         "may_view_person": searches_people(user),
@@ -111,6 +113,8 @@ def _after(next_page: str, case: Case) -> str:
         return f"{reverse('case-tasks')}#case-{case.number}"
     if next_page == "verify":
         return reverse("case-verify", args=[case.number])
+    if next_page == "list":
+        return reverse("case-list")
     return reverse("case-detail", args=[case.number])
 
 
@@ -178,6 +182,12 @@ def case_list(request):
     form = filter_form(request, open_only=False, statuses=Status.values)
     listing = selectors.case_list(user=request.user, filters=form.cleaned_data if form.is_bound else {})
     page = Paginator(listing.rows, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    likely = selectors.likely_duplicates_of(user=request.user, cases=page.object_list)
+    mergeable = REGISTRY[Action.MERGE].sources
+    for row in page.object_list:
+        row.likely_duplicate = likely.get(row.pk)
+        row.may_merge = row.status in mergeable  # the list is for coordinators, who may merge
     counts = listing.status_counts
     context = {
         "form": form,

@@ -249,10 +249,10 @@ def intake(request):
     return render(request, "cases/intake.html", context, status=status)
 
 
-def _register_from_intake(request, form: IntakeForm, answers: dict, photos):
-    cleaned = form.cleaned_data
-    kind = cleaned["reporter_kind"]
-    person = cleaned.get("reporter_person") if kind == "person" else None
+def _where(user, cleaned: dict):
+    """(reporting person, household, building, community) from the intake form's valid fields: the
+    place typed, else the caller's home; the community of the place, else the user's own."""
+    person = cleaned.get("reporter_person") if cleaned.get("reporter_kind") == "person" else None
     household = cleaned.get("household") or (
         person.current_household if person and not cleaned.get("building") else None
     )
@@ -261,8 +261,36 @@ def _register_from_intake(request, form: IntakeForm, answers: dict, photos):
         (household.building.community if household else None)
         or (building.community if building else None)
         or (person.community if person else None)
-        or community_of(request.user)
+        or community_of(user)
     )
+    return person, household, building, community
+
+
+def intake_duplicates(request):
+    """HTMX: the open cases the call being typed may repeat (cases.duplicates), while it is typed,
+    so that the mouth adds to the case already open instead of opening another."""
+    require(_may_take_calls(request.user))
+    form = _intake_form(request, data=request.GET)
+    form.is_valid()  # only the fields given so far are needed: category, place, description
+    cleaned = form.cleaned_data
+    _person, household, building, community = _where(request.user, cleaned)
+    found = []
+    if cleaned.get("category") and community is not None:
+        found = selectors.intake_duplicates_for(
+            user=request.user,
+            community=community,
+            category=cleaned["category"],
+            household=household,
+            building=building or (household.building if household else None),
+            description=cleaned.get("description") or "",
+        )
+    return render(request, "cases/_intake_duplicates.html", {"found": found})
+
+
+def _register_from_intake(request, form: IntakeForm, answers: dict, photos):
+    cleaned = form.cleaned_data
+    kind = cleaned["reporter_kind"]
+    person, household, building, community = _where(request.user, cleaned)
     if community is None:
         return Outcome(kind="invalid", field_errors={"building": [_("Choose where the problem is.")]})
     details = services.ReportDetails(

@@ -156,6 +156,20 @@ def open_plans(reg: Registry, rng: random.Random) -> list[Plan]:
             note="请物业电工今天上门检修。",
         )
 
+    @plan(12, "likely_duplicate")
+    def likely_duplicate(steps: Steps, at: datetime) -> Case:
+        """A neighbour phones about the lights already dispatched: intake flags it as a likely duplicate."""
+        return steps.report(
+            at,
+            socialworker,
+            category=cats["facilities-lighting"],
+            channel=Channel.PHONE,
+            building=building(2),
+            location_note="2号楼3单元",
+            description="2号楼3单元楼道的灯好几层都不亮了，晚上太黑，请尽快修一下。",
+            **caller_name(reg, 2, neighbour=1),
+        )
+
     @plan(205, "near_due")
     def near_due(steps: Steps, at: datetime) -> Case:
         home = in_grid(3)
@@ -538,9 +552,9 @@ def open_plans(reg: Registry, rng: random.Random) -> list[Plan]:
     return plans
 
 
-def caller_name(reg: Registry, number: int) -> dict:
-    """A resident of building `number` who phoned about a shared space there."""
+def caller_name(reg: Registry, number: int, *, neighbour: int = 0) -> dict:
+    """A resident of building `number` who phoned about a shared space there (`neighbour`: another one)."""
     row = reg.building_by_number[number]
     homes = [h for h in reg.households if h["building_id"] == row["id"] and reg.residents.get(h["id"])]
-    person = reg.residents[homes[len(homes) // 2]["id"]][0]
+    person = reg.residents[homes[(len(homes) // 2 + neighbour) % len(homes)]["id"]][0]
     return {"reporter_person": person_by_id(person.id), "reporter_name": person.name}
