@@ -29,6 +29,7 @@ from grassroots.people.models import (
     VulnerabilityTag,
 )
 from grassroots.people.search import pinyin_keys
+from grassroots.people.services import write_other_readings
 from grassroots.places.models import Building, Community, Grid, Household, Street
 
 #: The password of every factory user (fast to hash: the tests use the MD5 hasher).
@@ -180,6 +181,7 @@ class PersonFactory(DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs) -> Person:
         person, extra = cls._make_person(kwargs)
         person.save()
+        write_other_readings(person)
         if extra["household"] is not None:
             Residency.objects.create(
                 person=person,

@@ -501,3 +501,53 @@ def test_the_search_page_answers_htmx_with_its_results_partial_only(residents, s
 )
 def test_surnames_are_keyed_by_their_reading_as_surnames(name, initials, spelled):
     assert pinyin_keys(name) == (spelled, initials)
+
+
+@pytest.mark.parametrize(
+    ("name", "own", "otherwise"),
+    [
+        ("阚秀英", "kxy", "hxy"),  # Aunt Kan: typed as a surname, or as 阚 reads elsewhere
+        ("单田芳", "stf", "dtf"),
+        ("曾国强", "zgq", "cgq"),
+        ("解小东", "xxd", "jxd"),
+        ("仇建华", "qjh", "cjh"),
+        ("朴英姬", "pyj", "pyj"),
+        ("翟红梅", "zhm", "dhm"),
+        ("乐天明", "ytm", "ltm"),
+    ],
+)
+def test_every_reading_of_a_polyphonic_name_finds_it_the_surname_reading_first(
+    neighbourhood, name, own, otherwise
+):
+    """14.6: whichever way a worker spells a surname, the person is found; their own reading ranks first."""
+    person = PersonFactory(name=name, household=neighbourhood.home_4_1_101)
+    decoy = PersonFactory(
+        name="董海明" if otherwise == "dhm" else "陈建华", household=neighbourhood.home_7_1_502
+    )
+    everyone = Person.objects.all()
+    assert person in search_people(everyone, own)
+    assert person in search_people(everyone, otherwise)
+    if otherwise in {"dhm", "cjh"}:  # a decoy whose own reading is what was typed comes before
+        assert list(search_people(everyone, otherwise))[:2] == [decoy, person]
+
+
+def test_other_readings_are_kept_up_to_date_when_a_name_is_corrected(secretary, household_a):
+    """A corrected name is re-keyed: the old name's other readings no longer find the person."""
+    person = register(secretary, household_a, name="阚秀英", sex="F", birth_date=date(1950, 2, 3))
+    assert person in search_people(Person.objects.all(), "hxy")
+    person_update(
+        actor=secretary,
+        person=person,
+        details=PersonDetails(name="王秀英", sex="F", birth_date=date(1950, 2, 3)),
+    )
+    assert person not in search_people(Person.objects.all(), "hxy")
+    assert person in search_people(Person.objects.all(), "wxy")
+
+
+def test_a_name_keeps_a_bounded_number_of_other_readings():
+    from grassroots.people.search import OTHER_READINGS, other_readings
+
+    readings = other_readings("曾长乐")  # three polyphonic characters
+    assert 1 <= len(readings) <= OTHER_READINGS
+    assert ("cengchangle", "ccl") in readings  # the surname read otherwise comes among the first
+    assert other_readings("Alice") == []

@@ -45,8 +45,8 @@ from grassroots.orgs.models import (
     Volunteer,
     VolunteerTeam,
 )
-from grassroots.people.models import Person, PersonTag, Residency, VulnerabilityTag
-from grassroots.people.search import pinyin_keys
+from grassroots.people.models import Person, PersonNameKey, PersonTag, Residency, VulnerabilityTag
+from grassroots.people.search import other_readings, pinyin_keys
 from grassroots.places.models import Building, Community, Grid, Household, Street
 
 DEMO_STREET_CODE = "DEMO-DAGU"
@@ -340,7 +340,23 @@ def _write_people(plan: DemoPlan, community: Community, households: list[Househo
         if planned.phone:
             person.set_phone(planned.phone)
         rows.append(person)
-    return Person.objects.bulk_create(rows, batch_size=BATCH)
+    people = Person.objects.bulk_create(rows, batch_size=BATCH)
+    _write_other_readings(people)
+    return people
+
+
+def _write_other_readings(people: list[Person]) -> None:
+    """The other pinyin readings of each name, as people.services writes them one by one."""
+    readings: dict[str, list[tuple[str, str]]] = {}
+    rows = []
+    for person in people:
+        if person.name not in readings:
+            readings[person.name] = other_readings(person.name)
+        rows += [
+            PersonNameKey(person=person, pinyin=spelled, initials=initials)
+            for spelled, initials in readings[person.name]
+        ]
+    PersonNameKey.objects.bulk_create(rows, batch_size=BATCH)
 
 
 def _write_residencies(plan: DemoPlan, people: list[Person], households: list[Household]) -> None:

@@ -138,6 +138,27 @@ class Person(models.Model):
         return pii.decrypt({"phone": self.phone_encrypted, "id_number": self.id_number_encrypted}[field])
 
 
+class PersonNameKey(models.Model):
+    """Another way to spell a person's name in pinyin: a polyphonic character read otherwise.
+
+    The person's own `name_pinyin`/`name_initials` hold the likeliest reading (a surname read as a
+    surname, the rest as pypinyin reads it in context); these rows hold the other readings
+    (阚秀英: "hanxiuying", "hxy"), so that a worker who spells it another way still finds her.
+    Written with the name by people.search.pinyin_readings; never edited by hand.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys")
+    pinyin = models.CharField(max_length=200, db_index=True)
+    initials = models.CharField(max_length=50, db_index=True)
+
+    class Meta:
+        verbose_name = _("other pinyin reading")
+        verbose_name_plural = _("other pinyin readings")
+
+    def __str__(self) -> str:
+        return self.pinyin
+
+
 class Residency(models.Model):
     """A stay of a person in a household, from moving in to moving out.
 

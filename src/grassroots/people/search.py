@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import product
 
-from pypinyin import Style, lazy_pinyin
+from django.db.models import Case, IntegerField, Q, Value, When
+from pypinyin import Style, lazy_pinyin, pinyin
 
 from grassroots.core import pii
+from grassroots.people.models import PersonNameKey
 
 ADDRESS = re.compile(r"^(\d{1,4})(?:[-－—/](\d{1,2})(?:[-－—/](\w{1,8}))?)?$")
 INITIALS = re.compile(r"^[a-zA-Z]{1,12}$")
@@ -71,6 +74,57 @@ def pinyin_keys(name: str) -> tuple[str, str]:
     return "".join(syllables).lower(), "".join(syllable[:1] for syllable in syllables).lower()
 
 
+#: How many other readings of a name are kept beside the likeliest one (people.PersonNameKey).
+OTHER_READINGS = 4
+
+
+def _readings_of(character: str, likeliest: str) -> list[str]:
+    """Every reading pypinyin knows for one character, the one read in context first."""
+    known = pinyin(character, style=Style.NORMAL, heteronym=True, errors="ignore")
+    others = [reading for reading in (known[0] if known else []) if reading != likeliest]
+    return [likeliest, *others]
+
+
+def pinyin_readings(name: str) -> list[tuple[str, str]]:
+    """(pinyin, initials) for each way to read a name, the likeliest (pinyin_keys) first.
+
+    A surname with a reading of its own is read that way first, then as the character reads
+    elsewhere (阚: "kan", then "han"); every other polyphonic character adds its other readings.
+    Readings that change fewer characters come first, and at most OTHER_READINGS besides the
+    likeliest are kept: enough for the spellings a worker types, bounded for the index.
+    """
+    surname, rest = _surname_split(name)
+    if surname:
+        head = name[: len(name) - len(rest)]
+        heard = lazy_pinyin(head, style=Style.NORMAL, errors="ignore")
+        positions = [
+            [own, *([] if own == plain else [plain])] for own, plain in zip(surname, heard, strict=False)
+        ]
+    else:
+        positions = []
+    likeliest_rest = lazy_pinyin(rest, style=Style.NORMAL, errors="ignore")
+    han_rest = [char for char in rest if lazy_pinyin(char, errors="ignore")]
+    positions += [
+        _readings_of(char, reading) for char, reading in zip(han_rest, likeliest_rest, strict=False)
+    ]
+    if not positions:
+        return [pinyin_keys(name)]
+    # Fewer characters read otherwise first; among those, the earlier character (the surname) first.
+    combinations = sorted(
+        product(*[range(len(choices)) for choices in positions]),
+        key=lambda picks: (sum(1 for pick in picks if pick), tuple(reversed(picks))),
+    )
+    readings: list[tuple[str, str]] = []
+    for picks in combinations:
+        syllables = [choices[pick] for choices, pick in zip(positions, picks, strict=True)]
+        key = ("".join(syllables).lower(), "".join(s[:1] for s in syllables).lower())
+        if key not in readings:
+            readings.append(key)
+        if len(readings) > OTHER_READINGS:
+            break
+    return readings
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     """What the worker typed, understood as one kind of lookup."""
@@ -98,6 +152,11 @@ def parse_query(raw: str) -> ParsedQuery:
     return ParsedQuery("name", compact)
 
 
+def other_readings(name: str) -> list[tuple[str, str]]:
+    """The readings of a name kept beside the likeliest one (people.PersonNameKey rows)."""
+    return [reading for reading in pinyin_readings(name)[1:] if reading[0]]
+
+
 def search_people(queryset, raw: str, *, limit: int = 50):
     """People in `queryset` (already scoped) that match what was typed, best matches first."""
     query = parse_query(raw)
@@ -113,12 +172,22 @@ def search_people(queryset, raw: str, *, limit: int = 50):
     if query.kind == "phone":
         return _by_phone(queryset, query.text, limit=limit)
     if query.kind == "initials":
-        spelled = query.text
-        return (
-            queryset.filter(name_initials__startswith=spelled)
-            | queryset.filter(name_pinyin__startswith=spelled)
-        ).order_by("name_initials", "name", "id")[:limit]
+        return _by_pinyin(queryset, query.text, limit=limit)
     return queryset.filter(name__startswith=query.text).order_by("name", "id")[:limit]
+
+
+def _by_pinyin(queryset, spelled: str, *, limit: int):
+    """Initials or pinyin, in the likeliest reading or another one (阚秀英: "kxy", or "hxy").
+
+    People spelled so in their likeliest reading come first: the other readings only add to them.
+    """
+    likeliest = Q(name_initials__startswith=spelled) | Q(name_pinyin__startswith=spelled)
+    otherwise = PersonNameKey.objects.filter(Q(initials__startswith=spelled) | Q(pinyin__startswith=spelled))
+    return (
+        queryset.filter(likeliest | Q(id__in=otherwise.values("person_id")))
+        .annotate(reading=Case(When(likeliest, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by("reading", "name_initials", "name", "id")[:limit]
+    )
 
 
 def _by_phone(queryset, digits: str, *, limit: int):

@@ -20,6 +20,7 @@ from grassroots.core.authority import user_can, user_scope
 from grassroots.people.models import (
     Person,
     PersonalDataAccess,
+    PersonNameKey,
     PersonStatus,
     PersonTag,
     Relation,
@@ -27,7 +28,7 @@ from grassroots.people.models import (
     Residency,
     VulnerabilityTag,
 )
-from grassroots.people.search import pinyin_keys
+from grassroots.people.search import other_readings, pinyin_keys
 from grassroots.places.models import Household
 
 ID_ERRORS = {
@@ -119,6 +120,15 @@ def _apply_details(person: Person, details: PersonDetails, derived: dict) -> Non
         person.set_phone(details.phone)
 
 
+def write_other_readings(person: Person) -> None:
+    """Replace the other pinyin readings of the person's name (people.search.pinyin_readings)."""
+    person.name_keys.all().delete()
+    PersonNameKey.objects.bulk_create(
+        PersonNameKey(person=person, pinyin=spelled, initials=initials)
+        for spelled, initials in other_readings(person.name)
+    )
+
+
 def _require(user, capability: str) -> None:
     """Deny by default: nobody (None) holds no capability, so every write names its actor."""
     if not user_can(user, capability):
@@ -172,6 +182,7 @@ def person_register(
         )
         _apply_details(person, details, derived)
         person.save()
+        write_other_readings(person)
         if household is not None:
             _open_residency(
                 person,
@@ -198,6 +209,7 @@ def person_update(*, actor, person: Person, details: PersonDetails) -> Person:
         )
         _apply_details(locked, details, derived)
         locked.save()
+        write_other_readings(locked)
     return locked
 
 
