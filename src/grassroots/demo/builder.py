@@ -46,7 +46,8 @@ from grassroots.orgs.models import (
     VolunteerTeam,
 )
 from grassroots.people.models import Person, PersonNameKey, PersonTag, Residency, VulnerabilityTag
-from grassroots.people.search import other_readings, pinyin_keys
+from grassroots.people.search import pinyin_keys
+from grassroots.people.services import other_reading_rows
 from grassroots.places.models import Building, Community, Grid, Household, Street
 
 DEMO_STREET_CODE = "DEMO-DAGU"
@@ -347,16 +348,7 @@ def _write_people(plan: DemoPlan, community: Community, households: list[Househo
 
 def _write_other_readings(people: list[Person]) -> None:
     """The other pinyin readings of each name, as people.services writes them one by one."""
-    readings: dict[str, list[tuple[str, str]]] = {}
-    rows = []
-    for person in people:
-        if person.name not in readings:
-            readings[person.name] = other_readings(person.name)
-        rows += [
-            PersonNameKey(person=person, pinyin=spelled, initials=initials)
-            for spelled, initials in readings[person.name]
-        ]
-    PersonNameKey.objects.bulk_create(rows, batch_size=BATCH)
+    PersonNameKey.objects.bulk_create(other_reading_rows(people), batch_size=BATCH)
 
 
 def _write_residencies(plan: DemoPlan, people: list[Person], households: list[Household]) -> None:

@@ -7,6 +7,7 @@ forms show as they are, so bad input saves nothing and loses nothing typed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -120,13 +121,24 @@ def _apply_details(person: Person, details: PersonDetails, derived: dict) -> Non
         person.set_phone(details.phone)
 
 
+def other_reading_rows(people: Iterable[Person]) -> list[PersonNameKey]:
+    """The PersonNameKey rows of these people's names, each name read once (people.search)."""
+    readings: dict[str, list[tuple[str, str]]] = {}
+    rows = []
+    for person in people:
+        if person.name not in readings:
+            readings[person.name] = other_readings(person.name)
+        rows += [
+            PersonNameKey(person=person, pinyin=spelled, initials=initials)
+            for spelled, initials in readings[person.name]
+        ]
+    return rows
+
+
 def write_other_readings(person: Person) -> None:
     """Replace the other pinyin readings of the person's name (people.search.pinyin_readings)."""
     person.name_keys.all().delete()
-    PersonNameKey.objects.bulk_create(
-        PersonNameKey(person=person, pinyin=spelled, initials=initials)
-        for spelled, initials in other_readings(person.name)
-    )
+    PersonNameKey.objects.bulk_create(other_reading_rows([person]))
 
 
 def _require(user, capability: str) -> None:
