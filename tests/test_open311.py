@@ -247,9 +247,12 @@ def requests_of(response, fmt: str) -> list[dict]:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_requests_publish_public_cases_with_mapped_fields(fmt, published, household_a, hotline):
     rows = {row["service_request_id"]: row for row in requests_of(get("requests", fmt), fmt)}
-    # Anyone may read: the place is given to the building only, never the flat.
-    assert rows[published["open"].number]["address"] == "4"
-    assert not rows[published["open"].number]["address_id"]
+    # Anyone may read: a problem at home is placed at its grid only, never the building or the flat,
+    # and nothing the resident typed is shown, nor their photos.
+    anonymous = rows[published["open"].number]
+    assert anonymous["address"] == "第一网格" and not anonymous["address_id"]
+    assert not anonymous["lat"] and not anonymous["long"] and not anonymous["media_url"]
+    assert not anonymous["description"]
     # The community's own integration (a valid api_key) gets the household.
     keyed = get("requests", fmt, {"api_key": HOTLINE_KEY})
     rows = {row["service_request_id"]: row for row in requests_of(keyed, fmt)}

@@ -154,7 +154,9 @@ def public_cases(community: Community | None):
     if community is not None:
         cases = cases.filter(community=community)
     return (
-        cases.select_related("category", "household__building", "building", "merged_into")
+        cases.select_related(
+            "category", "household__building", "building", "grid", "community", "merged_into"
+        )
         .annotate(updated=Max("events__at"))
         .prefetch_related(
             Prefetch(
@@ -211,7 +213,8 @@ def status_notes(case: Case) -> str:
         return in_reader_language(
             f"已与 {case.merged_into.number} 合并办理", f"Merged into {case.merged_into.number}"
         )
-    return case.public_notes[-1].note if case.public_notes else ""
+    # Staff write public notes for the public, but a phone number can slip into one.
+    return pii.redact_numbers(case.public_notes[-1].note) if case.public_notes else ""
 
 
 def _coordinate(case: Case, name: str) -> float | None:
@@ -221,27 +224,52 @@ def _coordinate(case: Case, name: str) -> float | None:
     return float(value) if value is not None else None
 
 
+def _public_place(case: Case) -> tuple[str, float | None, float | None]:
+    """(address, lat, long) an anonymous reader may have: coarse where a home is concerned.
+
+    A problem in someone's home is placed at its grid only, without coordinates (a building tells
+    a stranger where an elderly person living alone can be found); a problem in a building's
+    common parts or outdoors at the building or the point where it was reported.
+    """
+    if case.household_id:
+        return (case.grid.name if case.grid_id else case.community.name), None, None
+    if case.building_id:
+        return str(case.building.number), _coordinate(case, "latitude"), _coordinate(case, "longitude")
+    return (
+        pii.redact_numbers(case.location_note),
+        _coordinate(case, "latitude"),
+        _coordinate(case, "longitude"),
+    )
+
+
 def request_document(case: Case, *, precise: bool = False) -> dict:
     """One service request, with the spec's fields in the spec's order.
 
-    Anyone may read requests, so by default the place is given to the building only
-    (a flat number tells a stranger where a vulnerable resident lives); a client with a
-    valid api_key of the case's community gets the household address and its id.
+    Anyone may read requests, so by default they carry only what is published: the category,
+    the summary a coordinator approved (never the description as typed), the status and public
+    notes without numbers, and a coarse place (_public_place); no photos. A client with a valid
+    api_key of the case's community (the hotline that passed the case on) gets the description,
+    the household address and its id, the coordinates and the media.
     """
     household = case.household if case.household_id and precise else None
-    if household is not None:
-        address = household.address
-    elif case.building_id:
-        address = str(case.building.number)
+    if precise:
+        address = (
+            household.address
+            if household
+            else (str(case.building.number) if case.building_id else case.location_note)
+        )
+        lat, long = _coordinate(case, "latitude"), _coordinate(case, "longitude")
+        description, media = case.description, (case.media[0].url if case.media else "")
     else:
-        address = case.location_note
+        address, lat, long = _public_place(case)
+        description, media = case.public_summary, ""
     return {
         "service_request_id": case.number,
         "status": "open" if case.status in OPEN else "closed",
         "status_notes": status_notes(case),
         "service_name": str(case.category),
         "service_code": case.category.code,
-        "description": case.description,
+        "description": description,
         "agency_responsible": agency_responsible(case),
         "service_notice": "",
         "requested_datetime": iso(case.reported_at),
@@ -250,9 +278,9 @@ def request_document(case: Case, *, precise: bool = False) -> dict:
         "address": address,
         "address_id": str(household.pk) if household else "",
         "zipcode": "",
-        "lat": _coordinate(case, "latitude"),
-        "long": _coordinate(case, "longitude"),
-        "media_url": case.media[0].url if case.media else "",
+        "lat": lat,
+        "long": long,
+        "media_url": media,
     }
 
 

@@ -303,6 +303,10 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
+    # What an anonymous reader (Open311) may read of the problem: never the description as typed,
+    # only a summary a coordinator approved, with numbers taken out (cases.services.case_publish).
+    public_summary = models.TextField(_("public summary"), blank=True)
+    public_summary_at = models.DateTimeField(_("summary published"), null=True, blank=True)
     plan = models.TextField(_("agreed plan"), blank=True)
     resolution_report = models.TextField(_("handler's report"), blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)

@@ -624,6 +624,66 @@ def case_not_duplicate(
     )
 
 
+#: The longest public summary: a line or two, as the 12345 hotline publishes its work orders.
+PUBLIC_SUMMARY_LENGTH = 300
+
+
+def _suggested_summary(case: Case) -> dict:
+    """The form starts from what is published already, else the description without its numbers."""
+    return {"summary": case.public_summary or pii.redact_numbers(case.description)[:PUBLIC_SUMMARY_LENGTH]}
+
+
+@case_action(
+    name=Action.PUBLISH,
+    label=gettext_lazy("publish a public summary"),
+    sources=frozenset(Status.values) - {Status.MERGED},
+    who=COORDINATORS,
+    targets={None: SAME},
+    inputs=(
+        Input(
+            "summary",
+            "text",
+            gettext_lazy("Public summary"),
+            required=True,
+            help_text="What anonymous readers (Open311) see instead of the description.",
+        ),
+    ),
+    public_label=gettext_lazy("Summary published"),
+    summary=gettext_lazy("Publish a summary for the public"),
+    hint=gettext_lazy(
+        "Anonymous readers (Open311) never see the description as typed, only this summary: no names, "
+        "no flat numbers, nothing about health. Phone and ID numbers are taken out in any case."
+    ),
+    initial=_suggested_summary,
+    button=gettext_lazy("Publish"),
+    rank=70,
+    done=gettext_lazy("The public summary is published."),
+)
+def case_publish(*, actor, case: Case | int, summary: str, expected_version: int | None = None) -> Case:
+    """Approve what the public may read of a case (the 12345 practice: residents' words stay inside)."""
+    text = pii.redact_numbers(" ".join((summary or "").split()))
+    if not text:
+        raise ValidationError({"summary": _("Write the summary the public will read.")})
+    if len(text) > PUBLIC_SUMMARY_LENGTH:
+        raise ValidationError(
+            {"summary": _("At most %(n)d characters, please.") % {"n": PUBLIC_SUMMARY_LENGTH}}
+        )
+
+    def mutate(locked: Case, _who: set[str]) -> dict:
+        locked.public_summary, locked.public_summary_at = text, timezone.now()
+        return {}
+
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.PUBLISH,
+        expected_version=expected_version,
+        note=text,
+        mutate=mutate,
+        public=False,
+    )
+
+
 # --- dispatch and the whistle --------------------------------------------------------------------------
 
 

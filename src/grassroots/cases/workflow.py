@@ -64,6 +64,7 @@ class Action(StrEnum):
     DECIDE_EXTENSION = "decide_extension"
     NOTE = "note"
     NOT_DUPLICATE = "not_duplicate"
+    PUBLISH = "publish"
     REPORT = "report"
 
 

@@ -101,6 +101,28 @@ def mask_phone(digits: str) -> str:
     return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
 
 
+# --- numbers typed into free text -------------------------------------------------------
+
+#: Anything in free text that may be a phone or ID number: an 18- or 15-character ID number (digits,
+#: an X, perhaps in groups: 120101 19500101 1234), a mobile with or without +86 and in groups
+#: (139 0000 1111, 139-0000-1111), a landline with its area code ((022)2345-6789, 022 23456789), or
+#: any run of 7 digits or more. A run joined to others by a hyphen is left alone: that is a case
+#: number (HSY-20261202-0001), not a phone.
+NUMBER_LIKE = re.compile(
+    r"(?<![0-9-])(?:"
+    r"\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx]"  # ID number, 18 characters, maybe in three groups
+    r"|(?:\+?86[ -]?)?1\d{2}[ -]?\d{4}[ -]?\d{4}"  # mobile
+    r"|[(（]?0\d{2,3}[)）]?[ -]?\d{3,4}[ -]?\d{4}"  # landline with its area code
+    r"|\d{7,}"  # anything else that long: a 15-digit ID, a local number, a bank card
+    r")(?![0-9-])"
+)
+
+
+def redact_numbers(text: str, replacement: str = "[号码已隐去]") -> str:
+    """Public text without the phone and ID numbers residents type into it (NUMBER_LIKE)."""
+    return NUMBER_LIKE.sub(replacement, text or "")
+
+
 # --- ID numbers (GB 11643-1999) ------------------------------------------------------
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
