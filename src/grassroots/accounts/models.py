@@ -90,3 +90,37 @@ class User(AbstractUser):
         errors = role_field_errors(self)
         if errors:
             raise ValidationError(errors)
+
+
+class SignInOutcome(models.TextChoices):
+    SIGNED_IN = "signed_in", _("signed in")
+    FAILED = "failed", _("wrong username or password")
+    LOCKED_OUT = "locked_out", _("locked out after repeated failures")
+    SIGNED_OUT = "signed_out", _("signed out")
+
+
+class SignInEvent(models.Model):
+    """One sign-in, failed sign-in, lockout or sign-out: who (as typed), when, from where, how it went.
+
+    Written by accounts.signins from Django's and django-axes' signals, on the page and the API
+    alike; never a password. Read by administrators (the admin, read-only) and kept like the
+    other audit rows.
+    """
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    username = models.CharField(_("username given"), max_length=150, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("account")
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=SignInOutcome.choices)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    path = models.CharField(_("where"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in event")
+        verbose_name_plural = _("sign-in events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["username", "at"], name="signin_username_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.outcome}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
 ]
 
 # Object permissions are predicates (accounts.roles, cases.permissions) answered by django-rules;
@@ -63,6 +65,8 @@ INSTALLED_APPS = [
 FORM_RENDERER = "grassroots.core.forms.FieldRenderer"
 
 AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out account or address before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "grassroots.accounts.backends.AccountBackend",
 ]
@@ -79,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it answers a lockout with a page
 ]
 
 ROOT_URLCONF = "grassroots.config.urls"
@@ -175,6 +180,20 @@ GRASSROOTS_TRUSTED_PROXIES = env_int(
     "GRASSROOTS_TRUSTED_PROXIES", default=env_int("GRASSROOTS_API_NUM_PROXIES", default=0)
 )
 
+# Sign-in protection (django-axes): after GRASSROOTS_SIGNIN_FAILURES wrong passwords for one
+# username, or from one address, within the cool-off, that username or address is refused for
+# GRASSROOTS_SIGNIN_COOLOFF_MINUTES, on the page, the admin and the API token endpoint alike. The
+# failures are counted in the database, so every worker and app server shares them. An
+# administrator lifts a lockout early with `grassroots axes_reset_username <name>` (or the admin).
+AXES_FAILURE_LIMIT = env_int("GRASSROOTS_SIGNIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("GRASSROOTS_SIGNIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "grassroots.core.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "grassroots.accounts.signins.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # its log lines would carry the address and username of every attempt
+
 # Background work (notifications, overdue sweeps) through Django's tasks framework, queued in the
 # database by default; `grassroots worker` runs the queue. Tests run tasks immediately.
 TASKS = {
@@ -190,7 +209,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GRASSROOTS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 from grassroots.config.api_settings import *  # noqa: E402,F403  (REST API, Open311, rate limits)
