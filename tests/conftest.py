@@ -41,6 +41,9 @@ from tests.factories import (
 #   without `collectstatic` and regardless of any manifest left in a developer's var/.
 TEST_SETTINGS = {
     "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    # Test clients sign in with Client.login(), which authenticates without a request, and
+    # django-axes refuses that; tests/test_signin.py turns it on and drives the sign-in page.
+    "AXES_ENABLED": False,
     "STORAGES": {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -15,6 +15,12 @@ from grassroots.accounts.models import SignInEvent, SignInOutcome
 from tests.factories import TEST_PASSWORD
 
 
+@pytest.fixture(autouse=True)
+def _axes_on(settings):
+    """The protection under test (the rest of the suite signs in without a request, so without it)."""
+    settings.AXES_ENABLED = True
+
+
 def sign_in(client: Client, username: str, password: str, *, address: str = "10.0.0.7"):
     return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
 
@@ -89,3 +95,12 @@ def test_a_failed_sign_in_keeps_what_was_typed_and_says_why(socialworker, wrong)
     response = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), socialworker.username, wrong)
     assert response.status_code == 200
     assert f'value="{socialworker.username}"' in response.content.decode()
+
+
+def test_the_production_settings_keep_the_protection_on():
+    """Only the test suite turns django-axes off (tests/conftest.py); the shipped settings never do."""
+    from grassroots.config import settings as shipped
+
+    assert getattr(shipped, "AXES_ENABLED", True) is True
+    assert shipped.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
+    assert shipped.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
