@@ -9,14 +9,18 @@ problem ever leaves the system in a text.
 
 from __future__ import annotations
 
+import os
 import re
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from django.apps import apps
 from django.core import mail
+from django.core.management import call_command
 from django.db.models import F
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from grassroots.cases.models import Case, CaseEvent, Category, Urgency
 from grassroots.cases.services import (
@@ -33,11 +37,14 @@ from grassroots.cases.services import (
     case_verify,
     case_whistle,
 )
+from grassroots.cases.workflow import REGISTRY, Notice
 from grassroots.core import pii
 from grassroots.notify import api, services
+from grassroots.notify.apps import check_public_url
 from grassroots.notify.channels import ConsoleChannel, DeliveryError, scrub_phones
-from grassroots.notify.models import Message, MessageChannel, MessageStatus
+from grassroots.notify.models import Message, MessageChannel, MessageReason, MessageStatus
 from grassroots.orgs.models import VolunteerTeam
+from grassroots.people.models import Person, PhoneKind, phone_kind_of
 from tests.factories import MemberUnitFactory, PersonFactory
 
 IMMEDIATE = {
@@ -57,7 +64,7 @@ def notify_settings(settings, tmp_path):
     settings.GRASSROOTS_NOTIFY_OUTBOX = str(tmp_path / "outbox.log")
     settings.GRASSROOTS_NOTIFY_SMS = "console"
     settings.GRASSROOTS_NOTIFY_EMAIL = False
-    settings.GRASSROOTS_NOTIFY_BASE_URL = ""
+    settings.GRASSROOTS_PUBLIC_URL = "http://127.0.0.1:8000"
     settings.GRASSROOTS_NOTIFY_RETRY_SECONDS = 60
     settings.GRASSROOTS_NOTIFY_MAX_ATTEMPTS = 8
     return settings
@@ -234,8 +241,12 @@ def test_the_whistle_tells_each_party_its_own_way(
     assert "协同" in helper.body
     by_sms = case.messages.get(reason="whistled", recipient_name="孙队长")
     assert by_sms.address_masked == "139****3333" and "/cases/" not in by_sms.body
-    assert case.messages.get(recipient_name="物业值班室").address_masked == "022****1234"
-    assert all(m.status == MessageStatus.SENT for m in case.messages.all())
+    landline = case.messages.get(recipient_name="物业值班室")
+    assert landline.address_masked == "022****1234" and landline.status == MessageStatus.REROUTED
+    # The owners' committee's work phone is a landline: the social worker who whistled calls it.
+    [call] = case.messages.filter(reason="call")
+    assert call.recipient == socialworker and "022****1234" in call.body
+    assert all(m.status == MessageStatus.SENT for m in case.messages.exclude(pk=landline.pk))
     assert not any(FULL_PHONE.search(line) or "25551234" in line for line in outbox())
 
 
@@ -580,3 +591,305 @@ def test_a_description_ending_in_a_full_stop_does_not_double_it(
     body = case.messages.get(reason="dispatched", recipient=gridworker).body
     assert "绊倒。请尽快签收" in body
     assert "。。" not in body
+
+
+# --- reaching people who cannot read a text; links that open; words, not codes (issue 14.8-14.10) -----
+#
+# Aunt Liu's phone is a landline (022****1008): an SMS would vanish into it. Her message is kept,
+# marked as passed on, and the social worker finds "call Aunt Liu" in their notification list, with
+# her number masked and a link to the case. Every link in a message is absolute, built on
+# GRASSROOTS_PUBLIC_URL; the outbox writes Shanghai time with its offset; reasons read as words.
+
+AUNT_LIU_LANDLINE = "022-2345-1008"
+PUBLIC = "https://grassroots.example.org"
+ANY_FULL_NUMBER = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{9,11})(?!\d)")
+
+
+@pytest.fixture
+def public_url(notify_settings):
+    """Links built on a real public address, as in production."""
+    notify_settings.GRASSROOTS_PUBLIC_URL = PUBLIC
+    return notify_settings
+
+
+@pytest.fixture
+def aunt_liu(community, household_a) -> Person:
+    return PersonFactory(community=community, name="刘桂芳", household=household_a, phone=AUNT_LIU_LANDLINE)
+
+
+def called_in(socialworker, community, category, *, phone: str = "13900001111") -> Case:
+    """Aunt Liu phones; the social worker registers her call with the number she gives."""
+    return case_report(
+        actor=socialworker,
+        community=community,
+        details=details(category, reporter_name="刘阿姨", reporter_phone=phone),
+        register=True,
+    )
+
+
+def report_for(person, socialworker, community, category) -> Case:
+    return case_report(
+        actor=socialworker,
+        community=community,
+        details=details(category, household=person.current_household, reporter_person=person),
+        register=True,
+    )
+
+
+# --- 14.8: a phone that cannot take an SMS -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "mobile"),
+    [
+        ("13900001111", True),
+        ("+86 139 0000 1111", True),
+        ("8619912345678", True),
+        ("022-2345-1008", False),
+        ("010 8888 6666", False),
+        ("12900001111", False),  # 12x is no mobile range
+        ("1390000111", False),  # ten digits
+        ("", False),
+    ],
+)
+def test_only_a_mainland_mobile_number_takes_an_sms(raw, mobile):
+    assert pii.phone_is_mobile(pii.normalise_phone(raw)) is mobile
+
+
+def test_a_stored_phone_says_what_kind_it_is(community):
+    assert PersonFactory(community=community, phone=AUNT_LIU_LANDLINE).phone_kind == PhoneKind.LANDLINE
+    mobile = PersonFactory(community=community, phone="+86 139 0000 2222")
+    assert mobile.phone_kind == PhoneKind.MOBILE and mobile.takes_sms
+    mobile.no_sms = True
+    assert not mobile.takes_sms
+    assert phone_kind_of("4008123123") == PhoneKind.OTHER and phone_kind_of("") == ""
+
+
+def test_the_migration_classifies_the_numbers_already_stored(community):
+    landline = PersonFactory(community=community, phone=AUNT_LIU_LANDLINE)
+    mobile = PersonFactory(community=community, phone="13900004444")
+    nobody = PersonFactory(community=community, phone="")
+    Person.objects.update(phone_kind="")
+    migration = __import__("grassroots.people.migrations.0006_phone_kind", fromlist=["classify"])
+    migration.classify(apps, None)
+    kinds = dict(
+        Person.objects.filter(pk__in=[landline.pk, mobile.pk, nobody.pk]).values_list("pk", "phone_kind")
+    )
+    assert kinds == {landline.pk: "landline", mobile.pk: "mobile", nobody.pk: ""}
+
+
+def test_aunt_liu_s_landline_gets_no_sms_and_the_social_worker_is_asked_to_call(
+    public_url, community, socialworker, aunt_liu, plain, committed, outbox
+):
+    with committed():
+        case = report_for(aunt_liu, socialworker, community, plain)
+    sms = case.messages.get(reason="registered")
+    assert sms.channel == MessageChannel.SMS and sms.status == MessageStatus.REROUTED
+    assert sms.attempts == 0 and sms.address_masked == "022****1008"
+    assert "固定电话" in sms.last_error and "致电" in sms.last_error
+    assert outbox() == []  # nothing went to the gateway
+    call = case.messages.get(reason="call")
+    assert call.recipient == socialworker and call.channel == MessageChannel.INBOX
+    assert call.status == MessageStatus.SENT and call.read_at is None
+    assert "刘桂芳" in call.body and "022****1008" in call.body and "已受理" in call.body
+    assert f"{PUBLIC}/cases/{case.number}/" in call.body
+    assert not any(ANY_FULL_NUMBER.search(m.body + m.subject + m.last_error) for m in case.messages.all())
+    assert Message.objects.unread_for(socialworker).filter(pk=call.pk).exists()
+
+
+def test_a_mobile_that_staff_marked_no_sms_is_called_too(
+    community, socialworker, household_a, plain, committed
+):
+    person = PersonFactory(community=community, household=household_a, phone="13900005555")
+    Person.objects.filter(pk=person.pk).update(no_sms=True)
+    person.refresh_from_db()
+    with committed():
+        case = report_for(person, socialworker, community, plain)
+    assert case.messages.get(reason="registered").status == MessageStatus.REROUTED
+    assert "已标注不发短信" in case.messages.get(reason="registered").last_error
+    assert "139****5555" in case.messages.get(reason="call").body
+
+
+def test_a_landline_given_by_the_caller_is_called_back_not_texted(community, socialworker, plain, committed):
+    with committed():
+        case = called_in(socialworker, community, plain, phone="02223451008")
+    assert case.messages.get(reason="registered").status == MessageStatus.REROUTED
+    assert case.messages.get(reason="call").recipient == socialworker
+
+
+def test_when_a_volunteer_resolves_the_case_who_entered_it_calls(
+    community, socialworker, volunteer, aunt_liu, plain, committed, outbox
+):
+    with committed():
+        case = report_for(aunt_liu, socialworker, community, plain)
+        case = case_dispatch(actor=socialworker, case=case, lead=Party("user", volunteer.pk))
+        case = case_acknowledge(actor=volunteer, case=case)
+        case = case_resolve(actor=volunteer, case=case, report="已送去两桶水")
+    resolved = case.messages.get(reason="resolved")
+    assert resolved.status == MessageStatus.REROUTED
+    calls = case.messages.filter(reason="call", event=resolved.event)
+    assert [m.recipient for m in calls] == [socialworker]  # the volunteer coordinates nothing
+    assert "已处理完毕" in calls[0].body
+
+
+def test_without_anyone_who_acted_the_grid_s_workers_then_the_community_s_are_asked(
+    community, socialworker, gridworker, grid_a, aunt_liu, plain, committed
+):
+    with committed():
+        case = report_for(aunt_liu, socialworker, community, plain)
+    Case.objects.filter(pk=case.pk).update(created_by=None, grid=grid_a)
+    case.refresh_from_db()
+    assert services._coordinators(case) == [gridworker]
+    Case.objects.filter(pk=case.pk).update(grid=None)
+    case.refresh_from_db()
+    assert set(services._coordinators(case)) == {socialworker, gridworker}
+
+
+def test_with_nobody_to_call_the_message_fails_visibly(community, aunt_liu, plain, monkeypatch):
+    monkeypatch.setattr(services, "_coordinators", lambda case, event=None: [])
+    case = Case(number="HSY-20261202-0099", community=community, category=plain, description="没有水")
+    recipient = services._person(aunt_liu, resident=True)[0]
+    [message] = services._messages_for(case, recipient, kind="registered", note="")
+    assert message.status == MessageStatus.FAILED and "没有可以代为致电" in message.last_error
+
+
+# --- 14.9: absolute links -------------------------------------------------------------------------------
+
+
+def test_links_in_an_sms_are_absolute(public_url, community, socialworker, plain, committed, outbox):
+    with committed():
+        case = called_in(socialworker, community, plain)
+    body = case.messages.get().body
+    assert f"{PUBLIC}/portal/track/" in body
+    assert not re.search(r"(?<![a-z0-9.])/portal/", body.replace(f"{PUBLIC}/portal/", ""))
+
+
+def test_the_public_url_default_is_the_demo_s_address_and_a_deploy_check_warns_on_it(public_url):
+    from grassroots.config import notify_settings as defaults
+
+    assert defaults.DEMO_PUBLIC_URL == "http://127.0.0.1:8000"
+    public_url.GRASSROOTS_PUBLIC_URL = defaults.DEMO_PUBLIC_URL
+    [warning] = check_public_url()
+    assert warning.id == "grassroots.notify.W003" and "127.0.0.1" in warning.msg
+    public_url.GRASSROOTS_PUBLIC_URL = "grassroots.example.org"
+    assert [w.id for w in check_public_url()] == ["grassroots.notify.W003"]
+    public_url.GRASSROOTS_PUBLIC_URL = PUBLIC
+    assert check_public_url() == []
+
+
+def test_the_deploy_check_runs_with_check_deploy(public_url, capsys):
+    public_url.GRASSROOTS_PUBLIC_URL = "http://localhost:8000"
+    call_command("check", "--deploy", "--tag", "compatibility")
+    assert "grassroots.notify.W003" in capsys.readouterr().err
+
+
+def test_the_demo_links_its_messages_to_where_it_serves(public_url, monkeypatch):
+    from grassroots.demo.management.commands.demo import link_messages_to
+
+    monkeypatch.delenv("GRASSROOTS_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("GRASSROOTS_NOTIFY_BASE_URL", raising=False)
+    link_messages_to("0.0.0.0", 8123)  # noqa: S104 - no socket is opened
+    assert public_url.GRASSROOTS_PUBLIC_URL == "http://127.0.0.1:8123"
+    assert os.environ["GRASSROOTS_PUBLIC_URL"] == "http://127.0.0.1:8123"
+    monkeypatch.setenv("GRASSROOTS_PUBLIC_URL", PUBLIC)
+    public_url.GRASSROOTS_PUBLIC_URL = PUBLIC
+    link_messages_to("127.0.0.1", 9000)
+    assert public_url.GRASSROOTS_PUBLIC_URL == PUBLIC  # an operator's choice stands
+
+
+# --- 14.10: local time and words, not codes ------------------------------------------------------------
+
+
+def test_the_outbox_writes_shanghai_time_with_its_offset(community, socialworker, plain, committed, outbox):
+    with committed():
+        called_in(socialworker, community, plain)
+    [line] = outbox()
+    stamp = datetime.fromisoformat(line.split(" ", 1)[0])
+    assert stamp.utcoffset() is not None and stamp.utcoffset().total_seconds() == 8 * 3600
+    assert line.split(" ", 1)[0].endswith("+08:00")
+    assert abs((stamp - timezone.now()).total_seconds()) < 60
+
+
+def test_the_outbox_names_the_reason_in_words(community, socialworker, plain, committed, outbox):
+    with committed():
+        called_in(socialworker, community, plain)
+    [line] = outbox()
+    assert "reason=已受理" in line and "registered" not in line
+
+
+def test_every_notice_a_case_action_declares_has_a_label():
+    kinds = {action.notice.kind for action in REGISTRY.values() if isinstance(action.notice, Notice)}
+    kinds |= {"overdue", "reopened"}  # the sweep's own, and the call-back's (declared by a function)
+    assert kinds <= set(MessageReason.values)
+    with translation.override("zh-hans"):
+        labels = {kind: Message(reason=kind).reason_label for kind in kinds}
+    assert labels["overdue"] == "超期" and labels["registered"] == "已受理"
+    assert all(label != kind for kind, label in labels.items())
+    assert Message(reason="something-new").reason_label == "something-new"
+
+
+def test_the_notification_list_shows_reasons_in_words_and_marks_them_read(
+    client, community, socialworker, aunt_liu, plain, committed, django_assert_max_num_queries
+):
+    with committed():
+        case = report_for(aunt_liu, socialworker, community, plain)
+    call = case.messages.get(reason="call")
+    client.force_login(socialworker)
+    with translation.override("zh-hans"), django_assert_max_num_queries(12):
+        page = client.get(reverse("notification-list"), headers={"accept-language": "zh-hans"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "请电话告知" in html and "022****1008" in html
+    assert reverse("case-detail", args=[case.number]) in html
+    assert ">call<" not in html and "rerouted" not in html
+    call.refresh_from_db()
+    assert call.read_at is not None
+
+
+def test_the_notification_list_shows_only_the_user_s_own(
+    client, community, socialworker, gridworker, aunt_liu, plain, committed
+):
+    with committed():
+        report_for(aunt_liu, socialworker, community, plain)
+    client.force_login(gridworker)
+    html = client.get(reverse("notification-list")).content.decode()
+    assert "022****1008" not in html
+
+
+def test_the_case_page_names_each_message_s_reason(
+    client, community, socialworker, aunt_liu, plain, committed
+):
+    with committed():
+        case = report_for(aunt_liu, socialworker, community, plain)
+    client.force_login(socialworker)
+    client.post(reverse("set_language"), {"language": "zh-hans"})
+    html = client.get(reverse("case-detail", args=[case.number])).content.decode()
+    assert '<span class="tag">已受理</span>' in html and '<span class="tag">请电话告知</span>' in html
+    assert "已请" in html  # the rerouted message says who was asked to call
+
+
+def test_the_outbox_line_of_a_message_written_by_hand(tmp_path, community, socialworker, plain, committed):
+    """ConsoleChannel.line reads the label in Chinese even when the worker runs in English."""
+    with committed():
+        case = called_in(socialworker, community, plain)
+    with translation.override("en"):
+        line = ConsoleChannel(tmp_path / "x.log").line(case.messages.get())
+    assert "reason=已受理" in line
+
+
+def test_staff_mark_a_phone_no_sms_in_the_person_form_and_the_person_page_says_so(
+    client, community, socialworker, household_a
+):
+    from grassroots.people.forms import PersonDetailsForm
+    from grassroots.people.services import person_update
+
+    person = PersonFactory(community=community, household=household_a, name="张大爷", sex="M")
+    data = {"community": community.pk, "name": "张大爷", "sex": "M", "no_sms": "on", "note": ""}
+    form = PersonDetailsForm(data=data, instance=person)
+    assert form.is_valid(), form.errors
+    saved = person_update(actor=socialworker, person=person, details=form.details())
+    assert saved.no_sms and not saved.takes_sms and saved.phone_kind == PhoneKind.MOBILE
+    client.force_login(socialworker)
+    client.post(reverse("set_language"), {"language": "zh-hans"})
+    html = client.get(reverse("person-detail", args=[person.pk])).content.decode()
+    assert 'id="phone-no-sms">不发短信<' in html

@@ -14,7 +14,6 @@ from grassroots.config.env import env_bool, var_dir
 __all__ = [
     "DEFAULT_FROM_EMAIL",
     "EMAIL_SUBJECT_PREFIX",
-    "GRASSROOTS_NOTIFY_BASE_URL",
     "GRASSROOTS_NOTIFY_EMAIL",
     "GRASSROOTS_NOTIFY_MAX_ATTEMPTS",
     "GRASSROOTS_NOTIFY_OUTBOX",
@@ -24,6 +23,7 @@ __all__ = [
     "GRASSROOTS_NOTIFY_WEBHOOK_TIMEOUT",
     "GRASSROOTS_NOTIFY_WEBHOOK_TOKEN",
     "GRASSROOTS_NOTIFY_WEBHOOK_URL",
+    "GRASSROOTS_PUBLIC_URL",
     "GRASSROOTS_SWEEP_SECONDS",
     "MAILERS",
 ]
@@ -38,8 +38,14 @@ GRASSROOTS_NOTIFY_WEBHOOK_TIMEOUT = float(os.environ.get("GRASSROOTS_NOTIFY_WEBH
 GRASSROOTS_NOTIFY_EMAIL = env_bool("GRASSROOTS_NOTIFY_EMAIL", default=False)
 # Where the console channel writes; one line per message, phone numbers masked.
 GRASSROOTS_NOTIFY_OUTBOX = os.environ.get("GRASSROOTS_NOTIFY_OUTBOX") or str(var_dir() / "outbox.log")
-# Prefixed to the link paths in messages (e.g. https://grassroots.example.org); blank: paths only.
-GRASSROOTS_NOTIFY_BASE_URL = os.environ.get("GRASSROOTS_NOTIFY_BASE_URL", "").rstrip("/")
+# Where people reach this installation from outside (https://grassroots.example.org): every link
+# in a message is built on it, since an SMS cannot hold a relative link. The default suits the demo
+# on this machine; `grassroots check --deploy` warns while it still points at the local machine.
+# GRASSROOTS_NOTIFY_BASE_URL is its former name, still read when the new one is unset.
+DEMO_PUBLIC_URL = "http://127.0.0.1:8000"
+GRASSROOTS_PUBLIC_URL = (
+    os.environ.get("GRASSROOTS_PUBLIC_URL") or os.environ.get("GRASSROOTS_NOTIFY_BASE_URL") or DEMO_PUBLIC_URL
+).rstrip("/")
 # Retries: attempt n failing waits RETRY_SECONDS * 2**(n-1) (at most six hours); after
 # MAX_ATTEMPTS the message is marked failed (kept, shown on the case, never deleted).
 GRASSROOTS_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("GRASSROOTS_NOTIFY_MAX_ATTEMPTS", "8"))

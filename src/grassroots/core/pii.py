@@ -85,6 +85,15 @@ def phone_is_plausible(digits: str) -> bool:
     return bool(re.fullmatch(r"1[3-9]\d{9}", digits) or re.fullmatch(r"0\d{9,11}", digits))
 
 
+def phone_is_mobile(digits: str) -> bool:
+    """A mainland mobile number (11 digits, 1[3-9]...): the only kind of phone an SMS reaches.
+
+    Takes the normalised digits (without +86), so a landline with its area code (0...) or
+    anything else is not a mobile, and a message for it must travel another way.
+    """
+    return bool(re.fullmatch(r"1[3-9]\d{9}", digits or ""))
+
+
 def phone_hash(digits: str) -> str:
     return blind_index("phone", digits)
 

@@ -11,6 +11,7 @@ class NotifyConfig(AppConfig):
         from grassroots.cases.signals import case_became_overdue, case_event_committed
 
         checks.register(check_notify_settings, checks.Tags.compatibility)
+        checks.register(check_public_url, checks.Tags.compatibility, deploy=True)
         # Notifications subscribe to what cases announce; cases never import this app.
         case_event_committed.connect(_on_case_event, dispatch_uid="notify.case_event")
         case_became_overdue.connect(_on_case_overdue, dispatch_uid="notify.case_overdue")
@@ -51,3 +52,35 @@ def check_notify_settings(app_configs=None, **kwargs) -> list[checks.CheckMessag
             )
         )
     return problems
+
+
+def check_public_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Deploy check: links in messages must lead somewhere a resident's phone can reach.
+
+    GRASSROOTS_PUBLIC_URL defaults to the demo's local address, which works on this machine
+    only; a production deployment that leaves it (or any local address) sends dead links.
+    """
+    from urllib.parse import urlsplit
+
+    from grassroots.notify import conf
+
+    url = conf.get("GRASSROOTS_PUBLIC_URL")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return [
+            checks.Warning(
+                f"GRASSROOTS_PUBLIC_URL={url!r} is not an http(s) address; links in messages will not work.",
+                id="grassroots.notify.W003",
+            )
+        ]
+    if parts.hostname in {"127.0.0.1", "localhost", "::1", "0.0.0.0"}:  # noqa: S104 - compared, not bound
+        return [
+            checks.Warning(
+                f"GRASSROOTS_PUBLIC_URL is {url!r}, this machine only: links in SMS and e-mail will not open "
+                "on a resident's phone.",
+                hint="Set GRASSROOTS_PUBLIC_URL to the address people reach grassroots at, "
+                "e.g. https://grassroots.example.org.",
+                id="grassroots.notify.W003",
+            )
+        ]
+    return []

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from django.core.mail import send_mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from grassroots.core import pii
 from grassroots.notify import conf
@@ -78,11 +78,14 @@ class ConsoleChannel:
         self.path = Path(path or conf.get("GRASSROOTS_NOTIFY_OUTBOX"))
 
     def line(self, message: Message) -> str:
+        """One outbox line: local time with its offset (as every page shows time), the reason in words."""
         text = " ".join(f"{message.subject} | {message.body}".split())
+        with translation.override("zh-hans"):  # the language of the messages themselves
+            reason = message.reason_label or "-"
         return scrub_phones(
-            f"{timezone.now().isoformat(timespec='seconds')} #{message.pk} {message.channel} "
+            f"{timezone.localtime().isoformat(timespec='seconds')} #{message.pk} {message.channel} "
             f"to={message.address_masked or '-'} case={message.case.number if message.case_id else '-'} "
-            f"{text}"
+            f"reason={reason} {text}"
         )
 
     def send(self, message: Message) -> None:

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grassroots.core import pii
 
@@ -31,6 +32,36 @@ class MessageStatus(models.TextChoices):
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
+    # An SMS that cannot reach its phone (a landline, "no SMS"): a coordinator was asked to call.
+    REROUTED = "rerouted", _("passed on to call")
+
+
+class MessageReason(models.TextChoices):
+    """Why a message was sent: the notice kinds that cases.workflow declares, plus the notify app's own.
+
+    The code is stored; people read the label (case page, notification list, admin, outbox log).
+    """
+
+    REGISTERED = "registered", pgettext_lazy("message reason", "registered")
+    REJECTED = "rejected", pgettext_lazy("message reason", "not accepted")
+    DISPATCHED = "dispatched", pgettext_lazy("message reason", "dispatched")
+    WHISTLED = "whistled", pgettext_lazy("message reason", "whistle")
+    RESOLVED = "resolved", pgettext_lazy("message reason", "resolved")
+    CLOSED = "closed", pgettext_lazy("message reason", "closed")
+    URGED = "urged", pgettext_lazy("message reason", "urged")
+    OVERDUE = "overdue", pgettext_lazy("message reason", "overdue")
+    ESCALATED = "escalated", pgettext_lazy("message reason", "escalated to the street")
+    REOPENED = "reopened", pgettext_lazy("message reason", "rework")
+    MERGED = "merged", pgettext_lazy("message reason", "merged into another case")
+    CALL = "call", pgettext_lazy("message reason", "call instead of SMS")
+
+
+def reason_display(code: str) -> str:
+    """The translated label of a reason code; an unknown code (a kind added later) reads as itself."""
+    try:
+        return str(MessageReason(code).label)
+    except ValueError:
+        return code
 
 
 class MessageQuerySet(models.QuerySet):
@@ -57,7 +88,7 @@ class Message(models.Model):
         related_name="messages",
         verbose_name=_("timeline entry"),
     )
-    reason = models.CharField(_("reason"), max_length=24, blank=True)
+    reason = models.CharField(_("reason"), max_length=24, blank=True, choices=MessageReason.choices)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -107,6 +138,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.address_masked or self.recipient_name}"
+
+    @property
+    def reason_label(self) -> str:
+        """What the reason code means, in the reader's language."""
+        return reason_display(self.reason)
 
     def set_phone(self, digits: str) -> None:
         """Keep a phone number only encrypted; show it masked."""

@@ -19,14 +19,23 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from grassroots.accounts.models import User
-from grassroots.accounts.roles import is_party_committee, is_resident, is_street_office, role_filter
+from grassroots.accounts.roles import (
+    is_grid_worker,
+    is_legs,
+    is_mouth,
+    is_party_committee,
+    is_resident,
+    is_street_office,
+    is_system,
+    role_filter,
+)
 from grassroots.cases.models import Case, CaseEvent
 from grassroots.cases.workflow import REGISTRY
 from grassroots.core import pii
 from grassroots.notify import conf
 from grassroots.notify.channels import channel_for, scrub_phones
-from grassroots.notify.models import Message, MessageChannel, MessageStatus
-from grassroots.notify.texts import compose
+from grassroots.notify.models import Message, MessageChannel, MessageReason, MessageStatus
+from grassroots.notify.texts import compose, compose_call
 
 logger = logging.getLogger("grassroots.notify")
 
@@ -50,6 +59,7 @@ class Recipient:
     name: str
     user: object | None = None
     phone: str = ""
+    takes_sms: bool = True  # False for a landline or a phone marked "no SMS": a coordinator calls instead
     resident: bool = False  # links to the resident portal rather than the staff case page
     role: str = ""  # lead / supporter, for handlers
     problem: str = ""
@@ -65,12 +75,20 @@ def _user(user, *, role: str = "") -> Recipient:
     )
 
 
-def _phone(digits: str, *, name: str, resident: bool, role: str = "", label: str = "") -> Recipient:
+def _phone(
+    digits: str, *, name: str, resident: bool, role: str = "", label: str = "", no_sms: bool = False
+) -> Recipient:
+    """Someone reached only by phone; whether an SMS can reach it is decided from the number itself."""
     digits = pii.normalise_phone(digits)
     if not digits:
         return Recipient(key=f"none:{label}", name=name, role=role, problem="没有账号，也没有电话号码")
     return Recipient(
-        key=f"phone:{pii.phone_hash(digits)}", name=name, phone=digits, resident=resident, role=role
+        key=f"phone:{pii.phone_hash(digits)}",
+        name=name,
+        phone=digits,
+        takes_sms=pii.phone_is_mobile(digits) and not no_sms,
+        resident=resident,
+        role=role,
     )
 
 
@@ -88,6 +106,7 @@ def _person(person, *, resident: bool, role: str = "") -> list[Recipient]:
             resident=resident,
             role=role,
             label=f"person:{person.pk}",
+            no_sms=person.no_sms,
         )
     ]
 
@@ -178,6 +197,32 @@ def _street(case) -> list[Recipient]:
         role_filter(is_street_office), street_id=case.community.street_id, is_active=True
     )
     return [_user(user) for user in users.order_by("pk")]
+
+
+def _coordinators(case, event=None) -> list:
+    """Who phones a person no SMS can reach: the case's coordinator, never nobody.
+
+    The first of: the staff member who took this action; who entered the case; the lead,
+    when a coordinator leads it; the grid workers of the case's grid; the community's
+    social and grid workers; its secretaries.
+    """
+    coordinates = is_mouth | is_legs
+    actor = getattr(event, "actor", None) if event is not None else None
+    leads = case.assignments.filter(active=True, is_lead=True, user__isnull=False).select_related("user")
+    lead = leads.first()
+    for user in (actor, case.created_by, lead.user if lead else None):
+        if user is not None and user.is_active and coordinates(user) and not is_system(user):
+            return [user]
+    active = User.objects.filter(is_active=True).order_by("pk")
+    for condition in (
+        role_filter(is_grid_worker) & Q(grids=case.grid_id) if case.grid_id else None,
+        role_filter(is_mouth) & Q(community_id=case.community_id),
+        role_filter(is_party_committee) & Q(community_id=case.community_id),
+    ):
+        users = list(active.filter(condition)) if condition is not None else []
+        if users:
+            return users
+    return []
 
 
 #: The actions that name the parties of a case (their changes hold "lead" and "supporters").
@@ -276,7 +321,60 @@ def _messages_for(case, recipient: Recipient, *, kind: str, note: str, event=Non
         return messages
     sms = make(MessageChannel.SMS)
     sms.set_phone(recipient.phone)
+    if not recipient.takes_sms:
+        return _call_instead(case, recipient, sms, event=event)
     return [sms]
+
+
+def _call_instead(case, recipient: Recipient, sms: Message, *, event=None) -> list[Message]:
+    """An SMS for a phone that cannot take one: kept as "rerouted", and a coordinator is asked to call.
+
+    The coordinator's notice is in-app (their notification list), with the number masked, what
+    the message said and a link to the case, so the person is still told, by voice.
+    """
+    coordinators = _coordinators(case, event)
+    sms.next_attempt_at = None
+    if not coordinators:
+        sms.status, sms.last_error = MessageStatus.FAILED, "不能接收短信，也没有可以代为致电的社区工作人员"
+        return [sms]
+    names = "、".join(user.get_full_name() or user.username for user in coordinators)
+    sms.status = MessageStatus.REROUTED
+    sms.last_error = f"不能接收短信（{_why_no_sms(recipient)}），已请{names}致电"[:500]
+    notices = []
+    for user in coordinators:
+        text = compose_call(
+            case=case,
+            name=recipient.name,
+            phone_masked=sms.address_masked,
+            what=sms.body,
+            link_path=f"/cases/{case.number}/",
+        )
+        notices.append(
+            Message(
+                case=case,
+                event=event,
+                reason=MessageReason.CALL,
+                recipient=user,
+                recipient_key=f"call:{recipient.key}:user:{user.pk}"[:120],
+                recipient_name=(user.get_full_name() or user.username)[:100],
+                address_masked=user.username,
+                channel=MessageChannel.INBOX,
+                transport="inbox",
+                subject=text.subject[:200],
+                body=text.body,
+                status=MessageStatus.SENT,
+                created_at=sms.created_at,
+                sent_at=sms.created_at,
+            )
+        )
+    return [sms, *notices]
+
+
+def _why_no_sms(recipient: Recipient) -> str:
+    """Why no SMS was sent, as the case page says it: staff marked the mobile, or it is no mobile."""
+    if pii.phone_is_mobile(recipient.phone):
+        return "已标注不发短信"
+    return "固定电话" if recipient.phone.startswith("0") else "不是手机号码"
 
 
 def _write(
@@ -425,6 +523,13 @@ def requeue_due_messages(*, now: datetime | None = None, limit: int = 500) -> li
             enqueue_delivery(pk)
             requeued.append(pk)
     return requeued
+
+
+def messages_mark_read(*, user, message_ids: Iterable[int]) -> int:
+    """The recipient saw these in-app messages on their notification list; only their own are marked."""
+    return Message.objects.filter(
+        pk__in=list(message_ids), recipient=user, channel=MessageChannel.INBOX, read_at__isnull=True
+    ).update(read_at=timezone.now())
 
 
 def message_mark_read(*, user, message: Message) -> None:

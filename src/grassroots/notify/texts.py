@@ -36,7 +36,8 @@ def _clip(text: str, length: int = EXCERPT) -> str:
 
 
 def link(path: str) -> str:
-    return f"{conf.get('GRASSROOTS_NOTIFY_BASE_URL')}{path}" if path else ""
+    """An absolute link (GRASSROOTS_PUBLIC_URL + path): a text message cannot follow a relative one."""
+    return f"{conf.get('GRASSROOTS_PUBLIC_URL').rstrip('/')}{path}" if path else ""
 
 
 def compose(kind: str, *, case, channel: str, link_path: str, role: str = "", note: str = "") -> Text:
@@ -48,6 +49,21 @@ def compose(kind: str, *, case, channel: str, link_path: str, role: str = "", no
     """
     with translation.override("zh-hans"):
         return _compose(kind, case=case, channel=channel, url=link(link_path), role=role, note=note)
+
+
+def compose_call(*, case, name: str, phone_masked: str, what: str, link_path: str) -> Text:
+    """The "call instead" notice: a coordinator is asked to phone someone no SMS reaches.
+
+    It names the person and their masked number (the coordinator reveals it on the person's
+    page or dials from the case), says what the SMS would have said, and links to the case.
+    """
+    sign = f"【{case.community.name}】"
+    said = what.removeprefix(sign)
+    body = (
+        f"{sign}【请致电】{name}（{phone_masked}）的电话不能接收短信，请致电告知："
+        f"{said} 诉求 {case.number}：{link(link_path)}"
+    )
+    return Text(scrub_phones(f"请致电 {name} {case.number}"), scrub_phones(body))
 
 
 def _compose(kind: str, *, case, channel: str, url: str, role: str, note: str) -> Text:

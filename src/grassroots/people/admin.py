@@ -36,7 +36,7 @@ class PersonAdmin(ScopedAdmin):
     list_display = ["name", "sex", "birth_date", "current_household", "status", "phone_masked"]
     list_filter = ["community", "status", "sex", "tags__tag"]
     search_fields = ["name"]
-    readonly_fields = ["id_number_masked", "phone_masked", "current_household", "status"]
+    readonly_fields = ["id_number_masked", "phone_masked", "phone_kind", "current_household", "status"]
     fields = [
         "community",
         "name",
@@ -46,6 +46,8 @@ class PersonAdmin(ScopedAdmin):
         "id_number_masked",
         "phone",
         "phone_masked",
+        "phone_kind",
+        "no_sms",
         "current_household",
         "status",
         "note",

@@ -33,7 +33,7 @@ class PersonDetailsForm(ServiceErrorsMixin, forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = ["community", "name", "sex", "birth_date", "note"]
+        fields = ["community", "name", "sex", "birth_date", "no_sms", "note"]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
 
     def details(self) -> PersonDetails:
@@ -45,6 +45,7 @@ class PersonDetailsForm(ServiceErrorsMixin, forms.ModelForm):
             id_number=data.get("id_number") or "",
             phone=data.get("phone") or "",
             note=data.get("note") or "",
+            no_sms=bool(data.get("no_sms")),
         )
 
     def clean(self):

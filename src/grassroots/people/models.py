@@ -48,6 +48,23 @@ class Relation(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class PhoneKind(models.TextChoices):
+    """What a stored phone number is, decided from the number itself: only a mobile takes an SMS."""
+
+    MOBILE = "mobile", _("mobile")
+    LANDLINE = "landline", _("landline")
+    OTHER = "other", _("other number")
+
+
+def phone_kind_of(digits: str) -> str:
+    """The PhoneKind of normalised digits ("" for no number): 1[3-9]... mobile, 0... landline."""
+    if not digits:
+        return ""
+    if pii.phone_is_mobile(digits):
+        return PhoneKind.MOBILE
+    return PhoneKind.LANDLINE if digits.startswith("0") else PhoneKind.OTHER
+
+
 class PersonQuerySet(ScopedQuerySet):
     def with_phone(self, raw: str) -> PersonQuerySet:
         return self.filter(phone_hash=pii.phone_hash(pii.normalise_phone(raw)))
@@ -74,6 +91,15 @@ class Person(models.Model):
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_tail_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
+    # Not personal data: what kind of number it is, so that no SMS is sent to a landline.
+    phone_kind = models.CharField(
+        _("kind of phone"), max_length=8, choices=PhoneKind.choices, blank=True, editable=False
+    )
+    no_sms = models.BooleanField(
+        _("no SMS"),
+        default=False,
+        help_text=_("Do not send text messages to this phone (for example nobody there reads them)."),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=PersonStatus.choices, default=PersonStatus.LIVING
     )
@@ -125,6 +151,12 @@ class Person(models.Model):
         self.phone_hash = pii.phone_hash(digits)
         self.phone_tail_hash = pii.phone_tail_hash(digits)
         self.phone_masked = pii.mask_phone(digits)
+        self.phone_kind = phone_kind_of(digits)
+
+    @property
+    def takes_sms(self) -> bool:
+        """Whether a text message can reach this person's phone: a mobile that staff did not mark "no SMS"."""
+        return self.phone_kind == PhoneKind.MOBILE and not self.no_sms
 
     def set_id_number(self, raw: str) -> None:
         """Store an (already validated) ID number encrypted, with its hash and masked form."""

@@ -49,6 +49,7 @@ class PersonDetails:
     id_number: str = ""
     phone: str = ""
     note: str = ""
+    no_sms: bool = False  # staff know that nobody reads text messages on this phone
 
 
 def person_check_details(details: PersonDetails) -> dict[str, str]:
@@ -115,6 +116,7 @@ def _apply_details(person: Person, details: PersonDetails, derived: dict) -> Non
     person.sex = details.sex or derived["sex"]
     person.birth_date = details.birth_date or derived.get("birth_date")
     person.note = details.note
+    person.no_sms = details.no_sms
     if details.id_number:
         person.set_id_number(details.id_number)
     if details.phone:

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         address = f"http://{options['host']}:{options['port']}/" if serving else None
         self._report(result, address)
         if serving:
+            link_messages_to(options["host"], options["port"])
             self.stdout.flush()
             worker = start_worker_process()
             self.stdout.write(f"Worker:   notifications and overdue sweeps (pid {worker.pid})")
@@ -102,6 +104,19 @@ def _database_label() -> str:
     if settings["ENGINE"].endswith("sqlite3"):
         return str(settings["NAME"])
     return f"{settings['ENGINE'].rsplit('.', 1)[-1]} {settings.get('HOST') or 'localhost'}/{settings['NAME']}"
+
+
+def link_messages_to(host: str, port: int) -> None:
+    """Links in the demo's messages open the demo where it is served, unless the operator named an address.
+
+    Set in the environment too, so that the worker process started next builds the same links.
+    """
+    if os.environ.get("GRASSROOTS_PUBLIC_URL") or os.environ.get("GRASSROOTS_NOTIFY_BASE_URL"):
+        return
+    shown = "127.0.0.1" if host in {"", "0.0.0.0", "::"} else host  # noqa: S104 - compared, not bound
+    url = f"http://{shown}:{port}"
+    os.environ["GRASSROOTS_PUBLIC_URL"] = url
+    settings.GRASSROOTS_PUBLIC_URL = url
 
 
 def start_worker_process() -> subprocess.Popen:

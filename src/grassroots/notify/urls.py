@@ -1,0 +1,9 @@
+"""The notify app's page, mounted at /notifications/."""
+
+from django.urls import path
+
+from grassroots.notify import views
+
+urlpatterns = [
+    path("", views.notification_list, name="notification-list"),
+]
