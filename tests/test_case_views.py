@@ -23,6 +23,7 @@ from django.utils import timezone
 from PIL import Image
 
 from grassroots.cases import services
+from grassroots.cases.clock import overdue_since
 from grassroots.cases.models import Attachment, Case, CaseEvent, Category, Channel, Urgency
 from grassroots.cases.services import Party, ReportDetails
 from grassroots.cases.workflow import Status
@@ -694,6 +695,50 @@ def test_the_board_puts_overdue_then_near_due_first(secretary, board_cases):
     positions = [text.index(f'id="row-{board_cases[key].number}"') for key in ("overdue", "near", "later")]
     assert positions == sorted(positions)
     assert "rank-0" in text and "rank-1" in text
+
+
+def _clocks(case: Case, *, response_minutes: int, resolution_minutes: int, responded: bool = False) -> None:
+    now = timezone.now()
+    Case.objects.filter(pk=case.pk).update(
+        response_due=now + timedelta(minutes=response_minutes),
+        resolution_due=now + timedelta(minutes=resolution_minutes),
+        responded_at=now - timedelta(days=1) if responded else None,
+    )
+
+
+def test_the_board_puts_the_first_overdue_clock_first_the_longest_late_on_top(
+    secretary, socialworker, community, water, household_a, household_b
+):
+    """Nobody has answered one case for three hours: it is later than one 30 minutes past its
+    resolution due, though its own resolution is two days off; five hours past resolution beats both."""
+    cases = {key: report(socialworker, community, category=water, household=household_a) for key in "abcde"}
+    _clocks(cases["a"], response_minutes=-3 * 60, resolution_minutes=2 * 24 * 60)  # no response, 3 h late
+    _clocks(cases["b"], response_minutes=-10 * 60, resolution_minutes=-30, responded=True)  # 30 min late
+    _clocks(cases["c"], response_minutes=-6 * 60, resolution_minutes=-5 * 60, responded=True)  # 5 h late
+    _clocks(cases["d"], response_minutes=-60, resolution_minutes=24 * 60, responded=True)  # on track
+    _clocks(cases["e"], response_minutes=30, resolution_minutes=60)  # neither clock overdue yet
+    text = browser_for(secretary).get(reverse("case-board")).text
+    order = sorted(cases, key=lambda key: text.index(f'id="row-{cases[key].number}"'))
+    assert order == ["c", "a", "b", "e", "d"]
+    assert "no response, 3" in text  # the row says which clock is late, and by how much
+
+
+def test_the_board_order_rule_answers_in_python_as_in_sql(socialworker, community, water, household_a):
+    cases = [report(socialworker, community, category=water, household=household_a) for _ in range(4)]
+    _clocks(cases[0], response_minutes=-60, resolution_minutes=-120)  # both late: resolution first
+    _clocks(cases[1], response_minutes=-120, resolution_minutes=-60)  # both late: response first
+    _clocks(cases[2], response_minutes=-60, resolution_minutes=60, responded=True)  # answered: none
+    _clocks(cases[3], response_minutes=-60, resolution_minutes=60)
+    now = timezone.now()
+    annotated = Case.objects.filter(pk__in=[c.pk for c in cases]).with_clock(now).order_by("id")
+    for case in annotated:
+        assert case.overdue_since == overdue_since(case, now)
+    assert [c.overdue_since for c in annotated] == [
+        Case.objects.get(pk=cases[0].pk).resolution_due,
+        Case.objects.get(pk=cases[1].pk).response_due,
+        None,
+        Case.objects.get(pk=cases[3].pk).response_due,
+    ]
 
 
 def test_the_board_filters_by_grid_and_counts(secretary, board_cases, grid_b):

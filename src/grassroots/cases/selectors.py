@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case as Choose
-from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -33,7 +33,7 @@ from grassroots.accounts.roles import (
     user_can,
 )
 from grassroots.cases.calendar import duration_text
-from grassroots.cases.clock import near_due_q, overdue_q
+from grassroots.cases.clock import BOARD_ORDER, near_due_q, overdue_q
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, Satisfaction
 from grassroots.cases.permissions import is_coordinator
 from grassroots.cases.scope import party_filter
@@ -338,12 +338,13 @@ def case_list(*, user: User, filters: Mapping[str, Any]) -> CaseListing:
 
 
 def _board_rows(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
-    """Open cases ranked in SQL by their clock: overdue, near due, on track, no clock yet, stopped."""
+    """Open cases ranked in SQL (cases.clock.BOARD_ORDER): overdue on either clock first, the longest
+    late on top, then near due, on track, no clock yet, stopped."""
     return (
         cases.with_clock(now)
         .select_related("category", "grid", "household__building", "building")
         .prefetch_related(lead_prefetch())
-        .order_by("clock", F("resolution_due").asc(nulls_last=True), "reported_at", "id")
+        .order_by(*BOARD_ORDER)
     )
 
 
