@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.db.models import Case as Choose
+from django.db.models import F, IntegerField, Q, Value, When
 from pypinyin import Style, lazy_pinyin
 
 from grassroots.core import pii
@@ -101,6 +103,11 @@ def parse_query(raw: str) -> ParsedQuery:
 def search_people(queryset, raw: str, *, limit: int = 50):
     """People in `queryset` (already scoped) that match what was typed, best matches first."""
     query = parse_query(raw)
+    return matching_people(queryset, query).order_by(*index_order(query))[:limit]
+
+
+def matching_people(queryset, query: ParsedQuery):
+    """People in `queryset` that match the query, unordered: each kind of query is one indexed filter."""
     if query.kind == "empty":
         return queryset.none()
     if query.kind == "address":
@@ -109,32 +116,85 @@ def search_people(queryset, raw: str, *, limit: int = 50):
             found = found.filter(current_household__entrance=query.entrance)
         if query.room:
             found = found.filter(current_household__room=query.room)
-        return found.order_by("current_household__entrance", "current_household__room", "id")[:limit]
+        return found
     if query.kind == "phone":
-        return _by_phone(queryset, query.text, limit=limit)
+        return _by_phone(queryset, query.text)
     if query.kind == "initials":
-        spelled = query.text
-        return (
-            queryset.filter(name_initials__startswith=spelled)
-            | queryset.filter(name_pinyin__startswith=spelled)
-        ).order_by("name_initials", "name", "id")[:limit]
-    return queryset.filter(name__startswith=query.text).order_by("name", "id")[:limit]
+        return queryset.filter(
+            Q(name_initials__startswith=query.text) | Q(name_pinyin__startswith=query.text)
+        )
+    return queryset.filter(name__startswith=query.text)
 
 
-def _by_phone(queryset, digits: str, *, limit: int):
+def index_order(query: ParsedQuery) -> tuple[str, ...]:
+    """The order the query's index gives for free: a flat's entrance and room, initials, name."""
+    if query.kind == "address":
+        return ("current_household__entrance", "current_household__room", "id")
+    if query.kind == "initials":
+        return ("name_initials", "name", "id")
+    return ("name", "id")
+
+
+def exact_match_q(query: ParsedQuery) -> Q | None:
+    """What typed in full names the person: the whole name, the whole initials or the whole pinyin."""
+    if query.kind == "name":
+        return Q(name=query.text)
+    if query.kind == "initials":
+        return Q(name_initials=query.text) | Q(name_pinyin=query.text)
+    return None  # an address or a phone number has no "exact name" to put first
+
+
+@dataclass(frozen=True)
+class RankedMatches:
+    """The best few matches, and how many matched in all (at most `cap`; `more_than_cap` beyond)."""
+
+    people: list
+    total: int
+    more_than_cap: bool
+
+
+def ranked_matches(queryset, raw: str, *, limit: int, cap: int, prefer: tuple = ()) -> RankedMatches:
+    """The `limit` best matches, the exact name first, then each of `prefer` (conditions, most
+    wanted first), then the index order; and how many matched, counted no further than `cap`.
+
+    Bounded at any size: the candidates are the first `cap + 1` rows of the query's index (one
+    range read), ranked among themselves; the count reads those same rows and only when the
+    best ones did not already hold every match. Beyond `cap` the worker is asked to type more,
+    rather than the database to rank a district's surname.
+    """
+    query = parse_query(raw)
+    matches = matching_people(queryset, query)
+    candidates = matches.order_by(*index_order(query))[: cap + 1]
+    ranking = [condition for condition in (exact_match_q(query), *prefer) if condition is not None]
+    flags = {f"rank_{i}": _flag(condition) for i, condition in enumerate(ranking)}
+    people = list(
+        queryset.filter(pk__in=candidates.values("pk"))
+        .annotate(**flags)
+        .order_by(*(F(flag).desc() for flag in flags), *index_order(query))[:limit]
+    )
+    total = len(people) if len(people) < limit else candidates.count()
+    return RankedMatches(people=people, total=min(total, cap), more_than_cap=total > cap)
+
+
+def _flag(condition):
+    """1 when the condition holds for the row, else 0: a rank to sort by, on every database."""
+    return Choose(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _by_phone(queryset, digits: str):
     """A whole number matches its hash; a shorter fragment must be the number's last digits.
 
     Fragments are matched on the keyed hash of the last four digits, then checked
     against the decrypted numbers of those few candidates; nothing else is decrypted.
     """
     if pii.phone_is_plausible(digits):
-        return queryset.filter(phone_hash=pii.phone_hash(digits)).order_by("name", "id")[:limit]
+        return queryset.filter(phone_hash=pii.phone_hash(digits))
     candidates = queryset.filter(phone_tail_hash=pii.phone_tail_hash(digits)).order_by("name", "id")
     if len(digits) == pii.PHONE_TAIL_LENGTH:
-        return candidates[:limit]
+        return candidates
     matched_ids = [
         person_id
         for person_id, encrypted in candidates.values_list("id", "phone_encrypted")[:2000]
         if pii.decrypt(encrypted).endswith(digits)
     ]
-    return queryset.filter(id__in=matched_ids[:limit]).order_by("name", "id")
+    return queryset.filter(id__in=matched_ids)
