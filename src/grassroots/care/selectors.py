@@ -26,6 +26,8 @@ from grassroots.care.models import (
     Visit,
 )
 from grassroots.care.schedule import month_days
+from grassroots.core.ranking import flag
+from grassroots.orgs.models import VolunteerTeam
 from grassroots.places.models import Grid
 
 #: How far back a change of situation (a new case, a move out) still calls for a visit.
@@ -157,27 +159,7 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
                         overdue=profile.next_due_on < today,
                     )
                 )
-    targets = (
-        CampaignHousehold.objects.filter(
-            visitor=user,
-            campaign__starts_on__lte=today,
-            campaign__ends_on__gte=today,
-            status__in=[Outcome.PENDING, Outcome.NOT_REACHED],
-        )
-        .select_related("campaign", "household__building")
-        .order_by("risk", *_PLACE)
-    )
-    for target in targets:
-        items.append(
-            WorkItem(
-                "campaign",
-                target.risk,
-                _place(target.household),
-                target.household,
-                target=target,
-                due_on=target.campaign.ends_on,
-            )
-        )
+    items.extend(campaign_targets(user, today))
     services = (
         _services_for(user, households_of_mine)
         .due(today)
@@ -205,6 +187,31 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
     return items
 
 
+def campaign_targets(user, today: date) -> list[WorkItem]:
+    """The households of running campaigns the user is asked to visit and has not yet reached."""
+    targets = (
+        CampaignHousehold.objects.filter(
+            visitor=user,
+            campaign__starts_on__lte=today,
+            campaign__ends_on__gte=today,
+            status__in=[Outcome.PENDING, Outcome.NOT_REACHED],
+        )
+        .select_related("campaign", "household__building")
+        .order_by("risk", *_PLACE)
+    )
+    return [
+        WorkItem(
+            "campaign",
+            target.risk,
+            _place(target.household),
+            target.household,
+            target=target,
+            due_on=target.campaign.ends_on,
+        )
+        for target in targets
+    ]
+
+
 def _place(household) -> tuple:
     return (household.building.number, household.entrance, household.room)
 
@@ -224,19 +231,52 @@ def _services_for(user, household_ids: set[int]):
     if works_from_tasks(user):
         if not (user.person_id and user_can(user, "care.plannedservice.view_own")):
             return PlannedService.objects.none()
-        return PlannedService.objects.filter(enrolment__team__volunteers__person_id=user.person_id).distinct()
+        # Teams as a subquery, not a join: a volunteer of two teams must not see a service twice,
+        # and a DISTINCT would stand in the way of the counts and ranks built on this.
+        teams = VolunteerTeam.objects.filter(volunteers__person_id=user.person_id).values("pk")
+        return PlannedService.objects.filter(enrolment__team__in=teams)
     return PlannedService.objects.visible_to(user).filter(household_id__in=household_ids)
 
 
-def volunteer_tasks(user, today: date | None = None):
+@dataclass(frozen=True)
+class VolunteerTasks:
+    """A volunteer's open services, the pressing ones first, and how many there are of each kind.
+
+    Pressing: due today or overdue (within VOLUNTEER_LOOKBACK_DAYS); among them the volunteer's
+    own first (people they have served before). The rest have their window open but fall due
+    later: counted, and listed after, page by page.
+    """
+
+    rows: object  # a queryset to page through
+    pressing: int
+    mine: int
+    later: int
+
+
+def volunteer_tasks(user, today: date | None = None) -> VolunteerTasks:
     """A volunteer's services due or overdue: name, address and the service, nothing more."""
     today = today or timezone.localdate()
-    return (
+    served_before = PlannedService.objects.filter(
+        enrolment=OuterRef("enrolment_id"), status=ServiceStatus.DONE, volunteer__isnull=False
+    ).filter(volunteer_id=user.person_id)
+    is_pressing = Q(due_on__lte=today)
+    is_mine = Q(Exists(served_before))
+    open_services = (
         _services_for(user, set())
         .due(today)
         .filter(due_on__gte=today - timedelta(days=VOLUNTEER_LOOKBACK_DAYS))
-        .select_related("service", "enrolment__person", "household__building")
-        .order_by("due_on", *_PLACE)
+        .annotate(pressing=flag(is_pressing), mine=flag(is_pressing & is_mine))
+    )
+    counts = open_services.aggregate(
+        pressing=Count("id", filter=is_pressing),
+        mine=Count("id", filter=is_pressing & is_mine),
+        all=Count("id"),
+    )
+    rows = open_services.select_related("service", "enrolment__person", "household__building").order_by(
+        "-pressing", "-mine", "due_on", *_PLACE, "id"
+    )
+    return VolunteerTasks(
+        rows=rows, pressing=counts["pressing"], mine=counts["mine"], later=counts["all"] - counts["pressing"]
     )
 
 

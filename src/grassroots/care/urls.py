@@ -23,6 +23,7 @@ urlpatterns = [
     path("programmes/", views.programmes, name="care-programmes"),
     path("programmes/<int:pk>/", views.programme_detail, name="care-programme"),
     path("enrolments/<int:pk>/", views.enrolment_detail, name="care-enrolment"),
+    path("services/<int:pk>/record/", views.service_record, name="care-service-record"),
     path("services/<int:pk>/done/", views.service_done, name="care-service-done"),
     path("services/<int:pk>/missed/", views.service_missed, name="care-service-missed"),
 ]

@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Case as Choose
-from django.db.models import F, IntegerField, Q, Value, When
+from django.db.models import F, Q
 from pypinyin import Style, lazy_pinyin
 
 from grassroots.core import pii
+from grassroots.core.ranking import flag
 
 ADDRESS = re.compile(r"^(\d{1,4})(?:[-－—/](\d{1,2})(?:[-－—/](\w{1,8}))?)?$")
 INITIALS = re.compile(r"^[a-zA-Z]{1,12}$")
@@ -166,19 +166,14 @@ def ranked_matches(queryset, raw: str, *, limit: int, cap: int, prefer: tuple = 
     matches = matching_people(queryset, query)
     candidates = matches.order_by(*index_order(query))[: cap + 1]
     ranking = [condition for condition in (exact_match_q(query), *prefer) if condition is not None]
-    flags = {f"rank_{i}": _flag(condition) for i, condition in enumerate(ranking)}
+    flags = {f"rank_{i}": flag(condition) for i, condition in enumerate(ranking)}
     people = list(
         queryset.filter(pk__in=candidates.values("pk"))
         .annotate(**flags)
-        .order_by(*(F(flag).desc() for flag in flags), *index_order(query))[:limit]
+        .order_by(*(F(name).desc() for name in flags), *index_order(query))[:limit]
     )
     total = len(people) if len(people) < limit else candidates.count()
     return RankedMatches(people=people, total=min(total, cap), more_than_cap=total > cap)
-
-
-def _flag(condition):
-    """1 when the condition holds for the row, else 0: a rank to sort by, on every database."""
-    return Choose(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def _by_phone(queryset, digits: str):
