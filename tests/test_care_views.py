@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from grassroots.care import services
 from grassroots.care.defaults import RULES, install_default_rules
-from grassroots.care.models import CareRecordAccess, PlannedService, Programme, ProgrammeService, Visit
+from grassroots.care.models import (
+    CareProfile,
+    CareRecordAccess,
+    PlannedService,
+    Programme,
+    ProgrammeService,
+    Visit,
+)
 from tests.factories import PersonTagFactory, VolunteerTeamFactory, vulnerability_tag
 
 pytestmark = pytest.mark.django_db
@@ -387,3 +394,24 @@ def test_the_tasks_page_reads_a_page_of_rows_whatever_the_backlog(
     last = client.get(reverse("care-tasks"), {"page": 3}).content.decode()
     assert len(_rows(last)) == 66 - 50 == last.count('<tr class="later')  # the last page: due later
     assert "?page=2" in last and "?page=4" not in last
+
+
+# --- taking on someone nobody has ----------------------------------------------------------------------
+
+
+def test_the_worklist_offers_to_take_on_someone_nobody_has(community, granny_wang, socialworker, gridworker):
+    PersonTagFactory(person=granny_wang, tag=vulnerability_tag("bedridden"))
+    services.register_refresh(community=community)
+    CareProfile.objects.filter(person=granny_wang).update(next_due_on=TODAY - timedelta(days=10))
+    take = reverse("care-person-take", args=[granny_wang.pk])
+    for user in (socialworker, gridworker):
+        assert take in client_for(user).get(reverse("care-worklist")).content.decode()
+    response = client_for(socialworker).post(take)
+    assert response.status_code == 302 and response.url == reverse("care-worklist")
+    mine = client_for(socialworker).get(reverse("care-worklist")).content.decode()
+    assert granny_wang.name in mine and take not in mine
+    assert granny_wang.name not in client_for(gridworker).get(reverse("care-worklist")).content.decode()
+    assert client_for(gridworker).post(take).status_code == 302  # too late: told so, nothing changes
+    granny_wang.care_profile.refresh_from_db()
+    assert granny_wang.care_profile.responsible == socialworker
+    assert client_for(gridworker).get(take).status_code == 405

@@ -23,6 +23,7 @@ from grassroots.care.models import (
     PlannedService,
     ServiceStatus,
     SituationNote,
+    Tier,
     Visit,
 )
 from grassroots.care.schedule import month_days
@@ -51,6 +52,7 @@ class WorkItem:
     service: object = None
     due_on: date | None = None
     overdue: bool = False
+    unclaimed: bool = False  # nobody has taken this person on: the list offers to take them
     reasons: list[str] = field(default_factory=list)
     services: list = field(default_factory=list)
 
@@ -64,12 +66,26 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def my_profiles(user):
-    """The register people a staff visitor looks after: their own, and in their grids those nobody has."""
-    profiles = CareProfile.objects.visible_to(user).on_register()
+#: Nobody has taken them, and they are the most at risk: on the list of every coordinator of the
+#: community (who may take them: care.careprofile.take) until one of them does.
+UNCLAIMED = Q(responsible__isnull=True, tier=Tier.HIGH)
+
+
+def _own_q(user) -> Q:
+    """Whom a staff visitor looks after: their own people, and in a grid worker's grids those nobody has."""
     if is_grid_worker(user):
-        return profiles.filter(Q(responsible=user) | Q(responsible__isnull=True))
-    return profiles.filter(responsible=user)
+        return Q(responsible=user) | Q(responsible__isnull=True)
+    return Q(responsible=user)
+
+
+def my_profiles(user):
+    """The register people on a staff visitor's list: their own, and the high-risk people nobody has
+    taken (annotated `unclaimed`), so that no one at risk waits on a list that nobody reads."""
+    profiles = CareProfile.objects.visible_to(user).on_register()
+    shown = _own_q(user)
+    if user_can(user, "care.careprofile.take"):
+        shown |= UNCLAIMED
+    return profiles.filter(shown).annotate(unclaimed=flag(UNCLAIMED))
 
 
 def _changes(profiles, today: date):
@@ -118,7 +134,8 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
     households_of_mine: set[int] = set()
     if not works_from_tasks(user):
         mine = my_profiles(user)
-        households_of_mine = set(mine.values_list("household_id", flat=True))
+        # Services are for the visitor's own people; someone unclaimed comes as a visit to take on.
+        households_of_mine = set(mine.filter(_own_q(user)).values_list("household_id", flat=True))
         # Only the people due, or with a recent change, come back from the database.
         profiles = (
             _changes(mine.select_related("person", "household__building"), today)
@@ -144,6 +161,7 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
                         profile.person,
                         profile,
                         reasons=reasons,
+                        unclaimed=bool(profile.unclaimed),
                     )
                 )
             elif due:
@@ -157,6 +175,7 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
                         profile,
                         due_on=profile.next_due_on,
                         overdue=profile.next_due_on < today,
+                        unclaimed=bool(profile.unclaimed),
                     )
                 )
     items.extend(campaign_targets(user, today))

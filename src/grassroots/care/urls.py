@@ -18,6 +18,7 @@ urlpatterns = [
     path("households/<int:household_pk>/enrol/", views.enrol, name="care-enrol"),
     path("visits/<int:pk>/", views.visit_detail, name="care-visit"),
     path("visits/<int:pk>/case/", views.visit_case, name="care-visit-case"),
+    path("people/<int:pk>/take/", views.person_take, name="care-person-take"),
     path("people/<int:pk>/tier/", views.person_tier, name="care-person-tier"),
     path("people/<int:pk>/situation/", views.person_situation, name="care-person-situation"),
     path("programmes/", views.programmes, name="care-programmes"),

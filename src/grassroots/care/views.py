@@ -518,21 +518,30 @@ def visit_case(request, pk: int):
     if category is None:
         messages.error(request, _("Choose the category of the case."))
         return redirect("care-visit", pk=visit.pk)
-    try:
-        case = services.visit_raise_case(
+    case = _attempt(
+        request,
+        lambda: services.visit_raise_case(
             actor=request.user,
             visit=visit,
             category=category,
             description=request.POST.get("description", ""),
             urgency="urgent" if request.POST.get("urgent") else "normal",
-        )
+        ),
+    )
+    if case is not None:
+        messages.success(request, _("Case %(number)s raised and registered.") % {"number": case.number})
+    return redirect("care-visit", pk=visit.pk)
+
+
+def _attempt(request, call):
+    """A service call's result, or None with the reason shown to the user; refused: 404, as out of scope."""
+    try:
+        return call()
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Case %(number)s raised and registered.") % {"number": case.number})
-    return redirect("care-visit", pk=visit.pk)
+        return None
 
 
 # --- the register: tier and situation ---------------------------------------------------------------------
@@ -540,6 +549,17 @@ def visit_case(request, pk: int):
 
 def _person_in_scope(user, pk: int) -> Person:
     return get_object_or_404(Person.objects.visible_to(user), pk=pk)
+
+
+@require_POST
+def person_take(request, pk: int):
+    """Take on someone nobody has (from the worklist): they leave the other coordinators' lists."""
+    _need(request.user, "care.careprofile.take")
+    person = _person_in_scope(request.user, pk)
+    profile = get_object_or_404(CareProfile.objects.visible_to(request.user), person=person)
+    if _attempt(request, lambda: services.profile_take(actor=request.user, profile=profile)):
+        messages.success(request, _("%(name)s is yours to visit now.") % {"name": person.name})
+    return redirect("care-worklist")
 
 
 @require_POST
