@@ -4,7 +4,7 @@ Run after `uv run grassroots demo --build-only`:
 
     GRASSROOTS_DEMO=1 GRASSROOTS_ALLOWED_HOSTS=testserver uv run python bench/pages.py
 
-Each page is fetched once to warm up, then N times; the median and the best are printed
+`BENCH_ONLY="care tasks"` times only the pages whose label contains it. Each page is fetched once to warm up, then N times; the median and the best are printed
 with the number of SQL queries. Speed targets live here, not in the test suite, because
 a shared CI machine's timings say more about its load than about the code.
 """
@@ -19,6 +19,8 @@ import time
 import django
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+#: Time only the pages whose label contains this (BENCH_ONLY="care tasks"): one figure, quickly.
+ONLY = os.environ.get("BENCH_ONLY", "")
 
 
 class QueryCounter(list):
@@ -51,10 +53,15 @@ def main() -> int:
         ("secretary", "case page", f"/cases/{case.number}/"),
         ("secretary", "case list", "/cases/"),
         ("gridworker", "care worklist", "/care/worklist/"),
+        ("socialworker", "care worklist: social worker", "/care/worklist/"),
+        ("volunteer", "care tasks: volunteer", "/care/tasks/"),
+        ("socialworker", "intake lookup: 阚", "/cases/intake/lookup/?q=%E9%98%9A"),
         ("secretary", "campaign coverage", f"/care/campaigns/{campaign.pk}/"),
     ]
     print(f"{'page':32} {'queries':>7} {'median ms':>10} {'best ms':>8}")
     for username, label, url in pages:
+        if ONLY not in label:
+            continue
         client = Client()
         client.force_login(User.objects.get(username=username))
         assert client.get(url).status_code == 200, url

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from grassroots.care import selectors, services
@@ -464,9 +464,57 @@ def test_the_worklist_is_ordered_by_risk_then_building_entrance_and_room(
         ("4-3-101", "visit"),
         ("4-1-101", "campaign"),
     ]
-    # The grid worker of grid A has nobody in grid B; the social worker has nobody of their own.
+    # The grid worker of grid A has nobody in grid B; the social worker has nobody of their own, but
+    # sees the high-risk people nobody has taken on (not the key ones: the grid worker has those).
     assert all(item.household.grid_id == neighbourhood.grid_a.id for item in items)
-    assert [item.kind for item in selectors.worklist(socialworker, TODAY)] == []
+    assert [(item.household.address, item.unclaimed) for item in selectors.worklist(socialworker, TODAY)] == [
+        ("4-1-201", True),
+        ("4-3-502", True),
+    ]
+
+
+def _high_risk_overdue(person, community) -> CareProfile:
+    """Bedridden (high risk, a visit a week) and ten days past the visit that was due."""
+    tag(person, "bedridden")
+    services.register_refresh(community=community)
+    CareProfile.objects.filter(person=person).update(next_due_on=TODAY - timedelta(days=10))
+    return CareProfile.objects.get(person=person)
+
+
+def test_someone_at_high_risk_whom_nobody_has_is_on_every_coordinators_list_until_taken(
+    community, granny_wang, gridworker, socialworker, secretary
+):
+    """Granny Wang, ten days past her weekly visit, was on the grid worker's list and no one else's."""
+    from tests.factories import user_for
+
+    second = user_for("socialworker", community=community, username="socialworker-2")
+    profile = _high_risk_overdue(granny_wang, community)
+    coordinators = (gridworker, socialworker, second, secretary)
+
+    def listed(user) -> list[bool]:
+        return [item.unclaimed for item in selectors.worklist(user, TODAY) if item.person == granny_wang]
+
+    assert [listed(user) for user in coordinators] == [[True]] * 4
+    services.profile_take(actor=socialworker, profile=profile)
+    assert [listed(user) for user in coordinators] == [[], [False], [], []]  # hers now, and only hers
+    with translation.override("en"), pytest.raises(ValidationError, match="already taken"):
+        services.profile_take(actor=second, profile=profile)
+    assert CareProfile.objects.get(pk=profile.pk).responsible == socialworker
+
+
+def test_only_a_coordinator_in_scope_may_take_someone_on(
+    community, granny_wang, volunteer, outsider, gridworker, household_b
+):
+    from tests.factories import PersonFactory
+
+    profile = _high_risk_overdue(granny_wang, community)
+    for user in (volunteer, outsider):
+        with pytest.raises(PermissionDenied):
+            services.profile_take(actor=user, profile=profile)
+    elsewhere = _high_risk_overdue(PersonFactory(household=household_b, birth_date=years_ago(80)), community)
+    with pytest.raises(PermissionDenied):  # grid B is not the grid worker's
+        services.profile_take(actor=gridworker, profile=elsewhere)
+    assert CareProfile.objects.filter(responsible__isnull=False).count() == 0
 
 
 def test_a_change_of_situation_puts_a_person_first_until_they_are_visited(

@@ -7,6 +7,7 @@ grid workers in their grids and the secretary, and each view writes an access ro
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -16,7 +17,14 @@ from django.utils import timezone
 
 from grassroots.care import services
 from grassroots.care.defaults import RULES, install_default_rules
-from grassroots.care.models import CareRecordAccess, Programme, ProgrammeService, Visit
+from grassroots.care.models import (
+    CareProfile,
+    CareRecordAccess,
+    PlannedService,
+    Programme,
+    ProgrammeService,
+    Visit,
+)
 from tests.factories import PersonTagFactory, VolunteerTeamFactory, vulnerability_tag
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +51,8 @@ TODAY = timezone.localdate()
 SECRET_HEALTH = "脑梗后遗症，右侧肢体无力"
 
 
-def client_for(user) -> Client:
-    client = Client()
+def client_for(user, *, language: str | None = None) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language) if language else Client()
     client.force_login(user)
     return client
 
@@ -287,3 +295,123 @@ def test_hot_pages_take_a_fixed_number_of_queries(
         assert client.get(reverse("care-worklist")).status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get(reverse("care-register")).status_code == 200
+
+
+# --- a volunteer's tasks: the pressing ones first, a page at a time, one form when a row is opened ------
+
+
+def _planned(enrolment, *, due_in: int, window_days: int = 7, status: str = "planned", volunteer=None):
+    """A service of the enrolment due `due_in` days from today (negative: overdue), its window open."""
+    return PlannedService.objects.create(
+        enrolment=enrolment,
+        service=enrolment.programme.services.first(),
+        community=enrolment.community,
+        household=enrolment.household,
+        grid=enrolment.grid,
+        window_start=TODAY + timedelta(days=min(due_in, 0) - window_days),
+        due_on=TODAY + timedelta(days=due_in),
+        status=status,
+        volunteer=volunteer,
+    )
+
+
+@pytest.fixture
+def two_enrolments(enrolled, socialworker, household_b):
+    """Granny Wang's enrolment, and a neighbour's in grid B, with no services planned yet."""
+    from tests.factories import PersonFactory
+
+    neighbour = services.enrol(
+        actor=socialworker,
+        programme=enrolled.programme,
+        household=household_b,
+        person=PersonFactory(name="孙桂芝", household=household_b),
+        reason="独居",
+        starts_on=TODAY - timedelta(days=40),
+    )
+    PlannedService.objects.all().delete()
+    return enrolled, neighbour
+
+
+def _rows(body: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'data-service="(\d+)"', body)]
+
+
+def test_the_volunteers_tasks_put_their_people_today_and_overdue_first_and_count_the_rest(
+    two_enrolments, volunteer
+):
+    wang, sun = two_enrolments
+    later = _planned(wang, due_in=5)  # window open, due next week
+    long_overdue = _planned(wang, due_in=-6)
+    today = _planned(sun, due_in=0)
+    _planned(sun, due_in=-30, status="done", volunteer=volunteer.person)  # served Granny Sun before
+    body = client_for(volunteer, language="en").get(reverse("care-tasks")).content.decode()
+    assert _rows(body) == [today.pk, long_overdue.pk, later.pk]  # hers first: the volunteer's own
+    assert "2 due today or overdue" in body and "1 for people you have served" in body
+    assert "1 more due later" in body
+
+
+def test_the_tasks_page_holds_a_form_only_for_the_row_opened(two_enrolments, volunteer, community):
+    from tests.factories import PersonFactory, VolunteerFactory, user_for
+
+    wang, _sun = two_enrolments
+    planned = [_planned(wang, due_in=-day) for day in range(5)]
+    client = client_for(volunteer)
+    body = client.get(reverse("care-tasks")).content.decode()
+    assert 'class="care-done"' not in body  # 408 forms for 202 rows was what made the page slow
+    record = reverse("care-service-record", args=[planned[0].pk])
+    assert body.count('hx-trigger="toggle once"') == 5 and record in body
+    opened = client.get(record, {"next": reverse("care-tasks")}, HTTP_HX_REQUEST="true").content.decode()
+    assert reverse("care-service-done", args=[planned[0].pk]) in opened and "<html" not in opened
+    assert 'name="next" value="/care/tasks/"' in opened
+    assert "<html" in client.get(record).content.decode()  # without JavaScript: a page of its own
+    assert 'name="next" value=""' in client.get(record, {"next": "//evil.example"}).content.decode()
+    person = PersonFactory(name="路人乙")
+    VolunteerFactory(person=person, home_grid=None)
+    other = user_for("volunteer", community=community, person=person, username="another-volunteer")
+    assert client_for(other).get(record).status_code == 404
+
+
+def test_the_tasks_page_reads_a_page_of_rows_whatever_the_backlog(
+    two_enrolments, volunteer, django_assert_max_num_queries
+):
+    wang, sun = two_enrolments
+    client = client_for(volunteer, language="en")
+    client.get(reverse("care-tasks"))  # warm the session
+    for enrolment in (wang, sun):
+        for day in range(3):
+            _planned(enrolment, due_in=-day)
+    with django_assert_max_num_queries(6):
+        assert len(_rows(client.get(reverse("care-tasks")).content.decode())) == 6
+    for enrolment in (wang, sun):
+        for day in range(3, 14):
+            _planned(enrolment, due_in=-day)
+        for day in range(1, 20):
+            _planned(enrolment, due_in=day, window_days=day + 1)
+    with django_assert_max_num_queries(6):
+        body = client.get(reverse("care-tasks")).content.decode()
+    assert len(_rows(body)) == 25 and "?page=2" in body
+    assert "28 due today or overdue" in body and "38 more due later" in body
+    last = client.get(reverse("care-tasks"), {"page": 3}).content.decode()
+    assert len(_rows(last)) == 66 - 50 == last.count('<tr class="later')  # the last page: due later
+    assert "?page=2" in last and "?page=4" not in last
+
+
+# --- taking on someone nobody has ----------------------------------------------------------------------
+
+
+def test_the_worklist_offers_to_take_on_someone_nobody_has(community, granny_wang, socialworker, gridworker):
+    PersonTagFactory(person=granny_wang, tag=vulnerability_tag("bedridden"))
+    services.register_refresh(community=community)
+    CareProfile.objects.filter(person=granny_wang).update(next_due_on=TODAY - timedelta(days=10))
+    take = reverse("care-person-take", args=[granny_wang.pk])
+    for user in (socialworker, gridworker):
+        assert take in client_for(user).get(reverse("care-worklist")).content.decode()
+    response = client_for(socialworker).post(take)
+    assert response.status_code == 302 and response.url == reverse("care-worklist")
+    mine = client_for(socialworker).get(reverse("care-worklist")).content.decode()
+    assert granny_wang.name in mine and take not in mine
+    assert granny_wang.name not in client_for(gridworker).get(reverse("care-worklist")).content.decode()
+    assert client_for(gridworker).post(take).status_code == 302  # too late: told so, nothing changes
+    granny_wang.care_profile.refresh_from_db()
+    assert granny_wang.care_profile.responsible == socialworker
+    assert client_for(gridworker).get(take).status_code == 405

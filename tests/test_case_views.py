@@ -22,7 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from grassroots.cases import services
+from grassroots.cases import selectors, services
+from grassroots.cases.clock import overdue_since
 from grassroots.cases.models import Attachment, Case, CaseEvent, Category, Channel, Urgency
 from grassroots.cases.services import Party, ReportDetails
 from grassroots.cases.workflow import Status
@@ -272,6 +273,63 @@ def test_intake_finds_the_caller_by_phone_with_tags(socialworker, granny_wang, l
     assert "138****5678" in response.text
     assert "13812345678" not in response.text.replace('value="13812345678"', "")
     assert "living alone" in response.text
+
+
+def _kans(household, given) -> list:
+    """People surnamed 阚 with these given names (one per character of a string)."""
+    return [PersonFactory(name=f"阚{name}", household=household) for name in given]
+
+
+def _shown(text: str, names: list[str]) -> list[str]:
+    """The names in the order the lookup lists them."""
+    return sorted((name for name in names if f"<strong>{name}</strong>" in text), key=text.index)
+
+
+def test_the_lookup_says_how_many_it_found_and_puts_the_vulnerable_caller_in_view(
+    socialworker, household_a, household_b
+):
+    """Typing the surname 阚 listed eight people in name order and not Aunt Kan, with no hint."""
+    others = _kans(household_b, "丹军卫俊宝惠晨若玉子")  # ten who sort before 阚秀英
+    aunt_kan = PersonFactory(name="阚秀英", household=household_a)
+    PersonTag.objects.create(person=aunt_kan, tag=VulnerabilityTag.objects.get(code="living-alone"))
+    client = browser_for(socialworker)
+    text = client.get(reverse("case-intake-lookup"), {"q": "阚"}).text
+    assert _shown(text, ["阚秀英", *(p.name for p in others)])[0] == "阚秀英"
+    assert "8 of 11 shown." in text
+    assert "more=1" in text and f"{reverse('person-search')}?q=%E9%98%9A" in text
+    more = client.get(reverse("case-intake-lookup"), {"q": "阚", "more": "1"}).text
+    assert len(_shown(more, ["阚秀英", *(p.name for p in others)])) == 11
+    assert "shown" not in more  # all of them are: nothing more to say
+
+
+def test_the_lookup_puts_the_exact_name_first_then_the_workers_own_grid(
+    socialworker, household_a, household_b, grid_b
+):
+    kan = PersonFactory(name="阚秀", household=household_a)  # the name typed in full
+    _kans(household_a, ["秀英", "秀兰"])  # prefix matches in grid A ...
+    PersonFactory(name="阚秀丽", household=household_b)
+    socialworker.grids.add(grid_b)  # ... but this worker looks after grid B
+    text = browser_for(socialworker).get(reverse("case-intake-lookup"), {"q": "阚秀"}).text
+    assert _shown(text, [kan.name, "阚秀丽", "阚秀英", "阚秀兰"])[:2] == ["阚秀", "阚秀丽"]
+    assert "shown" not in text  # four found, four shown
+
+
+def test_the_lookup_counts_no_further_than_its_cap(socialworker, household_a, monkeypatch):
+    monkeypatch.setattr(selectors, "LOOKUP_COUNT_CAP", 10)
+    _kans(household_a, "丹军卫俊宝惠晨若玉子秀英")
+    text = browser_for(socialworker).get(reverse("case-intake-lookup"), {"q": "阚"}).text
+    assert "8 of more than 10 shown" in text
+
+
+def test_the_lookup_query_count_is_pinned(socialworker, household_a, django_assert_max_num_queries):
+    client = browser_for(socialworker)
+    client.get(reverse("case-intake"))  # warm the session
+    _kans(household_a, "丹军卫俊宝")
+    with django_assert_max_num_queries(4):  # session, user, rows, their tags; all shown: no count
+        assert "shown" not in client.get(reverse("case-intake-lookup"), {"q": "阚"}).text
+    _kans(household_a, "惠晨若玉子秀英")
+    with django_assert_max_num_queries(5):  # ... and the count, bounded, when some are not shown
+        assert "8 of 12 shown" in client.get(reverse("case-intake-lookup"), {"q": "阚"}).text
 
 
 def test_intake_shows_the_callers_open_cases(socialworker, granny_wang, water_case):
@@ -694,6 +752,50 @@ def test_the_board_puts_overdue_then_near_due_first(secretary, board_cases):
     positions = [text.index(f'id="row-{board_cases[key].number}"') for key in ("overdue", "near", "later")]
     assert positions == sorted(positions)
     assert "rank-0" in text and "rank-1" in text
+
+
+def _clocks(case: Case, *, response_minutes: int, resolution_minutes: int, responded: bool = False) -> None:
+    now = timezone.now()
+    Case.objects.filter(pk=case.pk).update(
+        response_due=now + timedelta(minutes=response_minutes),
+        resolution_due=now + timedelta(minutes=resolution_minutes),
+        responded_at=now - timedelta(days=1) if responded else None,
+    )
+
+
+def test_the_board_puts_the_first_overdue_clock_first_the_longest_late_on_top(
+    secretary, socialworker, community, water, household_a, household_b
+):
+    """Nobody has answered one case for three hours: it is later than one 30 minutes past its
+    resolution due, though its own resolution is two days off; five hours past resolution beats both."""
+    cases = {key: report(socialworker, community, category=water, household=household_a) for key in "abcde"}
+    _clocks(cases["a"], response_minutes=-3 * 60, resolution_minutes=2 * 24 * 60)  # no response, 3 h late
+    _clocks(cases["b"], response_minutes=-10 * 60, resolution_minutes=-30, responded=True)  # 30 min late
+    _clocks(cases["c"], response_minutes=-6 * 60, resolution_minutes=-5 * 60, responded=True)  # 5 h late
+    _clocks(cases["d"], response_minutes=-60, resolution_minutes=24 * 60, responded=True)  # on track
+    _clocks(cases["e"], response_minutes=30, resolution_minutes=60)  # neither clock overdue yet
+    text = browser_for(secretary).get(reverse("case-board")).text
+    order = sorted(cases, key=lambda key: text.index(f'id="row-{cases[key].number}"'))
+    assert order == ["c", "a", "b", "e", "d"]
+    assert "no response, 3" in text  # the row says which clock is late, and by how much
+
+
+def test_the_board_order_rule_answers_in_python_as_in_sql(socialworker, community, water, household_a):
+    cases = [report(socialworker, community, category=water, household=household_a) for _ in range(4)]
+    _clocks(cases[0], response_minutes=-60, resolution_minutes=-120)  # both late: resolution first
+    _clocks(cases[1], response_minutes=-120, resolution_minutes=-60)  # both late: response first
+    _clocks(cases[2], response_minutes=-60, resolution_minutes=60, responded=True)  # answered: none
+    _clocks(cases[3], response_minutes=-60, resolution_minutes=60)
+    now = timezone.now()
+    annotated = Case.objects.filter(pk__in=[c.pk for c in cases]).with_clock(now).order_by("id")
+    for case in annotated:
+        assert case.overdue_since == overdue_since(case, now)
+    assert [c.overdue_since for c in annotated] == [
+        Case.objects.get(pk=cases[0].pk).resolution_due,
+        Case.objects.get(pk=cases[1].pk).response_due,
+        None,
+        Case.objects.get(pk=cases[3].pk).response_due,
+    ]
 
 
 def test_the_board_filters_by_grid_and_counts(secretary, board_cases, grid_b):

@@ -21,7 +21,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grassroots.cases import services
-from grassroots.cases.clock import NEAR_DUE_CAP, NEAR_DUE_FLOOR, NEAR_DUE_FRACTION, Clock, clock_of
+from grassroots.cases.clock import (
+    NEAR_DUE_CAP,
+    NEAR_DUE_FLOOR,
+    NEAR_DUE_FRACTION,
+    Clock,
+    clock_of,
+    overdue_since,
+)
 from grassroots.cases.models import Case, Category, Channel, Urgency
 from grassroots.cases.services import ReportDetails
 from grassroots.cases.tasks import sweep_overdue
@@ -138,6 +145,7 @@ def test_the_annotation_answers_as_the_properties(every_case):
     for case in annotated:
         assert case.clock == clock_of(case, now), case.description
         assert case.is_overdue_now == case.is_overdue(now), case.description
+        assert case.overdue_since == overdue_since(case, now), case.description  # the board's order
     assert _numbers(Case.objects.overdue(now)) == _numbers(c for c in annotated if c.is_overdue(now))
     assert _numbers(Case.objects.near_due(now)) == _numbers(c for c in annotated if c.is_near_due(now))
     clocks = {key: clock_of(case, now) for key, case in every_case.items()}

@@ -207,6 +207,19 @@ def test_aunt_kan_is_found_by_the_initials_of_her_surnames_reading(demo):
     assert "阚秀英" in found
 
 
+def test_the_intake_lookup_puts_the_likely_caller_on_top_and_says_how_many_it_found(demo):
+    """`wxl` listed 吴晓玲 before Granny Wang; the surname 阚 listed eight people and not Aunt Kan."""
+    from grassroots.accounts.models import User
+    from grassroots.cases.selectors import LOOKUP_LIMIT, caller_lookup_for
+
+    socialworker = User.objects.get(username="socialworker")
+    assert caller_lookup_for(user=socialworker, text="wxl").people[0].name == "王秀兰"
+    kan = caller_lookup_for(user=socialworker, text="阚")
+    assert "阚秀英" in [person.name for person in kan.people]
+    everyone = Person.objects.visible_to(socialworker).filter(name__startswith="阚").count()
+    assert len(kan.people) == LOOKUP_LIMIT < kan.total == everyone  # "8 of 12 shown"
+
+
 def test_vulnerability_tags_are_in_plausible_proportions(demo):
     counts = dict(PersonTag.objects.values_list("tag__code").annotate(n=Count("id")))
     resident_count = residents(demo.community).count()

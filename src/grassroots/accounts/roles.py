@@ -100,6 +100,7 @@ _CARE_WORK = {
     "care.visit.add",
     "care.enrolment.add",
     "care.plannedservice.deliver",
+    "care.careprofile.take",  # become the usual visitor of someone nobody has taken yet
 }
 _CARE_COORDINATE = {"care.campaign.add"}
 _CARE_LEGS = {"care.careprofile.view_flags", "care.carerecordaccess.view"}

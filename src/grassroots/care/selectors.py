@@ -23,9 +23,12 @@ from grassroots.care.models import (
     PlannedService,
     ServiceStatus,
     SituationNote,
+    Tier,
     Visit,
 )
 from grassroots.care.schedule import month_days
+from grassroots.core.ranking import flag
+from grassroots.orgs.models import VolunteerTeam
 from grassroots.places.models import Grid
 
 #: How far back a change of situation (a new case, a move out) still calls for a visit.
@@ -49,6 +52,7 @@ class WorkItem:
     service: object = None
     due_on: date | None = None
     overdue: bool = False
+    unclaimed: bool = False  # nobody has taken this person on: the list offers to take them
     reasons: list[str] = field(default_factory=list)
     services: list = field(default_factory=list)
 
@@ -62,12 +66,26 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def my_profiles(user):
-    """The register people a staff visitor looks after: their own, and in their grids those nobody has."""
-    profiles = CareProfile.objects.visible_to(user).on_register()
+#: Nobody has taken them, and they are the most at risk: on the list of every coordinator of the
+#: community (who may take them: care.careprofile.take) until one of them does.
+UNCLAIMED = Q(responsible__isnull=True, tier=Tier.HIGH)
+
+
+def _own_q(user) -> Q:
+    """Whom a staff visitor looks after: their own people, and in a grid worker's grids those nobody has."""
     if is_grid_worker(user):
-        return profiles.filter(Q(responsible=user) | Q(responsible__isnull=True))
-    return profiles.filter(responsible=user)
+        return Q(responsible=user) | Q(responsible__isnull=True)
+    return Q(responsible=user)
+
+
+def my_profiles(user):
+    """The register people on a staff visitor's list: their own, and the high-risk people nobody has
+    taken (annotated `unclaimed`), so that no one at risk waits on a list that nobody reads."""
+    profiles = CareProfile.objects.visible_to(user).on_register()
+    shown = _own_q(user)
+    if user_can(user, "care.careprofile.take"):
+        shown |= UNCLAIMED
+    return profiles.filter(shown).annotate(unclaimed=flag(UNCLAIMED))
 
 
 def _changes(profiles, today: date):
@@ -116,7 +134,8 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
     households_of_mine: set[int] = set()
     if not works_from_tasks(user):
         mine = my_profiles(user)
-        households_of_mine = set(mine.values_list("household_id", flat=True))
+        # Services are for the visitor's own people; someone unclaimed comes as a visit to take on.
+        households_of_mine = set(mine.filter(_own_q(user)).values_list("household_id", flat=True))
         # Only the people due, or with a recent change, come back from the database.
         profiles = (
             _changes(mine.select_related("person", "household__building"), today)
@@ -142,6 +161,7 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
                         profile.person,
                         profile,
                         reasons=reasons,
+                        unclaimed=bool(profile.unclaimed),
                     )
                 )
             elif due:
@@ -155,29 +175,10 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
                         profile,
                         due_on=profile.next_due_on,
                         overdue=profile.next_due_on < today,
+                        unclaimed=bool(profile.unclaimed),
                     )
                 )
-    targets = (
-        CampaignHousehold.objects.filter(
-            visitor=user,
-            campaign__starts_on__lte=today,
-            campaign__ends_on__gte=today,
-            status__in=[Outcome.PENDING, Outcome.NOT_REACHED],
-        )
-        .select_related("campaign", "household__building")
-        .order_by("risk", *_PLACE)
-    )
-    for target in targets:
-        items.append(
-            WorkItem(
-                "campaign",
-                target.risk,
-                _place(target.household),
-                target.household,
-                target=target,
-                due_on=target.campaign.ends_on,
-            )
-        )
+    items.extend(campaign_targets(user, today))
     services = (
         _services_for(user, households_of_mine)
         .due(today)
@@ -205,6 +206,31 @@ def worklist(user, today: date | None = None) -> list[WorkItem]:
     return items
 
 
+def campaign_targets(user, today: date) -> list[WorkItem]:
+    """The households of running campaigns the user is asked to visit and has not yet reached."""
+    targets = (
+        CampaignHousehold.objects.filter(
+            visitor=user,
+            campaign__starts_on__lte=today,
+            campaign__ends_on__gte=today,
+            status__in=[Outcome.PENDING, Outcome.NOT_REACHED],
+        )
+        .select_related("campaign", "household__building")
+        .order_by("risk", *_PLACE)
+    )
+    return [
+        WorkItem(
+            "campaign",
+            target.risk,
+            _place(target.household),
+            target.household,
+            target=target,
+            due_on=target.campaign.ends_on,
+        )
+        for target in targets
+    ]
+
+
 def _place(household) -> tuple:
     return (household.building.number, household.entrance, household.room)
 
@@ -224,19 +250,52 @@ def _services_for(user, household_ids: set[int]):
     if works_from_tasks(user):
         if not (user.person_id and user_can(user, "care.plannedservice.view_own")):
             return PlannedService.objects.none()
-        return PlannedService.objects.filter(enrolment__team__volunteers__person_id=user.person_id).distinct()
+        # Teams as a subquery, not a join: a volunteer of two teams must not see a service twice,
+        # and a DISTINCT would stand in the way of the counts and ranks built on this.
+        teams = VolunteerTeam.objects.filter(volunteers__person_id=user.person_id).values("pk")
+        return PlannedService.objects.filter(enrolment__team__in=teams)
     return PlannedService.objects.visible_to(user).filter(household_id__in=household_ids)
 
 
-def volunteer_tasks(user, today: date | None = None):
+@dataclass(frozen=True)
+class VolunteerTasks:
+    """A volunteer's open services, the pressing ones first, and how many there are of each kind.
+
+    Pressing: due today or overdue (within VOLUNTEER_LOOKBACK_DAYS); among them the volunteer's
+    own first (people they have served before). The rest have their window open but fall due
+    later: counted, and listed after, page by page.
+    """
+
+    rows: object  # a queryset to page through
+    pressing: int
+    mine: int
+    later: int
+
+
+def volunteer_tasks(user, today: date | None = None) -> VolunteerTasks:
     """A volunteer's services due or overdue: name, address and the service, nothing more."""
     today = today or timezone.localdate()
-    return (
+    served_before = PlannedService.objects.filter(
+        enrolment=OuterRef("enrolment_id"), status=ServiceStatus.DONE, volunteer__isnull=False
+    ).filter(volunteer_id=user.person_id)
+    is_pressing = Q(due_on__lte=today)
+    is_mine = Q(Exists(served_before))
+    open_services = (
         _services_for(user, set())
         .due(today)
         .filter(due_on__gte=today - timedelta(days=VOLUNTEER_LOOKBACK_DAYS))
-        .select_related("service", "enrolment__person", "household__building")
-        .order_by("due_on", *_PLACE)
+        .annotate(pressing=flag(is_pressing), mine=flag(is_pressing & is_mine))
+    )
+    counts = open_services.aggregate(
+        pressing=Count("id", filter=is_pressing),
+        mine=Count("id", filter=is_pressing & is_mine),
+        all=Count("id"),
+    )
+    rows = open_services.select_related("service", "enrolment__person", "household__building").order_by(
+        "-pressing", "-mine", "due_on", *_PLACE, "id"
+    )
+    return VolunteerTasks(
+        rows=rows, pressing=counts["pressing"], mine=counts["mine"], later=counts["all"] - counts["pressing"]
     )
 
 

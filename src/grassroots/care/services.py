@@ -212,6 +212,31 @@ def profile_override(*, actor, person: Person, tier: str, reason: str) -> CarePr
     return profile
 
 
+def profile_take(*, actor, profile: CareProfile) -> CareProfile:
+    """A coordinator becomes the usual visitor of someone on the register nobody had taken.
+
+    Until then a high-risk person with nobody is on every coordinator's list (care.selectors.UNCLAIMED);
+    the row is locked so that two coordinators taking the same person at once cannot both win.
+    """
+    if actor is None or not (
+        user_can(actor, "care.careprofile.take")
+        and CareProfile.objects.visible_to(actor).filter(pk=profile.pk).exists()
+    ):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = CareProfile.objects.select_for_update().select_related("responsible").get(pk=profile.pk)
+        if locked.responsible_id == actor.pk:
+            return locked
+        if locked.responsible_id is not None:
+            raise ValidationError(
+                _("%(name)s has already taken them on.")
+                % {"name": locked.responsible.get_full_name() or locked.responsible.username}
+            )
+        locked.responsible = actor
+        locked.save(update_fields=["responsible", "updated_at"])
+    return locked
+
+
 def situation_note(*, actor, person: Person, kind: str, note: str = "") -> SituationNote:
     """Note a change in someone's situation (a hospital stay ...): their visitor sees it on the worklist."""
     _require(actor, "care.situationnote.add")

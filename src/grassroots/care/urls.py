@@ -18,11 +18,13 @@ urlpatterns = [
     path("households/<int:household_pk>/enrol/", views.enrol, name="care-enrol"),
     path("visits/<int:pk>/", views.visit_detail, name="care-visit"),
     path("visits/<int:pk>/case/", views.visit_case, name="care-visit-case"),
+    path("people/<int:pk>/take/", views.person_take, name="care-person-take"),
     path("people/<int:pk>/tier/", views.person_tier, name="care-person-tier"),
     path("people/<int:pk>/situation/", views.person_situation, name="care-person-situation"),
     path("programmes/", views.programmes, name="care-programmes"),
     path("programmes/<int:pk>/", views.programme_detail, name="care-programme"),
     path("enrolments/<int:pk>/", views.enrolment_detail, name="care-enrolment"),
+    path("services/<int:pk>/record/", views.service_record, name="care-service-record"),
     path("services/<int:pk>/done/", views.service_done, name="care-service-done"),
     path("services/<int:pk>/missed/", views.service_missed, name="care-service-missed"),
 ]

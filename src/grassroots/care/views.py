@@ -52,6 +52,8 @@ from grassroots.people.models import Person, PersonStatus, VulnerabilityTag
 from grassroots.places.models import Grid, Household
 
 TARGETS_PER_PAGE = 50
+#: Services a page of "my care tasks" lists (the pressing ones come first).
+TASKS_PER_PAGE = 25
 
 
 def _need(user, capability: str) -> None:
@@ -87,14 +89,32 @@ def worklist(request):
 
 
 def tasks(request):
-    """A volunteer's services to deliver: name, address and the service, nothing more."""
+    """A volunteer's services to deliver: name, address and the service, nothing more.
+
+    Today's and overdue ones first (their own people on top), the rest counted and listed after,
+    a page at a time; each row's record form loads when the row is opened (care-service-record),
+    so the page holds one form, not one per service.
+    """
     _need(request.user, "care.plannedservice.view_own")
-    planned = selectors.volunteer_tasks(request.user)
-    campaign_targets = selectors.worklist(request.user)
-    targets = [item for item in campaign_targets if item.kind == "campaign"]
-    return render(
-        request, "care/tasks.html", {"planned": planned, "targets": targets, "today": timezone.localdate()}
-    )
+    today = timezone.localdate()
+    found = selectors.volunteer_tasks(request.user, today)
+    page = Paginator(found.rows, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "found": found,
+        "targets": selectors.campaign_targets(request.user, today),
+        "today": today,
+    }
+    return render(request, "care/tasks.html", context)
+
+
+def service_record(request, pk: int):
+    """The forms to record one service done or missed: HTMX into an opened task row, or a page."""
+    _need(request.user, "care.plannedservice.deliver")
+    planned = _planned_for(request.user, pk)
+    context = {"planned": planned, "next": _local_path(request.GET.get("next", ""))}
+    template = "care/_deliver_forms.html" if request.htmx else "care/service_record.html"
+    return render(request, template, context)
 
 
 def register(request):
@@ -498,21 +518,30 @@ def visit_case(request, pk: int):
     if category is None:
         messages.error(request, _("Choose the category of the case."))
         return redirect("care-visit", pk=visit.pk)
-    try:
-        case = services.visit_raise_case(
+    case = _attempt(
+        request,
+        lambda: services.visit_raise_case(
             actor=request.user,
             visit=visit,
             category=category,
             description=request.POST.get("description", ""),
             urgency="urgent" if request.POST.get("urgent") else "normal",
-        )
+        ),
+    )
+    if case is not None:
+        messages.success(request, _("Case %(number)s raised and registered.") % {"number": case.number})
+    return redirect("care-visit", pk=visit.pk)
+
+
+def _attempt(request, call):
+    """A service call's result, or None with the reason shown to the user; refused: 404, as out of scope."""
+    try:
+        return call()
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Case %(number)s raised and registered.") % {"number": case.number})
-    return redirect("care-visit", pk=visit.pk)
+        return None
 
 
 # --- the register: tier and situation ---------------------------------------------------------------------
@@ -520,6 +549,17 @@ def visit_case(request, pk: int):
 
 def _person_in_scope(user, pk: int) -> Person:
     return get_object_or_404(Person.objects.visible_to(user), pk=pk)
+
+
+@require_POST
+def person_take(request, pk: int):
+    """Take on someone nobody has (from the worklist): they leave the other coordinators' lists."""
+    _need(request.user, "care.careprofile.take")
+    person = _person_in_scope(request.user, pk)
+    profile = get_object_or_404(CareProfile.objects.visible_to(request.user), person=person)
+    if _attempt(request, lambda: services.profile_take(actor=request.user, profile=profile)):
+        messages.success(request, _("%(name)s is yours to visit now.") % {"name": person.name})
+    return redirect("care-worklist")
 
 
 @require_POST
@@ -664,9 +704,14 @@ def _planned_for(user, pk: int) -> PlannedService:
     return planned
 
 
+def _local_path(target: str) -> str:
+    """The target when it is a path on this site, else "": a form never sends anyone elsewhere."""
+    return target if target.startswith("/") and not target.startswith("//") else ""
+
+
 def _back(request, planned: PlannedService):
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    target = _local_path(request.POST.get("next", ""))
+    if target:
         return redirect(target)
     return redirect("care-enrolment", pk=planned.enrolment_id)
 

@@ -15,6 +15,11 @@ The rule, on the resolution clock:
   window (registration to resolution due) left, that margin being at most two hours
   and at least fifteen minutes.
 The response clock runs in the same states, until someone has responded.
+
+The board's order (`board_order`): a case with a clock overdue comes first, whichever clock
+it is (a case nobody has answered for a day is as late as one past its resolution due), the
+one late the longest on top: ranked by the due time of its first overdue clock. The other
+cases follow by their resolution clock (near due, on track, no clock yet, stopped).
 """
 
 from __future__ import annotations
@@ -66,6 +71,11 @@ def overdue_q(now: datetime) -> Q:
     return Q(status__in=RUNNING, resolution_due__lt=now)
 
 
+def response_overdue_q(now: datetime) -> Q:
+    """Cases whose response clock is overdue at `now` (nobody has responded in time), as a filter."""
+    return Q(status__in=RUNNING, responded_at__isnull=True, response_due__lt=now)
+
+
 def near_due_q(now: datetime) -> Q:
     """Cases near due at `now`, as a filter.
 
@@ -93,11 +103,39 @@ def clock_annotations(now: datetime) -> dict:
             When(near_due_q(now), then=Value(int(Clock.NEAR_DUE))),
             default=Value(int(Clock.ON_TRACK)),
         ),
+        "overdue_since": overdue_since_expression(now),
         # A When, not the bare condition: with no due time that would be NULL, not False.
         "is_overdue_now": Choose(
             When(overdue_q(now), then=Value(True)), default=Value(False), output_field=BooleanField()
         ),
     }
+
+
+def overdue_since_expression(now: datetime) -> Choose:
+    """The due time of a case's first overdue clock (response or resolution), NULL when none is overdue.
+
+    The response clock is taken when it is overdue and due no later than the resolution clock
+    (or the resolution clock is not overdue); Least() would not do: it is NULL on SQLite as soon
+    as one of its arguments is.
+    """
+    response_first = response_overdue_q(now) & (~overdue_q(now) | Q(response_due__lte=F("resolution_due")))
+    return Choose(
+        When(response_first, then=F("response_due")),
+        When(overdue_q(now), then=F("resolution_due")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+
+
+#: The board's order over a queryset annotated with `clock_annotations`: overdue first (the
+#: longest late on top, whichever clock), then by the resolution clock. Ties: due time, age, id.
+BOARD_ORDER = (
+    F("overdue_since").asc(nulls_last=True),
+    "clock",
+    F("resolution_due").asc(nulls_last=True),
+    "reported_at",
+    "id",
+)
 
 
 # --- in Python: for one case already loaded ---------------------------------------------------------------
@@ -132,6 +170,19 @@ def is_response_overdue(case: Case, now: datetime) -> bool:
         and case.response_due is not None
         and case.response_due < now
     )
+
+
+def overdue_since(case: Case, now: datetime) -> datetime | None:
+    """The Python twin of `overdue_since_expression`: when the first overdue clock fell due."""
+    late = [
+        due
+        for due, over in (
+            (case.response_due, is_response_overdue(case, now)),
+            (case.resolution_due, is_overdue(case, now)),
+        )
+        if over
+    ]
+    return min(late) if late else None
 
 
 def clock_of(case: Case, now: datetime) -> Clock:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case as Choose
-from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -34,7 +34,7 @@ from grassroots.accounts.roles import (
 )
 from grassroots.cases import duplicates
 from grassroots.cases.calendar import duration_text
-from grassroots.cases.clock import near_due_q, overdue_q
+from grassroots.cases.clock import BOARD_ORDER, near_due_q, overdue_q
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, Satisfaction
 from grassroots.cases.permissions import is_coordinator
 from grassroots.cases.scope import party_filter
@@ -42,7 +42,7 @@ from grassroots.cases.services import Party
 from grassroots.cases.workflow import ASSIGNEE, LEAD, OPEN, Action, Status, allowed, label
 from grassroots.orgs.models import MemberUnit, PartyMember, UnitKind, Volunteer, VolunteerTeam
 from grassroots.people.models import Person, PersonTag
-from grassroots.people.search import ParsedQuery, parse_query, search_people
+from grassroots.people.search import ParsedQuery, parse_query, ranked_matches
 from grassroots.places.models import Building, Community, Household
 from grassroots.places.selectors import buildings_for
 
@@ -343,12 +343,13 @@ def case_list(*, user: User, filters: Mapping[str, Any]) -> CaseListing:
 
 
 def _board_rows(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
-    """Open cases ranked in SQL by their clock: overdue, near due, on track, no clock yet, stopped."""
+    """Open cases ranked in SQL (cases.clock.BOARD_ORDER): overdue on either clock first, the longest
+    late on top, then near due, on track, no clock yet, stopped."""
     return (
         cases.with_clock(now)
         .select_related("category", "grid", "household__building", "building")
         .prefetch_related(lead_prefetch())
-        .order_by("clock", F("resolution_due").asc(nulls_last=True), "reported_at", "id")
+        .order_by(*BOARD_ORDER)
     )
 
 
@@ -667,6 +668,10 @@ def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
 # --- intake and the patrol report ---------------------------------------------------------------------
 
 LOOKUP_LIMIT = 8
+#: "Show more" in the intake lookup: this many at most (the people search pages through the rest).
+LOOKUP_MORE_LIMIT = 40
+#: The lookup ranks and counts at most this many matches ("8 of more than 200": type more).
+LOOKUP_COUNT_CAP = 200
 
 
 def category_for(*, user: User, pk: Any) -> Category | None:
@@ -701,21 +706,49 @@ def caller_for(*, user: User, pk: Any) -> Person | None:
 
 @dataclass(frozen=True)
 class CallerLookup:
-    """Who the caller may be: the query as understood, the residents found, and for an address its
-    households (an empty flat is still a place to register a case at)."""
+    """Who the caller may be: the query as understood, the residents found (the likeliest caller
+    first), how many matched in all (bounded), and for an address its households (an empty flat
+    is still a place to register a case at)."""
 
     query: ParsedQuery
     people: list[Person]
     households: list[Household]
+    total: int = 0
+    more_than_cap: bool = False
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.people)
 
 
-def caller_lookup_for(*, user: User, text: str) -> CallerLookup:
-    """Residents matching what the mouth typed (phone, name, initials or address), within scope.
+def _likely_callers(user: User) -> tuple[Q, Q]:
+    """Who is likelier to be calling this worker: people of the worker's own grids, then people
+    with a vulnerability tag the worker may read (living alone, elderly, disabled, ...).
 
-    Each kind of query is one indexed lookup (people.search), so the box answers as one types.
+    Sensitive tags rank only for a worker who may read them: an order must not reveal them.
+    """
+    own_grid = Q(current_household__grid__in=user.grids.values("pk"))
+    tags = PersonTag.objects.filter(person=OuterRef("pk"))
+    if not user_can(user, "people.persontag.view_sensitive"):
+        tags = tags.filter(tag__sensitive=False)
+    return own_grid, Q(Exists(tags))
+
+
+def caller_lookup_for(*, user: User, text: str, more: bool = False) -> CallerLookup:
+    """Residents matching what the mouth typed (phone, name, initials or address), within scope,
+    the likeliest caller on top: the exact name, then the worker's own grids, then the vulnerable.
+
+    Each kind of query is one indexed lookup (people.search), ranked and counted among at most
+    LOOKUP_COUNT_CAP matches, so the box answers as one types at district size too.
     """
     query = parse_query(text)
-    people = list(search_people(_callers(user), text, limit=LOOKUP_LIMIT))
+    found = ranked_matches(
+        _callers(user),
+        text,
+        limit=LOOKUP_MORE_LIMIT if more else LOOKUP_LIMIT,
+        cap=LOOKUP_COUNT_CAP,
+        prefer=_likely_callers(user),
+    )
     households = []
     if query.kind == "address":
         households = list(
@@ -723,7 +756,13 @@ def caller_lookup_for(*, user: User, text: str) -> CallerLookup:
             .select_related("building")
             .at_address(building=query.building, entrance=query.entrance, room=query.room)[:10]
         )
-    return CallerLookup(query=query, people=people, households=households)
+    return CallerLookup(
+        query=query,
+        people=found.people,
+        households=households,
+        total=found.total,
+        more_than_cap=found.more_than_cap,
+    )
 
 
 def caller_cases_for(*, user: User, person: Person) -> tuple[list[Case], list[Case]]:

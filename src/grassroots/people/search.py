@@ -14,10 +14,11 @@ import re
 from dataclasses import dataclass
 from itertools import product
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import F, Q
 from pypinyin import Style, lazy_pinyin, pinyin
 
 from grassroots.core import pii
+from grassroots.core.ranking import flag
 from grassroots.people.models import PersonNameKey
 
 ADDRESS = re.compile(r"^(\d{1,4})(?:[-－—/](\d{1,2})(?:[-－—/](\w{1,8}))?)?$")
@@ -160,6 +161,17 @@ def other_readings(name: str) -> list[tuple[str, str]]:
 def search_people(queryset, raw: str, *, limit: int = 50):
     """People in `queryset` (already scoped) that match what was typed, best matches first."""
     query = parse_query(raw)
+    found = matching_people(queryset, query)
+    likeliest = likeliest_reading_q(query)
+    if likeliest is None:
+        return found.order_by(*index_order(query))[:limit]
+    return found.annotate(likeliest=flag(likeliest)).order_by(F("likeliest").desc(), *index_order(query))[
+        :limit
+    ]
+
+
+def matching_people(queryset, query: ParsedQuery):
+    """People in `queryset` that match the query, unordered: each kind of query is one indexed filter."""
     if query.kind == "empty":
         return queryset.none()
     if query.kind == "address":
@@ -168,42 +180,91 @@ def search_people(queryset, raw: str, *, limit: int = 50):
             found = found.filter(current_household__entrance=query.entrance)
         if query.room:
             found = found.filter(current_household__room=query.room)
-        return found.order_by("current_household__entrance", "current_household__room", "id")[:limit]
+        return found
     if query.kind == "phone":
-        return _by_phone(queryset, query.text, limit=limit)
+        return _by_phone(queryset, query.text)
     if query.kind == "initials":
-        return _by_pinyin(queryset, query.text, limit=limit)
-    return queryset.filter(name__startswith=query.text).order_by("name", "id")[:limit]
+        # The likeliest reading, or another one (阚秀英: "kxy", or "hxy"): people.PersonNameKey.
+        otherwise = PersonNameKey.objects.filter(
+            Q(initials__startswith=query.text) | Q(pinyin__startswith=query.text)
+        )
+        return queryset.filter(likeliest_reading_q(query) | Q(id__in=otherwise.values("person_id")))
+    return queryset.filter(name__startswith=query.text)
 
 
-def _by_pinyin(queryset, spelled: str, *, limit: int):
-    """Initials or pinyin, in the likeliest reading or another one (阚秀英: "kxy", or "hxy").
+def likeliest_reading_q(query: ParsedQuery) -> Q | None:
+    """Spelled in the name's likeliest reading: those come before people found by another reading."""
+    if query.kind == "initials":
+        return Q(name_initials__startswith=query.text) | Q(name_pinyin__startswith=query.text)
+    return None
 
-    People spelled so in their likeliest reading come first: the other readings only add to them.
+
+def index_order(query: ParsedQuery) -> tuple[str, ...]:
+    """The order the query's index gives for free: a flat's entrance and room, initials, name."""
+    if query.kind == "address":
+        return ("current_household__entrance", "current_household__room", "id")
+    if query.kind == "initials":
+        return ("name_initials", "name", "id")
+    return ("name", "id")
+
+
+def exact_match_q(query: ParsedQuery) -> Q | None:
+    """What typed in full names the person: the whole name, the whole initials or the whole pinyin."""
+    if query.kind == "name":
+        return Q(name=query.text)
+    if query.kind == "initials":
+        return Q(name_initials=query.text) | Q(name_pinyin=query.text)
+    return None  # an address or a phone number has no "exact name" to put first
+
+
+@dataclass(frozen=True)
+class RankedMatches:
+    """The best few matches, and how many matched in all (at most `cap`; `more_than_cap` beyond)."""
+
+    people: list
+    total: int
+    more_than_cap: bool
+
+
+def ranked_matches(queryset, raw: str, *, limit: int, cap: int, prefer: tuple = ()) -> RankedMatches:
+    """The `limit` best matches, the exact name first, then the name's likeliest reading, then each
+    of `prefer` (conditions, most wanted first), then the index order; and how many matched,
+    counted no further than `cap`.
+
+    Bounded at any size: the candidates are the first `cap + 1` rows of the query's index (one
+    range read), ranked among themselves; the count reads those same rows and only when the
+    best ones did not already hold every match. Beyond `cap` the worker is asked to type more,
+    rather than the database to rank a district's surname.
     """
-    likeliest = Q(name_initials__startswith=spelled) | Q(name_pinyin__startswith=spelled)
-    otherwise = PersonNameKey.objects.filter(Q(initials__startswith=spelled) | Q(pinyin__startswith=spelled))
-    return (
-        queryset.filter(likeliest | Q(id__in=otherwise.values("person_id")))
-        .annotate(reading=Case(When(likeliest, then=Value(0)), default=Value(1), output_field=IntegerField()))
-        .order_by("reading", "name_initials", "name", "id")[:limit]
+    query = parse_query(raw)
+    matches = matching_people(queryset, query)
+    candidates = matches.order_by(*index_order(query))[: cap + 1]
+    first = (exact_match_q(query), likeliest_reading_q(query), *prefer)
+    ranking = [condition for condition in first if condition is not None]
+    flags = {f"rank_{i}": flag(condition) for i, condition in enumerate(ranking)}
+    people = list(
+        queryset.filter(pk__in=candidates.values("pk"))
+        .annotate(**flags)
+        .order_by(*(F(name).desc() for name in flags), *index_order(query))[:limit]
     )
+    total = len(people) if len(people) < limit else candidates.count()
+    return RankedMatches(people=people, total=min(total, cap), more_than_cap=total > cap)
 
 
-def _by_phone(queryset, digits: str, *, limit: int):
+def _by_phone(queryset, digits: str):
     """A whole number matches its hash; a shorter fragment must be the number's last digits.
 
     Fragments are matched on the keyed hash of the last four digits, then checked
     against the decrypted numbers of those few candidates; nothing else is decrypted.
     """
     if pii.phone_is_plausible(digits):
-        return queryset.filter(phone_hash=pii.phone_hash(digits)).order_by("name", "id")[:limit]
+        return queryset.filter(phone_hash=pii.phone_hash(digits))
     candidates = queryset.filter(phone_tail_hash=pii.phone_tail_hash(digits)).order_by("name", "id")
     if len(digits) == pii.PHONE_TAIL_LENGTH:
-        return candidates[:limit]
+        return candidates
     matched_ids = [
         person_id
         for person_id, encrypted in candidates.values_list("id", "phone_encrypted")[:2000]
         if pii.decrypt(encrypted).endswith(digits)
     ]
-    return queryset.filter(id__in=matched_ids[:limit]).order_by("name", "id")
+    return queryset.filter(id__in=matched_ids)

@@ -146,8 +146,16 @@ def intake_lookup(request):
     """HTMX: who the caller may be, from what was typed (phone, name, initials or address)."""
     require(_may_take_calls(request.user))
     text = request.GET.get("q", "").strip()
-    found = selectors.caller_lookup_for(user=request.user, text=text)
-    context = {"q": text, "query": found.query, "people": found.people, "households": found.households}
+    more = request.GET.get("more") == "1"
+    found = selectors.caller_lookup_for(user=request.user, text=text, more=more)
+    context = {
+        "q": text,
+        "query": found.query,
+        "people": found.people,
+        "households": found.households,
+        "found": found,
+        "more": more,
+    }
     return render(request, "cases/_lookup_results.html", context)
 
 
