@@ -8,10 +8,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.accounts.roles import user_can
 from grassroots.cases.clock import overdue_q
 from grassroots.cases.models import Case, Category, Channel, Urgency
 from grassroots.cases.workflow import OPEN, Status
-from grassroots.people.models import Person, PersonStatus
+from grassroots.core.ids import MAX_ID
+from grassroots.people.models import Person, PersonStatus, PersonTag
 from grassroots.people.search import search_people
 from grassroots.places.models import Building, Grid, Household
 
@@ -36,10 +38,19 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class IdField(forms.IntegerField):
+    """A whole number that fits an id column (core.ids.MAX_ID): a 30-digit value is a 400, not a 500."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
 class IntFilter(django_filters.NumberFilter):
     """An id or a number: a whole number, or 400."""
 
-    field_class = forms.IntegerField
+    field_class = IdField
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -108,11 +119,19 @@ class ResidentFilter(StrictFilterSet):
     building = IntFilter(field_name="current_household__building_id")
     grid = IntFilter(field_name="current_household__grid_id")
     status = django_filters.ChoiceFilter(choices=PersonStatus.choices)
-    tag = django_filters.CharFilter(field_name="tags__tag__code", help_text="A vulnerability tag code.")
+    tag = django_filters.CharFilter(method="filter_tag", help_text="A vulnerability tag code.")
 
     class Meta:
         model = Person
         fields: list[str] = []
+
+    def filter_tag(self, queryset, name, value):
+        """A sensitive tag filters only for roles that may see it; for anyone else it matches nobody,
+        so that a count cannot tell who carries a tag the reader may not see."""
+        tags = PersonTag.objects.filter(tag__code=value)
+        if not user_can(getattr(self.request, "user", None), "people.persontag.view_sensitive"):
+            tags = tags.filter(tag__sensitive=False)
+        return queryset.filter(pk__in=tags.values("person_id"))
 
     def filter_q(self, queryset, name, value):
         matched = search_people(queryset, value, limit=200)

@@ -46,6 +46,7 @@ from grassroots.cases import services
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, QuestionKind
 from grassroots.cases.workflow import NOTE_PUBLIC, OPEN, REGISTRY, Status
 from grassroots.core import pii
+from grassroots.core.ids import parse_id
 from grassroots.core.language import in_reader_language
 from grassroots.places.models import Community, Household
 
@@ -79,9 +80,12 @@ class Open311Error(Exception):
 
 
 def param(request: HttpRequest, name: str, *, body: bool = False) -> str | None:
-    """A parameter's value; an empty one is exactly an absent one."""
+    """A parameter's value; an empty one is exactly an absent one. A NUL character is refused (400):
+    no text field holds one, and PostgreSQL refuses to store it."""
     value = request.POST.get(name) if body and name in request.POST else request.GET.get(name)
     value = (value or "").strip()
+    if "\x00" in value:
+        raise Open311Error(400, f"{name} contains a NUL character.")
     return value or None
 
 
@@ -504,8 +508,8 @@ def _place(request: HttpRequest, community: Community) -> Place:
     address_id = param(request, "address_id", body=True)
     address = param(request, "address_string", body=True)
     if address_id is not None:
-        valid = address_id.isdecimal() and len(address_id) <= 18
-        place.household = households.filter(pk=int(address_id)).first() if valid else None
+        household_id = parse_id(address_id)
+        place.household = households.filter(pk=household_id).first() if household_id else None
         if place.household is None:
             raise Open311Error(400, f"Unknown address_id {address_id!r}.")
     elif address is not None:

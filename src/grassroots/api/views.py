@@ -61,6 +61,7 @@ from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Cha
 from grassroots.cases.selectors import categories_for, lead_prefetch
 from grassroots.cases.workflow import CaseAction, case_perform, on_register
 from grassroots.core import pii
+from grassroots.core.ids import parse_id
 from grassroots.orgs.models import MemberUnit, PartyBranch, VolunteerTeam
 from grassroots.people.models import Person, PersonTag, Residency
 from grassroots.places.models import Building, Community, Grid, Household
@@ -489,13 +490,13 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     def get_object(self):
         """The case by id among those you can see; anything else is 404 (JSON, like every error)."""
-        pk = str(self.kwargs.get("pk", ""))
-        if not pk.isdecimal():
+        pk = parse_id(self.kwargs.get("pk"))
+        if pk is None:
             raise _not_found()
         queryset = (
             self.get_queryset() if self.action == "retrieve" else Case.objects.visible_to(self.request.user)
         )
-        return get_object_or_404(queryset, pk=int(pk))
+        return get_object_or_404(queryset, pk=pk)
 
 
 def _install_action(declared: CaseAction) -> None:

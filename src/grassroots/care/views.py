@@ -47,6 +47,7 @@ from grassroots.care.models import (
     Visit,
 )
 from grassroots.core.audit import client_ip
+from grassroots.core.ids import parse_id
 from grassroots.orgs.models import VolunteerTeam
 from grassroots.people.models import Person, PersonStatus, VulnerabilityTag
 from grassroots.places.models import Grid, Household
@@ -122,8 +123,7 @@ def register(request):
     tier = request.GET.get("tier", "")
     if tier not in Tier.values:
         tier = ""
-    grid_id = request.GET.get("grid", "")
-    grid_id = int(grid_id) if grid_id.isdigit() else None
+    grid_id = parse_id(request.GET.get("grid"))
     profiles = selectors.register(request.user, tier=tier, grid_id=grid_id)
     page = Paginator(profiles, 50).get_page(request.GET.get("page"))
     totals = dict(
@@ -283,12 +283,12 @@ def campaign_detail(request, pk: int):
     visitor = None
     if visitor_id == "me":
         visitor = request.user
-    elif visitor_id.isdigit():
-        visitor = User.objects.filter(pk=int(visitor_id), community_id=campaign.community_id).first()
-    grid_id = request.GET.get("grid", "")
+    elif parse_id(visitor_id) is not None:
+        visitor = User.objects.filter(pk=parse_id(visitor_id), community_id=campaign.community_id).first()
+    grid_id = parse_id(request.GET.get("grid"))
     targets = selectors.visitor_list(request.user, campaign, visitor)
-    if grid_id.isdigit():
-        targets = targets.filter(grid_id=int(grid_id))
+    if grid_id is not None:
+        targets = targets.filter(grid_id=grid_id)
     status = request.GET.get("status", "")
     if status:
         targets = targets.filter(status=status)
@@ -401,9 +401,10 @@ def visit_new(request, household_pk: int):
         if _wants_json(request):
             return JsonResponse({"ok": False, "errors": form.errors.get_json_data()}, status=422)
     campaign = None
-    if str(form["campaign"].value() or "").isdigit():
+    campaign_id = parse_id(form["campaign"].value())
+    if campaign_id is not None:
         campaign = Campaign.objects.filter(
-            pk=int(form["campaign"].value()), community_id=household.building.community_id
+            pk=campaign_id, community_id=household.building.community_id
         ).first()
     context = {
         "household": household,
@@ -636,8 +637,10 @@ def enrol(request, household_pk: int):
     teams = VolunteerTeam.objects.filter(community_id=community_id)
     visit = None
     visit_id = request.GET.get("visit") or request.POST.get("visit")
-    if visit_id and str(visit_id).isdigit():
-        visit = Visit.objects.visible_to(request.user).filter(pk=int(visit_id), household=household).first()
+    if parse_id(visit_id) is not None:
+        visit = (
+            Visit.objects.visible_to(request.user).filter(pk=parse_id(visit_id), household=household).first()
+        )
     initial = {"person": visit.person_id if visit else ""}
     form = EnrolForm(
         request.POST or None, programmes=programme_rows, members=members, teams=teams, initial=initial

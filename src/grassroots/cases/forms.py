@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.cases.models import Case, Category, Channel, Urgency
 from grassroots.cases.services import Party
 from grassroots.cases.workflow import REGISTRY, Input, Status
-from grassroots.core.forms import ServiceErrorsMixin
+from grassroots.core.forms import IdChoiceField, ServiceErrorsMixin
 
 #: Channels offered on the intake screen (the patrol form, the portal and the API set their own).
 INTAKE_CHANNELS = [Channel.PHONE, Channel.WALK_IN, Channel.VISIT, Channel.WECHAT, Channel.HOTLINE]
@@ -48,7 +48,7 @@ def grouped_categories(categories) -> list:
     return choices
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
+class CategoryChoiceField(IdChoiceField):
     """A category <select> grouped as a tree; validation still goes through the queryset."""
 
     def __init__(self, queryset, **kwargs):
@@ -66,8 +66,8 @@ def _questions_on_change(field) -> None:
 class _PlaceMixin(ServiceErrorsMixin, forms.Form):
     """Building, then household (loaded for the chosen building), or a point on the site plan."""
 
-    building = forms.ModelChoiceField(queryset=None, required=False, label=_("Building"))
-    household = forms.ModelChoiceField(queryset=None, required=False, label=_("Household"))
+    building = IdChoiceField(queryset=None, required=False, label=_("Building"))
+    household = IdChoiceField(queryset=None, required=False, label=_("Household"))
     location_note = forms.CharField(
         label=_("Where exactly"),
         max_length=200,
@@ -119,7 +119,7 @@ class IntakeForm(_PlaceMixin):
         initial="other",
         widget=forms.RadioSelect,
     )
-    reporter_person = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+    reporter_person = IdChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
     reporter_name = forms.CharField(label=_("Caller's name"), max_length=50, required=False)
     reporter_phone = forms.CharField(
         label=_("Caller's phone"),
@@ -256,8 +256,8 @@ class CaseFilterForm(forms.Form):
     """The filters of the supervision board and the case list (one function applies them)."""
 
     q = forms.CharField(label=_("Case number"), required=False, max_length=40)
-    grid = forms.ModelChoiceField(queryset=None, required=False, label=_("Grid"), empty_label=_("all grids"))
-    category = forms.ModelChoiceField(
+    grid = IdChoiceField(queryset=None, required=False, label=_("Grid"), empty_label=_("all grids"))
+    category = IdChoiceField(
         queryset=None, required=False, label=_("Category"), empty_label=_("all categories")
     )
     handler = forms.ChoiceField(required=False, label=_("Handler"))

@@ -40,6 +40,7 @@ from grassroots.cases.permissions import is_coordinator
 from grassroots.cases.scope import party_filter
 from grassroots.cases.services import Party
 from grassroots.cases.workflow import ASSIGNEE, LEAD, OPEN, Action, Status, allowed, label
+from grassroots.core.ids import parse_id
 from grassroots.orgs.models import MemberUnit, PartyMember, UnitKind, Volunteer, VolunteerTeam
 from grassroots.people.models import Person, PersonTag
 from grassroots.people.search import ParsedQuery, parse_query, ranked_matches
@@ -676,7 +677,8 @@ LOOKUP_COUNT_CAP = 200
 
 def category_for(*, user: User, pk: Any) -> Category | None:
     """The category chosen on a report form, with its questions, if the user may file under it."""
-    if not pk or not str(pk).isdigit():
+    pk = parse_id(pk)
+    if pk is None:
         return None
     return categories_for(user=user).prefetch_related("questions").filter(pk=pk).first()
 
@@ -699,7 +701,8 @@ def _callers(user: User) -> QuerySet[Person]:
 
 def caller_for(*, user: User, pk: Any) -> Person | None:
     """The resident picked as the caller, with address and readable tags, or None when not visible."""
-    if not pk or not str(pk).isdigit():
+    pk = parse_id(pk)
+    if pk is None:
         return None
     return _callers(user).filter(pk=pk).first()
 

@@ -61,6 +61,7 @@ from grassroots.cases.workflow import (
     transition_for,
 )
 from grassroots.core import pii
+from grassroots.core.ids import parse_id
 from grassroots.orgs.models import MemberUnit, VolunteerTeam
 from grassroots.people.models import Person
 from grassroots.places.models import Building, Community, Household
@@ -94,9 +95,10 @@ class Party:
     @classmethod
     def parse(cls, text: str) -> Party:
         kind, _sep, raw_id = (text or "").partition(":")
-        if kind not in {"user", "person", "team", "unit"} or not raw_id.isdigit():
+        party_id = parse_id(raw_id)
+        if kind not in {"user", "person", "team", "unit"} or party_id is None:
             raise ValidationError({"parties": _("Unknown party “%(text)s”.") % {"text": text}})
-        return cls(kind, int(raw_id))
+        return cls(kind, party_id)
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.id}"

@@ -8,6 +8,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+#: The most pixels a photo may declare: a phone's camera makes 50 million at most; a file that
+#: declares more (a 100-byte "100000 x 100000" PNG) is a decompression bomb, not a photo.
+MAX_PIXELS = 60_000_000
 DOCUMENT_TYPES = {".pdf": "application/pdf"}
 
 
@@ -39,7 +42,17 @@ def check_upload(upload) -> str:
         upload.seek(0)
         with Image.open(upload) as image:
             kind = image.format
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ValidationError(
+                    _("“%(name)s” declares %(width)d × %(height)d pixels: that is not a photo we accept.")
+                    % {"name": upload.name, "width": width, "height": height}
+                )
             image.verify()
+    except Image.DecompressionBombError:
+        raise ValidationError(
+            _("“%(name)s” is not a photo we can read (JPEG, PNG, WebP or GIF).") % {"name": upload.name}
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(
             _("“%(name)s” is not a photo we can read (JPEG, PNG, WebP or GIF).") % {"name": upload.name}

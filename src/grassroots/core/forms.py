@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import TemplatesSetting
+
+from grassroots.core.ids import parse_id
 
 
 def errors_by_field(error: ValidationError) -> dict[str, list[str]]:
@@ -40,3 +43,18 @@ class FieldRenderer(TemplatesSetting):
     """Forms render with the project's templates, every field through the one field template."""
 
     field_template_name = "includes/field.html"
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A model choice by id that refuses what cannot be an id (core.ids) before asking the database.
+
+    Django's own field looks up whatever was posted: a 40-digit building overflows the database
+    (a 500). Here it is "not one of the available choices", with what was typed kept.
+    """
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if parse_id(value if not isinstance(value, self.queryset.model) else value.pk) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)

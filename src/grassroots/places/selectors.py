@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, QuerySet
 
+from grassroots.core.ids import parse_id
 from grassroots.places.models import Building, Community, Grid, Household
 
 
@@ -40,14 +41,16 @@ def buildings_for(*, user, community: Community | None = None) -> QuerySet[Build
 
 def household_for(*, user, pk) -> Household | None:
     """One household the user sees, with its building, or None (a 404 for the page that asked)."""
-    if not pk or not str(pk).isdigit():
+    pk = parse_id(pk)
+    if pk is None:
         return None
     return Household.objects.visible_to(user).select_related("building").filter(pk=pk).first()
 
 
 def building_households_for(*, user, building_id) -> list[Household]:
     """The households of the chosen building that the user sees, by entrance and room (none without one)."""
-    if not building_id or not str(building_id).isdigit():
+    building_id = parse_id(building_id)
+    if building_id is None:
         return []
     return list(
         Household.objects.visible_to(user)

@@ -17,7 +17,7 @@ from grassroots.cases.models import Category, Satisfaction
 from grassroots.cases.questions import clean_answers
 from grassroots.cases.uploads import check_upload
 from grassroots.core import pii
-from grassroots.core.forms import ServiceErrorsMixin
+from grassroots.core.forms import IdChoiceField, ServiceErrorsMixin
 from grassroots.places.models import Building, Community
 
 #: The category the discreet "someone to talk to" choice files under, when it exists and is active.
@@ -108,10 +108,10 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
     place = forms.ChoiceField(
         label=_("Where?"), required=False, widget=forms.RadioSelect, choices=[(HOME, ""), (ELSEWHERE, "")]
     )
-    community = forms.ModelChoiceField(
+    community = IdChoiceField(
         label=_("Community"), queryset=Community.objects.none(), required=False, empty_label=None
     )
-    building = forms.ModelChoiceField(
+    building = IdChoiceField(
         label=_("Building"), queryset=Building.objects.none(), required=False, empty_label="—"
     )
     location_note = forms.CharField(
