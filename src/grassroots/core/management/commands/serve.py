@@ -26,6 +26,8 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 20)
             self.cfg.set("accesslog", os.environ.get("GRASSROOTS_ACCESS_LOG", "-"))
+            # Searched phone numbers never reach the access log (core.accesslog).
+            self.cfg.set("logger_class", "grassroots.core.accesslog.RedactingLogger")
 
         def load(self):
             from grassroots.config.wsgi import application
