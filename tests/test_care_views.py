@@ -415,3 +415,20 @@ def test_the_worklist_offers_to_take_on_someone_nobody_has(community, granny_wan
     granny_wang.care_profile.refresh_from_db()
     assert granny_wang.care_profile.responsible == socialworker
     assert client_for(gridworker).get(take).status_code == 405
+
+
+def test_deleting_a_visit_keeps_the_trace_of_who_read_it(visited, socialworker, secretary, granny_wang):
+    """13.7: deleting a visit (in the admin, or any other way) used to cascade to its access rows."""
+    client_for(socialworker).get(reverse("care-visit", args=[visited.pk]))
+    accesses = CareRecordAccess.objects.filter(visit_id=visited.pk)
+    assert accesses.exists()
+    visit_id, count = visited.pk, accesses.count()
+    visited.delete()
+    kept = CareRecordAccess.objects.filter(visit_id=visit_id)
+    assert kept.count() == count and all(row.user == socialworker for row in kept)
+    granny_wang.tags.all().delete()
+    page = client_for(secretary).get(reverse("care-access"))
+    assert page.status_code == 200
+    from grassroots.care.admin import CareRecordAccessAdmin
+
+    assert not CareRecordAccessAdmin.has_delete_permission(None, None)

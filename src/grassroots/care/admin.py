@@ -147,3 +147,6 @@ class CareRecordAccessAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # an audit trail: nobody deletes from it, an administrator neither

@@ -675,17 +675,34 @@ class PlannedService(models.Model):
 
 
 class CareRecordAccess(models.Model):
-    """Audit row: someone saw a full care record (health, disability, family findings)."""
+    """Audit row: someone saw a full care record (health, disability, family findings).
+
+    The row outlives what it refers to: deleting a visit, a person or a household keeps the rows
+    that say who saw them, with the ids they had (DO_NOTHING and no database constraint), so that
+    erasing a record never erases the trace of who read it.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey("places.Community", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("places.Community", on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(
-        "people.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "people.Person",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     household = models.ForeignKey(
-        "places.Household", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "places.Household",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    visit = models.ForeignKey(
+        Visit, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
     what = models.CharField(_("what"), max_length=32)
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
