@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "grassroots.accounts.sessions.SessionLifetimeMiddleware",  # idle timeout and absolute lifetime
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it answers a lockout with a page
@@ -159,6 +160,12 @@ MEDIA_ROOT = Path(os.environ.get("GRASSROOTS_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
 SESSION_COOKIE_HTTPONLY = True
+# How long a sign-in lasts (grassroots.accounts.sessions): idle 30 minutes for staff, a day for
+# residents, 12 hours at most for everyone; the cookie itself never outlives the absolute lifetime.
+GRASSROOTS_SESSION_IDLE_MINUTES = env_int("GRASSROOTS_SESSION_IDLE_MINUTES", default=30)
+GRASSROOTS_RESIDENT_IDLE_MINUTES = env_int("GRASSROOTS_RESIDENT_IDLE_MINUTES", default=24 * 60)
+GRASSROOTS_SESSION_MAX_HOURS = env_int("GRASSROOTS_SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = GRASSROOTS_SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_SECURE = env_bool("GRASSROOTS_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
