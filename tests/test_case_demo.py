@@ -429,7 +429,9 @@ def _replay(drafts: list[CaseDraft], community) -> dict[CaseDraft, int]:
 
 
 # What a replay cannot reproduce: ids, the numbers of that day's sequence, random tokens, the
-# ciphertext's nonce (the phone's hashes and mask are compared), the overdue sweep's stamp.
+# ciphertext's nonce (the phone's hashes and mask are compared), the overdue sweep's stamp, and the
+# likely-duplicate flag: it depends on which cases were open when the report came in, and a replay
+# runs in today's database, beside cases that were not open then (tests/test_duplicates.py checks it).
 _NOT_COMPARED = {
     "id",
     "number",
@@ -437,6 +439,8 @@ _NOT_COMPARED = {
     "reporter_phone_encrypted",
     "overdue_notified_at",
     "merged_into",
+    "suspected_duplicate",
+    "suspicion",
 }
 
 

@@ -46,6 +46,13 @@ def expired(session, user, now: float) -> bool:
     return last_seen is not None and now - last_seen > idle_limit(user)
 
 
+def start(session, now: float | None = None) -> None:
+    """Start the clocks at sign-in (accounts.signins), so the first page after it writes nothing."""
+    now = time.time() if now is None else now
+    session[SIGNED_IN_AT] = now
+    session[LAST_SEEN] = now
+
+
 class SessionLifetimeMiddleware:
     """End a session that is idle too long or too old; a page asks to sign in again, the API says 401."""
 

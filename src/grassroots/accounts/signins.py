@@ -17,6 +17,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from grassroots.accounts import sessions
 from grassroots.accounts.models import SignInEvent, SignInOutcome
 from grassroots.core.audit import client_ip
 
@@ -35,6 +36,8 @@ def record(outcome: str, *, request=None, username: str = "", user=None) -> Sign
 @receiver(user_logged_in, dispatch_uid="grassroots-signin-ok")
 def _signed_in(sender, request, user, **kwargs) -> None:
     record(SignInOutcome.SIGNED_IN, request=request, user=user)
+    if request is not None and hasattr(request, "session"):
+        sessions.start(request.session)
 
 
 @receiver(user_logged_out, dispatch_uid="grassroots-signout")

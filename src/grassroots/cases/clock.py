@@ -24,6 +24,7 @@ cases follow by their resolution clock (near due, on track, no clock yet, stoppe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
 from fractions import Fraction
@@ -196,3 +197,35 @@ def clock_of(case: Case, now: datetime) -> Clock:
     if is_near_due(case, now):
         return Clock.NEAR_DUE
     return Clock.ON_TRACK
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a page says of the resolution clock: `state`, and the span it speaks of (start to end).
+
+    - "left": running, `end` is the due time (time left = start to end);
+    - "overdue": running and past due (late by = start, the due time, to end, now);
+    - "done": resolved in time; "done_late": resolved after the due time (late by = start to end);
+    - "none": no clock (never registered, or stopped without being resolved: rejected, merged).
+    A resolved case never reads "time left": its clock stopped when the work was reported done.
+    """
+
+    state: str
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @property
+    def late(self) -> bool:
+        return self.state in {"overdue", "done_late"}
+
+
+def reading_of(case: Case, now: datetime) -> Reading:
+    """How the resolution clock of a loaded case reads now (the rule above, for the pages)."""
+    due = case.resolution_due
+    if due is None:
+        return Reading("none")
+    if case.resolved_at is not None and case.status not in RUNNING:
+        return Reading("done_late", due, case.resolved_at) if case.resolved_at > due else Reading("done")
+    if case.status in RUNNING:
+        return Reading("overdue", due, now) if due < now else Reading("left", now, due)
+    return Reading("none")

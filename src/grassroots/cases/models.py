@@ -393,6 +393,11 @@ class Case(models.Model):
         return clock.is_near_due(self, now or timezone.now())
 
     @property
+    def resolution_reading(self) -> clock.Reading:
+        """What the pages say of the resolution clock: time left, late by, done (cases.clock)."""
+        return clock.reading_of(self, timezone.now())
+
+    @property
     def lead(self):
         return next((a for a in self.assignments.all() if a.is_lead and a.active), None)
 
