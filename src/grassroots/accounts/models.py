@@ -32,6 +32,15 @@ class Role(models.TextChoices):
     SYSTEM = "system", _("system")
 
 
+def full_name(first: str, last: str) -> str:
+    """A person's name from its parts: Chinese order (family name first, no space: 陈丽娟) for
+    Chinese names, Western order with a space (Alice Smith) otherwise. Every screen names staff so."""
+    first, last = (first or "").strip(), (last or "").strip()
+    if any("\u3400" <= char <= "\u9fff" for char in first + last):
+        return f"{last}{first}"
+    return " ".join(part for part in (first, last) if part)
+
+
 class User(AbstractUser):
     """A person who signs in. Deny by default: no role, no scope, nothing visible."""
 
@@ -77,11 +86,12 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def get_full_name(self) -> str:
-        """Chinese order (family name first, no space) for Chinese names; Western order otherwise."""
-        first, last = self.first_name.strip(), self.last_name.strip()
-        if any("\u3400" <= char <= "\u9fff" for char in first + last):
-            return f"{last}{first}"
-        return super().get_full_name()
+        return full_name(self.first_name, self.last_name)
+
+    @property
+    def display_name(self) -> str:
+        """How the pages name the account's holder: their full name, else the username."""
+        return self.get_full_name() or self.username
 
     def clean(self) -> None:
         super().clean()

@@ -61,7 +61,7 @@ def may_see_findings(user) -> bool:
 
 
 def _user_name(user) -> str | None:
-    return (user.get_full_name() or user.get_username()) if user is not None else None
+    return user.display_name if user is not None else None
 
 
 def _address(household) -> str | None:

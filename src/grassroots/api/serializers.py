@@ -283,7 +283,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
     def get_actor(self, event: CaseEvent) -> str | None:
         if not self.context.get("staff_view") or event.actor is None:
             return None
-        return event.actor.get_full_name() or event.actor.username
+        return event.actor.display_name
 
 
 class ReporterSerializer(serializers.Serializer):

@@ -538,7 +538,7 @@ class MeView(ApiMixin, APIView):
         user, client = request.user, api_client_of(request)
         data = {
             "username": user.username,
-            "name": user.get_full_name() or user.username,
+            "name": user.display_name,
             "role": role_of(user),
             "community": user.community_id,
             "street": user.street_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grassroots.care.models import HAZARDS, Method, Mood, Outcome, SelfCare, ServiceKind, SituationNote, Tier
 from grassroots.core.forms import ServiceErrorsMixin
@@ -106,7 +107,7 @@ class VisitForm(ServiceErrorsMixin, forms.Form):
 
 
 class CampaignForm(ServiceErrorsMixin, forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("a thing's", "Name"), max_length=100)
     starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
     tags = forms.MultipleChoiceField(label=_("Tags"), required=False, widget=forms.CheckboxSelectMultiple)
@@ -137,8 +138,7 @@ class AssignForm(ServiceErrorsMixin, forms.Form):
 
 
 def _user_label(user) -> str:
-    name = f"{user.last_name}{user.first_name}" or user.username
-    return f"{name} · {user.get_role_display()}"
+    return f"{user.display_name} · {user.get_role_display()}"
 
 
 class TierForm(ServiceErrorsMixin, forms.Form):

@@ -230,7 +230,7 @@ def profile_take(*, actor, profile: CareProfile) -> CareProfile:
         if locked.responsible_id is not None:
             raise ValidationError(
                 _("%(name)s has already taken them on.")
-                % {"name": locked.responsible.get_full_name() or locked.responsible.username}
+                % {"name": locked.responsible.display_name}
             )
         locked.responsible = actor
         locked.save(update_fields=["responsible", "updated_at"])

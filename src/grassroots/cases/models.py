@@ -503,7 +503,7 @@ class Assignment(models.Model):
     def party_name(self) -> str:
         party = self.party
         if self.party_kind == "user":
-            return party.get_full_name() or party.username
+            return party.display_name
         return str(party)
 
 

@@ -23,7 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from grassroots.accounts.models import User
+from grassroots.accounts.models import User, full_name
 from grassroots.accounts.roles import (
     is_grid_worker,
     is_social_worker,
@@ -211,7 +211,7 @@ def staff_timeline_for(*, case: Case) -> list[dict]:
             {
                 "event": event,
                 "action": label(event.action),
-                "actor": (actor.get_full_name() or actor.username) if actor else "",
+                "actor": actor.display_name if actor else "",
                 "role": role_label(event.actor_role),
                 "from_status": Status(event.from_status).label if event.from_status in Status.values else "",
                 "to_status": Status(event.to_status).label if event.to_status in Status.values else "",
@@ -242,7 +242,7 @@ def categories_for(*, user: User) -> QuerySet[Category]:
 def _party_label(row: dict) -> tuple[str, str]:
     """("user:5", "Name") for a values() row of an assignment."""
     if row["user_id"]:
-        name = " ".join(part for part in (row["user__first_name"], row["user__last_name"]) if part)
+        name = full_name(row["user__first_name"], row["user__last_name"])
         return f"user:{row['user_id']}", name or row["user__username"]
     if row["person_id"]:
         return f"person:{row['person_id']}", row["person__name"]
@@ -488,7 +488,7 @@ class Group:
 
 
 def _user_name(user: User) -> str:
-    return user.get_full_name() or user.username
+    return user.display_name
 
 
 def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:

@@ -68,7 +68,7 @@ class Recipient:
 def _user(user, *, role: str = "") -> Recipient:
     return Recipient(
         key=f"user:{user.pk}",
-        name=user.get_full_name() or user.username,
+        name=user.display_name,
         user=user,
         resident=is_resident(user),
         role=role,
@@ -337,7 +337,7 @@ def _call_instead(case, recipient: Recipient, sms: Message, *, event=None) -> li
     if not coordinators:
         sms.status, sms.last_error = MessageStatus.FAILED, "不能接收短信，也没有可以代为致电的社区工作人员"
         return [sms]
-    names = "、".join(user.get_full_name() or user.username for user in coordinators)
+    names = "、".join(user.display_name for user in coordinators)
     sms.status = MessageStatus.REROUTED
     sms.last_error = f"不能接收短信（{_why_no_sms(recipient)}），已请{names}致电"[:500]
     notices = []
@@ -356,7 +356,7 @@ def _call_instead(case, recipient: Recipient, sms: Message, *, event=None) -> li
                 reason=MessageReason.CALL,
                 recipient=user,
                 recipient_key=f"call:{recipient.key}:user:{user.pk}"[:120],
-                recipient_name=(user.get_full_name() or user.username)[:100],
+                recipient_name=user.display_name[:100],
                 address_masked=user.username,
                 channel=MessageChannel.INBOX,
                 transport="inbox",

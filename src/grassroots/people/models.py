@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grassroots.core import pii
 from grassroots.core.language import in_reader_language
@@ -79,7 +80,7 @@ class Person(models.Model):
     community = models.ForeignKey(
         "places.Community", on_delete=models.PROTECT, related_name="people", verbose_name=_("community")
     )
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("a person's", "name"), max_length=50, db_index=True)
     name_pinyin = models.CharField(_("name in pinyin"), max_length=200, db_index=True, editable=False)
     name_initials = models.CharField(_("pinyin initials"), max_length=50, db_index=True, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)

@@ -400,7 +400,7 @@ def _report(request, form: ReportForm, community, plan: SitePlan, buildings, ans
         channel=Channel.PATROL if is_eyes(user) else Channel.WEB,
         urgency=Urgency.URGENT if cleaned.get("urgent") else Urgency.NORMAL,
         reporter_person=person,
-        reporter_name="" if person else (user.get_full_name() or user.username),
+        reporter_name="" if person else user.display_name,
         household=household,
         building=building,
         location_note=cleaned.get("location_note") or "",

@@ -207,7 +207,7 @@ class Registry:
         return self.users[username]
 
     def user_party(self, user: User) -> Party:
-        return Party("user", user.pk, user.get_full_name() or user.username)
+        return Party("user", user.pk, user.display_name)
 
     def account_for(self, party: Party) -> User | None:
         """The demo account that signs for this party itself, if it has one."""
