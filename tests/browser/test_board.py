@@ -63,14 +63,14 @@ def dispatched_case(
 
 @pytest.fixture
 def open_cases(neighbourhood, socialworker, volunteer):
-    """Two open cases of grid A: one on time but older, one past its resolution time."""
+    """Two open cases of grid A: one answered and on time but older, one past its resolution time."""
     on_time = dispatched_case(
         socialworker=socialworker,
         volunteer=volunteer,
         household=HouseholdFactory(building=neighbourhood.building_4, entrance=1, room="402"),
-        code="elderly",  # 2 days for a normal case, counted round the clock
+        code="repairs",  # 3 days for a normal case, counted round the clock
         hours_ago=36,
-        text="独居老人需要陪同去医院复查。",
+        text="家里卫生间门锁坏了，需要修理。",
     )
     overdue = dispatched_case(
         socialworker=socialworker,
@@ -81,7 +81,9 @@ def open_cases(neighbourhood, socialworker, volunteer):
         text="家里停水一天了，需要送水。",
         answers={"has_drinking_water": "yes", "can_move": "yes"},
     )
-    assert overdue.is_overdue() and not on_time.is_overdue()
+    # The volunteer answered the first one (its response clock stopped): only the second is late.
+    on_time = services.case_acknowledge(actor=volunteer, case=on_time)
+    assert overdue.is_overdue() and not on_time.is_overdue() and not on_time.is_response_overdue()
     return {"on_time": on_time, "overdue": overdue}
 
 
