@@ -306,3 +306,19 @@ def test_a_coordinator_records_reporting_for_duty_for_a_party_without_an_account
     assert case.assignments.get(unit=owners).acknowledged_by == secretary
     with pytest.raises(ActionNotAllowed):
         case_acknowledge(actor=secretary, case=case, party=Party("unit", owners.id))
+
+
+def test_urging_again_within_the_cooldown_is_refused_and_says_when(
+    secretary, dispatched_to_volunteer, settings
+):
+    """13.12: fifty urges sent fifty messages; now one per cooldown, and the refusal says when."""
+    case = case_urge(actor=secretary, case=dispatched_to_volunteer, note="请尽快")
+    with translation.override("en"), pytest.raises(ValidationError) as again:
+        case_urge(actor=secretary, case=case)
+    assert "Urge again in" in " ".join(again.value.message_dict["note"])
+    case.refresh_from_db()
+    assert case.urge_count == 1
+    Case.objects.filter(pk=case.pk).update(
+        last_urged_at=timezone.now() - timedelta(minutes=settings.GRASSROOTS_URGE_COOLDOWN_MINUTES + 1)
+    )
+    assert case_urge(actor=secretary, case=case).urge_count == 2

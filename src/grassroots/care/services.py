@@ -229,8 +229,7 @@ def profile_take(*, actor, profile: CareProfile) -> CareProfile:
             return locked
         if locked.responsible_id is not None:
             raise ValidationError(
-                _("%(name)s has already taken them on.")
-                % {"name": locked.responsible.display_name}
+                _("%(name)s has already taken them on.") % {"name": locked.responsible.display_name}
             )
         locked.responsible = actor
         locked.save(update_fields=["responsible", "updated_at"])

@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -1160,11 +1162,25 @@ def case_reopen(*, actor, case: Case | int, reason: str, expected_version: int |
     done=gettext_lazy("Urged: the handlers are told."),
 )
 def case_urge(*, actor, case: Case | int, note: str = "", expected_version: int | None = None) -> Case:
-    """督办: the legs press the handlers; counted on the case and sent to the parties."""
+    """督办: the legs press the handlers; counted on the case and sent to the parties.
+
+    At most once per GRASSROOTS_URGE_COOLDOWN_MINUTES (30): each urge texts every party, and fifty
+    clicks must not send fifty messages to a volunteer's phone.
+    """
 
     def mutate(locked: Case, _who: set[str]) -> dict:
+        now = timezone.now()
+        cooldown = timedelta(minutes=int(getattr(settings, "GRASSROOTS_URGE_COOLDOWN_MINUTES", 30)))
+        if locked.last_urged_at is not None and now - locked.last_urged_at < cooldown:
+            wait = cooldown - (now - locked.last_urged_at)
+            raise ValidationError(
+                {
+                    "note": _("Urged %(ago)s ago: the handlers were told. Urge again in %(wait)s.")
+                    % {"ago": timesince(locked.last_urged_at, now), "wait": timeuntil(now + wait, now)}
+                }
+            )
         locked.urge_count += 1
-        locked.last_urged_at = timezone.now()
+        locked.last_urged_at = now
         return {"urge_count": locked.urge_count}
 
     return _act(

@@ -187,6 +187,9 @@ GRASSROOTS_TRUSTED_PROXIES = env_int(
     "GRASSROOTS_TRUSTED_PROXIES", default=env_int("GRASSROOTS_API_NUM_PROXIES", default=0)
 )
 
+# Urging a case (督办) texts every party: at most once per this many minutes per case.
+GRASSROOTS_URGE_COOLDOWN_MINUTES = env_int("GRASSROOTS_URGE_COOLDOWN_MINUTES", default=30)
+
 # Sign-in protection (django-axes): after GRASSROOTS_SIGNIN_FAILURES wrong passwords for one
 # username, or from one address, within the cool-off, that username or address is refused for
 # GRASSROOTS_SIGNIN_COOLOFF_MINUTES, on the page, the admin and the API token endpoint alike. The
