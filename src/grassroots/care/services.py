@@ -224,7 +224,11 @@ def profile_take(*, actor, profile: CareProfile) -> CareProfile:
     ):
         raise PermissionDenied
     with transaction.atomic():
-        locked = CareProfile.objects.select_for_update().select_related("responsible").get(pk=profile.pk)
+        locked = (
+            CareProfile.objects.select_for_update(of=("self",))
+            .select_related("responsible")
+            .get(pk=profile.pk)
+        )
         if locked.responsible_id == actor.pk:
             return locked
         if locked.responsible_id is not None:
