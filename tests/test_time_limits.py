@@ -100,3 +100,22 @@ def test_a_resolved_case_page_says_done_not_time_left(socialworker, community, h
     page = client.get(reverse("case-detail", args=[case.number])).content.decode()
     assert "done in time" in page
     assert " left</span>" not in page
+
+
+@pytest.mark.django_db
+def test_a_demo_rebuild_reapplies_the_reviewed_limits_and_duplicate_rules():
+    """`grassroots demo --rebuild` re-seeds the reference data: the later data migrations count too."""
+    from grassroots.demo.builder import _reseed_reference_data
+
+    Category.objects.filter(code="facilities-lighting").update(
+        response_minutes_urgent=240,
+        resolution_minutes_urgent=2880,
+        response_minutes_normal=1440,
+        resolution_minutes_normal=7200,
+        working_time=True,
+        duplicate_place="household",
+    )
+    _reseed_reference_data()
+    lighting = Category.objects.get(code="facilities-lighting")
+    assert lighting.response_minutes_normal == 120 and lighting.resolution_minutes_normal == 2 * 9 * 60
+    assert Category.objects.get(code="repairs-home").duplicate_place == "household"

@@ -208,6 +208,8 @@ REFERENCE_SEEDS = [
     ("grassroots.people.migrations.0003_default_vulnerability_tags", "add_tags"),
     ("grassroots.orgs.migrations.0003_default_skills", "add_skills"),
     ("grassroots.cases.migrations.0002_default_categories", "add_categories"),
+    ("grassroots.cases.migrations.0005_duplicates", "set_duplicate_rules"),
+    ("grassroots.cases.migrations.0007_community_time_limits", "forwards"),
     ("grassroots.care.migrations.0002_default_tier_rules", "add_rules"),
 ]
 
