@@ -122,9 +122,21 @@ def test_the_secretary_sees_the_overdue_case_first_and_urges_it(
     assert urge.actor_id == secretary.pk and urge.note == "请今天务必送到，居民已等了一天。"
     assert Message.objects.filter(case=overdue, event=urge, recipient=volunteer).exists()
 
-    # Reloaded, the board counts it as urged, and a second urge works from the fresh row too.
+    # Reloaded, the board counts it as urged; a second urge at once is refused, saying when it may
+    # come (the cooldown: the volunteer was texted a minute ago), and nothing more is sent.
     page.reload()
     expect(page.locator(".figures > div").nth(3).locator("dd")).to_have_text("1")
+    top = page.locator(f"#row-{overdue.number}")
+    top.locator("form.urge button[type=submit]").click()
+    expect(top.locator("[role=alert], .errors, .problem").first).to_be_visible()
+    expect(top.locator(".badge.urged")).to_have_text(urged_badge(1))
+    overdue.refresh_from_db()
+    assert overdue.urge_count == 1
+    assert Message.objects.filter(case=overdue, recipient=volunteer, reason="urged").count() == 1
+
+    # After the cooldown, the fresh row urges again.
+    Case.objects.filter(pk=overdue.pk).update(last_urged_at=timezone.now() - timedelta(hours=1))
+    page.reload()
     top = page.locator(f"#row-{overdue.number}")
     top.locator("form.urge button[type=submit]").click()
     expect(top.locator(".badge.urged")).to_have_text(urged_badge(2))
