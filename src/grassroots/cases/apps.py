@@ -8,4 +8,9 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # The services declare the actions of the registry (and cases.permissions their rules).
+        from django.core import checks
+
         from grassroots.cases import permissions, services  # noqa: F401
+        from grassroots.cases.calendar import coverage_messages
+
+        checks.register(lambda app_configs, **kwargs: coverage_messages(), "grassroots")

@@ -189,6 +189,9 @@ GRASSROOTS_TRUSTED_PROXIES = env_int(
 
 # Urging a case (督办) texts every party: at most once per this many minutes per case.
 GRASSROOTS_URGE_COOLDOWN_MINUTES = env_int("GRASSROOTS_URGE_COOLDOWN_MINUTES", default=30)
+# The State Council's holiday schedule for years chinese-calendar does not know yet (cases/holidays.toml
+# shows the format); read after the one grassroots ships.
+GRASSROOTS_HOLIDAYS_FILE = os.environ.get("GRASSROOTS_HOLIDAYS_FILE", "")
 
 # Sign-in protection (django-axes): after GRASSROOTS_SIGNIN_FAILURES wrong passwords for one
 # username, or from one address, within the cool-off, that username or address is refused for
