@@ -13,7 +13,7 @@ def test_healthz_answers_200_with_json_when_the_database_is_up(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"status": "ok", "database": connection.vendor}
+    assert response.json() == {"status": "ok", "database": connection.vendor, "data_key": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 

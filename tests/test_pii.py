@@ -251,9 +251,10 @@ def test_encryption_round_trip(plain: str):
 @example("13812345678")
 def test_ciphertext_never_contains_the_plain_value(plain: str):
     token = pii.encrypt(plain)
-    assert token.startswith("v1:")
+    prefix = f"v2:{pii.current_key_id()}:"
+    assert token.startswith(prefix)
     assert plain not in token
-    raw = base64.urlsafe_b64decode(token.removeprefix("v1:"))
+    raw = base64.urlsafe_b64decode(token.removeprefix(prefix))
     assert plain.encode() not in raw
 
 
@@ -268,16 +269,16 @@ def test_empty_stays_empty():
 
 
 def test_tampered_ciphertext_is_refused():
-    token = pii.encrypt("13812345678")
-    raw = bytearray(base64.urlsafe_b64decode(token.removeprefix("v1:")))
+    prefix = f"v2:{pii.current_key_id()}:"
+    raw = bytearray(base64.urlsafe_b64decode(pii.encrypt("13812345678").removeprefix(prefix)))
     raw[-1] ^= 1
     with pytest.raises(InvalidTag):
-        pii.decrypt("v1:" + base64.urlsafe_b64encode(bytes(raw)).decode())
+        pii.decrypt(prefix + base64.urlsafe_b64encode(bytes(raw)).decode())
 
 
 def test_an_unknown_cipher_version_is_refused():
     with pytest.raises(ValueError, match="cipher version"):
-        pii.decrypt("v0:" + pii.encrypt("x").removeprefix("v1:"))
+        pii.decrypt("v0:" + pii.encrypt("x").removeprefix("v2:"))
 
 
 # --- blind indexes and the key ------------------------------------------------------------
@@ -289,12 +290,8 @@ def data_key(settings):
 
     def use(key: bytes) -> None:
         settings.GRASSROOTS_DATA_KEY = base64.urlsafe_b64encode(key).decode()
-        pii._cipher.cache_clear()
-        pii._hash_key.cache_clear()
 
     yield use
-    pii._cipher.cache_clear()
-    pii._hash_key.cache_clear()
 
 
 def test_blind_index_is_stable():
@@ -319,5 +316,5 @@ def test_another_key_cannot_decrypt(data_key):
     data_key(b"k" * 32)
     token = pii.encrypt("13812345678")
     data_key(b"j" * 32)
-    with pytest.raises(InvalidTag):
+    with pytest.raises(pii.KeyNotAvailable):
         pii.decrypt(token)

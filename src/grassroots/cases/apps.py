@@ -12,5 +12,17 @@ class CasesConfig(AppConfig):
 
         from grassroots.cases import permissions, services  # noqa: F401
         from grassroots.cases.calendar import coverage_messages
+        from grassroots.core.keys import register_sealed_column
 
         checks.register(lambda app_configs, **kwargs: coverage_messages(), "grassroots")
+        register_sealed_column(
+            "cases.Case",
+            "reporter_phone_encrypted",
+            lambda case, digits: case.set_reporter_phone(digits),
+            (
+                "reporter_phone_encrypted",
+                "reporter_phone_hash",
+                "reporter_phone_tail_hash",
+                "reporter_phone_masked",
+            ),
+        )

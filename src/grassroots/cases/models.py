@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.cases import clock
 from grassroots.cases.scope import CaseScope
 from grassroots.cases.workflow import FINAL, OPEN, Status
+from grassroots.core import pii
 from grassroots.core.language import in_reader_language, reading_chinese
 from grassroots.core.scoping import ScopedQuerySet
 
@@ -371,6 +372,13 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def set_reporter_phone(self, digits: str) -> None:
+        """Keep the reporter's (normalised) phone number sealed, with its lookup hashes and masked form."""
+        self.reporter_phone_encrypted = pii.encrypt(digits)
+        self.reporter_phone_hash = pii.phone_hash(digits)
+        self.reporter_phone_tail_hash = pii.phone_tail_hash(digits)
+        self.reporter_phone_masked = pii.mask_phone(digits)
 
     @property
     def is_open(self) -> bool:

@@ -416,10 +416,7 @@ def case_report(
             **place,
         )
         if phone and not details.anonymous:
-            case.reporter_phone_encrypted = pii.encrypt(phone)
-            case.reporter_phone_hash = pii.phone_hash(phone)
-            case.reporter_phone_tail_hash = pii.phone_tail_hash(phone)
-            case.reporter_phone_masked = pii.mask_phone(phone)
+            case.set_reporter_phone(phone)
         case.save()
         _flag_if_duplicate(case)
         event = _record(

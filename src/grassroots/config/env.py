@@ -83,6 +83,10 @@ def var_dir() -> Path:
     return path
 
 
+#: The files persistent_secret created in this process (a missing data key is then noticed, see core.keys).
+GENERATED_SECRETS: set[str] = set()
+
+
 def persistent_secret(filename: str) -> str:
     """Return a random key kept in ./var/, creating it (mode 0600) on first use.
 
@@ -100,6 +104,7 @@ def persistent_secret(filename: str) -> str:
         handle.write(key)
     try:
         os.link(draft, path)  # atomic: the first process to get here wins
+        GENERATED_SECRETS.add(filename)
     except FileExistsError:
         pass
     finally:

@@ -26,6 +26,11 @@ SECRET_KEY = os.environ.get("GRASSROOTS_SECRET_KEY") or persistent_secret("secre
 # Key for personal data at rest (ID and phone numbers): base64 of 32 bytes.
 # Lose it and the encrypted columns are unreadable; back it up with the database.
 GRASSROOTS_DATA_KEY = os.environ.get("GRASSROOTS_DATA_KEY") or persistent_secret("data.key")
+# Earlier data keys, comma-separated: they still open what they sealed while `grassroots keys rotate`
+# re-seals it with GRASSROOTS_DATA_KEY (and for backups made before the rotation).
+GRASSROOTS_RETIRED_DATA_KEYS = [
+    key.strip() for key in os.environ.get("GRASSROOTS_RETIRED_DATA_KEYS", "").split(",") if key.strip()
+]
 ALLOWED_HOSTS = env_list("GRASSROOTS_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("GRASSROOTS_CSRF_TRUSTED_ORIGINS", default=[])
 

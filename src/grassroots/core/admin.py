@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from grassroots.core.models import DataKey
+
 
 class ScopedAdminMixin:
     """get_queryset through `Model.objects.visible_to(request.user)`: changelists, change pages, inlines."""
@@ -23,3 +25,19 @@ class ScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 class ScopedTabularInline(ScopedAdminMixin, admin.TabularInline):
     pass
+
+
+@admin.register(DataKey)
+class DataKeyAdmin(admin.ModelAdmin):
+    """The keys on record, read only: they change through `grassroots keys rotate`, never by hand."""
+
+    list_display = ("fingerprint", "state", "recorded_at", "retired_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

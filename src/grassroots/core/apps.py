@@ -7,6 +7,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.core import checks
+        from django.db.models.signals import post_migrate
+
+        checks.register(check_the_data_key, checks.Tags.database)
+        post_migrate.connect(_record_the_data_key, sender=self, dispatch_uid="core.record_data_key")
         # django-tasks-db names its app in plain English ("Tasks Database Backend"), untranslatable;
         # the admin's index shows our words instead. The library's other strings are in our
         # catalogue (core/third_party_strings.py).
@@ -16,3 +21,22 @@ class CoreConfig(AppConfig):
             apps.get_app_config("django_tasks_database").verbose_name = _("Background tasks")
         if apps.is_installed("axes"):
             apps.get_app_config("axes").verbose_name = _("Sign-in protection")
+
+
+def check_the_data_key(app_configs=None, databases=None, **kwargs) -> list:
+    """`migrate` (and `check --database default`) refuse a data key that cannot read the data."""
+    from django.core import checks
+
+    from grassroots.core.keys import check_data_key
+
+    if not databases:
+        return []
+    verdict = check_data_key()
+    return [] if verdict.ok else [checks.Critical(verdict.reason, id="grassroots.core.E001")]
+
+
+def _record_the_data_key(**kwargs) -> None:
+    """A new database records the fingerprint of the key its personal data will be sealed with."""
+    from grassroots.core.keys import check_data_key
+
+    check_data_key(record=True)

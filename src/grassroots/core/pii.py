@@ -17,23 +17,60 @@ import unicodedata
 from datetime import date
 from functools import cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
-CIPHER_VERSION = "v1"
+#: v1 values name no key (they were sealed before key rings); v2 values name theirs: "v2:<key id>:...".
+LEGACY_VERSION = "v1"
+CIPHER_VERSION = "v2"
 PHONE_TAIL_LENGTH = 4
 
 
+class KeyNotAvailable(ValueError):
+    """A value sealed with a key that is not in the key ring (neither the data key nor a retired one)."""
+
+
+def _master(key: str) -> bytes:
+    return base64.urlsafe_b64decode(key.encode() + b"==")
+
+
+def _derive_from(key: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(_master(key))
+
+
 def _derive(purpose: bytes) -> bytes:
-    master = base64.urlsafe_b64decode(settings.GRASSROOTS_DATA_KEY.encode() + b"==")
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+    return _derive_from(settings.GRASSROOTS_DATA_KEY, purpose)
+
+
+def key_fingerprint(key: str) -> str:
+    """A value that tells keys apart and reveals nothing of them (stored with the data it sealed)."""
+    return _derive_from(key, b"grassroots data key fingerprint").hex()[:32]
+
+
+def key_id(key: str) -> str:
+    """The short name of a key written into each value it seals."""
+    return key_fingerprint(key)[:8]
+
+
+def retired_keys() -> list[str]:
+    """Earlier data keys that still open what they sealed, while `grassroots keys rotate` re-seals it."""
+    return [key for key in getattr(settings, "GRASSROOTS_RETIRED_DATA_KEYS", []) if key]
 
 
 @cache
-def _cipher() -> AESGCM:
-    return AESGCM(_derive(b"grassroots pii encryption"))
+def _ring() -> dict[str, AESGCM]:
+    """The data key first, then the retired ones, by key id."""
+    keys = [settings.GRASSROOTS_DATA_KEY, *retired_keys()]
+    return {key_id(key): AESGCM(_derive_from(key, b"grassroots pii encryption")) for key in keys}
+
+
+def current_key_id() -> str:
+    return next(iter(_ring()))
 
 
 @cache
@@ -41,23 +78,52 @@ def _hash_key() -> bytes:
     return _derive(b"grassroots pii blind index")
 
 
+@receiver(setting_changed)
+def forget_keys(*, setting: str = "GRASSROOTS_DATA_KEY", **kwargs) -> None:
+    """Drop the derived keys when a setting that holds a key changes (tests, rotation)."""
+    if setting in ("GRASSROOTS_DATA_KEY", "GRASSROOTS_RETIRED_DATA_KEYS"):
+        _ring.cache_clear()
+        _hash_key.cache_clear()
+
+
 def encrypt(plain: str) -> str:
     """Encrypt a value for storage; empty stays empty so blank fields need no special case."""
     if not plain:
         return ""
+    kid = current_key_id()
     nonce = os.urandom(12)
-    sealed = _cipher().encrypt(nonce, plain.encode(), None)
-    return f"{CIPHER_VERSION}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+    sealed = _ring()[kid].encrypt(nonce, plain.encode(), None)
+    return f"{CIPHER_VERSION}:{kid}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def sealed_with_current_key(token: str) -> bool:
+    return token.startswith(f"{CIPHER_VERSION}:{current_key_id()}:")
 
 
 def decrypt(token: str) -> str:
+    """Open a stored value with the key that sealed it (each key of the ring in turn for a v1 value).
+
+    A value that was altered raises InvalidTag; one sealed with a key that is not configured
+    raises KeyNotAvailable.
+    """
     if not token:
         return ""
-    version, _, payload = token.partition(":")
-    if version != CIPHER_VERSION:
+    version, _, rest = token.partition(":")
+    if version == CIPHER_VERSION:
+        kid, _, payload = rest.partition(":")
+        if kid not in _ring():
+            raise KeyNotAvailable("this value was sealed with a data key that is not configured")
+        raw = base64.urlsafe_b64decode(payload.encode())
+        return _ring()[kid].decrypt(raw[:12], raw[12:], None).decode()
+    if version != LEGACY_VERSION:
         raise ValueError("unknown cipher version")
-    raw = base64.urlsafe_b64decode(payload.encode())
-    return _cipher().decrypt(raw[:12], raw[12:], None).decode()
+    raw = base64.urlsafe_b64decode(rest.encode())
+    for cipher in _ring().values():
+        try:
+            return cipher.decrypt(raw[:12], raw[12:], None).decode()
+        except InvalidTag:
+            continue
+    raise InvalidTag
 
 
 def blind_index(kind: str, normalised: str) -> str:

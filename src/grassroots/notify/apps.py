@@ -9,6 +9,14 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         from grassroots.cases.signals import case_became_overdue, case_event_committed
+        from grassroots.core.keys import register_sealed_column
+
+        register_sealed_column(
+            "notify.Message",
+            "address_encrypted",
+            lambda message, digits: message.set_phone(digits),
+            ("address", "address_encrypted", "address_masked"),
+        )
 
         checks.register(check_notify_settings, checks.Tags.compatibility)
         checks.register(check_public_url, checks.Tags.compatibility, deploy=True)

@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class PeopleConfig(AppConfig):
     name = "grassroots.people"
     verbose_name = _("People")
+
+    def ready(self) -> None:
+        from grassroots.core.keys import register_sealed_column
+
+        # ID and phone numbers are sealed with the data key (`grassroots keys rotate` re-seals them).
+        register_sealed_column(
+            "people.Person",
+            "phone_encrypted",
+            lambda person, digits: person.set_phone(digits),
+            ("phone_encrypted", "phone_hash", "phone_tail_hash", "phone_masked", "phone_kind"),
+        )
+        register_sealed_column(
+            "people.Person",
+            "id_number_encrypted",
+            lambda person, number: person.set_id_number(number),
+            ("id_number_encrypted", "id_number_hash", "id_number_masked"),
+        )

@@ -12,6 +12,8 @@ import socket
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from grassroots.core.keys import DataKeyMismatch, require_data_key
+
 
 def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
     """Start gunicorn in this process on the project's WSGI application."""
@@ -76,4 +78,13 @@ def prepare_to_serve(*, migrate: bool = True) -> None:
     """Apply migrations and collect static files, so a fresh checkout serves at once."""
     if migrate:
         call_command("migrate", interactive=False, verbosity=0)
+    refuse_a_wrong_data_key()
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def refuse_a_wrong_data_key() -> None:
+    """Stop here, saying why, when the data key cannot read this database's personal data."""
+    try:
+        require_data_key()
+    except DataKeyMismatch as error:
+        raise CommandError(str(error)) from None

@@ -8,6 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from grassroots.core.management.commands.serve import refuse_a_wrong_data_key
 from grassroots.notify import conf
 from grassroots.notify.worker import QUEUES, Sweeper, make_worker, run_periodic, uses_database_queue
 
@@ -52,6 +53,7 @@ class Command(BaseCommand):
                 "The task backend is not the database queue (GRASSROOTS_TASKS_BACKEND); "
                 "run that backend's own worker instead."
             )
+        refuse_a_wrong_data_key()  # a worker sending SMS must be able to open the phone numbers
         self._configure_logging(options["verbosity"])
         queue_names = [name.strip() for name in queues.split(",") if name.strip()]
         every = conf.get("GRASSROOTS_SWEEP_SECONDS") if sweep_every is None else sweep_every
