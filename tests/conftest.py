@@ -44,6 +44,13 @@ TEST_SETTINGS = {
     # Test clients sign in with Client.login(), which authenticates without a request, and
     # django-axes refuses that; tests/test_signin.py turns it on and drives the sign-in page.
     "AXES_ENABLED": False,
+    # Tests run without GRASSROOTS_DEBUG or GRASSROOTS_DEMO, so with production's HTTPS settings;
+    # the test client and the live server speak plain http (tests/test_headers.py checks those).
+    "SECURE_SSL_REDIRECT": False,
+    "SECURE_HSTS_SECONDS": 0,
+    "SESSION_COOKIE_SECURE": False,
+    "CSRF_COOKIE_SECURE": False,
+    "LANGUAGE_COOKIE_SECURE": False,
     "STORAGES": {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -6,6 +6,10 @@ system runs on closed networks), whatever SPECTACULAR_SETTINGS says elsewhere.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils.csp import CSP
+from django.utils.decorators import method_decorator
+from django.views.decorators.csp import csp_override
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -52,6 +56,20 @@ SPECTACULAR = {
 }
 
 
+# The site's Content-Security-Policy, relaxed for the two documentation pages only: their one
+# inline script and style carry the request's nonce (templates/api/*.html), Redoc gives it to the
+# styles it injects, Swagger UI draws its icons from data: images and Redoc searches in a worker
+# it starts from a blob: URL. Nothing else is allowed that the site's policy refuses.
+DOCS_CSP = {
+    **settings.SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "worker-src": [CSP.SELF, "blob:"],
+}
+docs_csp = method_decorator(csp_override(DOCS_CSP), name="dispatch")
+
+
 class SchemaView(SpectacularAPIView):
     """The OpenAPI 3 schema (YAML by default; JSON with ?format=json or Accept: application/json)."""
 
@@ -66,6 +84,7 @@ class SchemaView(SpectacularAPIView):
         return super().get(request, *args, **kwargs)
 
 
+@docs_csp
 class SwaggerView(SpectacularSwaggerView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [AllowAny]
@@ -73,6 +92,7 @@ class SwaggerView(SpectacularSwaggerView):
     api_exclude = True
     url_name = "api-schema"
     title = "grassroots API"
+    template_name = "api/swagger_ui.html"
 
     def get(self, request, *args, **kwargs):  # undecorated: kept out of the schema by api_exclude
         return super().get(request, *args, **kwargs)
@@ -86,6 +106,7 @@ class SwaggerView(SpectacularSwaggerView):
         return _get_sidecar_url("swagger-ui-dist/favicon-32x32.png")
 
 
+@docs_csp
 class RedocView(SpectacularRedocView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [AllowAny]
@@ -93,6 +114,7 @@ class RedocView(SpectacularRedocView):
     api_exclude = True
     url_name = "api-schema"
     title = "grassroots API"
+    template_name = "api/redoc.html"
 
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
