@@ -216,7 +216,7 @@ SILENCED_SYSTEM_CHECKS = [
 # and connections from this site only, no inline script, style or event handler anywhere (the
 # pages' behaviour lives in static/grassroots/*.js, their looks in *.css), no plugins, no framing,
 # forms post here only. The API documentation pages (Swagger UI, Redoc) are third-party code that
-# needs a little more; they relax it for themselves (grassroots.api.docs.DOCS_CSP).
+# needs a little more; each relaxes it for itself (grassroots.api.docs).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
