@@ -337,6 +337,7 @@ OURS = (
     "GRASSROOTS_TRUSTED_PROXIES",
     "GRASSROOTS_API_NUM_PROXIES",
     "GRASSROOTS_EMAIL_HOST",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests (tests/browser/conftest.py), never deployed
 )
 
 
