@@ -50,6 +50,17 @@ TEST_SETTINGS = {
     },
 }
 
+# Tests run without GRASSROOTS_DEBUG or GRASSROOTS_DEMO, so with production's HTTPS settings; the
+# test client, WSGI calls and the live server speak plain http. Applied when pytest starts, before
+# any test module is collected, since some request the app while they are imported (test_api_fuzz
+# loads the schema). tests/test_headers.py checks the production values themselves.
+PLAIN_HTTP = {
+    "SECURE_SSL_REDIRECT": False,
+    "SECURE_HSTS_SECONDS": 0,
+    "SESSION_COOKIE_SECURE": False,
+    "CSRF_COOKIE_SECURE": False,
+    "LANGUAGE_COOKIE_SECURE": False,
+}
 
 # Hypothesis keeps its caches and the examples that failed under var/ (ignored by git), not in
 # the work tree. It has no deadline (a shared 2-core CI machine stalls now and then), and in CI
@@ -64,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # WhiteNoise warns at start-up when STATIC_ROOT is missing (nothing is collected in tests);
     # test modules may build the WSGI application while they are collected, so do it first.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    override_settings(**PLAIN_HTTP).enable()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -22,6 +22,16 @@ def env_bool(name: str, *, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def production() -> bool:
+    """A real installation: neither debug (GRASSROOTS_DEBUG) nor the demo (GRASSROOTS_DEMO).
+
+    Production is the default, so that an installation nobody tuned is served the strict way
+    (HTTPS only, secure cookies, real e-mail); the demo and a developer's debug server run over
+    plain http on their own machine.
+    """
+    return not env_bool("GRASSROOTS_DEBUG", default=False) and not env_bool("GRASSROOTS_DEMO", default=False)
+
+
 def env_list(name: str, *, default: list[str]) -> list[str]:
     """Read a comma-separated list, ignoring blanks."""
     value = os.environ.get(name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from grassroots.config.env import env_bool, var_dir
+from grassroots.config.env import env_bool, production, var_dir
 
 __all__ = [
     "DEFAULT_FROM_EMAIL",
@@ -57,15 +57,19 @@ GRASSROOTS_SWEEP_SECONDS = float(os.environ.get("GRASSROOTS_SWEEP_SECONDS", "60"
 
 DEFAULT_FROM_EMAIL = os.environ.get("GRASSROOTS_FROM_EMAIL", "grassroots@localhost")
 EMAIL_SUBJECT_PREFIX = "[grassroots] "
-# E-mail through Django 6.1's MAILERS: SMTP when GRASSROOTS_EMAIL_HOST is set, else printed to the
-# console (nothing is sent). Do not also set the deprecated EMAIL_HOST/EMAIL_BACKEND settings.
+# E-mail through Django 6.1's MAILERS. In production, SMTP: to GRASSROOTS_EMAIL_HOST, or to the
+# machine's own mail server (localhost:25, as Django always defaulted) when it is not set; a
+# message that cannot be handed over fails and is retried like an SMS. The demo and debug print
+# e-mail to the console (nothing is sent) unless GRASSROOTS_EMAIL_HOST is set: never in
+# production, where the console is the log and a message body may name a resident.
+# Do not also set the deprecated EMAIL_HOST/EMAIL_BACKEND settings.
 _EMAIL_HOST = os.environ.get("GRASSROOTS_EMAIL_HOST", "")
 MAILERS = {
     "default": (
         {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": _EMAIL_HOST,
+                "host": _EMAIL_HOST or "localhost",
                 "port": int(os.environ.get("GRASSROOTS_EMAIL_PORT", "25")),
                 "username": os.environ.get("GRASSROOTS_EMAIL_USER", ""),
                 "password": os.environ.get("GRASSROOTS_EMAIL_PASSWORD", ""),
@@ -73,7 +77,7 @@ MAILERS = {
                 "timeout": 20,
             },
         }
-        if _EMAIL_HOST
+        if _EMAIL_HOST or production()
         else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     )
 }

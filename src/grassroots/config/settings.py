@@ -14,14 +14,26 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.config.env import cache_config, env_bool, env_int, env_list, persistent_secret, var_dir
+from grassroots.config.env import (
+    cache_config,
+    env_bool,
+    env_int,
+    env_list,
+    persistent_secret,
+    production,
+    var_dir,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = var_dir()
 
 DEBUG = env_bool("GRASSROOTS_DEBUG", default=False)
+# Production unless GRASSROOTS_DEBUG or GRASSROOTS_DEMO (grassroots.config.env.production): it
+# decides the defaults of the HTTPS settings below and of e-mail (notify_settings).
+PRODUCTION = production()
 SECRET_KEY = os.environ.get("GRASSROOTS_SECRET_KEY") or persistent_secret("secret.key")
 # Key for personal data at rest (ID and phone numbers): base64 of 32 bytes.
 # Lose it and the encrypted columns are unreadable; back it up with the database.
@@ -78,7 +90,9 @@ AUTHENTICATION_BACKENDS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, cached long; answers them here
+    "grassroots.core.headers.NoStoreMiddleware",  # every other answer: Cache-Control no-store
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,6 +117,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -171,10 +186,54 @@ GRASSROOTS_SESSION_IDLE_MINUTES = env_int("GRASSROOTS_SESSION_IDLE_MINUTES", def
 GRASSROOTS_RESIDENT_IDLE_MINUTES = env_int("GRASSROOTS_RESIDENT_IDLE_MINUTES", default=24 * 60)
 GRASSROOTS_SESSION_MAX_HOURS = env_int("GRASSROOTS_SESSION_MAX_HOURS", default=12)
 SESSION_COOKIE_AGE = GRASSROOTS_SESSION_MAX_HOURS * 3600
-SESSION_COOKIE_SECURE = env_bool("GRASSROOTS_SECURE_COOKIES", default=False)
+
+# HTTPS (docs/operations.md, "Headers and HTTPS"). In production every answer says "HTTPS only
+# for a year, subdomains too" (HSTS), plain http is redirected to https, and the session, CSRF
+# and language cookies travel over HTTPS only; the demo and debug serve http on this machine.
+# GRASSROOTS_SSL_REDIRECT=false when the TLS proxy redirects http itself (it must then also
+# send HSTS or let ours through); /healthz is never redirected, so a load balancer may probe it
+# over http. Opting out of a recommended setting silences its `check --deploy` warning, since it
+# was chosen, not forgotten; CI fails on every other warning.
+SECURE_SSL_REDIRECT = env_bool("GRASSROOTS_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("GRASSROOTS_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GRASSROOTS_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# The browsers' preload list is a commitment for every subdomain, hard to undo: the operator's choice.
+SECURE_HSTS_PRELOAD = env_bool("GRASSROOTS_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env_bool("GRASSROOTS_SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, chosen in [
+        ("security.W008", not env_bool("GRASSROOTS_SSL_REDIRECT", default=True)),  # set to false
+        ("security.W005", bool(SECURE_HSTS_SECONDS) and not SECURE_HSTS_INCLUDE_SUBDOMAINS),
+        ("security.W021", bool(SECURE_HSTS_SECONDS) and not SECURE_HSTS_PRELOAD),
+    ]
+    if chosen
+]
+
+# Content-Security-Policy (Django's own, django.middleware.csp): scripts, styles, images, fonts
+# and connections from this site only, no inline script, style or event handler anywhere (the
+# pages' behaviour lives in static/grassroots/*.js, their looks in *.css), no plugins, no framing,
+# forms post here only. The API documentation pages (Swagger UI, Redoc) are third-party code that
+# needs a little more; each relaxes it for itself (grassroots.api.docs).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # Rate limits (portal, API, Open311) count in the default cache, which every gunicorn worker and
 # every app server must share, or each counts on its own and a limit is multiplied by their number.
@@ -191,6 +250,10 @@ CACHES = {"default": cache_config(os.environ)}
 GRASSROOTS_TRUSTED_PROXIES = env_int(
     "GRASSROOTS_TRUSTED_PROXIES", default=env_int("GRASSROOTS_API_NUM_PROXIES", default=0)
 )
+# Behind trusted proxies the connection to gunicorn is plain http even when the caller used
+# https: the proxy says which in X-Forwarded-Proto (it must set it, overwriting what a client
+# sent). Without a trusted proxy the header is ignored, as X-Forwarded-For is.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if GRASSROOTS_TRUSTED_PROXIES else None
 
 # Urging a case (督办) texts every party: at most once per this many minutes per case.
 GRASSROOTS_URGE_COOLDOWN_MINUTES = env_int("GRASSROOTS_URGE_COOLDOWN_MINUTES", default=30)
