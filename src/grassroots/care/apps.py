@@ -9,6 +9,15 @@ class CareConfig(AppConfig):
     def ready(self) -> None:
         from grassroots.care.selectors import recent_visits_for
         from grassroots.cases.intake_panels import register_caller_panel
+        from grassroots.core.keys import register_sealed_fields
+
+        # Care findings are sealed at rest (core.fields.SealedTextField); rotation re-seals them.
+        register_sealed_fields(
+            "care.Visit", "health", "mood_note", "family", "difficulties", "hazard_note", "needs"
+        )
+        register_sealed_fields("care.SituationNote", "note")
+        register_sealed_fields("care.CareProfile", "override_reason")
+        register_sealed_fields("care.TierChange", "reason")
 
         # The intake screen shows the caller's recent care visits; cases never import this app.
         register_caller_panel(

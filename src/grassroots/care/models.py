@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.fields import SealedTextField
 from grassroots.core.scoping import ScopedQuerySet, ScopePolicy, capability_name
 
 
@@ -135,7 +136,7 @@ class CareProfile(models.Model):
     override_tier = models.CharField(
         _("tier set by a worker"), max_length=8, choices=Tier.choices, blank=True
     )
-    override_reason = models.CharField(_("reason for the override"), max_length=300, blank=True)
+    override_reason = SealedTextField(_("reason for the override"), max_length=300, blank=True)
     override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -183,7 +184,7 @@ class TierChange(models.Model):
     profile = models.ForeignKey(CareProfile, on_delete=models.CASCADE, related_name="tier_changes")
     from_tier = models.CharField(_("from"), max_length=8, choices=Tier.choices, blank=True)
     to_tier = models.CharField(_("to"), max_length=8, choices=Tier.choices, blank=True)
-    reason = models.CharField(_("reason"), max_length=300)
+    reason = SealedTextField(_("reason"), max_length=300)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -207,7 +208,7 @@ class SituationNote(models.Model):
 
     profile = models.ForeignKey(CareProfile, on_delete=models.CASCADE, related_name="situation_notes")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = SealedTextField(_("note"), max_length=300, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
 
@@ -408,17 +409,17 @@ class Visit(models.Model):
     visited_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     method = models.CharField(_("how"), max_length=8, choices=Method.choices, default=Method.HOME)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.VISITED)
-    health = models.TextField(_("health"), blank=True)
+    health = SealedTextField(_("health"), blank=True)
     self_care = models.CharField(
         _("ability to look after oneself"), max_length=16, choices=SelfCare.choices, blank=True
     )
     mood = models.CharField(_("mental state"), max_length=8, choices=Mood.choices, blank=True)
-    mood_note = models.CharField(_("about the mental state"), max_length=300, blank=True)
-    family = models.TextField(_("family members and who supports them"), blank=True)
-    difficulties = models.TextField(_("living difficulties"), blank=True)
+    mood_note = SealedTextField(_("about the mental state"), max_length=300, blank=True)
+    family = SealedTextField(_("family members and who supports them"), blank=True)
+    difficulties = SealedTextField(_("living difficulties"), blank=True)
     hazards = models.JSONField(_("hazards in the home"), default=list, blank=True)
-    hazard_note = models.CharField(_("about the hazards"), max_length=300, blank=True)
-    needs = models.TextField(_("needs"), blank=True)
+    hazard_note = SealedTextField(_("about the hazards"), max_length=300, blank=True)
+    needs = SealedTextField(_("needs"), blank=True)
     wellbeing = models.PositiveSmallIntegerField(
         _("wellbeing (1-5)"), null=True, blank=True, help_text=_("1 very poor … 5 very good")
     )

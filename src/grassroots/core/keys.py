@@ -31,13 +31,15 @@ class SealedColumn:
     """A model field holding a value sealed by core.pii, and how to seal a row's value again.
 
     `reseal(instance, plain)` sets the field (and any lookup hashes derived from the key) from
-    the plain value; `fields` are the columns it writes.
+    the plain value; `fields` are the columns it writes. A core.fields.SealedTextField needs
+    neither: it opens on load and seals on save (`opens_on_load`).
     """
 
     model: str  # "app_label.ModelName"
     field: str
-    reseal: Callable[[object, str], None]
+    reseal: Callable[[object, str], None] | None
     fields: tuple[str, ...]
+    opens_on_load: bool = False
 
     @property
     def label(self) -> str:
@@ -52,9 +54,18 @@ SEALED_COLUMNS: list[SealedColumn] = []
 
 def register_sealed_column(
     model: str, field: str, reseal: Callable[[object, str], None], fields: tuple[str, ...]
-):
+) -> None:
     """Called from an app's ready(): core knows no app, each app names its sealed columns."""
-    column = SealedColumn(model, field, reseal, fields)
+    _register(SealedColumn(model, field, reseal, fields))
+
+
+def register_sealed_fields(model: str, *fields: str) -> None:
+    """The SealedTextFields of a model, for `grassroots keys rotate`."""
+    for field in fields:
+        _register(SealedColumn(model, field, None, (field,), opens_on_load=True))
+
+
+def _register(column: SealedColumn) -> None:
     if all(existing.label != column.label for existing in SEALED_COLUMNS):
         SEALED_COLUMNS.append(column)
 
@@ -76,7 +87,7 @@ def _table_exists() -> bool:
 
 def _a_sealed_value() -> str:
     """Any stored sealed value, to try the key on when none is recorded yet."""
-    for column in SEALED_COLUMNS:
+    for column in (column for column in SEALED_COLUMNS if not column.opens_on_load):
         model = column.model_class()
         value = model.objects.exclude(**{column.field: ""}).values_list(column.field, flat=True).first()
         if value:
@@ -213,7 +224,8 @@ def _reseal_column(column: SealedColumn, batch_size: int) -> Iterator[Progress]:
         with transaction.atomic():
             rows = list(_not_yet_resealed(column).select_for_update().order_by("pk")[:batch_size])
             for row in rows:
-                column.reseal(row, pii.decrypt(getattr(row, column.field)))
+                if column.reseal is not None:  # a SealedTextField opened on load and seals on save
+                    column.reseal(row, pii.decrypt(getattr(row, column.field)))
             column.model_class().objects.bulk_update(rows, list(column.fields))
         done += len(rows)
         yield Progress(column.label, done, max(total, done))
