@@ -14,12 +14,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from tests.factories import make_phone
 
 from grassroots.config import env
 from grassroots.core import keys, pii
 from grassroots.core.models import DataKey, KeyState
 from grassroots.people.models import Person
+from tests.factories import make_phone
 
 pytestmark = pytest.mark.django_db
 
@@ -130,11 +130,17 @@ def test_rotation_reseals_every_number_and_search_still_finds_them(settings, peo
     output = _rotate_to_the_new_key(settings, old_key, batch_size=2)
     assert "people.Person.phone_encrypted: 5/5" in output
     new_id = pii.key_id(NEW_KEY)
-    assert all(token.startswith(f"v2:{new_id}:") for token in Person.objects.values_list("phone_encrypted", flat=True))
+    assert all(
+        token.startswith(f"v2:{new_id}:")
+        for token in Person.objects.values_list("phone_encrypted", flat=True)
+    )
     assert Person.objects.get(pk=people[0].pk).reveal("phone") == phone
     assert list(Person.objects.with_phone(phone)) == [people[0]]
     states = dict(DataKey.objects.values_list("fingerprint", "state"))
-    assert states == {pii.key_fingerprint(old_key): KeyState.RETIRED, pii.key_fingerprint(NEW_KEY): KeyState.CURRENT}
+    assert states == {
+        pii.key_fingerprint(old_key): KeyState.RETIRED,
+        pii.key_fingerprint(NEW_KEY): KeyState.CURRENT,
+    }
     # Without the old key the new one alone opens everything; the old key is now refused.
     settings.GRASSROOTS_RETIRED_DATA_KEYS = []
     assert Person.objects.get(pk=people[1].pk).reveal("phone") == make_phone(901)
