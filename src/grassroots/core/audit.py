@@ -35,7 +35,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -306,8 +306,9 @@ def _record_refusal(request, status: int) -> None:
     else:
         return
     kwargs = dict(match.kwargs) if match is not None else {}
-    # Ids only: a string in the URL may be a secret (a follow token) or a number someone typed.
-    ids = {key: value for key, value in kwargs.items() if isinstance(value, int)}
+    # Identifiers only (a pk, a case number, an action): never a secret the URL carries (a token)
+    # nor anything that looks like a phone or ID number; the path then says only the route.
+    ids = {key: value for key, value in kwargs.items() if _is_identifier(key, value)}
     path = request.path if len(ids) == len(kwargs) else "/" + match.route
     record(
         ACCESS_REFUSED,
@@ -315,9 +316,22 @@ def _record_refusal(request, status: int) -> None:
         request=request,
         path=path,
         subject_type=f"route:{match.view_name}"[:64] if match is not None and match.view_name else "",
-        subject_id=ids.get("pk", ids.get("id", "")),
+        subject_id=next((ids[name] for name in ("pk", "id", "number") if name in ids), ""),
         detail={"status": status, "method": request.method, "ids": ids},
     )
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+_SECRET_NAMES = ("token", "secret", "key", "password")
+
+
+def _is_identifier(name: str, value) -> bool:
+    if any(word in name.lower() for word in _SECRET_NAMES):
+        return False
+    if isinstance(value, int):
+        return True
+    text = str(value)
+    return bool(_IDENTIFIER.fullmatch(text)) and redact_numbers(text) == text
 
 
 # --- verifying ------------------------------------------------------------------------------------
@@ -412,16 +426,39 @@ def retention_days() -> int:
     return days
 
 
+#: The apps' own access logs ("app_label.Model", each with an `at` field and append-only triggers):
+#: not chained themselves (each of their rows has its entry in the trail), pruned with the trail.
+LOG_MODELS: list[str] = []
+
+
+def register_log_model(label: str) -> None:
+    """Called from an app's ready(): core knows no app, each names its own access log."""
+    if label not in LOG_MODELS:
+        LOG_MODELS.append(label)
+
+
+def _prune_log_models(cutoff: datetime) -> dict[str, int]:
+    from django.apps import apps
+
+    counts = {}
+    for label in LOG_MODELS:
+        old = apps.get_model(label)._base_manager.filter(at__lt=cutoff)
+        counts[label.lower()] = old._raw_delete(old.db)
+    return counts
+
+
 @dataclass
 class Pruned:
     rows: int
     through_seq: int | None = None
     cutoff: datetime | None = None
+    logs: dict[str, int] = field(default_factory=dict)
 
 
 def prune() -> Pruned:
     """Remove the rows older than the retention, oldest first, and append a checkpoint row.
 
+    The apps' own access logs (LOG_MODELS) lose their rows older than the retention too.
     Always a prefix of the chain: the rows before the first one still inside the retention.
     Writers wait while it runs (it holds the chain head). On PostgreSQL the database would
     refuse to delete a row younger than 183 days, so a wrong setting cannot erase recent rows.
@@ -437,8 +474,9 @@ def prune() -> Pruned:
         through = (first_kept - 1) if first_kept is not None else head.seq
         doomed = AuditEvent.objects.filter(seq__lte=through)
         last = doomed.order_by("-seq").only("seq", "row_hash").first()
+        logs = _prune_log_models(cutoff)
         if last is None:
-            return Pruned(rows=0, cutoff=cutoff)
+            return Pruned(rows=0, cutoff=cutoff, logs=logs)
         count = doomed.count()
         doomed._raw_delete(doomed.db)  # the one delete the trail allows (QuerySet.delete refuses)
         record(
@@ -451,9 +489,10 @@ def prune() -> Pruned:
                 "rows": count,
                 "older_than": _canonical_time(cutoff),
                 "retention_days": retention_days(),
+                "access_log_rows": logs,
             },
         )
-    return Pruned(rows=count, through_seq=last.seq, cutoff=cutoff)
+    return Pruned(rows=count, through_seq=last.seq, cutoff=cutoff, logs=logs)
 
 
 # --- export ---------------------------------------------------------------------------------------
