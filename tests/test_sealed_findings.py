@@ -85,7 +85,7 @@ def test_findings_written_in_clear_before_the_migration_are_sealed_by_it(visit):
     with connection.cursor() as cursor:
         cursor.execute("UPDATE care_visit SET health = %s WHERE id = %s", ["独居，行动不便", visit.pk])
     assert Visit.objects.get(pk=visit.pk).health == "独居，行动不便"  # read as it is until sealed
-    migration = importlib.import_module("grassroots.care.migrations.0004_sealed_findings")
+    migration = importlib.import_module("grassroots.care.migrations.0005_sealed_findings")
     migration.seal_what_was_written_in_clear(django_apps, None)
     assert "独居" not in _raw("care_visit", "health", visit.pk)
     assert Visit.objects.get(pk=visit.pk).health == "独居，行动不便"

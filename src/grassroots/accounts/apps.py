@@ -8,7 +8,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # The lower layers ask the permission module through core's port.
-        from grassroots.accounts import roles, signins  # noqa: F401 (signins: its receivers)
+        from grassroots.accounts import audit, roles, signins  # noqa: F401 (audit, signins: their receivers)
         from grassroots.core import authority
+        from grassroots.core.audit import register_log_model
 
         authority.install(roles)
+        register_log_model("accounts.SignInEvent")  # pruned with the audit trail's retention

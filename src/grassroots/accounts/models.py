@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.models import append_only_triggers
+
 
 class Role(models.TextChoices):
     """The article's eyes, mouth, hands and legs, plus administrators, residents and the system.
@@ -114,13 +116,22 @@ class SignInEvent(models.Model):
 
     Written by accounts.signins from Django's and django-axes' signals, on the page and the API
     alike; never a password. Read by administrators (the admin, read-only) and kept like the
-    other audit rows.
+    other audit rows: each also has its entry in the hash-chained audit trail (core.audit), and on
+    PostgreSQL the database refuses to change or (before 183 days) delete one.
     """
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     username = models.CharField(_("username given"), max_length=150, blank=True)
+    # No database constraint: the row outlives the account (the username is kept beside it), and
+    # the row is never updated, so deleting the account leaves it as it was.
     user = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("account")
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
     )
     outcome = models.CharField(_("outcome"), max_length=16, choices=SignInOutcome.choices)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
@@ -131,6 +142,7 @@ class SignInEvent(models.Model):
         verbose_name_plural = _("sign-in events")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["username", "at"], name="signin_username_at_idx")]
+        triggers = append_only_triggers("signin_event")
 
     def __str__(self) -> str:
         return f"{self.username} {self.outcome}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -19,18 +20,41 @@ from django.utils.translation import gettext as _
 
 from grassroots.accounts import sessions
 from grassroots.accounts.models import SignInEvent, SignInOutcome
+from grassroots.core import audit
 from grassroots.core.audit import client_ip
+
+#: How each sign-in outcome reads in the audit trail (core.audit): its kind and outcome there.
+_AUDIT = {
+    SignInOutcome.SIGNED_IN: (audit.SIGN_IN, audit.OK),
+    SignInOutcome.FAILED: (audit.SIGN_IN, audit.FAILED),
+    SignInOutcome.LOCKED_OUT: (audit.SIGN_IN, audit.LOCKED_OUT),
+    SignInOutcome.SIGNED_OUT: (audit.SIGN_OUT, audit.OK),
+}
 
 
 def record(outcome: str, *, request=None, username: str = "", user=None) -> SignInEvent:
-    """Write one row; `request` may be None (a sign-in outside a web request)."""
-    return SignInEvent.objects.create(
-        outcome=outcome,
-        username=(username or getattr(user, "username", "") or "")[:150],
-        user=user if getattr(user, "pk", None) else None,
-        ip_address=client_ip(request),
-        path=(getattr(request, "path", "") or "")[:200],
-    )
+    """Write one row, and its entry in the audit trail; `request` may be None (outside a web request)."""
+    typed = (username or getattr(user, "username", "") or "")[:150]
+    account = user if getattr(user, "pk", None) else None
+    with transaction.atomic():
+        event = SignInEvent.objects.create(
+            outcome=outcome,
+            username=typed,
+            user=account,
+            ip_address=client_ip(request),
+            path=(getattr(request, "path", "") or "")[:200],
+        )
+        kind, audit_outcome = _AUDIT[outcome]
+        audit.record(
+            kind,
+            outcome=audit_outcome,
+            actor=account,
+            username=typed,
+            request=request,
+            subject=account,
+            detail={"sign_in_event": event.pk, "username_given": typed},
+        )
+    return event
 
 
 @receiver(user_logged_in, dispatch_uid="grassroots-signin-ok")

@@ -9,8 +9,10 @@ class CareConfig(AppConfig):
     def ready(self) -> None:
         from grassroots.care.selectors import recent_visits_for
         from grassroots.cases.intake_panels import register_caller_panel
+        from grassroots.core.audit import register_log_model
         from grassroots.core.keys import register_sealed_fields
 
+        register_log_model("care.CareRecordAccess")  # pruned with the audit trail's retention
         # Care findings are sealed at rest (core.fields.SealedTextField); rotation re-seals them.
         register_sealed_fields(
             "care.Visit", "health", "mood_note", "family", "difficulties", "hazard_note", "needs"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core.fields import SealedTextField
+from grassroots.core.models import append_only_triggers
 from grassroots.core.scoping import ScopedQuerySet, ScopePolicy, capability_name
 
 
@@ -680,10 +681,14 @@ class CareRecordAccess(models.Model):
 
     The row outlives what it refers to: deleting a visit, a person or a household keeps the rows
     that say who saw them, with the ids they had (DO_NOTHING and no database constraint), so that
-    erasing a record never erases the trace of who read it.
+    erasing a record never erases the trace of who read it. Each row also has its entry in the
+    hash-chained audit trail (core.audit); on PostgreSQL the database refuses to change one or to
+    delete one younger than 183 days.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     community = models.ForeignKey("places.Community", on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(
         "people.Person",
@@ -715,6 +720,7 @@ class CareRecordAccess(models.Model):
         verbose_name = _("care record access")
         verbose_name_plural = _("care record accesses")
         ordering = ["-at"]
+        triggers = append_only_triggers("care_record_access")
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.what} {self.at:%Y-%m-%d %H:%M}"

@@ -48,6 +48,7 @@ from grassroots.care.models import (
 )
 from grassroots.care.rules import Facts, decide, frequency_for, load_rules
 from grassroots.care.schedule import ServiceSpec, dues_in_month, months_between, next_month
+from grassroots.core import audit
 from grassroots.people.models import Person, PersonStatus, PersonTag, VulnerabilityTag
 from grassroots.places.models import Community, Household
 
@@ -885,13 +886,39 @@ def access_log(
     visit_id: int | None = None,
     ip_address: str | None = None,
 ) -> CareRecordAccess:
-    """Write the audit row for a view of a full care record."""
-    return CareRecordAccess.objects.create(
-        user=user,
-        community_id=community_id,
-        what=what,
-        person_id=person_id,
-        household_id=household_id,
-        visit_id=visit_id,
-        ip_address=ip_address,
-    )
+    """Write the audit row for a view of a full care record, and its entry in the audit trail."""
+    with transaction.atomic():
+        access = CareRecordAccess.objects.create(
+            user=user,
+            community_id=community_id,
+            what=what,
+            person_id=person_id,
+            household_id=household_id,
+            visit_id=visit_id,
+            ip_address=ip_address,
+        )
+        subject_type, subject_id = next(
+            (label, pk)
+            for label, pk in (
+                ("care.visit", visit_id),
+                ("people.person", person_id),
+                ("places.household", household_id),
+                ("places.community", community_id),
+            )
+            if pk is not None
+        )
+        audit.record(
+            audit.CARE_RECORD_READ,
+            actor=user,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            detail={
+                "what": what,
+                "care_access": access.pk,
+                "community": community_id,
+                "person": person_id,
+                "household": household_id,
+                "visit": visit_id,
+            },
+        )
+    return access

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "pgtrigger",  # the audit tables' append-only triggers on PostgreSQL (core.models.append_only_triggers)
 ]
 
 # Object permissions are predicates (accounts.roles, cases.permissions) answered by django-rules;
@@ -99,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "grassroots.core.audit.AuditMiddleware",  # the request for audit rows; records refused access
     "django.contrib.messages.middleware.MessageMiddleware",
     "grassroots.accounts.sessions.SessionLifetimeMiddleware",  # idle timeout and absolute lifetime
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -254,6 +256,10 @@ GRASSROOTS_TRUSTED_PROXIES = env_int(
 # https: the proxy says which in X-Forwarded-Proto (it must set it, overwriting what a client
 # sent). Without a trusted proxy the header is ignored, as X-Forwarded-For is.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if GRASSROOTS_TRUSTED_PROXIES else None
+
+# The audit trail (core.audit) is kept this many days, then `grassroots audit prune` (and the
+# worker's sweep) removes older rows; never under 183 (six months, Cybersecurity Law art. 21).
+GRASSROOTS_AUDIT_RETENTION_DAYS = env_int("GRASSROOTS_AUDIT_RETENTION_DAYS", default=400)
 
 # Urging a case (督办) texts every party: at most once per this many minutes per case.
 GRASSROOTS_URGE_COOLDOWN_MINUTES = env_int("GRASSROOTS_URGE_COOLDOWN_MINUTES", default=30)

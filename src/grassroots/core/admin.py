@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from grassroots.core.models import DataKey
+from grassroots.core.models import AuditEvent, DataKey
 
 
 class ScopedAdminMixin:
@@ -32,6 +32,53 @@ class DataKeyAdmin(admin.ModelAdmin):
     """The keys on record, read only: they change through `grassroots keys rotate`, never by hand."""
 
     list_display = ("fingerprint", "state", "recorded_at", "retired_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, read only: written by core.audit.record, never edited or deleted by hand.
+
+    For superusers (and whoever is given the model's view permission); an inspector's copy comes
+    from `grassroots audit export`, the chain's check from `grassroots audit verify`.
+    """
+
+    list_display = (
+        "seq",
+        "at",
+        "kind",
+        "outcome",
+        "actor_username",
+        "subject_type",
+        "subject_id",
+        "ip_address",
+    )
+    list_filter = ("kind", "outcome")
+    search_fields = ("actor_username", "subject_type", "subject_id")
+    date_hierarchy = "at"
+    readonly_fields = (
+        "seq",
+        "at",
+        "kind",
+        "outcome",
+        "actor",
+        "actor_username",
+        "subject_type",
+        "subject_id",
+        "ip_address",
+        "path",
+        "detail",
+        "prev_hash",
+        "row_hash",
+    )
 
     def has_add_permission(self, request) -> bool:
         return False

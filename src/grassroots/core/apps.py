@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         checks.register(check_the_data_key, checks.Tags.database)
+        checks.register(check_the_audit_retention)
         post_migrate.connect(_record_the_data_key, sender=self, dispatch_uid="core.record_data_key")
         # django-tasks-db names its app in plain English ("Tasks Database Backend"), untranslatable;
         # the admin's index shows our words instead. The library's other strings are in our
@@ -33,6 +34,20 @@ def check_the_data_key(app_configs=None, databases=None, **kwargs) -> list:
         return []
     verdict = check_data_key()
     return [] if verdict.ok else [checks.Critical(verdict.reason, id="grassroots.core.E001")]
+
+
+def check_the_audit_retention(app_configs=None, **kwargs) -> list:
+    """Every command (`serve` and `check --deploy` included) refuses a retention under six months."""
+    from django.core import checks
+    from django.core.exceptions import ImproperlyConfigured
+
+    from grassroots.core.audit import retention_days
+
+    try:
+        retention_days()
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="grassroots.core.E002")]
+    return []
 
 
 def _record_the_data_key(**kwargs) -> None:

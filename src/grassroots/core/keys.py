@@ -23,7 +23,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from grassroots.config.env import GENERATED_SECRETS
-from grassroots.core import pii
+from grassroots.core import audit, pii
 
 
 @dataclass(frozen=True)
@@ -188,8 +188,22 @@ def rotate(*, batch_size: int = BATCH_SIZE) -> Iterator[Progress]:
     """Re-seal every registered value with the configured key; resumable (sealed rows are skipped).
 
     The configured key must be new (or the one a rotation under way is taking over with), and the
-    current key must be listed among the retired ones, so every value can still be opened.
+    current key must be listed among the retired ones, so every value can still be opened. The
+    audit trail records the rotation when it completes, and a refused one with the reason.
     """
+    try:
+        yield from _rotate(batch_size=batch_size)
+    except DataKeyMismatch as error:
+        audit.record(
+            audit.KEY_ROTATED,
+            outcome=audit.REFUSED,
+            subject_type="core.datakey",
+            detail={"reason": str(error)[:300], "to_fingerprint": configured_fingerprint()},
+        )
+        raise
+
+
+def _rotate(*, batch_size: int) -> Iterator[Progress]:
     from grassroots.core.models import DataKey, KeyState
 
     mine = configured_fingerprint()
@@ -216,6 +230,15 @@ def rotate(*, batch_size: int = BATCH_SIZE) -> Iterator[Progress]:
             state=KeyState.RETIRED, retired_at=timezone.now()
         )
         DataKey.objects.filter(pk=taking_over.pk).update(state=KeyState.CURRENT)
+        audit.record(
+            audit.KEY_ROTATED,
+            subject=taking_over,
+            detail={
+                "from_fingerprint": current.fingerprint,
+                "to_fingerprint": mine,
+                "columns": [column.label for column in SEALED_COLUMNS],
+            },
+        )
 
 
 def _reseal_column(column: SealedColumn, batch_size: int) -> Iterator[Progress]:

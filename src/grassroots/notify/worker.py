@@ -25,11 +25,16 @@ QUEUES = ("default", "notifications")
 
 
 def run_periodic() -> dict:
-    """One round of the periodic work: overdue cases first, then messages to queue again."""
+    """One round of the periodic work: overdue cases, messages to queue again, old audit rows."""
     from grassroots.cases.tasks import sweep_overdue
+    from grassroots.core.audit import prune
     from grassroots.notify.services import requeue_due_messages
 
-    return {"overdue": len(sweep_overdue()), "requeued": len(requeue_due_messages())}
+    return {
+        "overdue": len(sweep_overdue()),
+        "requeued": len(requeue_due_messages()),
+        "audit_pruned": prune().rows,
+    }
 
 
 class Sweeper(threading.Thread):

@@ -7,7 +7,10 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
+        from grassroots.core.audit import register_log_model
         from grassroots.core.keys import register_sealed_column
+
+        register_log_model("people.PersonalDataAccess")  # pruned with the audit trail's retention
 
         # ID and phone numbers are sealed with the data key (`grassroots keys rotate` re-seals them).
         register_sealed_column(

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from grassroots.core import pii
 from grassroots.core.language import in_reader_language
+from grassroots.core.models import append_only_triggers
 from grassroots.core.scoping import ScopedQuerySet
 
 
@@ -293,16 +294,27 @@ class PersonTag(models.Model):
 
 
 class PersonalDataAccess(models.Model):
-    """Audit row for every time someone saw an ID or phone number in full, and why."""
+    """Audit row for every time someone saw an ID or phone number in full, and why.
+
+    The row outlives what it refers to (DO_NOTHING, no database constraint), as care access rows
+    do: erasing a person or an account never erases the trace of who saw the numbers. Each row
+    also has its entry in the hash-chained audit trail (core.audit); on PostgreSQL the database
+    refuses to change one or to delete one younger than 183 days.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="personal_data_accesses",
         verbose_name=_("user"),
     )
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="data_accesses", verbose_name=_("person")
+        Person,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="data_accesses",
+        verbose_name=_("person"),
     )
     field = models.CharField(_("field"), max_length=16)
     purpose = models.CharField(_("purpose"), max_length=200)
@@ -316,6 +328,7 @@ class PersonalDataAccess(models.Model):
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data accesses")
         ordering = ["-at"]
+        triggers = append_only_triggers("personal_data_access")
 
     def __str__(self) -> str:
         return f"{self.user} → {self.person} ({self.field})"

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core import pii
+from grassroots.core import audit, pii
 from grassroots.core.authority import user_can, user_scope
 from grassroots.people.models import (
     Person,
@@ -333,7 +333,26 @@ def person_reveal(*, actor, person: Person, field: str, purpose: str, ip_address
     purpose = (purpose or "").strip()
     if len(purpose) < 2:
         raise ValidationError({"purpose": _("Please say why you need the full number.")})
-    PersonalDataAccess.objects.create(
-        user=actor, person=person, field=field, purpose=purpose[:200], ip_address=ip_address
-    )
-    return person.reveal(field)
+    purpose = purpose[:200]
+    try:
+        value = person.reveal(field)
+    except Exception as error:  # a number that cannot be opened: recorded as a failed reveal, not a reveal
+        audit.record(
+            audit.REVEAL,
+            outcome=audit.FAILED,
+            actor=actor,
+            subject=person,
+            detail={"field": field, "purpose": purpose, "error": type(error).__name__},
+        )
+        raise
+    with transaction.atomic():
+        access = PersonalDataAccess.objects.create(
+            user=actor, person=person, field=field, purpose=purpose, ip_address=ip_address
+        )
+        audit.record(
+            audit.REVEAL,
+            actor=actor,
+            subject=person,
+            detail={"field": field, "purpose": purpose, "access": access.pk},
+        )
+    return value

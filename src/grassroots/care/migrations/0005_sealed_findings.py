@@ -43,7 +43,7 @@ def open_what_was_sealed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("care", "0003_access_rows_outlive_records"),
+        ("care", "0004_access_rows_append_only"),
     ]
 
     operations = [
