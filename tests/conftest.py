@@ -44,6 +44,8 @@ TEST_SETTINGS = {
     # Test clients sign in with Client.login(), which authenticates without a request, and
     # django-axes refuses that; tests/test_signin.py turns it on and drives the sign-in page.
     "AXES_ENABLED": False,
+    # Staff sign in by password alone in tests; tests/test_second_factor.py turns the code on.
+    "GRASSROOTS_REQUIRE_SECOND_FACTOR": False,
     "STORAGES": {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -415,7 +415,9 @@ def deploy_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     done = deploy_check(tmp_path, **PRODUCTION_ENV)
     assert done.returncode == 0, done.stderr + done.stdout
-    assert "System check identified no issues" in done.stdout
+    # Notes (INFOS, such as next year's missing holiday schedule in December) may be printed.
+    output = done.stdout + done.stderr
+    assert "WARNINGS:" not in output and "ERRORS:" not in output, output
 
 
 def test_check_deploy_fails_on_a_warning(tmp_path):

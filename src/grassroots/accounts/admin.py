@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.accounts import mfa
 from grassroots.accounts.models import SignInEvent, User
+from grassroots.core import audit
 
 
 @admin.register(User)
@@ -19,6 +21,17 @@ class UserAdmin(DjangoUserAdmin):
     )
     filter_horizontal = ["grids", "groups", "user_permissions"]
     autocomplete_fields = ["person"]
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("Reset the second factor (a lost phone)"))
+    def reset_second_factor(self, request, queryset) -> None:
+        """The account's authenticator and recovery codes go; its next sign-in enrols a new one."""
+        for user in queryset:
+            removed = mfa.reset_second_factor(user)
+            audit.record(
+                audit.SECOND_FACTOR_RESET, request=request, subject=user, detail={"devices": removed}
+            )
+        self.message_user(request, _("The second factor was reset; the next sign-in sets up a new one."))
 
 
 @admin.register(SignInEvent)

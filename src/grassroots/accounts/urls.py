@@ -11,4 +11,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", views.second_factor, name="second-factor"),
+    path("account/authenticator/", views.second_factor_setup, name="second-factor-setup"),
 ]

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
-from django.shortcuts import render
+from base64 import b32encode
 
+from django.db.models import Q
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
+
+from grassroots.accounts import mfa
 from grassroots.accounts.roles import is_eyes, is_hands, is_legs, is_mouth, is_resident, searches_people
+from grassroots.core import audit
 from grassroots.orgs.models import MemberUnit, PartyMember, Volunteer, VolunteerTeam
 from grassroots.people.models import Person
 from grassroots.places.models import Household
@@ -69,3 +77,66 @@ def _years_ago(years: int):
         return today.replace(year=today.year - years)
     except ValueError:  # 29 February
         return today.replace(year=today.year - years, day=28)
+
+
+# --- the second factor ----------------------------------------------------------------------------
+
+
+def _next_page(request) -> str:
+    """Where the person was going, if it is a page of this site (never an address elsewhere)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url("home")
+
+
+def second_factor_setup(request):
+    """Enrol an authenticator app: scan the code, type the first code it shows, keep the recovery codes."""
+    if not mfa.needs_second_factor(request.user) and not mfa.is_enrolled(request.user):
+        return redirect("home")
+    if mfa.is_enrolled(request.user) and not request.user.is_verified():
+        return redirect(f"{resolve_url('second-factor')}?next={_next_page(request)}")
+    device = mfa.pending_authenticator(request.user)
+    error, codes = "", None
+    if request.method == "POST":
+        wait = mfa.seconds_to_wait(request.user)
+        codes = None if wait else mfa.confirm_authenticator(request.user, request.POST.get("code", ""))
+        if wait:
+            error = _("Too many wrong codes: wait %(n)s seconds, then try again.") % {"n": wait}
+        elif codes is None:
+            error = _("That code does not match. Type the six digits the app shows now.")
+        else:
+            device.refresh_from_db()
+            otp_login(request, device)
+            audit.record(audit.SECOND_FACTOR_ENROLLED, request=request, subject=request.user)
+    context = {
+        "qr": mfa.qr_svg(device),
+        "secret": b32encode(device.bin_key).decode(),
+        "error": error,
+        "codes": codes,
+        "next": _next_page(request),
+    }
+    return render(request, "accounts/second_factor_setup.html", context, status=422 if error else 200)
+
+
+@sensitive_post_parameters("code")
+def second_factor(request):
+    """After the password: the one-time code from the authenticator app, or a recovery code."""
+    if not mfa.is_enrolled(request.user):
+        return redirect("second-factor-setup")
+    error = ""
+    wait = mfa.seconds_to_wait(request.user) if request.method == "POST" else 0
+    if wait:
+        error = _("Too many wrong codes: wait %(n)s seconds, then try again.") % {"n": wait}
+    elif request.method == "POST":
+        device = mfa.check_code(request.user, request.POST.get("code", ""))
+        if device is not None:
+            otp_login(request, device)
+            audit.record(audit.SECOND_FACTOR, request=request, subject=request.user)
+            return redirect(_next_page(request))
+        audit.record(audit.SECOND_FACTOR, outcome=audit.FAILED, request=request, subject=request.user)
+        error = _("That code does not match, or was used already. Try the code the app shows now.")
+    context = {"error": error, "next": _next_page(request)}
+    return render(request, "accounts/second_factor.html", context, status=422 if error else 200)

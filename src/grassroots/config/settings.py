@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pgtrigger",  # the audit tables' append-only triggers on PostgreSQL (core.models.append_only_triggers)
 ]
 
@@ -100,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): did this session give a code
+    "grassroots.accounts.mfa.SecondFactorMiddleware",  # staff with sensitive data give a code first
     "grassroots.core.audit.AuditMiddleware",  # the request for audit rows; records refused access
     "django.contrib.messages.middleware.MessageMiddleware",
     "grassroots.accounts.sessions.SessionLifetimeMiddleware",  # idle timeout and absolute lifetime
@@ -273,6 +278,11 @@ GRASSROOTS_HOLIDAYS_FILE = os.environ.get("GRASSROOTS_HOLIDAYS_FILE", "")
 # failures are counted in the database, so every worker and app server shares them. An
 # administrator lifts a lockout early with `grassroots axes_reset_username <name>` (or the admin).
 AXES_FAILURE_LIMIT = env_int("GRASSROOTS_SIGNIN_FAILURES", default=5)
+# A second factor (TOTP, accounts.mfa) for every account that can reveal numbers or read care
+# findings, and administrators: on in production, off in the demo (its accounts are public).
+GRASSROOTS_REQUIRE_SECOND_FACTOR = env_bool("GRASSROOTS_REQUIRE_SECOND_FACTOR", default=PRODUCTION)
+OTP_TOTP_ISSUER = "grassroots"
+OTP_TOTP_TOLERANCE = 1  # one 30-second step either side, for a phone clock a little off
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("GRASSROOTS_SIGNIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "grassroots.core.audit.client_ip"

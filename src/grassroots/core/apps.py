@@ -22,6 +22,7 @@ class CoreConfig(AppConfig):
             apps.get_app_config("django_tasks_database").verbose_name = _("Background tasks")
         if apps.is_installed("axes"):
             apps.get_app_config("axes").verbose_name = _("Sign-in protection")
+        _name_the_second_factor_in_our_words()
 
 
 def check_the_data_key(app_configs=None, databases=None, **kwargs) -> list:
@@ -55,3 +56,24 @@ def _record_the_data_key(**kwargs) -> None:
     from grassroots.core.keys import check_data_key
 
     check_data_key(record=True)
+
+
+def _name_the_second_factor_in_our_words() -> None:
+    """django-otp names its models in plain English strings (no gettext): the admin shows ours."""
+    from django.apps import apps
+
+    names = {
+        ("otp_totp", "TOTPDevice"): (_("authenticator app"), _("authenticator apps")),
+        ("otp_static", "StaticDevice"): (_("set of recovery codes"), _("recovery codes")),
+        ("otp_static", "StaticToken"): (_("recovery code"), _("recovery codes (each)")),
+    }
+    for (label, model_name), (singular, plural) in names.items():
+        if apps.is_installed(f"django_otp.plugins.{label}"):
+            meta = apps.get_model(label, model_name)._meta
+            meta.verbose_name, meta.verbose_name_plural = singular, plural
+    for label, name in (
+        ("otp_totp", _("Second factor: authenticator apps")),
+        ("otp_static", _("Second factor: recovery codes")),
+    ):
+        if apps.is_installed(f"django_otp.plugins.{label}"):
+            apps.get_app_config(label).verbose_name = name

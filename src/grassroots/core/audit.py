@@ -59,6 +59,9 @@ ACCOUNT_CREATED = "account_created"
 ROLE_CHANGED = "role_changed"
 PERMISSIONS_CHANGED = "permissions_changed"
 KEY_ROTATED = "key_rotated"
+SECOND_FACTOR = "second_factor"  # a one-time code given at sign-in (ok or failed)
+SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
+SECOND_FACTOR_RESET = "second_factor_reset"
 PRUNED = "audit_pruned"
 
 OK = "ok"
