@@ -1061,3 +1061,42 @@ def test_a_task_card_offers_one_way_to_add_a_note_each(volunteer, water_case, so
     page = browser_for(volunteer).get(reverse("case-tasks")).content.decode()
     assert "Reply with a note" in page
     assert page.count("<summary>Add a note</summary>") == 0
+
+
+# --- numbers in free text (issue 13.4) --------------------------------------------------------------
+
+
+@pytest.fixture
+def case_with_a_number(socialworker, community, water, household_a, granny_wang, volunteer) -> Case:
+    """A resident says where to call: her son's mobile and her ID number are in the description."""
+    case = report(
+        socialworker,
+        community,
+        category=water,
+        household=household_a,
+        person=granny_wang,
+        description="家里没水了，请打我儿子电话 139 0000 1234，身份证 120101194403081234",
+    )
+    return services.case_dispatch(actor=socialworker, case=case, lead=Party("person", volunteer.person_id))
+
+
+def test_numbers_in_a_description_are_masked_for_who_may_not_reveal_them(
+    case_with_a_number, volunteer, socialworker
+):
+    for page in (f"/cases/{case_with_a_number.number}/", "/cases/tasks/"):
+        seen = browser_for(volunteer).get(page).content.decode()
+        assert "139****1234" in seen and "120***********1234" in seen, page
+        assert "0000 1234" not in seen and "19440308" not in seen, page
+    staff = browser_for(socialworker).get(f"/cases/{case_with_a_number.number}/").content.decode()
+    assert "139 0000 1234" in staff and "120101194403081234" in staff
+
+
+def test_the_api_masks_them_the_same_way(case_with_a_number, volunteer, socialworker):
+    from rest_framework.test import APIClient
+
+    for user, full in ((volunteer, False), (socialworker, True)):
+        api = APIClient()
+        api.force_authenticate(user)
+        description = api.get(f"/api/v1/cases/{case_with_a_number.pk}/").json()["description"]
+        assert ("139 0000 1234" in description) is full and ("120101194403081234" in description) is full
+        assert "家里没水了" in description

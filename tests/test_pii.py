@@ -318,3 +318,11 @@ def test_another_key_cannot_decrypt(data_key):
     data_key(b"j" * 32)
     with pytest.raises(pii.KeyNotAvailable):
         pii.decrypt(token)
+
+
+def test_numbers_in_free_text_are_masked_as_masked_fields_show_them():
+    text = "儿子 139 0000 1234，座机 (022)2345-6789，身份证 120101194403081234，诉求 HSY-20261202-0001"
+    masked = pii.mask_numbers(text)
+    assert "139****1234" in masked and "022****6789" in masked and "120***********1234" in masked
+    assert "HSY-20261202-0001" in masked  # a case number is not a phone
+    assert "0000" not in masked and "2345" not in masked and "19440308" not in masked

@@ -13,7 +13,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from grassroots.accounts.roles import has_tasks
+from grassroots.accounts.roles import has_tasks, user_can
 from grassroots.api.authentication import api_client_of
 from grassroots.cases.models import (
     Assignment,
@@ -26,6 +26,7 @@ from grassroots.cases.models import (
     Urgency,
 )
 from grassroots.cases.workflow import REGISTRY, Input, Status
+from grassroots.core.pii import mask_numbers
 from grassroots.orgs.models import MemberUnit, PartyBranch, VolunteerTeam
 from grassroots.people.models import Person, PersonTag, Residency
 from grassroots.places.models import Building, Community, Grid, Household
@@ -261,7 +262,28 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return f"/api/v1/cases/{attachment.case_id}/attachments/{attachment.pk}/"
 
 
-class CaseEventSerializer(serializers.ModelSerializer):
+class NumbersMaskedForReaders:
+    """Free text with its phone and ID numbers masked for a reader who may not reveal numbers.
+
+    The pages do the same (accounts.templatetags.privacy): a volunteer's app reads a resident's
+    "call my son on 139..." masked, a social worker reads it as written.
+    """
+
+    masked_fields: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not user_can(request.user, "people.person.reveal"):
+            for field in self.masked_fields:
+                if data.get(field):
+                    data[field] = mask_numbers(data[field])
+        return data
+
+
+class CaseEventSerializer(NumbersMaskedForReaders, serializers.ModelSerializer):
+    masked_fields = ("note",)
+
     actor = serializers.SerializerMethodField(help_text="Who acted (staff see names; others see the role).")
 
     class Meta:
@@ -293,7 +315,9 @@ class ReporterSerializer(serializers.Serializer):
     phone = serializers.CharField(allow_blank=True, help_text="Masked.")
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(NumbersMaskedForReaders, serializers.ModelSerializer):
+    masked_fields = ("description", "location_note")
+
     category = CategoryRefSerializer(read_only=True)
     household_address = serializers.SerializerMethodField()
     building_number = serializers.SerializerMethodField()
