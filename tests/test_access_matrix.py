@@ -1,0 +1,267 @@
+"""Every page of grassroots, as every role (issue 13.11): who may open it, and nothing else may.
+
+The matrix below names, for each URL pattern of the site (the admin, the API and Open311 are
+tested by their own suites: tests/test_api_scoping.py, tests/test_open311.py), the roles that
+open it. Every pattern is tried as every role, anonymous included, over one scene: Granny Wang's
+household in grid A with a visit, an enrolment, a campaign and a case dispatched to the
+volunteer. A role not named must be refused (403 or 404; anonymous: sent to sign in), no page
+may answer 500, and the outsider (a social worker of another community) never opens a page
+about our residents. A new URL pattern with no entry here fails the test, so every new page
+comes with its answer to "who can read this, and should they?".
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from grassroots.care import services as care
+from grassroots.care.defaults import install_default_rules
+from grassroots.care.models import PlannedService, Programme, ProgrammeService
+from grassroots.cases import services as cases
+from grassroots.cases.models import Category, Channel
+from grassroots.cases.services import Party, ReportDetails
+from tests.factories import PersonTagFactory, VolunteerTeamFactory, vulnerability_tag
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (
+    "anonymous",
+    "secretary",
+    "socialworker",
+    "gridworker",
+    "street_user",
+    "admin_user",
+    "volunteer",
+    "unitcontact",
+    "patroller",
+    "resident",
+    "outsider",
+)
+COORDINATORS = {"secretary", "socialworker", "gridworker", "street_user", "admin_user"}
+MOUTH_AND_LEGS = {"secretary", "socialworker", "gridworker"}  # who works with our residents' data
+SIGNED_IN = set(ROLES) - {"anonymous"}
+EVERYONE = set(ROLES)
+NOBODY: set[str] = set()
+
+#: Patterns not tried here: the admin (Django's own permissions), the API and Open311 (their suites),
+#: and endpoints that only answer POST (tried with POST below).
+ELSEWHERE = ("admin/", "api/", "open311/")
+
+#: route name -> (the roles that open it with GET, path or None for POST-only endpoints).
+MATRIX: dict[str, tuple[set[str], str | None]] = {
+    "healthz": (EVERYONE, "/healthz"),
+    "favicon": (EVERYONE, "/favicon.ico"),
+    "set_language": (NOBODY, None),  # POST only
+    "home": (SIGNED_IN, "/"),
+    "login": (EVERYONE, "/login/"),
+    "logout": (NOBODY, None),
+    "second-factor": (SIGNED_IN, "/login/code/"),
+    "second-factor-setup": (SIGNED_IN, "/account/authenticator/"),
+    # The grid list opens for every account and lists the grids in its scope: none for the hands and
+    # residents. Patrollers (the eyes) see the places they report at (addresses, no residents).
+    "grid-list": (SIGNED_IN, "/grids/"),
+    "grid-detail": (COORDINATORS | {"patroller"}, "/grids/{grid}/"),
+    "building-detail": (COORDINATORS | {"patroller"}, "/buildings/{building}/"),
+    "household-detail": (COORDINATORS | {"resident", "patroller"}, "/households/{household}/"),
+    "person-search": (COORDINATORS | {"outsider", "resident"}, "/people/"),  # a resident finds their own
+    "person-detail": (COORDINATORS | {"resident"}, "/people/{person}/"),
+    "person-reveal": (NOBODY, None),
+    "case-list": (COORDINATORS | {"outsider"}, "/cases/"),
+    "case-intake": (COORDINATORS | {"outsider"}, "/cases/intake/"),
+    "case-intake-lookup": (COORDINATORS | {"outsider"}, "/cases/intake/lookup/?q=王"),
+    "case-intake-caller": (COORDINATORS, "/cases/intake/caller/?person={person}"),
+    "case-place-picker": (COORDINATORS, "/cases/intake/place/?household={household}"),
+    "case-intake-duplicates": (COORDINATORS | {"outsider"}, "/cases/intake/duplicates/"),
+    "case-report": (SIGNED_IN - {"street_user", "admin_user"}, "/cases/report/"),
+    "case-questions": (SIGNED_IN, "/cases/questions/?category={category}"),
+    "case-place-households": (SIGNED_IN, "/cases/places/households/?building={building}"),
+    "case-board": (COORDINATORS | {"outsider"}, "/cases/board/"),
+    "case-board-act": (NOBODY, None),
+    "case-tasks": (SIGNED_IN - {"resident"}, "/cases/tasks/"),
+    "case-detail": (COORDINATORS | {"volunteer", "resident"}, "/cases/{case}/"),
+    "case-dispatch": (COORDINATORS, "/cases/{case}/dispatch/"),
+    "case-verify": (COORDINATORS, "/cases/{case}/verify/"),
+    "case-act": (NOBODY, None),
+    "case-attachment": (NOBODY, "/cases/{case}/attachments/999999/"),  # none there: 404 for all
+    "portal-home": (EVERYONE, "/portal/"),
+    "portal-report": (EVERYONE, "/portal/report/"),
+    "portal-questions": (EVERYONE, "/portal/report/questions/?category={category}"),
+    "portal-follow": (EVERYONE, "/portal/follow/"),
+    "portal-track": (EVERYONE, "/portal/track/"),
+    "portal-mine": ({"resident"}, "/portal/mine/"),
+    "portal-case": ({"resident"}, "/portal/cases/{case}/"),
+    "portal-rate": (NOBODY, None),
+    "portal-photo": (NOBODY, "/portal/cases/{case}/photos/999999/"),
+    "care-home": (COORDINATORS | {"volunteer", "outsider"}, "/care/"),
+    "care-worklist": (COORDINATORS | {"outsider"}, "/care/worklist/"),
+    "care-tasks": ({"volunteer", "admin_user"}, "/care/tasks/"),  # a volunteer's own planned services
+    "care-register": (COORDINATORS | {"outsider"}, "/care/register/"),
+    "care-flags": ({"secretary", "street_user", "admin_user"}, "/care/flags/"),
+    "care-rate": (COORDINATORS | {"outsider"}, "/care/rate/"),
+    "care-access": ({"secretary", "street_user", "admin_user"}, "/care/access/"),
+    "care-campaigns": (COORDINATORS | {"outsider"}, "/care/campaigns/"),
+    "care-campaign-new": ({"secretary", "socialworker", "outsider"}, "/care/campaigns/new/"),
+    "care-campaign": (COORDINATORS, "/care/campaigns/{campaign}/"),
+    "care-campaign-assign": (NOBODY, None),
+    "care-visit-new": (MOUTH_AND_LEGS | {"volunteer", "admin_user"}, "/care/households/{household}/visit/"),
+    "care-enrol": (MOUTH_AND_LEGS | {"admin_user"}, "/care/households/{household}/enrol/"),
+    "care-visit": (COORDINATORS, "/care/visits/{visit}/"),
+    "care-visit-case": (NOBODY, None),
+    "care-person-take": (NOBODY, None),
+    "care-person-tier": (NOBODY, None),
+    "care-person-situation": (NOBODY, None),
+    "care-programmes": (COORDINATORS | {"outsider"}, "/care/programmes/"),
+    "care-programme": (COORDINATORS, "/care/programmes/{programme}/"),
+    "care-enrolment": (COORDINATORS | {"volunteer"}, "/care/enrolments/{enrolment}/"),  # of its team
+    "care-service-record": ({"volunteer", "admin_user"} | MOUTH_AND_LEGS, "/care/services/{service}/record/"),
+    "care-service-done": (NOBODY, None),
+    "care-service-missed": (NOBODY, None),
+    "notification-list": (SIGNED_IN, "/notifications/"),
+}
+
+#: POST-only endpoints that act on nobody's data: signing out and choosing a language.
+HARMLESS_POSTS = {"logout", "set_language"}
+#: POST-only endpoints: nobody outside our community may act on our residents through them.
+POSTS = {
+    "person-reveal": "/people/{person}/reveal/",
+    "case-board-act": "/cases/board/{case}/urge/",
+    "case-act": "/cases/{case}/act/urge/",
+    "care-campaign-assign": "/care/campaigns/{campaign}/assign/",
+    "care-visit-case": "/care/visits/{visit}/case/",
+    "care-person-take": "/care/people/{person}/take/",
+    "care-person-tier": "/care/people/{person}/tier/",
+    "care-person-situation": "/care/people/{person}/situation/",
+    "care-service-done": "/care/services/{service}/done/",
+    "care-service-missed": "/care/services/{service}/missed/",
+    "portal-rate": "/portal/cases/{case}/rate/",
+}
+
+
+def page_patterns() -> dict[str, str]:
+    """Every named URL pattern outside the admin, the API and Open311: name -> route."""
+    found: dict[str, str] = {}
+
+    def walk(patterns, prefix: str = "") -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                if not route.startswith(ELSEWHERE):
+                    found[pattern.name] = route
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def test_every_page_has_an_entry_in_the_matrix():
+    patterns = page_patterns()
+    assert set(patterns) - set(MATRIX) == set(), "new pages: say who may open them"
+    assert set(MATRIX) - set(patterns) == set(), "entries for pages that no longer exist"
+    assert {name for name, (_, path) in MATRIX.items() if path is None} <= set(POSTS) | HARMLESS_POSTS
+
+
+@pytest.fixture
+def scene(community, household_a, granny_wang, socialworker, volunteer, resident):
+    """Granny Wang's household: a visit, a campaign, a programme with a planned service, a case."""
+    install_default_rules()
+    PersonTagFactory(person=granny_wang, tag=vulnerability_tag("disabled"), level=1)
+    care.register_refresh(community=community)
+    visit, _ = care.visit_record(
+        actor=socialworker,
+        household=household_a,
+        details=care.VisitDetails(person=granny_wang, health="卧床"),
+    )
+    today = timezone.localdate()
+    campaign = care.campaign_create(
+        actor=socialworker,
+        community=community,
+        name="敲门行动",
+        starts_on=today,
+        ends_on=today + timedelta(days=30),
+        household_ids=[household_a.pk],
+    )
+    team = VolunteerTeamFactory(community=community, name="助老服务队")
+    volunteer.person.volunteer.teams.add(team)
+    programme = Programme.objects.create(community=community, name="银发互助", team=team)
+    ProgrammeService.objects.create(
+        programme=programme, kind="haircut", name="上门理发", times=1, period="month"
+    )
+    enrolment = care.enrol(
+        actor=socialworker,
+        programme=programme,
+        household=household_a,
+        person=granny_wang,
+        reason="家庭困难",
+        starts_on=today - timedelta(days=10),
+    )
+    category = Category.objects.get(code="repairs")
+    case = cases.case_report(
+        actor=socialworker,
+        community=community,
+        details=ReportDetails(
+            category=category,
+            description="水管漏水",
+            channel=Channel.PHONE,
+            reporter_person=granny_wang,
+            household=household_a,
+        ),
+        register=True,
+    )
+    case = cases.case_dispatch(actor=socialworker, case=case, lead=Party("person", volunteer.person_id))
+    return {
+        "grid": household_a.grid_id,
+        "building": household_a.building_id,
+        "household": household_a.pk,
+        "person": granny_wang.pk,
+        "case": case.number,
+        "category": category.pk,
+        "visit": visit.pk,
+        "campaign": campaign.pk,
+        "programme": programme.pk,
+        "enrolment": enrolment.pk,
+        "service": PlannedService.objects.filter(enrolment=enrolment).values_list("pk", flat=True).first(),
+    }
+
+
+def _client(request, role: str) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    return client
+
+
+def _opened(response) -> bool:
+    """A page that opened: 200, or a redirect that is not to the sign-in page."""
+    if response.status_code == 200:
+        return True
+    return response.status_code in (301, 302) and "/login/" not in response.get("Location", "")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_exactly_the_pages_the_matrix_gives_it(request, role, scene):
+    client = _client(request, role)
+    wrong: dict[str, int] = {}
+    for name, (allowed, path) in MATRIX.items():
+        if path is None:
+            continue
+        response = client.get(path.format(**scene))
+        if response.status_code >= 500 or _opened(response) != (role in allowed):
+            wrong[name] = response.status_code
+    assert wrong == {}, f"{role}: these answered otherwise than the matrix says: {wrong}"
+
+
+@pytest.mark.parametrize("role", ["anonymous", "outsider", "patroller", "unitcontact"])
+def test_no_post_endpoint_acts_on_our_residents_for_a_stranger(request, role, scene):
+    client = _client(request, role)
+    acted = {}
+    for name, path in POSTS.items():
+        response = client.post(path.format(**scene), {"purpose": "test", "field": "phone", "reason": "x"})
+        if response.status_code >= 500 or _opened(response) or response.status_code in (201, 204):
+            acted[name] = response.status_code
+    assert acted == {}
