@@ -481,11 +481,22 @@ def test_post_is_idempotent_with_a_key(hotline, household_a):
     assert_error(other, "json", 422)
 
 
+def test_the_same_keyless_request_again_is_the_same_report(hotline, household_a):
+    """50 identical POSTs without an Idempotency-Key (a retrying client) made 50 cases (issue 13.12)."""
+    answers = [post("json", water_request()) for _ in range(5)]
+    assert {answer.status_code for answer in answers} == {201}
+    assert len({answer.content for answer in answers}) == 1
+    assert [answer.get("Idempotent-Replayed") for answer in answers[1:]] == ["true"] * 4
+    assert Case.objects.count() == 1
+    assert post("json", water_request(description="另一件事：楼道灯坏了")).status_code == 201
+    assert Case.objects.count() == 2
+
+
 def test_post_is_throttled_with_retry_after(hotline, settings):
     settings.GRASSROOTS_API_THROTTLE_RATES = {"open311_post": "2/min"}
-    assert post("json", water_request()).status_code == 201
-    assert post("json", water_request()).status_code == 201
-    third = post("json", water_request())
+    assert post("json", water_request(description="一楼停水")).status_code == 201
+    assert post("json", water_request(description="二楼停水")).status_code == 201
+    third = post("json", water_request(description="三楼停水"))
     assert_error(third, "json", 429)
     assert int(third["Retry-After"]) >= 1
     assert Case.objects.count() == 2

@@ -21,6 +21,7 @@ An empty parameter counts as absent.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -594,6 +595,15 @@ def _client(request: HttpRequest) -> ApiClient | None:
     return client
 
 
+#: Identical keyless requests within this window are one report (windows are fixed, not sliding).
+IMPLICIT_KEY_WINDOW_SECONDS = 600
+
+
+def implicit_key(print_: str) -> str:
+    """The Idempotency-Key a keyless request is given: its content, in a ten-minute window."""
+    return f"implicit:{print_[:64]}:{int(time.time()) // IMPLICIT_KEY_WINDOW_SECONDS}"
+
+
 def create_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
     client = _client(request)
     throttle = Open311PostThrottle()
@@ -608,16 +618,14 @@ def create_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
     if community.pk != client.community_id:
         raise Open311Error(403, "This api_key is not valid for this jurisdiction_id.")
     key = (request.headers.get("Idempotency-Key") or "").strip()
+    data = {name: request.POST.getlist(name) for name in request.POST if name != "api_key"}
+    print_ = fingerprint("POST", request.path, data)
+    # Without a key, the same request again within a few minutes (a client retrying, a double
+    # click) is the same report: it gets the first answer instead of a second case.
+    key = key or implicit_key(print_)
     record = None
     if key:
-        data = {name: request.POST.getlist(name) for name in request.POST if name != "api_key"}
-        outcome = claim(
-            owner=client.user,
-            key=key,
-            method="POST",
-            path=request.path,
-            print_=fingerprint("POST", request.path, data),
-        )
+        outcome = claim(owner=client.user, key=key, method="POST", path=request.path, print_=print_)
         if outcome.refusal:
             code, message = outcome.refusal
             raise Open311Error(code if code in {400, 409, 422} else 400, message)
