@@ -521,7 +521,11 @@ def test_after_the_last_attempt_a_message_is_failed_and_kept(
     )
     assert message.last_error == "DeliveryError: gateway busy"
     assert services.requeue_due_messages(now=timezone.now() + timedelta(days=1)) == []
-    assert Case.objects.get(pk=case.pk).messages.count() == 1
+    # Nobody is left not knowing: the social worker who took the call is asked to phone instead.
+    [notice] = Case.objects.get(pk=case.pk).messages.exclude(pk=message.pk)
+    assert notice.recipient == socialworker and notice.channel == "inbox" and notice.reason == "call"
+    assert "多次发送失败" in notice.body and AUNT_LIU_PHONE not in notice.body
+    assert message.address_masked in notice.body
 
 
 def test_a_message_claimed_by_a_worker_that_died_is_sent_by_the_next_sweep(

@@ -477,6 +477,7 @@ def _failed(message: Message, error: Exception) -> Outcome:
             status=MessageStatus.FAILED, last_error=text, next_attempt_at=None
         )
         logger.warning("message %s failed for good after %s attempts: %s", message.pk, message.attempts, text)
+        _ask_to_call_about(message)
         return Outcome("failed")
     retry_at = timezone.now() + backoff(message.attempts)
     Message.objects.filter(pk=message.pk).update(
@@ -484,6 +485,48 @@ def _failed(message: Message, error: Exception) -> Outcome:
     )
     logger.info("message %s attempt %s failed (%s); next at %s", message.pk, message.attempts, text, retry_at)
     return Outcome("retry", retry_at)
+
+
+def _ask_to_call_about(message: Message) -> None:
+    """An SMS or e-mail about a case that failed for good: the case's coordinators are asked to call.
+
+    After a long gateway outage nobody would otherwise know that a resident was never told; the
+    notice is in the coordinators' notification list, like a "call instead" for a landline, and
+    the message itself stays failed (an administrator can retry it from the admin in one action).
+    """
+    if message.case_id is None or message.channel == MessageChannel.INBOX:
+        return
+    case = message.case
+    notices = []
+    for user in _coordinators(case):
+        if user.pk == message.recipient_id:
+            continue
+        text = compose_call(
+            case=case,
+            name=message.recipient_name,
+            phone_masked=message.address_masked,
+            what=message.body,
+            link_path=f"/cases/{case.number}/",
+            why=f"的{message.get_channel_display()}多次发送失败",
+        )
+        notices.append(
+            Message(
+                case=case,
+                event_id=message.event_id,
+                reason=MessageReason.CALL,
+                recipient=user,
+                recipient_key=f"undelivered:{message.pk}:user:{user.pk}"[:120],
+                recipient_name=user.display_name[:100],
+                address_masked=user.username,
+                channel=MessageChannel.INBOX,
+                transport="inbox",
+                subject=text.subject[:200],
+                body=text.body,
+                status=MessageStatus.SENT,
+                sent_at=timezone.now(),
+            )
+        )
+    Message.objects.bulk_create(notices, ignore_conflicts=True)  # a retried message that fails again
 
 
 def requeue_due_messages(*, now: datetime | None = None, limit: int = 500) -> list[int]:

@@ -51,7 +51,9 @@ def compose(kind: str, *, case, channel: str, link_path: str, role: str = "", no
         return _compose(kind, case=case, channel=channel, url=link(link_path), role=role, note=note)
 
 
-def compose_call(*, case, name: str, phone_masked: str, what: str, link_path: str) -> Text:
+def compose_call(
+    *, case, name: str, phone_masked: str, what: str, link_path: str, why: str = "的电话不能接收短信"
+) -> Text:
     """The "call instead" notice: a coordinator is asked to phone someone no SMS reaches.
 
     It names the person and their masked number (the coordinator reveals it on the person's
@@ -60,7 +62,7 @@ def compose_call(*, case, name: str, phone_masked: str, what: str, link_path: st
     sign = f"【{case.community.name}】"
     said = what.removeprefix(sign)
     body = (
-        f"{sign}【请致电】{name}（{phone_masked}）的电话不能接收短信，请致电告知："
+        f"{sign}【请致电】{name}（{phone_masked}）{why}，请致电告知："
         f"{said} 诉求 {case.number}：{link(link_path)}"
     )
     return Text(scrub_phones(f"请致电 {name} {case.number}"), scrub_phones(body))
