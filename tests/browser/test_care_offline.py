@@ -87,7 +87,9 @@ def test_a_reply_lost_on_the_way_back_does_not_make_a_second_visit(signed_in_pag
 
     page.route("**/care/households/*/visit/", lose_the_reply)
     page.click("button.care-submit")
-    page.wait_for_function("document.getElementById('draft-status').className.includes('warn')")
+    # A function, not an expression: Playwright evaluates an expression with eval(), which the
+    # pages' Content-Security-Policy refuses.
+    page.wait_for_function("() => document.getElementById('draft-status').className.includes('warn')")
     assert lost and Visit.objects.count() == 1
     assert draft(page)["pending"] is True
 
