@@ -122,6 +122,8 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "care-service-done": (NOBODY, None),
     "care-service-missed": (NOBODY, None),
     "notification-list": (SIGNED_IN, "/notifications/"),
+    # Last: the token is the proof, and opening it lets this session see the case in the portal.
+    "portal-follow-link": (EVERYONE, "/portal/follow/{token}/"),
 }
 
 #: POST-only endpoints that act on nobody's data: signing out and choosing a language.
@@ -220,6 +222,7 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         "household": household_a.pk,
         "person": granny_wang.pk,
         "case": case.number,
+        "token": case.public_token,
         "category": category.pk,
         "visit": visit.pk,
         "campaign": campaign.pk,

@@ -150,7 +150,7 @@ def test_aunt_liu_without_an_account_is_told_by_sms_that_her_call_is_registered(
     assert AUNT_LIU_PHONE not in message.address_encrypted and message.address == ""
     assert message.address_masked == "139****1111"
     assert message.deliverable_address() == AUNT_LIU_PHONE
-    assert case.number in message.body and "/portal/track/" in message.body
+    assert case.number in message.body and f"/portal/follow/{case.public_token}/" in message.body
     assert "【和盛苑社区】" in message.body
     [line] = outbox()
     assert "139****1111" in line and AUNT_LIU_PHONE not in line
@@ -171,7 +171,8 @@ def test_a_resident_with_an_account_hears_of_registration_resolution_and_closure
     assert [m.reason for m in to_resident] == ["registered", "resolved", "closed"]
     assert {m.channel for m in to_resident} == {MessageChannel.INBOX}
     assert all(m.status == MessageStatus.SENT for m in to_resident)
-    assert "/portal/track/" in to_resident[0].body and f"/cases/{case.number}/" not in to_resident[0].body
+    assert f"/portal/follow/{case.public_token}/" in to_resident[0].body
+    assert f"/cases/{case.number}/" not in to_resident[0].body
     assert Message.objects.unread_for(resident).count() == 3
     services.message_mark_read(user=resident, message=to_resident[0])
     assert Message.objects.unread_for(resident).count() == 2
@@ -764,7 +765,7 @@ def test_links_in_an_sms_are_absolute(public_url, community, socialworker, plain
     with committed():
         case = called_in(socialworker, community, plain)
     body = case.messages.get().body
-    assert f"{PUBLIC}/portal/track/" in body
+    assert f"{PUBLIC}/portal/follow/{case.public_token}/" in body
     assert not re.search(r"(?<![a-z0-9.])/portal/", body.replace(f"{PUBLIC}/portal/", ""))
 
 

@@ -282,6 +282,22 @@ def test_anyone_follows_a_case_with_its_number_and_the_last_four_digits(client, 
     assert "厨房水管爆了" in page.content.decode()
 
 
+def test_the_link_in_the_reporters_message_opens_the_case_with_its_random_token(client, reported_case):
+    """A case number and four digits can be guessed by a neighbour; the link's 96-bit token cannot."""
+    assert len(reported_case.public_token) == 24
+    response = client.get(reverse("portal-follow-link", args=[reported_case.public_token]))
+    assert response.status_code == 302
+    assert "厨房水管爆了" in client.get(response["Location"]).content.decode()
+
+
+def test_a_wrong_token_opens_nothing_and_counts_against_the_limit(client, reported_case):
+    for attempt in range(10):
+        assert client.get(reverse("portal-follow-link", args=[f"{attempt:024x}"])).status_code == 404
+    assert client.get(reverse("portal-case", args=[reported_case.number])).status_code == 404
+    throttled = client.get(reverse("portal-follow-link", args=[reported_case.public_token]))
+    assert throttled.status_code == 429  # even the right token waits now
+
+
 def test_wrong_digits_and_unknown_numbers_get_the_same_answer(client, reported_case):
     wrong_digits = follow(client, reported_case.number, "0000")
     unknown_number = follow(client, "HSY-19990101-0001", "5678")

@@ -267,7 +267,7 @@ def recipients_for(event) -> tuple[str, list[Recipient]]:
 
 def _link_path(case, recipient: Recipient) -> str:
     if recipient.resident:
-        return "/portal/track/"
+        return f"/portal/follow/{case.public_token}/"  # opens the case: no number and digits to type
     if recipient.user is not None:
         return f"/cases/{case.number}/"
     return ""  # a handler reached only by SMS has no account to open the case with

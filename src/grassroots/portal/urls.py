@@ -9,8 +9,10 @@ urlpatterns = [
     path("report/", portal.portal_report, name="portal-report"),
     path("report/questions/", portal.portal_questions, name="portal-questions"),
     path("follow/", portal.portal_follow, name="portal-follow"),
-    # Where notifications to residents point (notify links "/portal/track/"): the same page as follow/.
+    # The follow form under the name older messages linked to.
     path("track/", portal.portal_follow, name="portal-track"),
+    # The link in messages to the reporter (notify): the case's own random token opens it.
+    path("follow/<str:token>/", portal.portal_follow_link, name="portal-follow-link"),
     path("mine/", portal.portal_mine, name="portal-mine"),
     path("cases/<str:number>/", portal.portal_case, name="portal-case"),
     path("cases/<str:number>/rate/", portal.portal_rate, name="portal-rate"),

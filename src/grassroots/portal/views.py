@@ -312,6 +312,27 @@ def portal_follow(request):
 @login_not_required
 @never_cache
 @require_GET
+def portal_follow_link(request, token: str):
+    """The link in a message to the reporter: a per-case random secret (96 bits) opens the case.
+
+    Stronger than the case number and four phone digits, which a neighbour may know; counted
+    against the same limit as the follow form, so no one can try tokens at speed either.
+    """
+    ip = client_ip(request)
+    wait = retry_after(follow_limit(), ip)
+    if wait:
+        return _too_many(request, wait)
+    case = Case.objects.filter(public_token=token[:32]).only("pk", "number").first() if token else None
+    if case is None:
+        count_attempt(follow_limit(), ip)
+        return _not_found(request)
+    grant(request, case)
+    return redirect("portal-case", number=case.number)
+
+
+@login_not_required
+@never_cache
+@require_GET
 def portal_case(request, number: str):
     """The case as the resident sees it: status in plain words, roles not names, public entries."""
     found = _access(request, number, with_timeline(Case.objects.all()))
