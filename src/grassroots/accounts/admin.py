@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.accounts import mfa
 from grassroots.accounts.models import SignInEvent, User
 from grassroots.core import audit
+from grassroots.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(User)
@@ -35,19 +36,10 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(SignInEvent)
-class SignInEventAdmin(admin.ModelAdmin):
+class SignInEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The sign-in record, read-only: an audit trail nobody edits or deletes from the admin."""
 
     list_display = ["at", "username", "outcome", "ip_address", "path"]
     list_filter = ["outcome"]
     search_fields = ["username"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from grassroots.cases.models import Case, CaseEvent, Category, CategoryQuestion
-from grassroots.core.admin import ScopedAdmin
+from grassroots.core.admin import ReadOnlyAdminMixin, ScopedAdmin
 
 
 class CategoryQuestionInline(admin.TabularInline):
@@ -49,7 +49,7 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ScopedAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """Read-only in the admin: cases change only through the workflow services."""
 
     list_display = [
@@ -67,12 +67,3 @@ class CaseAdmin(ScopedAdmin):
     date_hierarchy = "reported_at"
     inlines = [CaseEventInline]
     list_select_related = ["category", "grid"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

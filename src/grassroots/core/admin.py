@@ -12,6 +12,19 @@ from django.contrib import admin
 from grassroots.core.models import AuditEvent, DataKey
 
 
+class ReadOnlyAdminMixin:
+    """A record nobody adds, edits or deletes by hand in the admin (logs, keys, the trail)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class ScopedAdminMixin:
     """get_queryset through `Model.objects.visible_to(request.user)`: changelists, change pages, inlines."""
 
@@ -28,23 +41,14 @@ class ScopedTabularInline(ScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(DataKey)
-class DataKeyAdmin(admin.ModelAdmin):
+class DataKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The keys on record, read only: they change through `grassroots keys rotate`, never by hand."""
 
     list_display = ("fingerprint", "state", "recorded_at", "retired_at")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail, read only: written by core.audit.record, never edited or deleted by hand.
 
     For superusers (and whoever is given the model's view permission); an inspector's copy comes
@@ -79,12 +83,3 @@ class AuditEventAdmin(admin.ModelAdmin):
         "prev_hash",
         "row_hash",
     )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -350,21 +350,13 @@ def _call_instead(case, recipient: Recipient, sms: Message, *, event=None) -> li
             link_path=f"/cases/{case.number}/",
         )
         notices.append(
-            Message(
+            _call_notice(
                 case=case,
-                event=event,
-                reason=MessageReason.CALL,
-                recipient=user,
-                recipient_key=f"call:{recipient.key}:user:{user.pk}"[:120],
-                recipient_name=user.display_name[:100],
-                address_masked=user.username,
-                channel=MessageChannel.INBOX,
-                transport="inbox",
-                subject=text.subject[:200],
-                body=text.body,
-                status=MessageStatus.SENT,
-                created_at=sms.created_at,
-                sent_at=sms.created_at,
+                event_id=getattr(event, "pk", None),
+                user=user,
+                key=f"call:{recipient.key}:user:{user.pk}",
+                text=text,
+                at=sms.created_at,
             )
         )
     return [sms, *notices]
@@ -487,6 +479,26 @@ def _failed(message: Message, error: Exception) -> Outcome:
     return Outcome("retry", retry_at)
 
 
+def _call_notice(*, case, event_id, user, key: str, text, at) -> Message:
+    """A "please call" notice in a coordinator's notification list (delivered as it is written)."""
+    return Message(
+        case=case,
+        event_id=event_id,
+        reason=MessageReason.CALL,
+        recipient=user,
+        recipient_key=key[:120],
+        recipient_name=user.display_name[:100],
+        address_masked=user.username,
+        channel=MessageChannel.INBOX,
+        transport="inbox",
+        subject=text.subject[:200],
+        body=text.body,
+        status=MessageStatus.SENT,
+        created_at=at,
+        sent_at=at,
+    )
+
+
 def _ask_to_call_about(message: Message) -> None:
     """An SMS or e-mail about a case that failed for good: the case's coordinators are asked to call.
 
@@ -510,20 +522,13 @@ def _ask_to_call_about(message: Message) -> None:
             why=f"的{message.get_channel_display()}多次发送失败",
         )
         notices.append(
-            Message(
+            _call_notice(
                 case=case,
                 event_id=message.event_id,
-                reason=MessageReason.CALL,
-                recipient=user,
-                recipient_key=f"undelivered:{message.pk}:user:{user.pk}"[:120],
-                recipient_name=user.display_name[:100],
-                address_masked=user.username,
-                channel=MessageChannel.INBOX,
-                transport="inbox",
-                subject=text.subject[:200],
-                body=text.body,
-                status=MessageStatus.SENT,
-                sent_at=timezone.now(),
+                user=user,
+                key=f"undelivered:{message.pk}:user:{user.pk}",
+                text=text,
+                at=timezone.now(),
             )
         )
     Message.objects.bulk_create(notices, ignore_conflicts=True)  # a retried message that fails again

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from grassroots.core.admin import ScopedAdmin, ScopedTabularInline
+from grassroots.core.admin import ReadOnlyAdminMixin, ScopedAdmin, ScopedTabularInline
 from grassroots.people.forms import PersonDetailsForm
 from grassroots.people.models import Person, PersonalDataAccess, PersonTag, Residency, VulnerabilityTag
 from grassroots.people.search import search_people
@@ -83,19 +83,10 @@ class VulnerabilityTagAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(ScopedAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """The audit log: read-only, for the data protection officer."""
 
     list_display = ["at", "user", "person", "field", "purpose", "ip_address"]
     list_filter = ["field"]
     search_fields = ["user__username", "person__name", "purpose"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
