@@ -8,7 +8,9 @@ Everything is synthetic.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -147,6 +149,38 @@ def django_db_setup(django_db_setup):
     yield
     for backend in patched:
         del backend._test_serialized_contents
+
+
+#: A phone or ID number as the suite's factories make them, standing alone (not inside a hash).
+LOGGED_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:1[3-9]\d{9}|\d{17}[\dXx])(?![0-9A-Za-z])")
+
+
+class _NumberWatch(logging.Handler):
+    """Reads every log record of the run for a phone or ID number (issue 13.7: never log them)."""
+
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a record whose arguments do not format: nothing to read
+            return
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" {record.exc_info[1]}"
+        if LOGGED_NUMBER.search(text):
+            self.found.append(f"{record.name}: {LOGGED_NUMBER.sub('<number>', text)[:200]}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_numbers_in_the_logs():
+    """The whole run's logs hold no phone or ID number: fails at the end of the run, naming the lines."""
+    watch = _NumberWatch()
+    logging.getLogger().addHandler(watch)
+    yield watch
+    logging.getLogger().removeHandler(watch)
+    assert watch.found == [], "phone or ID numbers were logged (shown here as <number>)"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -185,8 +185,9 @@ def test_a_gateway_that_never_answers_ends_failed_after_the_last_attempt(
         with committed():
             case = report(community, socialworker, plain, reporter_phone=AUNT_LIU_PHONE)
         run_queue()
-    message = case.messages.get()
+    message = case.messages.get(channel="sms")
     assert message.status == MessageStatus.FAILED and message.attempts == 3 and len(gateway.requests) == 3
+    assert case.messages.get(channel="inbox").recipient == socialworker  # asked to call instead
     assert message.last_error == "DeliveryError: HTTP 500 Internal Server Error"
     assert AUNT_LIU_PHONE not in message.last_error  # the gateway's answer is never recorded
 
@@ -199,7 +200,7 @@ def test_an_unreachable_gateway_is_retried(worker_settings, community, socialwor
     with committed():
         case = report(community, socialworker, plain, reporter_phone=AUNT_LIU_PHONE)
     run_queue()
-    message = case.messages.get()
+    message = case.messages.get(channel="sms")
     assert message.status == MessageStatus.FAILED and message.attempts == 2
     assert message.last_error.startswith("DeliveryError: webhook unreachable")
 
