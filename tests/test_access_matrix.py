@@ -25,6 +25,7 @@ from grassroots.care.models import PlannedService, Programme, ProgrammeService
 from grassroots.cases import services as cases
 from grassroots.cases.models import Category, Channel
 from grassroots.cases.services import Party, ReportDetails
+from grassroots.notify.models import Message
 from tests.factories import PersonTagFactory, VolunteerTeamFactory, vulnerability_tag
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +123,7 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "care-service-done": (NOBODY, None),
     "care-service-missed": (NOBODY, None),
     "notification-list": (SIGNED_IN, "/notifications/"),
+    "notification-retry": (NOBODY, None),
     # Last: the token is the proof, and opening it lets this session see the case in the portal.
     "portal-follow-link": (EVERYONE, "/portal/follow/{token}/"),
 }
@@ -141,6 +143,7 @@ POSTS = {
     "care-service-done": "/care/services/{service}/done/",
     "care-service-missed": "/care/services/{service}/missed/",
     "portal-rate": "/portal/cases/{case}/rate/",
+    "notification-retry": "/notifications/{message}/retry/",
 }
 
 
@@ -216,7 +219,17 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         register=True,
     )
     case = cases.case_dispatch(actor=socialworker, case=case, lead=Party("person", volunteer.person_id))
+    failed = Message.objects.create(
+        case=case,
+        reason="registered",
+        recipient_key="test:sms",
+        recipient_name="王秀兰",
+        channel="sms",
+        body="【和盛苑社区】您反映的问题已登记",
+        status="failed",
+    )
     return {
+        "message": failed.pk,
         "grid": household_a.grid_id,
         "building": household_a.building_id,
         "household": household_a.pk,

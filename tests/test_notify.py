@@ -502,7 +502,7 @@ def test_a_failing_channel_is_retried_with_growing_waits_and_nothing_is_lost(
 
 
 def test_after_the_last_attempt_a_message_is_failed_and_kept(
-    monkeypatch, notify_settings, community, socialworker, plain, committed
+    monkeypatch, notify_settings, community, socialworker, secretary, volunteer, plain, committed
 ):
     notify_settings.GRASSROOTS_NOTIFY_MAX_ATTEMPTS = 2
     monkeypatch.setattr(services, "channel_for", lambda message: Flaky(failures=99))
@@ -522,11 +522,34 @@ def test_after_the_last_attempt_a_message_is_failed_and_kept(
     )
     assert message.last_error == "DeliveryError: gateway busy"
     assert services.requeue_due_messages(now=timezone.now() + timedelta(days=1)) == []
-    # Nobody is left not knowing: the social worker who took the call is asked to phone instead.
-    [notice] = Case.objects.get(pk=case.pk).messages.exclude(pk=message.pk)
-    assert notice.recipient == socialworker and notice.channel == "inbox" and notice.reason == "call"
-    assert "多次发送失败" in notice.body and AUNT_LIU_PHONE not in notice.body
-    assert message.address_masked in notice.body
+    # Nobody is left not knowing: the social worker who took the call is asked to phone instead,
+    # and the secretary (the legs) is told too.
+    notices = Case.objects.get(pk=case.pk).messages.exclude(pk=message.pk).order_by("recipient_id")
+    assert {notice.recipient for notice in notices} == {socialworker, secretary}
+    for notice in notices:
+        assert notice.channel == "inbox" and notice.reason == "call"
+        assert "多次发送失败" in notice.body and AUNT_LIU_PHONE not in notice.body
+        assert message.address_masked in notice.body
+    # The case page offers "send again" to its coordinators; it queues the message afresh.
+    page = _signed_in(socialworker).get(f"/cases/{case.number}/").content.decode()
+    assert f"/notifications/{message.pk}/retry/" in page
+    assert _signed_in(volunteer).post(f"/notifications/{message.pk}/retry/").status_code == 404
+    monkeypatch.setattr(services, "channel_for", lambda message: Flaky(failures=0))
+    response = _signed_in(socialworker).post(f"/notifications/{message.pk}/retry/")
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.number}/"
+    message.refresh_from_db()
+    assert message.status in (MessageStatus.QUEUED, MessageStatus.SENT) and message.attempts <= 1
+    assert (
+        _signed_in(socialworker).post(f"/notifications/{message.pk}/retry/").status_code == 404
+    )  # not failed
+
+
+def _signed_in(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def test_a_message_claimed_by_a_worker_that_died_is_sent_by_the_next_sweep(

@@ -1,10 +1,9 @@
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from grassroots.notify.models import Message, MessageStatus
-from grassroots.notify.tasks import enqueue_delivery
+from grassroots.notify import services
+from grassroots.notify.models import Message
 
 
 @admin.register(Message)
@@ -59,17 +58,7 @@ class MessageAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Try the selected failed or queued messages again now"))
     def retry_now(self, request, queryset) -> None:
-        now = timezone.now()
-        ids = list(
-            queryset.filter(status__in=[MessageStatus.FAILED, MessageStatus.QUEUED]).values_list(
-                "pk", flat=True
-            )
-        )
-        Message.objects.filter(pk__in=ids).update(
-            status=MessageStatus.QUEUED, next_attempt_at=now, attempts=0
-        )
-        for pk in ids:
-            enqueue_delivery(pk)
+        ids = services.messages_retry(queryset.values_list("pk", flat=True))
         self.message_user(
             request,
             ngettext("%(count)d message queued again.", "%(count)d messages queued again.", len(ids))

@@ -479,6 +479,26 @@ def _failed(message: Message, error: Exception) -> Outcome:
     return Outcome("retry", retry_at)
 
 
+def messages_retry(message_ids) -> list[int]:
+    """Queue failed (or waiting) messages again now, with their attempts counted afresh; their ids.
+
+    The one re-drive, from the admin's action and the case page's "send again" alike.
+    """
+    from grassroots.notify.tasks import enqueue_delivery
+
+    ids = list(
+        Message.objects.filter(pk__in=message_ids, status__in=[MessageStatus.FAILED, MessageStatus.QUEUED])
+        .exclude(channel=MessageChannel.INBOX)
+        .values_list("pk", flat=True)
+    )
+    Message.objects.filter(pk__in=ids).update(
+        status=MessageStatus.QUEUED, next_attempt_at=timezone.now(), attempts=0
+    )
+    for pk in ids:
+        enqueue_delivery(pk)
+    return ids
+
+
 def _call_notice(*, case, event_id, user, key: str, text, at) -> Message:
     """A "please call" notice in a coordinator's notification list (delivered as it is written)."""
     return Message(
@@ -500,7 +520,7 @@ def _call_notice(*, case, event_id, user, key: str, text, at) -> Message:
 
 
 def _ask_to_call_about(message: Message) -> None:
-    """An SMS or e-mail about a case that failed for good: the case's coordinators are asked to call.
+    """An SMS or e-mail about a case that failed for good: its coordinators and the secretary are told.
 
     After a long gateway outage nobody would otherwise know that a resident was never told; the
     notice is in the coordinators' notification list, like a "call instead" for a landline, and
@@ -509,8 +529,12 @@ def _ask_to_call_about(message: Message) -> None:
     if message.case_id is None or message.channel == MessageChannel.INBOX:
         return
     case = message.case
+    secretaries = User.objects.filter(
+        role_filter(is_party_committee), community_id=case.community_id, is_active=True
+    ).order_by("pk")
+    told = {user.pk: user for user in [*_coordinators(case), *secretaries]}  # the legs watch it too
     notices = []
-    for user in _coordinators(case):
+    for user in told.values():
         if user.pk == message.recipient_id:
             continue
         text = compose_call(

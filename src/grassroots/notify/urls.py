@@ -6,4 +6,5 @@ from grassroots.notify import views
 
 urlpatterns = [
     path("", views.notification_list, name="notification-list"),
+    path("<int:pk>/retry/", views.notification_retry, name="notification-retry"),
 ]
