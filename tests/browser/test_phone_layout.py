@@ -15,6 +15,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from tests.browser.phone import MIN_TARGET_PX, PHONE, PROBE
 from tests.factories import TEST_PASSWORD
 
 from grassroots.cases import services
@@ -25,39 +26,11 @@ from grassroots.demo.plan import PRINTED_USERNAMES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"width": 360, "height": 740}
-MIN_TARGET_PX = 44
 #: The compact header: one row for the name and the menu button.
 MAX_HEADER_PX = 64
 #: Links the walk does not follow: files, signing out, the language switch, the admin, API docs.
 NOT_FOLLOWED = re.compile(r"^/(static|media|logout|i18n|admin|api)/")
 PAGES_PER_ACCOUNT = 30
-
-#: What the page looks like to a thumb: its width, the header's height, and the tap targets
-#: smaller than 44x44 px. A tick box or radio button inside its label is as big as the label.
-PROBE = """(minimum) => {
-  const small = [];
-  const targets = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
-  for (const el of document.querySelectorAll(targets)) {
-    const box = el.matches('input[type=radio], input[type=checkbox]') && el.closest('label') || el;
-    const rect = box.getBoundingClientRect();
-    if (rect.width === 0 || rect.height === 0 || getComputedStyle(box).visibility === 'hidden') continue;
-    const sentence = el.tagName === 'A' && el.closest('p');
-    if (sentence && sentence.textContent.trim().length > el.textContent.trim().length + 2) continue;
-    if (rect.width < minimum || rect.height < minimum) {
-      const name = el.tagName.toLowerCase() + (el.type ? '[' + el.type + ']' : '');
-      const label = (el.textContent || el.name || '').trim().slice(0, 20);
-      small.push(`${name} ${Math.round(rect.width)}x${Math.round(rect.height)} "${label}"`);
-    }
-  }
-  const header = document.querySelector('header.topbar');
-  return {
-    width: document.documentElement.scrollWidth,
-    header: header ? Math.round(header.getBoundingClientRect().height) : 0,
-    small: small,
-    links: [...document.querySelectorAll('a[href^="/"]')].map(a => a.getAttribute('href').split(/[?#]/)[0]),
-  };
-}"""
 
 
 def _shape(path: str) -> str:

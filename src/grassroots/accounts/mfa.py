@@ -16,6 +16,7 @@ import segno
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -30,7 +31,6 @@ SECOND_FACTOR_CAPABILITIES = (
     "cases.case.view_sensitive",
 )
 RECOVERY_CODES = 10
-ISSUER = "grassroots"
 
 
 def needs_second_factor(user) -> bool:
@@ -42,6 +42,16 @@ def needs_second_factor(user) -> bool:
     if user.is_superuser or user.is_staff:
         return True
     return any(user_can(user, capability) for capability in SECOND_FACTOR_CAPABILITIES)
+
+
+def _typed(code: str) -> str:
+    """A code as typed, without the spaces people put in ("123 456")."""
+    return code.strip().replace(" ", "")
+
+
+def next_page_address(name: str, next_page: str) -> str:
+    """The address of a code page that goes on to `next_page` afterwards."""
+    return f"{reverse(name)}?{urlencode({'next': next_page})}"
 
 
 def is_enrolled(user) -> bool:
@@ -62,7 +72,7 @@ def qr_svg(device: TOTPDevice) -> str:
 def confirm_authenticator(user, code: str) -> list[str] | None:
     """Confirm the pending authenticator with its first code; the new recovery codes, or None."""
     device = pending_authenticator(user)
-    if not device.verify_token(code.strip().replace(" ", "")):
+    if not device.verify_token(_typed(code)):
         return None
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -80,8 +90,6 @@ def new_recovery_codes(user) -> list[str]:
 
 def seconds_to_wait(user) -> int:
     """After wrong codes django-otp makes each next try wait longer (1, 2, 4... s): how long now."""
-    from django.utils import timezone
-
     for device in TOTPDevice.objects.filter(user=user):
         allowed, data = device.verify_is_allowed()
         if not allowed and data and data.get("locked_until"):
@@ -91,7 +99,7 @@ def seconds_to_wait(user) -> int:
 
 def check_code(user, code: str):
     """The confirmed device the code belongs to (a recovery code is used up), or None."""
-    return match_token(user, code.strip().replace(" ", ""))
+    return match_token(user, _typed(code))
 
 
 def reset_second_factor(user) -> int:
@@ -129,7 +137,7 @@ class SecondFactorMiddleware:
             and not self._open(request)
         ):
             target = "second-factor" if is_enrolled(user) else "second-factor-setup"
-            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+            return redirect(next_page_address(target, request.get_full_path()))
         return self.get_response(request)
 
     @staticmethod

@@ -288,6 +288,12 @@ def has_capability(capability: str) -> rules.Predicate:
     return rules.Predicate(check, name=f"has_capability({capability})")
 
 
+def reads_numbers_in_full(user: User | None) -> bool:
+    """Who reads phone and ID numbers as written: those who may reveal them (else they are masked,
+    in fields and in free text alike)."""
+    return user is not None and user_can(user, "people.person.reveal")
+
+
 @rules.predicate
 def is_system(user: User | None) -> bool:
     """The system actor (the shell, the CLI, imports): it acts, but it is nobody's account."""

@@ -92,19 +92,23 @@ def _next_page(request) -> str:
     return resolve_url("home")
 
 
+def _wait_message(seconds: int) -> str:
+    return _("Too many wrong codes: wait %(n)s seconds, then try again.") % {"n": seconds}
+
+
 def second_factor_setup(request):
     """Enrol an authenticator app: scan the code, type the first code it shows, keep the recovery codes."""
     if not mfa.needs_second_factor(request.user) and not mfa.is_enrolled(request.user):
         return redirect("home")
     if mfa.is_enrolled(request.user) and not request.user.is_verified():
-        return redirect(f"{resolve_url('second-factor')}?next={_next_page(request)}")
+        return redirect(mfa.next_page_address("second-factor", _next_page(request)))
     device = mfa.pending_authenticator(request.user)
     error, codes = "", None
     if request.method == "POST":
         wait = mfa.seconds_to_wait(request.user)
         codes = None if wait else mfa.confirm_authenticator(request.user, request.POST.get("code", ""))
         if wait:
-            error = _("Too many wrong codes: wait %(n)s seconds, then try again.") % {"n": wait}
+            error = _wait_message(wait)
         elif codes is None:
             error = _("That code does not match. Type the six digits the app shows now.")
         else:
@@ -129,7 +133,7 @@ def second_factor(request):
     error = ""
     wait = mfa.seconds_to_wait(request.user) if request.method == "POST" else 0
     if wait:
-        error = _("Too many wrong codes: wait %(n)s seconds, then try again.") % {"n": wait}
+        error = _wait_message(wait)
     elif request.method == "POST":
         device = mfa.check_code(request.user, request.POST.get("code", ""))
         if device is not None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from grassroots.accounts.roles import has_tasks, user_can
+from grassroots.accounts.roles import has_tasks, reads_numbers_in_full
 from grassroots.api.authentication import api_client_of
 from grassroots.cases.models import (
     Assignment,
@@ -274,7 +274,7 @@ class NumbersMaskedForReaders:
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if request is not None and not user_can(request.user, "people.person.reveal"):
+        if request is not None and not reads_numbers_in_full(request.user):
             for field in self.masked_fields:
                 if data.get(field):
                     data[field] = mask_numbers(data[field])

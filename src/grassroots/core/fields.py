@@ -17,8 +17,6 @@ from django.db import models
 
 from grassroots.core import pii
 
-SEALED_PREFIXES = (f"{pii.CIPHER_VERSION}:", f"{pii.LEGACY_VERSION}:")
-
 
 class SealedTextField(models.TextField):
     """Text stored sealed; plain text in Python. `max_length` limits what a form accepts."""
@@ -28,7 +26,7 @@ class SealedTextField(models.TextField):
     def from_db_value(self, value, expression, connection):
         if not value:
             return value
-        if not value.startswith(SEALED_PREFIXES):
+        if not pii.is_sealed(value):
             return value  # written before the field was sealed: sealed on its next save
         return pii.decrypt(value)
 

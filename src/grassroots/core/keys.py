@@ -31,15 +31,18 @@ class SealedColumn:
     """A model field holding a value sealed by core.pii, and how to seal a row's value again.
 
     `reseal(instance, plain)` sets the field (and any lookup hashes derived from the key) from
-    the plain value; `fields` are the columns it writes. A core.fields.SealedTextField needs
-    neither: it opens on load and seals on save (`opens_on_load`).
+    the plain value; `fields` are the columns it writes. A core.fields.SealedTextField needs no
+    `reseal`: it opens on load and seals on save.
     """
 
     model: str  # "app_label.ModelName"
     field: str
     reseal: Callable[[object, str], None] | None
     fields: tuple[str, ...]
-    opens_on_load: bool = False
+
+    @property
+    def opens_on_load(self) -> bool:
+        return self.reseal is None
 
     @property
     def label(self) -> str:
@@ -62,7 +65,7 @@ def register_sealed_column(
 def register_sealed_fields(model: str, *fields: str) -> None:
     """The SealedTextFields of a model, for `grassroots keys rotate`."""
     for field in fields:
-        _register(SealedColumn(model, field, None, (field,), opens_on_load=True))
+        _register(SealedColumn(model, field, None, (field,)))
 
 
 def _register(column: SealedColumn) -> None:
@@ -180,8 +183,9 @@ class Progress:
 
 def _not_yet_resealed(column: SealedColumn):
     model = column.model_class()
-    current = f"{pii.CIPHER_VERSION}:{pii.current_key_id()}:"
-    return model.objects.exclude(**{column.field: ""}).exclude(**{f"{column.field}__startswith": current})
+    return model.objects.exclude(**{column.field: ""}).exclude(
+        **{f"{column.field}__startswith": pii.current_prefix()}
+    )
 
 
 def rotate(*, batch_size: int = BATCH_SIZE) -> Iterator[Progress]:
@@ -247,7 +251,7 @@ def _reseal_column(column: SealedColumn, batch_size: int) -> Iterator[Progress]:
         with transaction.atomic():
             rows = list(_not_yet_resealed(column).select_for_update().order_by("pk")[:batch_size])
             for row in rows:
-                if column.reseal is not None:  # a SealedTextField opened on load and seals on save
+                if not column.opens_on_load:  # a SealedTextField opened on load and seals on save
                     column.reseal(row, pii.decrypt(getattr(row, column.field)))
             column.model_class().objects.bulk_update(rows, list(column.fields))
         done += len(rows)

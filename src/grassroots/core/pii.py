@@ -90,14 +90,19 @@ def encrypt(plain: str) -> str:
     """Encrypt a value for storage; empty stays empty so blank fields need no special case."""
     if not plain:
         return ""
-    kid = current_key_id()
     nonce = os.urandom(12)
-    sealed = _ring()[kid].encrypt(nonce, plain.encode(), None)
-    return f"{CIPHER_VERSION}:{kid}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+    sealed = _ring()[current_key_id()].encrypt(nonce, plain.encode(), None)
+    return f"{current_prefix()}{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
-def sealed_with_current_key(token: str) -> bool:
-    return token.startswith(f"{CIPHER_VERSION}:{current_key_id()}:")
+def current_prefix() -> str:
+    """How every value sealed with the data key begins ("v2:<key id>:")."""
+    return f"{CIPHER_VERSION}:{current_key_id()}:"
+
+
+def is_sealed(value: str) -> bool:
+    """Whether a stored value is a sealed one (of any key), not text written in clear."""
+    return value.startswith((f"{CIPHER_VERSION}:", f"{LEGACY_VERSION}:"))
 
 
 def decrypt(token: str) -> str:

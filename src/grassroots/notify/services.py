@@ -524,7 +524,7 @@ def _ask_to_call_about(message: Message) -> None:
 
     After a long gateway outage nobody would otherwise know that a resident was never told; the
     notice is in the coordinators' notification list, like a "call instead" for a landline, and
-    the message itself stays failed (an administrator can retry it from the admin in one action).
+    the message itself stays failed until someone sends it again (`messages_retry`).
     """
     if message.case_id is None or message.channel == MessageChannel.INBOX:
         return

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from django import template
 
-from grassroots.accounts.roles import user_can
+from grassroots.accounts.roles import reads_numbers_in_full
 from grassroots.core.pii import mask_numbers
 
 register = template.Library()
-
-REVEAL = "people.person.reveal"
 
 
 @register.filter
 def numbers_for(text, user):
     if not text:
         return text
-    if user is not None and user_can(user, REVEAL):
+    if reads_numbers_in_full(user):
         return text
     return mask_numbers(str(text))
