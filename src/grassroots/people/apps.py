@@ -8,7 +8,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         from grassroots.core.audit import register_log_model
-        from grassroots.core.keys import register_sealed_column
+        from grassroots.core.keys import register_sealed_column, register_sealed_fields
 
         register_log_model("people.PersonalDataAccess")  # pruned with the audit trail's retention
 
@@ -25,3 +25,4 @@ class PeopleConfig(AppConfig):
             lambda person, number: person.set_id_number(number),
             ("id_number_encrypted", "id_number_hash", "id_number_masked"),
         )
+        register_sealed_fields("people.RegistryChange", "old_sealed", "new_sealed")  # numbers in the history

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from grassroots.core import pii
+from grassroots.core.fields import SealedTextField
 from grassroots.core.language import in_reader_language
 from grassroots.core.models import append_only_triggers
 from grassroots.core.scoping import ScopedQuerySet
@@ -332,3 +333,74 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.person} ({self.field})"
+
+
+class RegistryChange(models.Model):
+    """One change to the register: who changed which field of what, from what to what, when, how.
+
+    Written in the same transaction as the change itself by people.history.record, never edited,
+    so the person and household pages can show their history and an import's changes read as
+    "import #N". Personal-data values (phone, ID number) are kept sealed with the data key and
+    shown masked; other values (name, birth date, relation, a tag) are kept as displayed text.
+
+    Why rows of our own rather than django-simple-history or django-pghistory: the history must
+    hold numbers sealed and masked (a whole-row copy would need every copy table registered for
+    key rotation), name the screen or import that made the change, be written at import speed in
+    bulk, and work on SQLite (the default) as on PostgreSQL (pghistory is PostgreSQL only).
+    """
+
+    community = models.ForeignKey(
+        "places.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="history",
+        verbose_name=_("person"),
+    )
+    household = models.ForeignKey(
+        "places.Household",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="history",
+        verbose_name=_("household"),
+    )
+    action = models.CharField(_("action"), max_length=32)
+    field = models.CharField(_("field"), max_length=40, blank=True)
+    old_display = models.CharField(_("from"), max_length=200, blank=True)
+    new_display = models.CharField(_("to"), max_length=200, blank=True)
+    old_sealed = SealedTextField(blank=True, editable=False)
+    new_sealed = SealedTextField(blank=True, editable=False)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    source = models.CharField(_("through"), max_length=60, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "community_id"
+
+    class Meta:
+        verbose_name = _("register change")
+        verbose_name_plural = _("register changes")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "-at"], name="registry_change_person"),
+            models.Index(fields=["household", "-at"], name="registry_change_household"),
+            models.Index(fields=["community", "-at"], name="registry_change_community"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.field}".strip()

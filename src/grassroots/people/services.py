@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from grassroots.core import audit, pii
 from grassroots.core.authority import user_can, user_scope
+from grassroots.people import history
 from grassroots.people.models import (
     Person,
     PersonalDataAccess,
@@ -197,6 +198,7 @@ def person_register(
         _apply_details(person, details, derived)
         person.save()
         write_other_readings(person)
+        history.record_details(person=person, before={}, action="register", actor=actor)
         if household is not None:
             _open_residency(
                 person,
@@ -204,6 +206,7 @@ def person_register(
                 relation=relation,
                 residence_type=residence_type,
                 moved_in=moved_in or timezone.localdate(),
+                actor=actor,
             )
     return person
 
@@ -221,14 +224,16 @@ def person_update(*, actor, person: Person, details: PersonDetails) -> Person:
             household=locked.current_household,
             exclude_id=locked.pk,
         )
+        before = history.person_details(locked)
         _apply_details(locked, details, derived)
         locked.save()
         write_other_readings(locked)
+        history.record_details(person=locked, before=before, action="edit", actor=actor)
     return locked
 
 
 def _open_residency(
-    person: Person, *, household: Household, relation: str, residence_type: str, moved_in: date
+    person: Person, *, household: Household, relation: str, residence_type: str, moved_in: date, actor
 ) -> Residency:
     residency = Residency.objects.create(
         person=person,
@@ -237,10 +242,57 @@ def _open_residency(
         residence_type=residence_type,
         moved_in=moved_in,
     )
+    old_status = person.status
     person.current_household = household
     person.status = PersonStatus.LIVING
     person.save(update_fields=["current_household", "status", "updated_at"])
+    history.record(
+        community_id=person.community_id,
+        person_id=person.pk,
+        household_id=household.pk,
+        action="move_in",
+        actor=actor,
+        field="household",
+        new=str(household),
+        reason=f"{Relation(relation).label} · {moved_in.isoformat()}",
+    )
+    if old_status != person.status:
+        history.record(
+            community_id=person.community_id,
+            person_id=person.pk,
+            household_id=household.pk,
+            action="move_in",
+            actor=actor,
+            field="status",
+            old=old_status,
+            new=person.status,
+        )
     return residency
+
+
+def _record_move_out(person: Person, residency: Residency, *, actor, old_status: str, note: str) -> None:
+    action = "death" if person.status == PersonStatus.DECEASED else "move_out"
+    history.record(
+        community_id=person.community_id,
+        person_id=person.pk,
+        household_id=residency.household_id,
+        action=action,
+        actor=actor,
+        field="household",
+        old=str(residency.household),
+        reason=f"{residency.moved_out.isoformat()} {note}".strip(),
+    )
+    if old_status != person.status:
+        history.record(
+            community_id=person.community_id,
+            person_id=person.pk,
+            household_id=residency.household_id,
+            action=action,
+            actor=actor,
+            field="status",
+            old=old_status,
+            new=person.status,
+        )
 
 
 def person_move_out(
@@ -259,9 +311,11 @@ def person_move_out(
         residency.moved_out = on
         residency.move_note = note
         residency.save(update_fields=["moved_out", "move_note"])
+        old_status = locked.status
         locked.current_household = None
         locked.status = status
         locked.save(update_fields=["current_household", "status", "updated_at"])
+        _record_move_out(locked, residency, actor=actor, old_status=old_status, note=note)
     return residency
 
 
@@ -294,8 +348,14 @@ def person_move_in(
             current.moved_out = on
             current.move_note = note
             current.save(update_fields=["moved_out", "move_note"])
+            _record_move_out(locked, current, actor=actor, old_status=locked.status, note=note)
         residency = _open_residency(
-            locked, household=household, relation=relation, residence_type=residence_type, moved_in=on
+            locked,
+            household=household,
+            relation=relation,
+            residence_type=residence_type,
+            moved_in=on,
+            actor=actor,
         )
         residency.move_note = note
         residency.save(update_fields=["move_note"])
@@ -318,9 +378,23 @@ def person_tag(
         raise ValidationError({"level": _("This tag needs a level.")})
     if not tag.has_level:
         level = None
-    person_tag_row, _created = PersonTag.objects.update_or_create(
-        person=person, tag=tag, defaults={"level": level, "since": since, "note": note}
-    )
+    with transaction.atomic():
+        previous = PersonTag.objects.filter(person=person, tag=tag).first()
+        person_tag_row, _created = PersonTag.objects.update_or_create(
+            person=person, tag=tag, defaults={"level": level, "since": since, "note": note}
+        )
+        if previous is None or previous.level != level:
+            history.record(
+                community_id=person.community_id,
+                person_id=person.pk,
+                household_id=person.current_household_id,
+                action="tag",
+                actor=actor,
+                field=f"tag:{tag.code}",
+                old=(previous.level or "✓") if previous else "",
+                new=level or "✓",
+                reason=note,
+            )
     return person_tag_row
 
 

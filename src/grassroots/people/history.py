@@ -1,0 +1,149 @@
+"""The register's history: one row per changed field, written with the change, never edited.
+
+Every write to the register (people.services, the import, the admin) records what it changed
+through `record` (one field) or `record_details` (a person's details before and after), in the
+same transaction, so the history can never disagree with the register. The row names the
+screen or import that made the change: callers say it with `through("import #12")` around the
+service calls, or pass `source=`; a write with neither is "other" (the shell, a data migration).
+
+Phone and ID numbers are personal data: a row keeps them sealed with the data key and shows
+them masked (`138****5678`); the full values are there for a lawful reveal, never on a page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from grassroots.core import pii
+from grassroots.people.models import Person, RegistryChange
+
+#: The fields whose values are personal numbers: sealed in the row, shown masked.
+PERSONAL_NUMBER_FIELDS = {"phone": pii.mask_phone, "id_number": pii.mask_id_number}
+
+#: The person's details the history follows, in the order a page shows them.
+PERSON_DETAIL_FIELDS = ("name", "sex", "birth_date", "id_number", "phone", "no_sms", "note", "status")
+
+_source: ContextVar[str] = ContextVar("registry_source", default="")
+
+#: What a row says when nobody named the screen or import (the shell, a data migration).
+OTHER_SOURCE = "other"
+
+
+@contextlib.contextmanager
+def through(source: str) -> Iterator[None]:
+    """Name the screen or import ("person-edit", "import #12") for every change made inside."""
+    token = _source.set(source)
+    try:
+        yield
+    finally:
+        _source.reset(token)
+
+
+def current_source() -> str:
+    return _source.get() or OTHER_SOURCE
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)[:200]
+
+
+def change_row(
+    *,
+    community_id: int,
+    action: str,
+    actor=None,
+    person_id: int | None = None,
+    household_id: int | None = None,
+    field: str = "",
+    old: Any = None,
+    new: Any = None,
+    reason: str = "",
+    source: str = "",
+    at=None,
+) -> RegistryChange:
+    """An unsaved history row (for bulk writers such as the import); `record` saves one."""
+    row = RegistryChange(
+        community_id=community_id,
+        person_id=person_id,
+        household_id=household_id,
+        action=action,
+        field=field,
+        reason=reason[:200],
+        source=(source or current_source())[:60],
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=at or timezone.now(),
+    )
+    mask = PERSONAL_NUMBER_FIELDS.get(field)
+    if mask is not None:
+        row.old_sealed, row.new_sealed = (old or ""), (new or "")
+        row.old_display = mask(old) if old else ""
+        row.new_display = mask(new) if new else ""
+    else:
+        row.old_display, row.new_display = _display(old), _display(new)
+    return row
+
+
+def record(**kwargs) -> RegistryChange:
+    """Save one history row now (inside the caller's transaction); see `change_row`."""
+    row = change_row(**kwargs)
+    row.save()
+    return row
+
+
+def person_details(person: Person) -> dict[str, Any]:
+    """The followed details of a person as plain values (numbers decrypted, for comparing)."""
+    return {
+        "name": person.name,
+        "sex": person.sex,
+        "birth_date": person.birth_date,
+        "id_number": pii.decrypt(person.id_number_encrypted) if person.id_number_encrypted else "",
+        "phone": pii.decrypt(person.phone_encrypted) if person.phone_encrypted else "",
+        "no_sms": person.no_sms,
+        "note": person.note,
+        "status": person.status,
+    }
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The followed fields whose value differs, in page order."""
+    return [name for name in PERSON_DETAIL_FIELDS if before.get(name) != after.get(name)]
+
+
+def detail_rows(
+    *, person: Person, before: Mapping[str, Any], action: str, actor=None, source: str = ""
+) -> list[RegistryChange]:
+    """Unsaved rows for every detail of `person` that differs from `before` (empty: a new person)."""
+    after = person_details(person)
+    return [
+        change_row(
+            community_id=person.community_id,
+            person_id=person.pk,
+            household_id=person.current_household_id,
+            action=action,
+            actor=actor,
+            field=name,
+            old=before.get(name),
+            new=after[name],
+            source=source,
+        )
+        for name in changed_fields(before, after)
+    ]
+
+
+def record_details(*, person: Person, before: Mapping[str, Any], action: str, actor=None) -> int:
+    """Save a row for each changed detail; returns how many."""
+    rows = detail_rows(person=person, before=before, action=action, actor=actor)
+    RegistryChange.objects.bulk_create(rows)
+    return len(rows)
