@@ -26,6 +26,7 @@ from grassroots.cases import services as cases
 from grassroots.cases.models import Category, Channel
 from grassroots.cases.services import Party, ReportDetails
 from grassroots.notify.models import Message
+from grassroots.privacy import services as privacy
 from tests.factories import PersonTagFactory, VolunteerTeamFactory, vulnerability_tag
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,19 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "care-service-missed": (NOBODY, None),
     "notification-list": (SIGNED_IN, "/notifications/"),
     "notification-retry": (NOBODY, None),
+    "privacy-mine": ({"resident"}, "/privacy/mine/"),
+    "privacy-mine-file": ({"resident"}, "/privacy/mine/file/"),
+    "privacy-requests": (
+        {"secretary", "socialworker", "street_user", "admin_user", "outsider"},
+        "/privacy/requests/",
+    ),
+    "privacy-request": (
+        {"secretary", "socialworker", "street_user", "admin_user"},
+        "/privacy/requests/{datarequest}/",
+    ),
+    "privacy-person": ({"secretary", "socialworker", "admin_user"}, "/privacy/people/{person}/"),
+    "privacy-person-file": ({"secretary", "socialworker", "admin_user"}, "/privacy/people/{person}/file/"),
+    "privacy-consent": (NOBODY, None),
     # Last: the token is the proof, and opening it lets this session see the case in the portal.
     "portal-follow-link": (EVERYONE, "/portal/follow/{token}/"),
 }
@@ -144,6 +158,7 @@ POSTS = {
     "care-service-missed": "/care/services/{service}/missed/",
     "portal-rate": "/portal/cases/{case}/rate/",
     "notification-retry": "/notifications/{message}/retry/",
+    "privacy-consent": "/privacy/people/{person}/consent/",
 }
 
 
@@ -228,7 +243,9 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         body="【和盛苑社区】您反映的问题已登记",
         status="failed",
     )
+    data_request = privacy.request_file(actor=socialworker, person=granny_wang, kind="access")
     return {
+        "datarequest": data_request.pk,
         "message": failed.pk,
         "grid": household_a.grid_id,
         "building": household_a.building_id,

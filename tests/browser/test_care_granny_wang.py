@@ -112,6 +112,9 @@ def test_granny_wang_from_the_knock_on_the_door_to_the_visit_rate(
     page.wait_for_selector("#visit-form")
     page.fill("input[name=visited_at]", f"{start.isoformat()}T10:00")
     page.select_option("select[name=person]", str(granny_wang.pk))
+    # She tells Granny Wang what is written down and why, and Granny Wang agrees (PIPL art. 29).
+    page.click("#visit-consent summary")
+    page.check("input[name=consent_given]")
     page.fill("textarea[name=health]", "患病在家，行动需人搀扶")
     page.select_option("select[name=self_care]", "partly")
     page.select_option("select[name=mood]", "low")
@@ -128,6 +131,7 @@ def test_granny_wang_from_the_knock_on_the_door_to_the_visit_rate(
     visit = Visit.objects.get()
     assert (visit.campaign.name, visit.outcome, visit.person) == ("邻里守望·幸福敲门", "visited", granny_wang)
     assert CareProfile.objects.get(person=granny_wang).tier == "high"
+    assert granny_wang.consents.get().given_by == "self"
 
     # 3. She enrols the household in the programme from the visit.
     page.click("a[href*='/enrol/?visit=']")

@@ -36,6 +36,8 @@ def test_offline_visit_is_kept_as_a_draft_and_sent_exactly_once_when_back_online
     page.select_option("select[name=person]", str(granny_wang.pk))
     page.fill("textarea[name=health]", "血压偏高，近期患病卧床")
     page.fill("textarea[name=needs]", "需要定期上门探望")
+    page.click("#visit-consent summary")
+    page.check("input[name=consent_given]")
     page.check("input[name=hazards][value=stairs]")
 
     page.context.set_offline(True)

@@ -113,8 +113,20 @@ _CARE_ROLES: dict[str, set[str]] = {
     Role.GRID_WORKER: _CARE_VIEW | _CARE_WORK,
     Role.VOLUNTEER: _CARE_HANDS,
 }
+# Personal-information requests (privacy.*, PIPL art. 44-47): the community office receives and
+# answers them; only the secretary decides an erasure. A resident files their own and reads what is
+# held about them on the portal (no capability: it is always their own person).
+_PRIVACY_VIEW = {"privacy.datarequest.view"}
+_PRIVACY_HANDLE = {"privacy.datarequest.handle", "privacy.consent.record"}
+_PRIVACY_ROLES: dict[str, set[str]] = {
+    Role.ADMIN: _PRIVACY_VIEW,
+    Role.SECRETARY: _PRIVACY_VIEW | _PRIVACY_HANDLE | {"privacy.person.erase"},
+    Role.STREET: _PRIVACY_VIEW,
+    Role.SOCIAL_WORKER: _PRIVACY_VIEW | _PRIVACY_HANDLE,
+    Role.GRID_WORKER: {"privacy.consent.record"},
+}
 ROLE_CAPABILITIES = {
-    role: capabilities | frozenset(_CARE_ROLES.get(role, ()))
+    role: capabilities | frozenset(_CARE_ROLES.get(role, ())) | frozenset(_PRIVACY_ROLES.get(role, ()))
     for role, capabilities in ROLE_CAPABILITIES.items()
 }
 

@@ -9,6 +9,11 @@ from django.utils.translation import pgettext_lazy
 
 from grassroots.care.models import HAZARDS, Method, Mood, Outcome, SelfCare, ServiceKind, SituationNote, Tier
 from grassroots.core.forms import ServiceErrorsMixin
+from grassroots.people.models import ConsentGiver, ConsentMethod
+
+#: The findings that are sensitive personal information (PIPL art. 28): entering one about a person
+#: needs their consent on file, or given now on the form.
+SENSITIVE_FINDINGS = ("health", "mood_note", "family", "difficulties", "needs")
 
 VISIT_OUTCOMES = [(value, label) for value, label in Outcome.choices if value != Outcome.PENDING]
 
@@ -59,6 +64,16 @@ class VisitForm(ServiceErrorsMixin, forms.Form):
     )
     hazard_note = forms.CharField(label=_("About the hazards"), required=False, max_length=300)
     needs = forms.CharField(label=_("Needs"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    consent_given = forms.BooleanField(
+        label=_("They were told what is written down and why, and agreed"), required=False
+    )
+    consent_given_by = forms.ChoiceField(
+        label=_("Who agreed"), choices=ConsentGiver.choices, required=False, widget=forms.RadioSelect
+    )
+    consent_method = forms.ChoiceField(
+        label=_("How they agreed"), choices=ConsentMethod.choices, required=False, widget=forms.RadioSelect
+    )
+    guardian_name = forms.CharField(label=_("Guardian's name"), required=False, max_length=50)
     wellbeing = forms.TypedChoiceField(
         label=_("Wellbeing"),
         choices=[("", "—"), *[(str(n), str(n)) for n in range(1, 6)]],
@@ -90,6 +105,8 @@ class VisitForm(ServiceErrorsMixin, forms.Form):
             for name in ("add_tags", "set_tier", "tier_reason"):
                 del self.fields[name]
         if not self.is_bound:
+            self.initial.setdefault("consent_given_by", ConsentGiver.SELF)
+            self.initial.setdefault("consent_method", ConsentMethod.VERBAL)
             self.initial.setdefault("method", Method.HOME)
             self.initial.setdefault("outcome", Outcome.VISITED)
             self.initial.setdefault("visited_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
@@ -101,9 +118,15 @@ class VisitForm(ServiceErrorsMixin, forms.Form):
                 self.add_error("case_category", _("Choose the category of the case."))
             if not (data.get("case_description") or "").strip():
                 self.add_error("case_description", _("Please describe what needs doing."))
+        if data.get("consent_given"):
+            data["consent_given_by"] = data.get("consent_given_by") or ConsentGiver.SELF
+            data["consent_method"] = data.get("consent_method") or ConsentMethod.VERBAL
         if data.get("set_tier") and len((data.get("tier_reason") or "").strip()) < 2:
             self.add_error("tier_reason", _("Please give the reason for changing the tier."))
         return data
+
+    def sensitive_entered(self) -> bool:
+        return any((self.cleaned_data.get(name) or "").strip() for name in SENSITIVE_FINDINGS)
 
 
 class CampaignForm(ServiceErrorsMixin, forms.Form):

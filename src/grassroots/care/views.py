@@ -50,6 +50,7 @@ from grassroots.core.audit import client_ip
 from grassroots.core.ids import parse_id
 from grassroots.orgs.models import VolunteerTeam
 from grassroots.people.models import Person, PersonStatus, VulnerabilityTag
+from grassroots.people.services import consent_create, consent_on_file, consent_problems
 from grassroots.places.models import Grid, Household
 
 TARGETS_PER_PAGE = 50
@@ -417,6 +418,43 @@ def visit_new(request, household_pk: int):
     return render(request, "care/visit_form.html", context, status=422 if form.errors else 200)
 
 
+#: The consent fields of the visit form, by the name consent_problems gives them.
+CONSENT_FIELDS = {
+    "given_by": "consent_given_by",
+    "method": "consent_method",
+    "guardian_name": "guardian_name",
+}
+
+
+def _consent_needed(form: VisitForm, person: Person | None) -> bool:
+    """Sensitive findings about a person need their consent: on file, or given now (PIPL art. 29).
+
+    Checked before anything is written, so a refusal keeps the form as typed. Notes about a
+    household with nobody chosen stay allowed (a visit at the door, nobody named).
+    """
+    data = form.cleaned_data
+    if person is None or not form.sensitive_entered() or consent_on_file(person) is not None:
+        return False
+    if not data.get("consent_given"):
+        raise ValidationError(
+            {
+                "consent_given": _(
+                    "Tell them what is written down and why, and tick that they agreed; or leave the "
+                    "health, mood, family, difficulties and needs notes empty."
+                )
+            }
+        )
+    problems = consent_problems(
+        person=person,
+        given_by=data["consent_given_by"],
+        method=data["consent_method"],
+        guardian_name=data.get("guardian_name", ""),
+    )
+    if problems:
+        raise ValidationError({CONSENT_FIELDS[name]: message for name, message in problems.items()})
+    return True
+
+
 def _record_visit(request, household, form, members, categories) -> tuple[Visit, bool]:
     data = form.cleaned_data
     person = next((member for member in members if member.id == data["person"]), None)
@@ -446,12 +484,21 @@ def _record_visit(request, household, form, members, categories) -> tuple[Visit,
     )
     from django.db import transaction
 
+    consent_now = _consent_needed(form, person)
     with transaction.atomic():
         visit, created = services.visit_record(
             actor=request.user, household=household, details=details, client_token=data["client_token"]
         )
         if not created:
             return visit, created
+        if consent_now:  # the visitor may make this visit (visit_record checked): they record the consent
+            consent_create(
+                actor=request.user,
+                person=person,
+                given_by=data["consent_given_by"],
+                method=data["consent_method"],
+                guardian_name=data.get("guardian_name", ""),
+            )
         if data.get("set_tier") and person is not None:
             services.profile_override(
                 actor=request.user, person=person, tier=data["set_tier"], reason=data["tier_reason"]

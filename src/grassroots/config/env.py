@@ -40,6 +40,17 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_days_by_kind(name: str) -> dict[str, int]:
+    """ "kind=days,kind=days" as a dict; a malformed pair stops the start with its name."""
+    pairs = {}
+    for item in env_list(name, default=[]):
+        kind, _sep, days = item.partition("=")
+        if not days.strip().isdigit():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not kind=days (for example messages=180).")
+        pairs[kind.strip()] = int(days)
+    return pairs
+
+
 def env_int(name: str, *, default: int) -> int:
     """Read a whole number of at least 0; a typo stops the start-up instead of meaning 0."""
     value = os.environ.get(name, "").strip()

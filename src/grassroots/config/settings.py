@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.config.env import (
     cache_config,
     env_bool,
+    env_days_by_kind,
     env_int,
     env_list,
     persistent_secret,
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "grassroots.notify",
     "grassroots.api",
     "grassroots.portal",
+    "grassroots.privacy",
     "grassroots.demo",
     "django_tasks_db",
     "rest_framework",
@@ -265,6 +267,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if GRASSROOTS_TRUS
 # The audit trail (core.audit) is kept this many days, then `grassroots audit prune` (and the
 # worker's sweep) removes older rows; never under 183 (six months, Cybersecurity Law art. 21).
 GRASSROOTS_AUDIT_RETENTION_DAYS = env_int("GRASSROOTS_AUDIT_RETENTION_DAYS", default=400)
+# How long each other kind of record is kept (core.retention; `grassroots retention` lists the
+# kinds, their defaults and floors): "kind=days" pairs, e.g. "messages=180,former_residents=1095".
+GRASSROOTS_RETENTION_DAYS = env_days_by_kind("GRASSROOTS_RETENTION_DAYS")
 
 # Urging a case (督办) texts every party: at most once per this many minutes per case.
 GRASSROOTS_URGE_COOLDOWN_MINUTES = env_int("GRASSROOTS_URGE_COOLDOWN_MINUTES", default=30)

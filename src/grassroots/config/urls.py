@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/", include("grassroots.cases.urls")),
     path("portal/", include("grassroots.portal.urls")),
     path("care/", include("grassroots.care.urls")),
+    path("privacy/", include("grassroots.privacy.urls")),
     path("notifications/", include("grassroots.notify.urls")),
     path("api/v1/", include("grassroots.api.urls")),
     path("open311/v2/", include("grassroots.api.open311_urls")),

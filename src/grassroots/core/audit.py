@@ -63,6 +63,9 @@ SECOND_FACTOR = "second_factor"  # a one-time code given at sign-in (ok or faile
 SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
 SECOND_FACTOR_RESET = "second_factor_reset"
 PRUNED = "audit_pruned"
+CONSENT = "consent"  # consent to keeping sensitive data recorded (ok) or withdrawn (detail)
+PRIVACY_REQUEST = "privacy_request"  # a request about personal information filed or answered
+ERASED = "personal_data_erased"  # a person's personal data erased (on request, or by retention)
 
 OK = "ok"
 FAILED = "failed"

@@ -10,6 +10,7 @@ class NotifyConfig(AppConfig):
     def ready(self) -> None:
         from grassroots.cases.signals import case_became_overdue, case_event_committed
         from grassroots.core.keys import register_sealed_column
+        from grassroots.core.retention import RetentionRule, delete_rows, register_retention
 
         register_sealed_column(
             "notify.Message",
@@ -18,11 +19,30 @@ class NotifyConfig(AppConfig):
             ("address", "address_encrypted", "address_masked"),
         )
 
+        register_retention(
+            RetentionRule(
+                kind="messages",
+                description=_("messages sent, failed for good or passed on to call: deleted"),
+                default_days=365,
+                minimum_days=30,
+                expired=_old_messages,
+                end=delete_rows,
+            )
+        )
+
         checks.register(check_notify_settings, checks.Tags.compatibility)
         checks.register(check_public_url, checks.Tags.compatibility, deploy=True)
         # Notifications subscribe to what cases announce; cases never import this app.
         case_event_committed.connect(_on_case_event, dispatch_uid="notify.case_event")
         case_became_overdue.connect(_on_case_overdue, dispatch_uid="notify.case_overdue")
+
+
+def _old_messages(cutoff):
+    """Messages whose story is over (nothing left to send or retry), older than the cutoff."""
+    from grassroots.notify.models import Message, MessageStatus
+
+    finished = [MessageStatus.SENT, MessageStatus.FAILED, MessageStatus.REROUTED]
+    return Message.objects.filter(created_at__lt=cutoff, status__in=finished).order_by("created_at")
 
 
 def _on_case_event(sender, *, event_id: int, **kwargs) -> None:

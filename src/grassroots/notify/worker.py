@@ -25,8 +25,9 @@ QUEUES = ("default", "notifications")
 
 
 def run_periodic() -> dict:
-    """One round of the periodic work: overdue cases, messages to queue again, old audit rows."""
+    """One round of the periodic work: overdue cases, messages to requeue, old audit rows, expired records."""
     from grassroots.cases.tasks import sweep_overdue
+    from grassroots.core import retention
     from grassroots.core.audit import prune
     from grassroots.notify.services import requeue_due_messages
 
@@ -34,6 +35,7 @@ def run_periodic() -> dict:
         "overdue": len(sweep_overdue()),
         "requeued": len(requeue_due_messages()),
         "audit_pruned": prune().rows,
+        "retention": retention.enforce(),
     }
 
 

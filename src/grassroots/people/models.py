@@ -404,3 +404,60 @@ class RegistryChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.field}".strip()
+
+
+class ConsentGiver(models.TextChoices):
+    SELF = "self", _("the person")
+    GUARDIAN = "guardian", _("the guardian")
+
+
+class ConsentMethod(models.TextChoices):
+    WRITTEN = "written", _("in writing (signed form)")
+    VERBAL = "verbal", _("in person or by phone, witnessed")
+
+
+#: Under this age a guardian consents for a child (PIPL art. 31).
+GUARDIAN_CONSENT_UNDER = 14
+
+
+class Consent(models.Model):
+    """A person's separate consent to keeping their sensitive information (PIPL art. 29, 31).
+
+    Health, disability, family and mental-state findings are sensitive personal information: the
+    person is told what is kept and why (the notice, by version) and agrees, or for a child under
+    14 their guardian does. Recorded where such data is first entered (the visit form), kept as
+    evidence after a withdrawal (which is a date on the row, never a deletion).
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="consents", verbose_name=_("person")
+    )
+    community = models.ForeignKey(
+        "places.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    given_by = models.CharField(_("given by"), max_length=10, choices=ConsentGiver.choices)
+    guardian_name = models.CharField(_("guardian's name"), max_length=50, blank=True)
+    guardian_relation = models.CharField(_("guardian's relation"), max_length=30, blank=True)
+    method = models.CharField(_("how"), max_length=10, choices=ConsentMethod.choices)
+    notice_version = models.CharField(_("notice"), max_length=20)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "community_id"
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["person", "withdrawn_at"], name="consent_person_current")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.given_by} {self.at:%Y-%m-%d}"

@@ -20,6 +20,10 @@ from grassroots.core import audit, pii
 from grassroots.core.authority import user_can, user_scope
 from grassroots.people import history
 from grassroots.people.models import (
+    GUARDIAN_CONSENT_UNDER,
+    Consent,
+    ConsentGiver,
+    ConsentMethod,
     Person,
     PersonalDataAccess,
     PersonNameKey,
@@ -430,3 +434,79 @@ def person_reveal(*, actor, person: Person, field: str, purpose: str, ip_address
             detail={"field": field, "purpose": purpose, "access": access.pk},
         )
     return value
+
+
+#: The version of the notice on sensitive information that people are shown (templates/includes/
+#: sensitive_notice.html): a consent names the text it was given on.
+SENSITIVE_NOTICE_VERSION = "2026-12"
+
+
+def consent_on_file(person: Person) -> Consent | None:
+    """The person's current (not withdrawn) consent to keeping sensitive information, if any."""
+    return person.consents.filter(withdrawn_at__isnull=True).order_by("-at").first()
+
+
+def needs_guardian(person: Person) -> bool:
+    return person.age is not None and person.age < GUARDIAN_CONSENT_UNDER
+
+
+def consent_record(
+    *, actor, person: Person, given_by: str, method: str, guardian_name: str = "", guardian_relation: str = ""
+) -> Consent:
+    """Record that the person (or a child's guardian) was told and agreed, by someone who may."""
+    _require(actor, "privacy.consent.record")
+    _require_in_scope(actor, person=person)
+    return consent_create(
+        actor=actor,
+        person=person,
+        given_by=given_by,
+        method=method,
+        guardian_name=guardian_name,
+        guardian_relation=guardian_relation,
+    )
+
+
+def consent_problems(*, person: Person, given_by: str, method: str, guardian_name: str) -> dict[str, str]:
+    """What is wrong with a consent as given (who may give it, how), by field; empty when fine."""
+    errors: dict[str, str] = {}
+    if given_by not in ConsentGiver.values:
+        errors["given_by"] = _("Say who agreed.")
+    if method not in ConsentMethod.values:
+        errors["method"] = _("Say how they agreed.")
+    if needs_guardian(person) and given_by != ConsentGiver.GUARDIAN:
+        errors["given_by"] = _("This person is under 14: their guardian must agree (PIPL art. 31).")
+    if given_by == ConsentGiver.GUARDIAN and not guardian_name.strip():
+        errors["guardian_name"] = _("Please enter the guardian's name.")
+    return errors
+
+
+def consent_create(
+    *, actor, person: Person, given_by: str, method: str, guardian_name: str = "", guardian_relation: str = ""
+) -> Consent:
+    """Write a consent; for callers that authorised the writer themselves (the visit form's visitor)."""
+    errors = consent_problems(person=person, given_by=given_by, method=method, guardian_name=guardian_name)
+    if errors:
+        raise ValidationError(errors)
+    by_guardian = given_by == ConsentGiver.GUARDIAN
+    consent = Consent.objects.create(
+        person=person,
+        community_id=person.community_id,
+        given_by=given_by,
+        guardian_name=guardian_name.strip()[:50] if by_guardian else "",
+        guardian_relation=guardian_relation.strip()[:30] if by_guardian else "",
+        method=method,
+        notice_version=SENSITIVE_NOTICE_VERSION,
+        recorded_by=actor,
+    )
+    audit.record(audit.CONSENT, actor=actor, subject=person, detail={"given_by": given_by, "method": method})
+    return consent
+
+
+def consent_withdraw(*, actor, person: Person) -> int:
+    """The person takes their consent back: the rows stay as evidence, dated; returns how many."""
+    _require(actor, "privacy.consent.record")
+    _require_in_scope(actor, person=person)
+    withdrawn = person.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())
+    if withdrawn:
+        audit.record(audit.CONSENT, actor=actor, subject=person, detail={"withdrawn": True})
+    return withdrawn
