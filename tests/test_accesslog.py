@@ -73,3 +73,32 @@ def test_the_server_uses_the_redacting_logger(monkeypatch):
     serve.run_gunicorn(host="127.0.0.1", port=8999, workers=1, threads=1)
     assert seen["logger"] is RedactingLogger
     logging.getLogger("gunicorn.error").handlers.clear()
+
+
+def test_an_error_report_holds_no_searched_or_typed_number(rf):
+    """The report Django mails to ADMINS on a server error: query, form, frames, message, address."""
+    import sys
+    from datetime import date
+
+    from django.views.debug import get_exception_reporter_class, get_exception_reporter_filter
+
+    from tests.factories import make_id_number, make_phone
+
+    # Made, not written here: the report quotes this file's source lines around each frame.
+    phone, id_number = make_phone(12345678), make_id_number(date(1949, 12, 31), serial=1)
+    request = rf.post(f"/people/?q={phone}&page=2", {"phone": phone, "note": f"身份证 {id_number}"})
+    request.META["HTTP_REFERER"] = f"https://example.org/cases/intake/lookup/?q={phone}"
+
+    def failing_view(caller_phone: str) -> None:
+        raise ValueError(f"no household for {caller_phone}")
+
+    try:
+        failing_view(phone)
+    except ValueError:
+        reporter = get_exception_reporter_class(request)(request, *sys.exc_info())
+        assert isinstance(reporter.filter, type(get_exception_reporter_filter(request)))
+        text, html = reporter.get_traceback_text(), reporter.get_traceback_html()
+    for report in (text, html):
+        assert phone not in report and id_number not in report
+        assert phone[:7] not in report
+    assert "page" in text and "failing_view" in text  # the report still says where it failed

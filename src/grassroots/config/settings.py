@@ -305,6 +305,10 @@ TASKS = {
     }
 }
 
+# Error reports (to ADMINS, or the debug page) without searched values or numbers (core.accesslog).
+DEFAULT_EXCEPTION_REPORTER = "grassroots.core.accesslog.RedactingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "grassroots.core.accesslog.RedactingReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 from gunicorn.glogging import Logger
 
 from grassroots.core.pii import redact_numbers
@@ -53,3 +54,56 @@ class RedactingLogger(Logger):
             if key == "{referer}i":
                 atoms[key] = atoms["f"]
         return atoms
+
+
+# --- error reports --------------------------------------------------------------------------------
+# A server error's report (the e-mail Django sends to ADMINS, or a page with DEBUG on) lists the
+# request's query, form fields, headers and each frame's local variables: a phone searched for or
+# typed into a form would be in it. The same rule redacts them there.
+
+
+class RedactingReporterFilter(SafeExceptionReporterFilter):
+    """Django's filter (passwords, keys, cookies), plus searched values and numbers everywhere."""
+
+    def get_safe_request_meta(self, request):
+        meta = super().get_safe_request_meta(request)
+        for key, value in meta.items():
+            if key == "QUERY_STRING" and isinstance(value, str):
+                meta[key] = redact_query(value)
+            elif key in {"HTTP_REFERER", "RAW_URI", "REQUEST_URI"} and isinstance(value, str):
+                meta[key] = redact_url(value)
+            elif isinstance(value, str):
+                meta[key] = redact_numbers(value)
+        return meta
+
+    def get_post_parameters(self, request):
+        parameters = super().get_post_parameters(request).copy()
+        for key in parameters:
+            values = parameters.getlist(key) if hasattr(parameters, "getlist") else [parameters[key]]
+            cleaned = [HIDDEN if key in SEARCH_PARAMETERS else redact_numbers(str(value)) for value in values]
+            if hasattr(parameters, "setlist"):
+                parameters.setlist(key, cleaned)
+            else:
+                parameters[key] = cleaned[0]
+        return parameters
+
+
+class RedactingExceptionReporter(ExceptionReporter):
+    """The report with the query, the address, the exception text and frame variables redacted."""
+
+    def get_traceback_data(self):
+        data = super().get_traceback_data()
+        if "request_GET_items" in data:
+            data["request_GET_items"] = [
+                (key, HIDDEN if key in SEARCH_PARAMETERS else redact_numbers(value))
+                for key, value in data["request_GET_items"]
+            ]
+        if data.get("request_insecure_uri"):
+            data["request_insecure_uri"] = redact_url(data["request_insecure_uri"])
+        if data.get("exception_value"):
+            data["exception_value"] = redact_numbers(str(data["exception_value"]))
+        for frame in data.get("frames", []):
+            frame["vars"] = [(name, redact_numbers(str(value))) for name, value in frame.get("vars", [])]
+            if frame.get("exc_cause"):
+                frame["exc_cause"] = redact_numbers(str(frame["exc_cause"]))
+        return data
