@@ -54,6 +54,8 @@ def test_granny_wang_was_found_by_the_campaign_and_enrolled_with_months_of_servi
     # The findings are sealed (no SQL can search them): the campaign's visit is the one that found illness.
     [visit] = [v for v in Visit.objects.filter(person=granny, campaign__isnull=False) if "患" in v.health]
     assert "脑瘫" in visit.family and "残疾" in visit.family
+    consent = granny.consents.get()  # she agreed before the findings were written
+    assert consent.given_by == "self" and consent.at <= visit.visited_at
     assert visit.case is not None and visit.case.channel == "visit"
     assert CareProfile.objects.get(person=granny).tier == "high"
     assert TierChange.objects.filter(profile__person=granny, to_tier="high").exists()

@@ -57,7 +57,8 @@ from grassroots.care.services import VisitDetails
 from grassroots.cases.models import Category
 from grassroots.demo.clock import demo_clock
 from grassroots.orgs.models import Volunteer, VolunteerTeam
-from grassroots.people.models import Person, PersonStatus
+from grassroots.people.models import ConsentGiver, ConsentMethod, Person, PersonStatus
+from grassroots.people.services import consent_create
 from grassroots.places.models import Community, Household
 
 PROGRAMME_NAME = "幸福归巢·银发互助"
@@ -208,6 +209,10 @@ def _granny_wang(community, rng, today, socialworker, programme) -> dict:
         )
     visited_at = _at(found_on, rng)
     with demo_clock(visited_at):
+        # The social worker tells her what is written down and why; she agrees (PIPL art. 29).
+        consent_create(
+            actor=socialworker, person=granny, given_by=ConsentGiver.SELF, method=ConsentMethod.VERBAL
+        )
         visit, _created = services.visit_record(
             actor=socialworker,
             household=household,
