@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from grassroots.accounts.roles import user_can
 from grassroots.cases.clock import overdue_q
@@ -47,6 +48,7 @@ class IdField(forms.IntegerField):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_ID})
 class IntFilter(django_filters.NumberFilter):
     """An id or a number: a whole number, or 400."""
 
