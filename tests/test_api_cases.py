@@ -100,8 +100,30 @@ def test_bad_input_is_400_by_field(socialworker, case_in_grid_a):
     assert missing.status_code == 400 and "answers" in missing.json()
     unknown = api.post("/api/v1/cases/", report_body(category="no-such-thing"))
     assert unknown.status_code == 400 and "category" in unknown.json()
-    party = api.post(f"/api/v1/cases/{case_in_grid_a.pk}/dispatch/", {"lead": "nobody"})
-    assert party.status_code == 400 and "parties" in party.json()
+    malformed = api.post(f"/api/v1/cases/{case_in_grid_a.pk}/dispatch/", {"lead": "nobody"})
+    assert malformed.status_code == 400 and "lead" in malformed.json()  # the shape the schema states
+    absent = api.post(f"/api/v1/cases/{case_in_grid_a.pk}/dispatch/", {"lead": "team:999999"})
+    assert absent.status_code == 400 and "parties" in absent.json()  # well formed, but no such party
+
+
+def test_a_case_not_flagged_as_a_duplicate_cannot_be_cleared_409(socialworker, case_in_grid_a):
+    response = as_user(socialworker).post(f"/api/v1/cases/{case_in_grid_a.pk}/not_duplicate/")
+    assert response.status_code == 409 and response.json()["detail"]
+
+
+def test_page_size_outside_1_to_200_is_400_with_the_reason(socialworker, case_in_grid_a):
+    api = as_user(socialworker)
+    assert api.get("/api/v1/cases/", {"page_size": 200}).status_code == 200
+    for wrong in ("0", "201", "-1", "ten"):
+        response = api.get("/api/v1/cases/", {"page_size": wrong})
+        assert response.status_code == 400 and response.json()["page_size"], wrong
+    assert api.get("/api/v1/cases/", {"page": 0}).status_code == 404
+
+
+def test_a_json_body_carries_no_photos_and_a_stray_photos_key_is_ignored(socialworker, case_in_grid_a):
+    api = as_user(socialworker)
+    response = api.post(f"/api/v1/cases/{case_in_grid_a.pk}/note/", {"note": "已电话联系", "photos": ["x"]})
+    assert response.status_code == 200 and response.json()["attachments"] == []
 
 
 def test_a_case_out_of_sight_is_404_for_reading_and_acting(socialworker, outsider_case, case_in_grid_a):
@@ -176,6 +198,17 @@ def test_lists_filter_like_the_board(socialworker, case_in_grid_a, case_in_grid_
     assert api.get("/api/v1/cases/", {"overdue": "true"}).json()["count"] == 0
     assert api.get("/api/v1/cases/", {"status": "nonsense"}).status_code == 400
     assert api.get("/api/v1/cases/", {"page": 9}).status_code == 404
+
+
+def test_a_moment_with_any_iso_offset_filters_and_one_before_year_1_is_400(socialworker, case_in_grid_a):
+    """PostgreSQL takes offsets up to ±15:59 only; the filter hands it the moment in UTC."""
+    api = as_user(socialworker)
+    far_offset = api.get("/api/v1/cases/", {"reported_before": "0571-06-22T15:34:17-16:29"})
+    assert far_offset.status_code == 200 and far_offset.json()["count"] == 0
+    later = api.get("/api/v1/cases/", {"reported_before": "9999-12-31T23:59:59+23:59"})
+    assert later.status_code == 200 and later.json()["count"] == 1
+    too_early = api.get("/api/v1/cases/", {"reported_after": "0001-01-01T00:00:00+10:00"})
+    assert too_early.status_code == 400 and too_early.json()["reported_after"]
 
 
 def test_reports_count_one_timeline_entry_each(socialworker, household_a):

@@ -107,3 +107,11 @@ def test_inbound_messages_are_idempotent(hotline, granny_wang):
     first = api.post("/api/v1/inbound/messages/", message, **{"Idempotency-Key": "wx-msg-991"})
     again = api.post("/api/v1/inbound/messages/", message, **{"Idempotency-Key": "wx-msg-991"})
     assert first.json() == again.json() and Case.objects.count() == 1
+
+
+def test_a_key_that_is_not_printable_ascii_or_too_long_is_400(socialworker):
+    api = as_user(socialworker)
+    for wrong in ("clé-1", "a" * 256):
+        response = api.post("/api/v1/cases/", BODY, **{"Idempotency-Key": wrong})
+        assert response.status_code == 400 and response.json()["detail"], wrong
+    assert not Case.objects.exists()

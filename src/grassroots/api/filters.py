@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from grassroots.accounts.roles import user_can
 from grassroots.cases.clock import overdue_q
@@ -47,10 +50,32 @@ class IdField(forms.IntegerField):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_ID})
 class IntFilter(django_filters.NumberFilter):
     """An id or a number: a whole number, or 400."""
 
     field_class = IdField
+
+
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment, in UTC before it reaches the database.
+
+    PostgreSQL refuses offsets beyond ±15:59 that Python and ISO 8601 allow (a 500 on
+    `?reported_before=...-16:29`); in UTC the moment is the same and every database takes it.
+    A moment that has no UTC equivalent (before year 1) is a 400."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -88,8 +113,8 @@ class CaseFilter(StrictFilterSet):
     building = IntFilter(field_name="building_id")
     household = IntFilter(field_name="household_id")
     number = django_filters.CharFilter(field_name="number", lookup_expr="iexact")
-    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
-    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    reported_after = MomentFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = MomentFilter(field_name="reported_at", lookup_expr="lt")
     ordering = django_filters.OrderingFilter(fields=["reported_at", "resolution_due", "number", "status"])
 
     class Meta:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +30,8 @@ KEEP = timedelta(hours=24)
 #: A first request that has not finished after this long is taken to have died.
 ABANDONED_AFTER = timedelta(minutes=2)
 MAX_KEY_LENGTH = 255
+#: What a key may hold (printable ASCII), as the schema states it; blank means no key.
+KEY_PATTERN = "^[ -~]*$"
 
 
 def fingerprint(method: str, path: str, data) -> str:
@@ -64,8 +67,8 @@ class Claim:
 
 def claim(*, owner, key: str, method: str, path: str, print_: str) -> Claim:
     """Reserve the key for this request, or say why not."""
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        return Claim(refusal=(400, _("The Idempotency-Key must be at most 255 printable characters.")))
+    if len(key) > MAX_KEY_LENGTH or not re.fullmatch(KEY_PATTERN, key):
+        return Claim(refusal=(400, _("The Idempotency-Key must be at most 255 printable ASCII characters.")))
     now = timezone.now()
     IdempotencyRecord.objects.filter(owner=owner, key=key, created_at__lt=now - KEEP).delete()
     IdempotencyRecord.objects.filter(

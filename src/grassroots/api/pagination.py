@@ -1,7 +1,9 @@
-"""Page numbers for every list of the API: 50 a page by default, `page_size` up to 200.
+"""Page numbers for every list of the API: 50 a page by default, `page_size` from 1 to 200.
 
-A `page_size` that is not a whole number from 1 is refused (400), not silently replaced,
-so that a client's mistake shows at once; a page beyond the last is 404.
+A `page_size` that is not a whole number from 1 to 200 is refused (400), not silently
+replaced, so that a client's mistake shows at once; a page beyond the last (or before the
+first) is 404. The schema states the same bounds, so a generated request that fits it is
+answered.
 """
 
 from __future__ import annotations
@@ -20,6 +22,23 @@ class ApiPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdecimal() or len(raw) > 9 or int(raw) < 1:
-            raise ValidationError({self.page_size_query_param: [_("A whole number from 1.")]})
-        return min(int(raw), self.max_page_size)
+        if not raw.isdecimal() or len(raw) > 9 or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        """DRF's two parameters, with the bounds this class enforces."""
+        bounds = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {**parameter["schema"], **bounds.get(parameter["name"], {})}
+        return parameters

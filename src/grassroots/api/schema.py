@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from grassroots.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from grassroots.api.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -98,12 +99,23 @@ class ApiSchema(AutoSchema):
             parameters.append(
                 OpenApiParameter(
                     IDEMPOTENCY_HEADER,
-                    str,
+                    {"type": "string", "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
                     OpenApiParameter.HEADER,
                     required=False,
-                    description="Send the same key to repeat a request safely for 24 hours.",
+                    description=(
+                        "Send the same key to repeat a request safely for 24 hours: up to 255 "
+                        "printable ASCII characters (a message id or a UUID); blank means none."
+                    ),
                 )
             )
+        return parameters
+
+    def _get_filter_parameters(self):
+        """A filter that takes several values takes at least one (StrictFilterSet refuses `?status=`)."""
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            if parameter.get("schema", {}).get("type") == "array":
+                parameter["schema"] = {**parameter["schema"], "minItems": 1}
         return parameters
 
     def _get_response_bodies(self, direction="response"):

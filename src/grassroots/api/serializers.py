@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 
+from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,6 +27,7 @@ from grassroots.cases.models import (
     Channel,
     Urgency,
 )
+from grassroots.cases.services import PARTY_PATTERN
 from grassroots.cases.workflow import REGISTRY, Input, Status
 from grassroots.core.pii import mask_numbers
 from grassroots.orgs.models import MemberUnit, PartyBranch, VolunteerTeam
@@ -498,6 +501,16 @@ class _Versioned(serializers.Serializer):
     )
 
 
+def _party_field(*, allow_blank: bool = False, **options) -> serializers.CharField:
+    """A party as text ("team:3"): its shape is checked here and stated in the schema; whether it
+    exists is the service's to say. A blank one (allowed where the party is optional) matches too."""
+    pattern = f"^({PARTY_PATTERN.strip('^$')})?$" if allow_blank else PARTY_PATTERN
+    message = _("A party is written “user:5”, “person:12”, “team:3” or “unit:7”.")
+    return serializers.CharField(
+        max_length=40, allow_blank=allow_blank, validators=[RegexValidator(pattern, message)], **options
+    )
+
+
 def _input_field(item: Input) -> serializers.Field:
     """The API's field for one declared input of an action (cases.workflow)."""
     required, help_text = item.required, item.help_text
@@ -517,18 +530,14 @@ def _input_field(item: Input) -> serializers.Field:
         return serializers.IntegerField(help_text=help_text or None, required=required)
     if item.kind == "party":
         if required:
-            return serializers.CharField(help_text=help_text or None)
-        return serializers.CharField(
-            required=False, allow_blank=True, default="", help_text=help_text or None
-        )
+            return _party_field(help_text=help_text or None)
+        return _party_field(required=False, allow_blank=True, default="", help_text=help_text or None)
     if item.kind == "parties":
         if required:
             return serializers.ListField(
-                child=serializers.CharField(), min_length=1, max_length=20, help_text=help_text or None
+                child=_party_field(), min_length=1, max_length=20, help_text=help_text or None
             )
-        return serializers.ListField(
-            child=serializers.CharField(), required=False, default=list, max_length=20
-        )
+        return serializers.ListField(child=_party_field(), required=False, default=list, max_length=20)
     if item.kind == "role_notes":
         return serializers.DictField(
             child=serializers.CharField(max_length=100, allow_blank=True),
@@ -548,11 +557,17 @@ def _input_field(item: Input) -> serializers.Field:
 
 
 @functools.cache
-def action_input(name: str) -> type[serializers.Serializer]:
-    """The request body of one case action, built from its declared inputs."""
+def action_input(name: str, *, with_photos: bool = False) -> type[serializers.Serializer]:
+    """The request body of one case action, built from its declared inputs.
+
+    Photos travel only in a multipart body (`with_photos`); a JSON body cannot hold a file,
+    so its schema does not offer them."""
     declared = REGISTRY[name]
-    fields = {item.name: _input_field(item) for item in declared.inputs}
-    class_name = "".join(part.title() for part in name.split("_")) + "Input"
+    inputs = [item for item in declared.inputs if with_photos or item.kind != "photos"]
+    fields = {item.name: _input_field(item) for item in inputs}
+    class_name = (
+        "".join(part.title() for part in name.split("_")) + ("WithPhotos" if with_photos else "") + "Input"
+    )
     return type(class_name, (_Versioned,), fields)
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import (
@@ -59,6 +59,7 @@ from grassroots.api.throttling import InboundThrottle, TokenThrottle
 from grassroots.cases import services
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Channel
 from grassroots.cases.selectors import categories_for, lead_prefetch
+from grassroots.cases.uploads import IMAGE_TYPES
 from grassroots.cases.workflow import CaseAction, case_perform, on_register
 from grassroots.core import pii
 from grassroots.core.ids import parse_id
@@ -302,7 +303,9 @@ def _service_inputs(declared: CaseAction, actor, data: dict) -> dict:
     """The service's keywords from a valid API body: parties parsed, another case found by id."""
     values: dict = {}
     for item in declared.inputs:
-        value = data.get(item.name)
+        if item.name not in data:  # photos, in a JSON body: the service's default (none)
+            continue
+        value = data[item.name]
         if item.kind == "party":
             value = services.Party.parse(value) if value else None
         elif item.kind == "parties":
@@ -315,13 +318,20 @@ def _service_inputs(declared: CaseAction, actor, data: dict) -> dict:
     return values
 
 
+#: The photos a multipart body may carry: what cases.uploads reads (by content, not by name).
+PHOTO_ENCODING = {"photos": {"contentType": ", ".join(IMAGE_TYPES.values())}}
+
+
 def _action_view(declared: CaseAction):
     name = declared.name
     input_class = s.action_input(name)
+    photos = declared.takes_photos
+    multipart_class = s.action_input(name, with_photos=True) if photos else None
 
     def handler(self, request, pk=None):
         case = self.get_object()
-        data = self.validated(input_class, request.data)
+        multipart = photos and request.content_type.startswith("multipart/")
+        data = self.validated(multipart_class if multipart else input_class, request.data)
         try:
             changed = case_perform(
                 actor=request.user,
@@ -339,14 +349,17 @@ def _action_view(declared: CaseAction):
     handler = idempotent(handler)
     handler.idempotent_operation = True
     handler.conflict_operation = True
-    photos = declared.takes_photos
     handler = document(
         tags=["case actions"],
         operation_id=f"cases_{name}",
         summary=str(declared.label),
         request={
             "application/json": input_class,
-            **({"multipart/form-data": input_class} if photos else {}),
+            **(
+                {"multipart/form-data": OpenApiRequest(multipart_class, encoding=PHOTO_ENCODING)}
+                if photos
+                else {}
+            ),
         },
         responses={200: s.CaseDetailSerializer},
     )(handler)

@@ -87,6 +87,11 @@ class ActionNotAllowed(Exception):
     """The action is not possible in the case's present state; the message says why."""
 
 
+#: The kinds of party a case can summon, and a party as text ("team:3"), for forms and schemas.
+PARTY_KINDS = ("user", "person", "team", "unit")
+PARTY_PATTERN = rf"^({'|'.join(PARTY_KINDS)}):[1-9][0-9]{{0,17}}$"
+
+
 @dataclass(frozen=True)
 class Party:
     """Someone to summon to a case: "user:5", "person:12", "team:3" or "unit:7"."""
@@ -98,7 +103,7 @@ class Party:
     def parse(cls, text: str) -> Party:
         kind, _sep, raw_id = (text or "").partition(":")
         party_id = parse_id(raw_id)
-        if kind not in {"user", "person", "team", "unit"} or party_id is None:
+        if kind not in PARTY_KINDS or party_id is None:
             raise ValidationError({"parties": _("Unknown party “%(text)s”.") % {"text": text}})
         return cls(kind, party_id)
 
@@ -607,7 +612,7 @@ def case_not_duplicate(
 
     def mutate(locked: Case, _who: set[str]) -> dict:
         if locked.suspected_duplicate_id is None:
-            raise ValidationError({"__all__": _("This case is not flagged as a duplicate.")})
+            raise ActionNotAllowed(_("This case is not flagged as a duplicate."))
         number = (
             Case.objects.filter(pk=locked.suspected_duplicate_id).values_list("number", flat=True).first()
         )
