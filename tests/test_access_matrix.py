@@ -72,6 +72,15 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "person-search": (COORDINATORS | {"outsider", "resident"}, "/people/"),  # a resident finds their own
     "person-detail": (COORDINATORS | {"resident"}, "/people/{person}/"),
     "person-reveal": (NOBODY, None),
+    # The register's screens: those who edit the register (not the street office, which reads it).
+    "person-new": (MOUTH_AND_LEGS | {"admin_user", "outsider"}, "/people/new/"),  # a blank form
+    "person-edit": (MOUTH_AND_LEGS | {"admin_user"}, "/people/{person}/edit/"),
+    "person-move-in": (MOUTH_AND_LEGS | {"admin_user"}, "/people/{person}/move-in/"),
+    "person-move-out": (MOUTH_AND_LEGS | {"admin_user"}, "/people/{person}/move-out/"),
+    "person-tags": (MOUTH_AND_LEGS | {"admin_user"}, "/people/{person}/tags/"),
+    "person-untag": (NOBODY, None),
+    "person-relation": (NOBODY, None),
+    "household-head": (MOUTH_AND_LEGS | {"admin_user"}, "/people/households/{household}/head/"),
     "case-list": (COORDINATORS | {"outsider"}, "/cases/"),
     "case-intake": (COORDINATORS | {"outsider"}, "/cases/intake/"),
     "case-intake-lookup": (COORDINATORS | {"outsider"}, "/cases/intake/lookup/?q=王"),
@@ -133,6 +142,8 @@ HARMLESS_POSTS = {"logout", "set_language"}
 #: POST-only endpoints: nobody outside our community may act on our residents through them.
 POSTS = {
     "person-reveal": "/people/{person}/reveal/",
+    "person-untag": "/people/{person}/tags/{tag}/remove/",
+    "person-relation": "/people/{person}/relation/",
     "case-board-act": "/cases/board/{case}/urge/",
     "case-act": "/cases/{case}/act/urge/",
     "care-campaign-assign": "/care/campaigns/{campaign}/assign/",
@@ -234,6 +245,7 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         "building": household_a.building_id,
         "household": household_a.pk,
         "person": granny_wang.pk,
+        "tag": vulnerability_tag("disabled").pk,
         "case": case.number,
         "token": case.public_token,
         "category": category.pk,

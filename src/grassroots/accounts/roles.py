@@ -41,6 +41,7 @@ _REGISTRY_VIEW = {
     "people.person.view",
     "people.residency.view",
     "people.persontag.view",
+    "people.registrychange.view",  # the history of the register (not residents: staff names, sources)
     "orgs.partybranch.view",
     "orgs.partymember.view",
     "orgs.volunteerteam.view",

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 
 from grassroots.core.audit import client_ip
 from grassroots.core.authority import user_can
+from grassroots.people import history
+from grassroots.people.forms import RelationForm
 from grassroots.people.models import Person, PersonTag, Residency
 from grassroots.people.search import parse_query, search_people
 from grassroots.people.services import person_reveal
@@ -57,9 +59,13 @@ def person_detail(request, pk: int):
         "party_member": _related_or_none(person, "party_membership"),
         "volunteer": _related_or_none(person, "volunteer"),
     }
+    current_residency = next((r for r in person.residencies.all() if r.is_current), None)
     context = {
         "person": person,
         "roles": roles,
+        "history": history.history_for(request.user, person=person),
+        "current_residency": current_residency,
+        "relation_form": RelationForm(initial={"relation": getattr(current_residency, "relation", "")}),
         "may_reveal": user_can(request.user, "people.person.reveal"),
         "headed_buildings": person.headed_buildings.all(),
     }
