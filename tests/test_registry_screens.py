@@ -288,3 +288,71 @@ def test_the_household_page_shows_its_history(socialworker, granny_wang, househo
     page = _client(socialworker).get(f"/households/{household_a.pk}/").content.decode()
     assert 'id="history"' in page and "relation changed" in page
     assert Household.objects.count() == 3
+
+
+# --- search (issue 9.5) -------------------------------------------------------------------------
+
+
+def test_a_given_name_alone_finds_the_person(socialworker, granny_wang, household_a):
+    from grassroots.people.search import search_people
+
+    everyone = Person.objects.visible_to(socialworker)
+    assert granny_wang in search_people(everyone, "秀兰")
+    surname_first = PersonFactory(
+        name="秀兰芳", sex="F", household=household_a, relation=Relation.OTHER
+    )  # a name starting with it comes first
+    assert search_people(everyone, "秀兰")[0] == surname_first
+    assert granny_wang not in search_people(everyone, "兰")  # one character: the surname only
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("4号楼", (4, None, None)),
+        ("4栋", (4, None, None)),
+        ("4-2", (4, 2, None)),
+        ("4号楼2单元", (4, 2, None)),
+        ("4栋2单元301室", (4, 2, "301")),
+        ("4幢2门301", (4, 2, "301")),
+    ],
+)
+def test_building_queries_as_they_are_said(typed, expected):
+    from grassroots.people.search import parse_query
+
+    query = parse_query(typed)
+    assert (query.kind, query.building, query.entrance, query.room) == ("address", *expected)
+
+
+def test_the_people_search_counts_and_pages_instead_of_cutting_at_fifty(socialworker, household_a):
+    for serial in range(55):
+        PersonFactory(
+            name=f"王{chr(0x4E00 + serial)}", sex="M", household=household_a, relation=Relation.OTHER
+        )
+    client = _client(socialworker)
+    first = client.get("/people/", {"q": "王"}).content.decode()
+    assert "55 found" in first and "page 1 of 2" in first
+    second = client.get("/people/", {"q": "王", "page": 2}).content.decode()
+    assert second.count('href="/people/') - second.count('href="/people/new') >= 6
+
+
+def test_the_case_list_searches_reporter_words_and_address(socialworker, community, granny_wang, household_a):
+    from grassroots.cases import services as cases
+    from grassroots.cases.models import Category, Channel
+
+    case = cases.case_report(
+        actor=socialworker,
+        community=community,
+        details=cases.ReportDetails(
+            category=Category.objects.get(code="repairs"),
+            description="楼道地砖破损",
+            channel=Channel.PHONE,
+            reporter_person=granny_wang,
+            household=household_a,
+        ),
+        register=True,
+    )
+    client = _client(socialworker)
+    for typed in ("秀兰", "王秀兰", "地砖", "4-2-301", "4号楼", case.number[-4:]):
+        assert case.number in client.get("/cases/", {"q": typed}).content.decode(), typed
+    for typed in ("水管", "7-1-502"):
+        assert case.number not in client.get("/cases/", {"q": typed}).content.decode(), typed

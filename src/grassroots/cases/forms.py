@@ -255,7 +255,14 @@ def service_inputs(name: str, cleaned: dict, files: list, *, actor) -> dict:
 class CaseFilterForm(forms.Form):
     """The filters of the supervision board and the case list (one function applies them)."""
 
-    q = forms.CharField(label=_("Case number"), required=False, max_length=40)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Number, reporter, words or address (4-2-301)")}
+        ),
+    )
     grid = IdChoiceField(queryset=None, required=False, label=_("Grid"), empty_label=_("all grids"))
     category = IdChoiceField(
         queryset=None, required=False, label=_("Category"), empty_label=_("all categories")
