@@ -26,7 +26,13 @@ from grassroots.cases import services as cases
 from grassroots.cases.models import Category, Channel
 from grassroots.cases.services import Party, ReportDetails
 from grassroots.notify.models import Message
-from tests.factories import PersonTagFactory, VolunteerTeamFactory, vulnerability_tag
+from tests.factories import (
+    MemberUnitFactory,
+    PartyBranchFactory,
+    PersonTagFactory,
+    VolunteerTeamFactory,
+    vulnerability_tag,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +87,12 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "person-untag": (NOBODY, None),
     "person-relation": (NOBODY, None),
     "household-head": (MOUTH_AND_LEGS | {"admin_user"}, "/people/households/{household}/head/"),
+    # Organisations: the registry roles and the hands (their teams); members only for the registry roles.
+    # A grid worker's scope is their grids, and the organisations have no grid: deny by default.
+    "org-home": (COORDINATORS | {"outsider", "volunteer", "unitcontact"}, "/orgs/"),
+    "org-branch": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/branches/{branch}/"),
+    "org-team": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/teams/{team}/"),
+    "org-unit": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/units/{unit}/"),
     "case-list": (COORDINATORS | {"outsider"}, "/cases/"),
     "case-intake": (COORDINATORS | {"outsider"}, "/cases/intake/"),
     "case-intake-lookup": (COORDINATORS | {"outsider"}, "/cases/intake/lookup/?q=王"),
@@ -246,6 +258,9 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         "household": household_a.pk,
         "person": granny_wang.pk,
         "tag": vulnerability_tag("disabled").pk,
+        "team": team.pk,
+        "branch": PartyBranchFactory(community=community).pk,
+        "unit": MemberUnitFactory(community=community).pk,
         "case": case.number,
         "token": case.public_token,
         "category": category.pk,

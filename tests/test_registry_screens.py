@@ -356,3 +356,24 @@ def test_the_case_list_searches_reporter_words_and_address(socialworker, communi
         assert case.number in client.get("/cases/", {"q": typed}).content.decode(), typed
     for typed in ("水管", "7-1-502"):
         assert case.number not in client.get("/cases/", {"q": typed}).content.decode(), typed
+
+
+# --- organisations (issue 9.3) ------------------------------------------------------------------
+
+
+def test_organisation_pages_count_and_list_what_the_reader_may_see(
+    socialworker, volunteer, community, granny_wang
+):
+    from tests.factories import MemberUnitFactory, PartyBranchFactory, PartyMemberFactory
+
+    branch = PartyBranchFactory(community=community, name="第一党支部")
+    PartyMemberFactory(person=granny_wang, branch=branch)
+    MemberUnitFactory(community=community, name="大沽街社区卫生服务中心", kind="hospital")
+    MemberUnitFactory(community=community, name="和盛苑物业", kind="property")
+    staff = _client(socialworker)
+    home = staff.get("/orgs/", {"kind": "hospital"}).content.decode()
+    assert "第一党支部" in home and "1 member" in home
+    assert "大沽街社区卫生服务中心" in home and "和盛苑物业" not in home
+    assert "王秀兰" in staff.get(f"/orgs/branches/{branch.pk}/").content.decode()
+    hands = _client(volunteer).get(f"/orgs/branches/{branch.pk}/").content.decode()
+    assert "第一党支部" in hands and "王秀兰" not in hands  # the hands do not read party members
