@@ -377,3 +377,44 @@ def test_organisation_pages_count_and_list_what_the_reader_may_see(
     assert "王秀兰" in staff.get(f"/orgs/branches/{branch.pk}/").content.decode()
     hands = _client(volunteer).get(f"/orgs/branches/{branch.pk}/").content.decode()
     assert "第一党支部" in hands and "王秀兰" not in hands  # the hands do not read party members
+
+
+# --- intake (issue 9.4) -------------------------------------------------------------------------
+
+
+def test_an_unknown_caller_is_registered_in_place_during_the_call(socialworker, household_a):
+    client = _client(socialworker)
+    assert "Register the caller as a resident" in client.get("/cases/intake/").content.decode()
+    typed = {
+        "reporter_name": "陈阿姨",
+        "reporter_phone": "13600001234",
+        "new_sex": "F",
+        "new_relation": "other",
+    }
+    refused = client.post("/cases/intake/new-resident/", {**typed, "new_address": "4楼"})
+    assert refused.status_code == 422 and not Person.objects.filter(name="陈阿姨").exists()
+    assert (
+        'value="陈阿姨"' in refused.content.decode() and "building-entrance-room" in refused.content.decode()
+    )
+    response = client.post("/cases/intake/new-resident/", {**typed, "new_address": "4-2-301"})
+    person = Person.objects.get(name="陈阿姨")
+    assert response.status_code == 200 and person.current_household == household_a
+    page = response.content.decode()
+    assert f'name="reporter_person" value="{person.pk}"' in page and "136****1234" in page
+    assert set(RegistryChange.objects.filter(person=person).values_list("source", flat=True)) == {"intake"}
+
+
+def test_a_refused_caller_registration_leaves_no_empty_flat(gridworker):
+    before = Household.objects.count()
+    response = _client(gridworker).post(
+        "/cases/intake/new-resident/",
+        {
+            "reporter_name": "陈阿姨",
+            "reporter_phone": "123",
+            "new_sex": "F",
+            "new_address": "4-3-999",
+            "new_relation": "other",
+        },
+    )
+    assert response.status_code == 422 and "A phone number is 11 digits" in response.content.decode()
+    assert Household.objects.count() == before and not Person.objects.filter(name="陈阿姨").exists()

@@ -18,6 +18,8 @@ from grassroots.cases.models import Case, Category, Channel, Urgency
 from grassroots.cases.services import Party
 from grassroots.cases.workflow import REGISTRY, Input, Status
 from grassroots.core.forms import IdChoiceField, ServiceErrorsMixin
+from grassroots.people.forms import AddressField
+from grassroots.people.models import Relation, Sex
 
 #: Channels offered on the intake screen (the patrol form, the portal and the API set their own).
 INTAKE_CHANNELS = [Channel.PHONE, Channel.WALK_IN, Channel.VISIT, Channel.WECHAT, Channel.HOTLINE]
@@ -284,3 +286,26 @@ class CaseFilterForm(forms.Form):
 
 def status_choices(statuses) -> list[tuple[str, str]]:
     return [(status, Status(status).label) for status in statuses]
+
+
+class NewResidentForm(ServiceErrorsMixin, forms.Form):
+    """An unknown caller registered as a resident from the intake screen: name, phone, flat, sex.
+
+    The name and phone are the intake form's own "someone else" fields (sent along by HTMX), so
+    nothing is typed twice; the service's objections about a name or phone land beside them.
+    """
+
+    service_field_aliases = {
+        "name": "reporter_name",
+        "phone": "reporter_phone",
+        "sex": "new_sex",
+        "household": "new_address",
+    }
+
+    reporter_name = forms.CharField(label=_("Caller's name"), max_length=50)
+    reporter_phone = forms.CharField(label=_("Caller's phone"), max_length=30, required=False)
+    new_sex = forms.ChoiceField(label=_("sex"), choices=Sex.choices)
+    new_address = AddressField()
+    new_relation = forms.ChoiceField(
+        label=_("relation to household head"), choices=Relation.choices, initial=Relation.OTHER
+    )
