@@ -93,6 +93,8 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "org-branch": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/branches/{branch}/"),
     "org-team": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/teams/{team}/"),
     "org-unit": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/units/{unit}/"),
+    "org-new": ({"secretary", "socialworker", "admin_user", "outsider"}, "/orgs/units/new/"),  # a blank form
+    "org-edit": ({"secretary", "socialworker", "admin_user"}, "/orgs/units/{unit}/edit/"),
     "case-list": (COORDINATORS | {"outsider"}, "/cases/"),
     "case-intake": (COORDINATORS | {"outsider"}, "/cases/intake/"),
     "case-intake-lookup": (COORDINATORS | {"outsider"}, "/cases/intake/lookup/?q=王"),

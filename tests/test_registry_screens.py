@@ -418,3 +418,42 @@ def test_a_refused_caller_registration_leaves_no_empty_flat(gridworker):
     )
     assert response.status_code == 422 and "A phone number is 11 digits" in response.content.decode()
     assert Household.objects.count() == before and not Person.objects.filter(name="陈阿姨").exists()
+
+
+def test_the_office_creates_and_edits_organisations_in_its_own_community(
+    socialworker, volunteer, outsider, community
+):
+    client = _client(socialworker)
+    refused = client.post("/orgs/units/new/", {"name": "", "kind": "school"})
+    assert refused.status_code == 200 and "This field is required." in refused.content.decode()
+    response = client.post(
+        "/orgs/units/new/", {"name": "大沽小学", "kind": "school", "offers": "场地", "inside_community": "on"}
+    )
+    from grassroots.orgs.models import MemberUnit
+
+    unit = MemberUnit.objects.get(name="大沽小学")
+    assert response.status_code == 302 and unit.community == community
+    assert (
+        client.post(f"/orgs/units/{unit.pk}/edit/", {"name": "大沽第一小学", "kind": "school"}).status_code
+        == 302
+    )
+    assert (
+        _client(volunteer).post(f"/orgs/units/{unit.pk}/edit/", {"name": "x", "kind": "school"}).status_code
+        == 404
+    )
+    assert (
+        _client(outsider).post(f"/orgs/units/{unit.pk}/edit/", {"name": "x", "kind": "school"}).status_code
+        == 404
+    )
+    unit.refresh_from_db()
+    assert unit.name == "大沽第一小学"
+
+
+def test_a_grid_worker_reads_the_history_of_their_grid_only(
+    gridworker, socialworker, granny_wang, household_b
+):
+    neighbour = PersonFactory(name="赵六", sex="M", household=household_b)
+    for person in (granny_wang, neighbour):
+        residency_change_relation(actor=socialworker, person=person, relation=Relation.OTHER)
+    assert [row.field for row in history.history_for(gridworker, person=granny_wang).rows] == ["relation"]
+    assert history.history_for(gridworker, person=neighbour).rows == []

@@ -8,12 +8,17 @@ list below it. Who is in a branch or a team is shown only to roles that read tho
 
 from __future__ import annotations
 
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from grassroots.core.authority import user_can
+from grassroots.core.forms import ServiceErrorsMixin
 from grassroots.orgs.models import MemberUnit, PartyBranch, PartyMember, UnitKind, Volunteer, VolunteerTeam
+from grassroots.orgs.services import org_save
 from grassroots.places.models import Building
 
 
@@ -99,3 +104,41 @@ def unit_detail(request, pk: int):
     _require(request.user, "orgs.memberunit.view")
     unit = get_object_or_404(MemberUnit.objects.visible_to(request.user), pk=pk)
     return render(request, "orgs/unit.html", {"unit": unit})
+
+
+class _OrgForm(ServiceErrorsMixin, forms.ModelForm):
+    """The fields the office keeps for each kind of organisation (not its community, not members)."""
+
+
+#: The organisation kinds the office edits: URL word -> (model, fields, detail page).
+EDITABLE = {
+    "branches": (PartyBranch, ["name"], "org-branch"),
+    "teams": (VolunteerTeam, ["name", "focus"], "org-team"),
+    "units": (
+        MemberUnit,
+        ["name", "kind", "contact_name", "contact_phone", "offers", "inside_community"],
+        "org-unit",
+    ),
+}
+
+
+def org_edit(request, kind: str, pk: int | None = None):
+    """Create (no pk) or edit a branch, team or unit, for the roles that keep them."""
+    if kind not in EDITABLE:
+        raise Http404
+    model, fields, detail = EDITABLE[kind]
+    _require(request.user, f"orgs.{model._meta.model_name}.change")
+    instance = get_object_or_404(model.objects.visible_to(request.user), pk=pk) if pk else model()
+    form_class = forms.modelform_factory(model, form=_OrgForm, fields=fields)
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = org_save(actor=request.user, instance=form.save(commit=False))
+        except PermissionDenied:
+            form.add_error(None, _("Your account works in no single community: ask an administrator."))
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            return redirect(detail, saved.pk)
+    context = {"form": form, "instance": instance, "kind": kind, "model_name": model._meta.verbose_name}
+    return render(request, "orgs/edit.html", context)
