@@ -457,3 +457,21 @@ def test_a_grid_worker_reads_the_history_of_their_grid_only(
         residency_change_relation(actor=socialworker, person=person, relation=Relation.OTHER)
     assert [row.field for row in history.history_for(gridworker, person=granny_wang).rows] == ["relation"]
     assert history.history_for(gridworker, person=neighbour).rows == []
+
+
+def test_a_refused_registration_leaves_no_empty_flat(socialworker, monkeypatch):
+    """The flat is created for the newcomer in the same transaction as her registration."""
+    from grassroots.people import services
+
+    def refuse(**kwargs):
+        raise ValidationError({"name": "refused"})
+
+    monkeypatch.setattr(services, "person_register", refuse)
+    before = Household.objects.count()
+    response = _client(socialworker).post(
+        "/people/new/",
+        {"name": "刘秀兰", "sex": "F", "address": "4-3-777", "relation": "head"}
+        | {"residence_type": "permanent", "on": "2026-11-01"},
+    )
+    assert response.status_code == 200 and "refused" in response.content.decode()
+    assert Household.objects.count() == before

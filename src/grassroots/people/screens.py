@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,7 +49,8 @@ def _run(form, screen: str, call: Callable[[], object]):
     if not form.is_valid():
         return None
     try:
-        with history.through(screen):
+        # One transaction: a flat created for the move is not left behind when the move is refused.
+        with transaction.atomic(), history.through(screen):
             return call() or True
     except PermissionDenied:
         raise Http404 from None
