@@ -475,3 +475,20 @@ def test_a_refused_registration_leaves_no_empty_flat(socialworker, monkeypatch):
     )
     assert response.status_code == 200 and "refused" in response.content.decode()
     assert Household.objects.count() == before
+
+
+def test_a_building_head_is_chosen_among_its_residents_and_recorded(
+    socialworker, gridworker, granny_wang, household_a
+):
+    response = _client(socialworker).post(
+        f"/people/buildings/{household_a.building_id}/head/", {"person": granny_wang.pk}
+    )
+    assert response.status_code == 302
+    household_a.building.refresh_from_db()
+    assert household_a.building.head == granny_wang
+    row = RegistryChange.objects.get(action="building_head")
+    assert (row.person_id, row.new_display, row.source) == (granny_wang.pk, "王秀兰", "building-head")
+    from grassroots.places.models import Building
+
+    building_7 = Building.objects.get(number=7)
+    assert _client(gridworker).get(f"/people/buildings/{building_7.pk}/head/").status_code == 404

@@ -57,6 +57,7 @@ _REGISTRY_EDIT = {
     "people.persontag.change",
     "places.household.add",
     "places.household.change",
+    "places.building.change",  # who is the building head
 }
 #: Creating and editing the community's organisations (branches, teams, units): the office, not the grids.
 _ORGS_EDIT = {"orgs.partybranch.change", "orgs.volunteerteam.change", "orgs.memberunit.change"}

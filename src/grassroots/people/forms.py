@@ -173,3 +173,16 @@ class HeadForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].choices = [(person.pk, person.name) for person in members]
+
+
+class BuildingHeadForm(ServiceErrorsMixin, forms.Form):
+    """Choose the building head among the people who live in the building (or nobody)."""
+
+    person = forms.TypedChoiceField(label=_("building head"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, residents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [
+            ("", "—"),
+            *((p.pk, f"{p.name} {p.current_household}") for p in residents),
+        ]

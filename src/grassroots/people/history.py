@@ -180,6 +180,7 @@ def action_label(action: str) -> str:
         "untag": _("tag removed"),
         "relation": _("relation changed"),
         "household_new": _("household created"),
+        "building_head": _("building head changed"),
     }
     return str(labels.get(action, action))
 
@@ -200,6 +201,7 @@ def field_label(field: str, tags: Mapping[str, VulnerabilityTag]) -> str:
         "household": _("household"),
         "relation": _("relation to household head"),
         "address": _("address"),
+        "building_head": _("building head"),
     }
     return str(labels.get(field, field))
 

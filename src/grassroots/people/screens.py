@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from grassroots.core.authority import user_can
 from grassroots.people import history, services
 from grassroots.people.forms import (
+    BuildingHeadForm,
     HeadForm,
     MoveInForm,
     MoveOutForm,
@@ -31,7 +32,7 @@ from grassroots.people.forms import (
     UntagForm,
 )
 from grassroots.people.models import Person, PersonTag, VulnerabilityTag
-from grassroots.places.models import Household
+from grassroots.places.models import Building, Household
 
 
 def _require(user, capability: str) -> None:
@@ -276,4 +277,30 @@ def household_head(request, pk: int):
         template="people/household_head.html",
         done=reverse("household-detail", args=[household.pk]),
         household=household,
+    )
+
+
+def building_head(request, pk: int):
+    """Choose the head of a building among its residents (or none)."""
+    _require(request.user, "places.building.change")
+    building = get_object_or_404(Building.objects.visible_to(request.user), pk=pk)
+    residents = (
+        Person.objects.visible_to(request.user)
+        .filter(current_household__building=building)
+        .select_related("current_household__building")
+        .order_by("current_household__entrance", "current_household__room", "name")
+    )
+    form = BuildingHeadForm(request.POST or None, residents=residents, initial={"person": building.head_id})
+    return _screen(
+        request,
+        form,
+        screen="building-head",
+        call=lambda data: services.building_set_head(
+            actor=request.user,
+            building=building,
+            person=residents.get(pk=data["person"]) if data["person"] else None,
+        ),
+        template="people/building_head.html",
+        done=reverse("building-detail", args=[building.pk]),
+        building=building,
     )

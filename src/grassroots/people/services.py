@@ -583,3 +583,36 @@ def household_at_address(
             new=household.address,
         )
     return household
+
+
+def building_set_head(*, actor, building: Building, person: Person | None) -> Building:
+    """Make a person the building head (楼长), or leave the building without one (None).
+
+    The head is a resident the worker can see (usually of that building, not necessarily); the
+    change is recorded in the history of the new head, or of the former one when none follows.
+    """
+    _require(actor, "places.building.change")
+    if not Building.objects.visible_to(actor).filter(pk=building.pk).exists():
+        raise PermissionDenied
+    if person is not None:
+        _require_in_scope(actor, person=person)
+        if person.community_id != building.community_id:
+            raise ValidationError({"person": _("This person belongs to another community.")})
+    with transaction.atomic():
+        locked = Building.objects.select_for_update().select_related("head").get(pk=building.pk)
+        former = locked.head
+        if former == person:
+            return locked
+        locked.head = person
+        locked.save(update_fields=["head"])
+        history.record(
+            community_id=locked.community_id,
+            person_id=(person or former).pk,
+            action="building_head",
+            actor=actor,
+            field="building_head",
+            old=former.name if former else "",
+            new=person.name if person else "",
+            reason=str(locked),
+        )
+    return locked

@@ -14,4 +14,5 @@ urlpatterns = [
     path("people/<int:pk>/tags/<int:tag_id>/remove/", screens.person_untag, name="person-untag"),
     path("people/<int:pk>/relation/", screens.person_relation, name="person-relation"),
     path("people/households/<int:pk>/head/", screens.household_head, name="household-head"),
+    path("people/buildings/<int:pk>/head/", screens.building_head, name="building-head"),
 ]
