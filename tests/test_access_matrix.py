@@ -27,7 +27,13 @@ from grassroots.cases.models import Category, Channel
 from grassroots.cases.services import Party, ReportDetails
 from grassroots.notify.models import Message
 from grassroots.privacy import services as privacy
-from tests.factories import PersonTagFactory, VolunteerTeamFactory, vulnerability_tag
+from tests.factories import (
+    MemberUnitFactory,
+    PartyBranchFactory,
+    PersonTagFactory,
+    VolunteerTeamFactory,
+    vulnerability_tag,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,10 +79,29 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "person-search": (COORDINATORS | {"outsider", "resident"}, "/people/"),  # a resident finds their own
     "person-detail": (COORDINATORS | {"resident"}, "/people/{person}/"),
     "person-reveal": (NOBODY, None),
+    # The register's screens: those who edit the register (not the street office, which reads it).
+    "person-new": (MOUTH_AND_LEGS | {"admin_user", "outsider"}, "/people/new/"),  # a blank form
+    "person-edit": (MOUTH_AND_LEGS | {"admin_user"}, "/people/{person}/edit/"),
+    "person-move-in": (MOUTH_AND_LEGS | {"admin_user"}, "/people/{person}/move-in/"),
+    "person-move-out": (MOUTH_AND_LEGS | {"admin_user"}, "/people/{person}/move-out/"),
+    "person-tags": (MOUTH_AND_LEGS | {"admin_user"}, "/people/{person}/tags/"),
+    "person-untag": (NOBODY, None),
+    "person-relation": (NOBODY, None),
+    "household-head": (MOUTH_AND_LEGS | {"admin_user"}, "/people/households/{household}/head/"),
+    "building-head": (MOUTH_AND_LEGS | {"admin_user"}, "/people/buildings/{building}/head/"),
+    # Organisations: the registry roles and the hands (their teams); members only for the registry roles.
+    # A grid worker's scope is their grids, and the organisations have no grid: deny by default.
+    "org-home": (COORDINATORS | {"outsider", "volunteer", "unitcontact"}, "/orgs/"),
+    "org-branch": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/branches/{branch}/"),
+    "org-team": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/teams/{team}/"),
+    "org-unit": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/units/{unit}/"),
+    "org-new": ({"secretary", "socialworker", "admin_user", "outsider"}, "/orgs/units/new/"),  # a blank form
+    "org-edit": ({"secretary", "socialworker", "admin_user"}, "/orgs/units/{unit}/edit/"),
     "case-list": (COORDINATORS | {"outsider"}, "/cases/"),
     "case-intake": (COORDINATORS | {"outsider"}, "/cases/intake/"),
     "case-intake-lookup": (COORDINATORS | {"outsider"}, "/cases/intake/lookup/?q=王"),
     "case-intake-caller": (COORDINATORS, "/cases/intake/caller/?person={person}"),
+    "case-intake-new-resident": (NOBODY, None),
     "case-place-picker": (COORDINATORS, "/cases/intake/place/?household={household}"),
     "case-intake-duplicates": (COORDINATORS | {"outsider"}, "/cases/intake/duplicates/"),
     "case-report": (SIGNED_IN - {"street_user", "admin_user"}, "/cases/report/"),
@@ -147,7 +172,10 @@ HARMLESS_POSTS = {"logout", "set_language"}
 #: POST-only endpoints: nobody outside our community may act on our residents through them.
 POSTS = {
     "person-reveal": "/people/{person}/reveal/",
+    "person-untag": "/people/{person}/tags/{tag}/remove/",
+    "person-relation": "/people/{person}/relation/",
     "case-board-act": "/cases/board/{case}/urge/",
+    "case-intake-new-resident": "/cases/intake/new-resident/",
     "case-act": "/cases/{case}/act/urge/",
     "care-campaign-assign": "/care/campaigns/{campaign}/assign/",
     "care-visit-case": "/care/visits/{visit}/case/",
@@ -251,6 +279,10 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         "building": household_a.building_id,
         "household": household_a.pk,
         "person": granny_wang.pk,
+        "tag": vulnerability_tag("disabled").pk,
+        "team": team.pk,
+        "branch": PartyBranchFactory(community=community).pk,
+        "unit": MemberUnitFactory(community=community).pk,
         "case": case.number,
         "token": case.public_token,
         "category": category.pk,

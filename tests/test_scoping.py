@@ -46,7 +46,15 @@ from grassroots.cases.services import Party, case_dispatch, case_report
 from grassroots.core.admin import ScopedAdminMixin
 from grassroots.core.scoping import PATH_SCOPE, ScopedQuerySet, ScopePolicy, scope_policy_of
 from grassroots.orgs.models import MemberUnit, PartyBranch, PartyMember, Volunteer, VolunteerTeam
-from grassroots.people.models import Person, PersonalDataAccess, PersonTag, Relation, Residency
+from grassroots.people import history
+from grassroots.people.models import (
+    Person,
+    PersonalDataAccess,
+    PersonTag,
+    RegistryChange,
+    Relation,
+    Residency,
+)
 from grassroots.places.models import Building, Community, Grid, Household
 from tests.factories import (
     BuildingFactory,
@@ -117,6 +125,15 @@ def world(db) -> World:
         world.add(region, MemberUnitFactory(community=community))
         access = PersonalDataAccess.objects.create(user=auditor, person=person, field="phone", purpose="回访")
         world.add(region, access)
+        change = history.record(
+            community_id=community.pk,
+            person_id=person.pk,
+            household_id=home.pk,
+            action="edit",
+            field="note",
+            new="x",
+        )
+        world.add(region, change)
 
     world.users = {
         "secretary": user_for(Role.SECRETARY, community=ours),
@@ -169,6 +186,8 @@ TABLE: dict[type[models.Model], tuple[str, ...]] = {
     MemberUnit: (OURS, OURS, "", STREET, "", OURS, OURS, "X", ALL),
     # Who saw which number in full: the committee and the street audit it; workers do not.
     PersonalDataAccess: (OURS, "", "", STREET, "", "", "", "", ALL),
+    # The register's history: as the households it is about.
+    RegistryChange: (OURS, OURS, "A", STREET, "", "", "", "X", ALL),
 }
 
 

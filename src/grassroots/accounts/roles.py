@@ -41,6 +41,7 @@ _REGISTRY_VIEW = {
     "people.person.view",
     "people.residency.view",
     "people.persontag.view",
+    "people.registrychange.view",  # the history of the register (not residents: staff names, sources)
     "orgs.partybranch.view",
     "orgs.partymember.view",
     "orgs.volunteerteam.view",
@@ -56,7 +57,10 @@ _REGISTRY_EDIT = {
     "people.persontag.change",
     "places.household.add",
     "places.household.change",
+    "places.building.change",  # who is the building head
 }
+#: Creating and editing the community's organisations (branches, teams, units): the office, not the grids.
+_ORGS_EDIT = {"orgs.partybranch.change", "orgs.volunteerteam.change", "orgs.memberunit.change"}
 _SENSITIVE = {"people.persontag.view_sensitive"}
 _REVEAL = {"people.person.reveal"}
 _AUDIT = {"people.personaldataaccess.view"}
@@ -67,13 +71,28 @@ _CASES_OWN = {"cases.case.view_own"} | _CASES_REPORT
 _CASES_SENSITIVE = {"cases.case.view_sensitive"}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.ADMIN: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _AUDIT | _CASES_COORDINATE),
+    Role.ADMIN: frozenset(
+        _REGISTRY_VIEW | _REGISTRY_EDIT | _ORGS_EDIT | _SENSITIVE | _AUDIT | _CASES_COORDINATE
+    ),
     Role.SECRETARY: frozenset(
-        _REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL | _AUDIT | _CASES_COORDINATE | _CASES_SENSITIVE
+        _REGISTRY_VIEW
+        | _REGISTRY_EDIT
+        | _ORGS_EDIT
+        | _SENSITIVE
+        | _REVEAL
+        | _AUDIT
+        | _CASES_COORDINATE
+        | _CASES_SENSITIVE
     ),
     Role.STREET: frozenset(_REGISTRY_VIEW | _SENSITIVE | _AUDIT | _CASES_COORDINATE),
     Role.SOCIAL_WORKER: frozenset(
-        _REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL | _CASES_COORDINATE | _CASES_SENSITIVE
+        _REGISTRY_VIEW
+        | _REGISTRY_EDIT
+        | _ORGS_EDIT
+        | _SENSITIVE
+        | _REVEAL
+        | _CASES_COORDINATE
+        | _CASES_SENSITIVE
     ),
     Role.GRID_WORKER: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL | _CASES_COORDINATE),
     Role.PATROLLER: frozenset(_PLACES_VIEW | _CASES_OWN),

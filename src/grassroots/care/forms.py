@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from grassroots.care.models import HAZARDS, Method, Mood, Outcome, SelfCare, ServiceKind, SituationNote, Tier
-from grassroots.core.forms import ServiceErrorsMixin
+from grassroots.core.forms import IsoDateInput, ServiceErrorsMixin
 from grassroots.people.models import ConsentGiver, ConsentMethod
 
 #: The findings that are sensitive personal information (PIPL art. 28): entering one about a person
@@ -131,8 +131,8 @@ class VisitForm(ServiceErrorsMixin, forms.Form):
 
 class CampaignForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(label=pgettext_lazy("a thing's", "Name"), max_length=100)
-    starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("Starts on"), widget=IsoDateInput())
+    ends_on = forms.DateField(label=_("Ends on"), widget=IsoDateInput())
     tags = forms.MultipleChoiceField(label=_("Tags"), required=False, widget=forms.CheckboxSelectMultiple)
     min_age = forms.IntegerField(label=_("Minimum age"), required=False, min_value=0, max_value=120)
     grids = forms.MultipleChoiceField(label=_("Grids"), required=False, widget=forms.CheckboxSelectMultiple)
@@ -180,7 +180,7 @@ class EnrolForm(ServiceErrorsMixin, forms.Form):
     programme = forms.TypedChoiceField(label=_("Programme"), coerce=int)
     person = forms.TypedChoiceField(label=_("Main person"), coerce=int, required=False, empty_value=None)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
-    starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("Starts on"), widget=IsoDateInput())
     team = forms.TypedChoiceField(label=_("Team responsible"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args, programmes=(), members=(), teams=(), **kwargs):

@@ -18,6 +18,8 @@ from grassroots.cases.models import Case, Category, Channel, Urgency
 from grassroots.cases.services import Party
 from grassroots.cases.workflow import REGISTRY, Input, Status
 from grassroots.core.forms import IdChoiceField, ServiceErrorsMixin
+from grassroots.people.forms import AddressField
+from grassroots.people.models import Relation, Sex
 
 #: Channels offered on the intake screen (the patrol form, the portal and the API set their own).
 INTAKE_CHANNELS = [Channel.PHONE, Channel.WALK_IN, Channel.VISIT, Channel.WECHAT, Channel.HOTLINE]
@@ -255,7 +257,14 @@ def service_inputs(name: str, cleaned: dict, files: list, *, actor) -> dict:
 class CaseFilterForm(forms.Form):
     """The filters of the supervision board and the case list (one function applies them)."""
 
-    q = forms.CharField(label=_("Case number"), required=False, max_length=40)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Number, reporter, words or address (4-2-301)")}
+        ),
+    )
     grid = IdChoiceField(queryset=None, required=False, label=_("Grid"), empty_label=_("all grids"))
     category = IdChoiceField(
         queryset=None, required=False, label=_("Category"), empty_label=_("all categories")
@@ -277,3 +286,26 @@ class CaseFilterForm(forms.Form):
 
 def status_choices(statuses) -> list[tuple[str, str]]:
     return [(status, Status(status).label) for status in statuses]
+
+
+class NewResidentForm(ServiceErrorsMixin, forms.Form):
+    """An unknown caller registered as a resident from the intake screen: name, phone, flat, sex.
+
+    The name and phone are the intake form's own "someone else" fields (sent along by HTMX), so
+    nothing is typed twice; the service's objections about a name or phone land beside them.
+    """
+
+    service_field_aliases = {
+        "name": "reporter_name",
+        "phone": "reporter_phone",
+        "sex": "new_sex",
+        "household": "new_address",
+    }
+
+    reporter_name = forms.CharField(label=_("Caller's name"), max_length=50)
+    reporter_phone = forms.CharField(label=_("Caller's phone"), max_length=30, required=False)
+    new_sex = forms.ChoiceField(label=_("sex"), choices=Sex.choices)
+    new_address = AddressField()
+    new_relation = forms.ChoiceField(
+        label=_("relation to household head"), choices=Relation.choices, initial=Relation.OTHER
+    )

@@ -282,10 +282,10 @@ def handler_choices_for(*, user: User, open_only: bool = False) -> list[tuple[st
 def _filtered(
     cases: QuerySet[Case], filters: Mapping[str, Any], *, with_status: bool = True
 ) -> QuerySet[Case]:
-    """The board/list filters: number, grid, category (with its children), lead, likely duplicates, status."""
+    """The board/list filters: words, grid, category (with its children), lead, likely duplicates, status."""
     text = (filters.get("q") or "").strip()
     if text:
-        cases = cases.filter(number__icontains=text)
+        cases = cases.filter(case_text_q(text))
     if filters.get("grid"):
         cases = cases.filter(grid=filters["grid"])
     if filters.get("category"):
@@ -304,6 +304,32 @@ def _filtered(
     if with_status and filters.get("status"):
         cases = cases.filter(status=filters["status"])
     return cases
+
+
+def case_text_q(text: str) -> Q:
+    """What the search box of the case list matches: an address (4-2-301, 4号楼) names the place;
+    otherwise every word typed must be in the number, the reporter's name or the description.
+
+    The description and names are read by substring (not an index) but only inside the user's
+    scope, which `visible_to` has already applied, and the list is paged.
+    """
+    query = parse_query(text)
+    if query.kind == "address" and not text.isdigit():  # "012" is a piece of a case number
+        place = Q(household__building__number=query.building) | Q(building__number=query.building)
+        if query.entrance is not None:
+            place = Q(household__building__number=query.building, household__entrance=query.entrance)
+        if query.room:
+            place &= Q(household__room=query.room)
+        return place
+    matched = Q()
+    for word in text.split()[:5]:
+        matched &= (
+            Q(number__icontains=word)
+            | Q(reporter_name__icontains=word)
+            | Q(reporter_person__name__contains=word)
+            | Q(description__icontains=word)
+        )
+    return matched
 
 
 def _status_counts(cases: QuerySet[Case]) -> dict[str, int]:

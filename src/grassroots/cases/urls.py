@@ -9,6 +9,7 @@ urlpatterns = [
     path("intake/", intake.intake, name="case-intake"),
     path("intake/lookup/", intake.intake_lookup, name="case-intake-lookup"),
     path("intake/caller/", intake.intake_caller, name="case-intake-caller"),
+    path("intake/new-resident/", intake.intake_new_resident, name="case-intake-new-resident"),
     path("intake/place/", intake.place_picker, name="case-place-picker"),
     path("intake/duplicates/", intake.intake_duplicates, name="case-intake-duplicates"),
     path("report/", intake.report, name="case-report"),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("grassroots.accounts.urls")),
     path("", include("grassroots.places.urls")),
     path("", include("grassroots.people.urls")),
+    path("orgs/", include("grassroots.orgs.urls")),
     path("cases/", include("grassroots.cases.urls")),
     path("portal/", include("grassroots.portal.urls")),
     path("care/", include("grassroots.care.urls")),

@@ -58,3 +58,18 @@ class IdChoiceField(forms.ModelChoiceField):
         if parse_id(value if not isinstance(value, self.queryset.model) else value.pk) is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
+
+
+class IsoDateInput(forms.DateInput):
+    """A browser date picker (type="date") whose value is always written YYYY-MM-DD.
+
+    A date input accepts only ISO dates; Django writes a date in the language's first input
+    format (zh-Hans: 1950/03/09), which the browser drops as invalid and then submits empty, so an
+    unchanged Save used to erase the date (the admin's person page, issue 9). One widget for every
+    date field of the site, so no form can fall back to the localised format.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -15,13 +15,24 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from grassroots.core import pii
-from grassroots.people.models import Person, RegistryChange
+from grassroots.core.authority import user_can
+from grassroots.people.models import (
+    Person,
+    PersonStatus,
+    RegistryChange,
+    Relation,
+    Sex,
+    VulnerabilityTag,
+)
 
 #: The fields whose values are personal numbers: sealed in the row, shown masked.
 PERSONAL_NUMBER_FIELDS = {"phone": pii.mask_phone, "id_number": pii.mask_id_number}
@@ -147,3 +158,104 @@ def record_details(*, person: Person, before: Mapping[str, Any], action: str, ac
     rows = detail_rows(person=person, before=before, action=action, actor=actor)
     RegistryChange.objects.bulk_create(rows)
     return len(rows)
+
+
+# --- reading the history back (the person and household pages) -------------------------------
+
+#: How many rows a page shows before it says "and more": the newest first.
+PAGE_ROWS = 50
+
+#: Fields whose stored value is a code, shown in the reader's language.
+_CODED_VALUES = {"status": PersonStatus, "sex": Sex, "relation": Relation}
+
+
+def action_label(action: str) -> str:
+    labels = {
+        "register": _("registered"),
+        "edit": _("details corrected"),
+        "move_in": _("moved in"),
+        "move_out": _("moved out"),
+        "death": _("died"),
+        "tag": _("tagged"),
+        "untag": _("tag removed"),
+        "relation": _("relation changed"),
+        "household_new": _("household created"),
+        "building_head": _("building head changed"),
+    }
+    return str(labels.get(action, action))
+
+
+def field_label(field: str, tags: Mapping[str, VulnerabilityTag]) -> str:
+    if field.startswith("tag:"):
+        tag = tags.get(field[4:])
+        return str(tag) if tag else field[4:]
+    labels = {
+        "name": pgettext("a person's", "name"),
+        "sex": _("sex"),
+        "birth_date": _("birth date"),
+        "id_number": _("ID number"),
+        "phone": _("phone"),
+        "no_sms": _("no SMS"),
+        "note": _("note"),
+        "status": _("status"),
+        "household": _("household"),
+        "relation": _("relation to household head"),
+        "address": _("address"),
+        "building_head": _("building head"),
+    }
+    return str(labels.get(field, field))
+
+
+def _shown_value(field: str, value: str) -> str:
+    choices = _CODED_VALUES.get(field)
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
+    return value
+
+
+def _hidden_fields_for(user) -> list[str]:
+    """The `tag:<code>` fields this user may not read: sensitive tags, unless the role sees them."""
+    if user_can(user, "people.persontag.view_sensitive"):
+        return []
+    return [
+        f"tag:{code}"
+        for code in VulnerabilityTag.objects.filter(sensitive=True).values_list("code", flat=True)
+    ]
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """The newest history rows a user may read, ready for a page, and whether there are more."""
+
+    rows: list
+    more: bool
+
+
+def history_for(
+    user, *, person: Person | None = None, household=None, limit: int = PAGE_ROWS
+) -> HistoryPage | None:
+    """A person's or a household's history as `user` may read it, newest first.
+
+    Read through `visible_to` like every page, and without the rows about sensitive tags for a
+    role that may not see those tags (the tag list on the same page hides them the same way):
+    a history row must not tell what the page itself keeps back. Numbers are the masked display.
+    None for a role that does not read the history at all (a resident: it names staff and screens).
+    """
+    if not user_can(user, "people.registrychange.view"):
+        return None
+    rows = RegistryChange.objects.visible_to(user).select_related("actor")
+    if person is not None:
+        rows = rows.filter(person=person)
+    if household is not None:
+        rows = rows.filter(household=household)
+    hidden = _hidden_fields_for(user)
+    if hidden:
+        rows = rows.exclude(field__in=hidden)
+    found = list(rows.order_by("-at", "-id")[: limit + 1])
+    tags = {tag.code: tag for tag in VulnerabilityTag.objects.all()}
+    for row in found[:limit]:
+        row.action_label = action_label(row.action)
+        row.field_label = field_label(row.field, tags)
+        row.old_shown = _shown_value(row.field, row.old_display)
+        row.new_shown = _shown_value(row.field, row.new_display)
+    return HistoryPage(rows=found[:limit], more=len(found) > limit)

@@ -391,6 +391,10 @@ class RegistryChange(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_community_path = "community_id"
+    # A grid worker reads the rows about the households of their grids (a row about a flat
+    # elsewhere, such as the one a person left, stays with that flat's grid).
+    scope_grid_path = "household__grid_id"
+    scope_household_path = "household_id"
 
     class Meta:
         verbose_name = _("register change")

@@ -2,10 +2,11 @@
 
 One box takes whatever the caller says: a full name (2-character names too), a
 surname, pinyin initials ("wxl" finds 王秀兰), the last digits of a phone number,
-or an address ("4-2-301" is building 4, entrance 2, room 301). Each form maps to
-an indexed lookup (name prefix, initials prefix, keyed hash of the phone tail, the
-household address index), so the query stays fast at district size; the caller's
-scope is applied first through `visible_to`.
+or an address ("4-2-301" is building 4, entrance 2, room 301; "4号楼", "4栋2单元301室"
+as it is said). Each form maps to an indexed lookup (name prefix, initials prefix, keyed hash
+of the phone tail, the household address index), so the query stays fast at district size;
+the caller's scope is applied first through `visible_to`. One exception: a given name typed
+alone ("秀兰" finds 王秀兰) is a name-suffix match, read within that scope.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from grassroots.core.ranking import flag
 from grassroots.people.models import PersonNameKey
 
 ADDRESS = re.compile(r"^(\d{1,4})(?:[-－—/](\d{1,2})(?:[-－—/](\w{1,8}))?)?$")
+#: The way an address is said in Chinese: 4号楼, 4栋, 4号楼2单元, 4栋2单元301室, 4幢2门301.
+ADDRESS_ZH = re.compile(
+    r"^(\d{1,4})(?:号楼|号|栋|幢|楼|座)(?:(\d{1,2})(?:单元|门)(?:(\d{1,6}[a-zA-Z]?)(?:室|号)?)?)?$"
+)
 INITIALS = re.compile(r"^[a-zA-Z]{1,12}$")
 DIGITS = re.compile(r"^[\d\s+-]{4,20}$")
 HAN = re.compile(r"^[\u3400-\u9fff·]{1,20}$")
@@ -142,6 +147,10 @@ def parse_query(raw: str) -> ParsedQuery:
     if not text:
         return ParsedQuery("empty", "")
     compact = re.sub(r"\s", "", text)
+    spoken = ADDRESS_ZH.match(compact)
+    if spoken:
+        building, entrance, room = spoken.groups()
+        return ParsedQuery("address", compact, int(building), int(entrance) if entrance else None, room)
     address = ADDRESS.match(compact)
     if address and ("-" in compact or "/" in compact or "－" in compact or len(compact) <= 3):
         building, entrance, room = address.groups()
@@ -160,14 +169,29 @@ def other_readings(name: str) -> list[tuple[str, str]]:
 
 def search_people(queryset, raw: str, *, limit: int = 50):
     """People in `queryset` (already scoped) that match what was typed, best matches first."""
+    return ordered_matches(queryset, raw)[:limit]
+
+
+def ordered_matches(queryset, raw: str):
+    """Every match in `queryset`, best first (a name's surname match before a given-name match,
+    the likeliest pinyin reading before another one), for a pager to slice."""
     query = parse_query(raw)
     found = matching_people(queryset, query)
-    likeliest = likeliest_reading_q(query)
-    if likeliest is None:
-        return found.order_by(*index_order(query))[:limit]
-    return found.annotate(likeliest=flag(likeliest)).order_by(F("likeliest").desc(), *index_order(query))[
-        :limit
-    ]
+    first = likeliest_reading_q(query) or surname_match_q(query)
+    if first is None:
+        return found.order_by(*index_order(query))
+    return found.annotate(first=flag(first)).order_by(F("first").desc(), *index_order(query))
+
+
+#: A name typed with at least this many characters may be a given name alone (秀兰 for 王秀兰).
+GIVEN_NAME_LENGTH = 2
+
+
+def surname_match_q(query: ParsedQuery) -> Q | None:
+    """For a name query, the names that start with it: those before the given-name matches."""
+    if query.kind == "name" and len(query.text) >= GIVEN_NAME_LENGTH:
+        return Q(name__startswith=query.text)
+    return None
 
 
 def matching_people(queryset, query: ParsedQuery):
@@ -189,6 +213,10 @@ def matching_people(queryset, query: ParsedQuery):
             Q(initials__startswith=query.text) | Q(pinyin__startswith=query.text)
         )
         return queryset.filter(likeliest_reading_q(query) | Q(id__in=otherwise.values("person_id")))
+    if len(query.text) >= GIVEN_NAME_LENGTH:
+        # The given name alone: a name ends with it after a surname of one or two characters. Not an
+        # index range, but read inside the caller's scope (one community at most for the mouth).
+        return queryset.filter(Q(name__startswith=query.text) | Q(name__endswith=query.text))
     return queryset.filter(name__startswith=query.text)
 
 

@@ -35,7 +35,7 @@ from grassroots.people.models import (
     VulnerabilityTag,
 )
 from grassroots.people.search import other_readings, pinyin_keys
-from grassroots.places.models import Household
+from grassroots.places.models import Building, Household
 
 ID_ERRORS = {
     "format": lambda: _("An ID number has 17 digits and a final digit or X."),
@@ -388,18 +388,31 @@ def person_tag(
             person=person, tag=tag, defaults={"level": level, "since": since, "note": note}
         )
         if previous is None or previous.level != level:
-            history.record(
-                community_id=person.community_id,
-                person_id=person.pk,
-                household_id=person.current_household_id,
+            _record_tag(
+                person,
+                tag,
                 action="tag",
                 actor=actor,
-                field=f"tag:{tag.code}",
                 old=(previous.level or "✓") if previous else "",
                 new=level or "✓",
                 reason=note,
             )
     return person_tag_row
+
+
+def _record_tag(person: Person, tag: VulnerabilityTag, *, action: str, actor, old, new, reason: str) -> None:
+    """A tag's history row: its field names the tag, so pages can hide a sensitive one's rows."""
+    history.record(
+        community_id=person.community_id,
+        person_id=person.pk,
+        household_id=person.current_household_id,
+        action=action,
+        actor=actor,
+        field=f"tag:{tag.code}",
+        old=old,
+        new=new,
+        reason=reason,
+    )
 
 
 def person_reveal(*, actor, person: Person, field: str, purpose: str, ip_address: str | None) -> str:
@@ -510,3 +523,176 @@ def consent_withdraw(*, actor, person: Person) -> int:
     if withdrawn:
         audit.record(audit.CONSENT, actor=actor, subject=person, detail={"withdrawn": True})
     return withdrawn
+
+
+def person_untag(*, actor, person: Person, tag: VulnerabilityTag, reason: str) -> None:
+    """Take a vulnerability tag off a person, saying why (she no longer lives alone, ...).
+
+    The reason is required: a tag decides who is visited, so removing one is a decision the
+    history must explain; the row keeps the level the tag had.
+    """
+    _require(actor, "people.persontag.change")
+    _require_in_scope(actor, person=person)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("Please say why the tag no longer applies.")})
+    with transaction.atomic():
+        current = PersonTag.objects.select_for_update().filter(person=person, tag=tag).first()
+        if current is None:
+            raise ValidationError({"tag": _("This person does not have this tag.")})
+        current.delete()
+        _record_tag(person, tag, action="untag", actor=actor, old=current.level or "✓", new="", reason=reason)
+
+
+def _current_residency(person: Person) -> Residency:
+    residency = Residency.objects.select_for_update().filter(person=person, moved_out__isnull=True).first()
+    if residency is None:
+        raise ValidationError(_("This person does not live in the community now."))
+    return residency
+
+
+def _set_relation(residency: Residency, relation: str, *, actor, reason: str = "") -> None:
+    """Change one residency's relation and record it (codes in the row, labels on the page)."""
+    if residency.relation == relation:
+        return
+    old = residency.relation
+    residency.relation = relation
+    residency.save(update_fields=["relation"])
+    history.record(
+        community_id=residency.household.building.community_id,
+        person_id=residency.person_id,
+        household_id=residency.household_id,
+        action="relation",
+        actor=actor,
+        field="relation",
+        old=old,
+        new=relation,
+        reason=reason,
+    )
+
+
+def residency_change_relation(*, actor, person: Person, relation: str) -> Residency:
+    """Correct how a person is related to their household's head (not to make them the head)."""
+    _require(actor, "people.residency.change")
+    _require_in_scope(actor, person=person)
+    if relation not in Relation.values:
+        raise ValidationError({"relation": _("Please choose a relation.")})
+    if relation == Relation.HEAD:
+        raise ValidationError({"relation": _("Use “change the household head” to make someone the head.")})
+    with transaction.atomic():
+        residency = _current_residency(person)
+        _set_relation(residency, relation, actor=actor)
+    return residency
+
+
+def household_change_head(
+    *, actor, household: Household, person: Person, former_head_relation: str = Relation.OTHER
+) -> None:
+    """Make a member the head of their household; the former head (if any) takes another relation.
+
+    Both changes are one act (one transaction, a history row for each), so a household never has
+    two heads, nor none while it had one.
+    """
+    _require(actor, "people.residency.change")
+    _require_in_scope(actor, household=household)
+    _require_in_scope(actor, person=person)
+    if former_head_relation not in Relation.values or former_head_relation == Relation.HEAD:
+        raise ValidationError({"former_head_relation": _("Please choose the former head's new relation.")})
+    with transaction.atomic():
+        residencies = list(
+            Residency.objects.select_for_update()
+            .select_related("household__building")
+            .filter(household=household, moved_out__isnull=True)
+        )
+        new_head = next((r for r in residencies if r.person_id == person.pk), None)
+        if new_head is None:
+            raise ValidationError({"person": _("This person does not live in this household.")})
+        if new_head.relation == Relation.HEAD:
+            raise ValidationError({"person": _("This person is already the head of the household.")})
+        reason = _("New head: %(name)s") % {"name": person.name}
+        for residency in residencies:
+            if residency.relation == Relation.HEAD:
+                _set_relation(residency, former_head_relation, actor=actor, reason=reason)
+        _set_relation(new_head, Relation.HEAD, actor=actor, reason=reason)
+
+
+def household_at_address(
+    *, actor, community_id: int, building_number: int, entrance: int, room: str
+) -> Household:
+    """The household at building-entrance-room, created (and recorded) when the register lacks it.
+
+    Registering a family that moves into a flat the register did not know is one step for the
+    worker: the flat is created in the building's grid, inside the worker's scope (a building
+    outside it reads as no building at all).
+    """
+    room = (room or "").strip()
+    building = (
+        Building.objects.visible_to(actor).filter(community_id=community_id, number=building_number).first()
+    )
+    if building is None:
+        raise ValidationError(
+            {
+                "household": _("There is no building %(number)s here that you work in.")
+                % {"number": building_number}
+            }
+        )
+    if not entrance or entrance < 1 or entrance > building.entrances:
+        raise ValidationError(
+            {
+                "household": _("Building %(number)s has entrances 1 to %(count)d.")
+                % {"number": building.number, "count": building.entrances}
+            }
+        )
+    if not room or len(room) > 16:
+        raise ValidationError({"household": _("Please enter the room (for example 301).")})
+    existing = Household.objects.filter(building=building, entrance=entrance, room=room).first()
+    if existing is not None:
+        _require_in_scope(actor, household=existing)
+        return existing
+    _require(actor, "places.household.add")
+    with transaction.atomic():
+        household = Household.objects.create(
+            building=building, grid_id=building.grid_id, entrance=entrance, room=room
+        )
+        history.record(
+            community_id=building.community_id,
+            household_id=household.pk,
+            action="household_new",
+            actor=actor,
+            field="address",
+            new=household.address,
+        )
+    return household
+
+
+def building_set_head(*, actor, building: Building, person: Person | None) -> Building:
+    """Make a person the building head (楼长), or leave the building without one (None).
+
+    The head is a resident the worker can see (usually of that building, not necessarily); the
+    change is recorded in the history of the new head, or of the former one when none follows.
+    """
+    _require(actor, "places.building.change")
+    if not Building.objects.visible_to(actor).filter(pk=building.pk).exists():
+        raise PermissionDenied
+    if person is not None:
+        _require_in_scope(actor, person=person)
+        if person.community_id != building.community_id:
+            raise ValidationError({"person": _("This person belongs to another community.")})
+    with transaction.atomic():
+        locked = Building.objects.select_for_update().select_related("head").get(pk=building.pk)
+        former = locked.head
+        if former == person:
+            return locked
+        locked.head = person
+        locked.save(update_fields=["head"])
+        history.record(
+            community_id=locked.community_id,
+            person_id=(person or former).pk,
+            action="building_head",
+            actor=actor,
+            field="building_head",
+            old=former.name if former else "",
+            new=person.name if person else "",
+            reason=str(locked),
+        )
+    return locked

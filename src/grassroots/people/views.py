@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -10,10 +11,17 @@ from django.views.decorators.http import require_POST
 
 from grassroots.core.audit import client_ip
 from grassroots.core.authority import user_can
+from grassroots.people import history
+from grassroots.people.forms import RelationForm
 from grassroots.people.models import Person, PersonTag, Residency
-from grassroots.people.search import parse_query, search_people
+from grassroots.people.search import ordered_matches, parse_query
 from grassroots.people.services import person_reveal
 from grassroots.places.models import Household
+
+#: A page of search results, and how far the total is counted: beyond it the page says "more than
+#: 1000" and asks for more to type, rather than counting a district's surname.
+SEARCH_PER_PAGE = 50
+SEARCH_COUNT_CAP = 1000
 
 
 def _visible_tags(user):
@@ -30,7 +38,8 @@ def person_search(request):
     text = request.GET.get("q", "").strip()
     query = parse_query(text)
     people = Person.objects.visible_to(request.user).select_related("current_household__building")
-    results = search_people(people.prefetch_related(_visible_tags(request.user)), text)
+    matches = ordered_matches(people.prefetch_related(_visible_tags(request.user)), text)
+    page = Paginator(matches[:SEARCH_COUNT_CAP], SEARCH_PER_PAGE).get_page(request.GET.get("page"))
     households = []
     if query.kind == "address":
         households = (
@@ -38,7 +47,17 @@ def person_search(request):
             .select_related("building")
             .at_address(building=query.building, entrance=query.entrance, room=query.room)[:20]
         )
-    context = {"q": text, "query": query, "results": results, "households": households}
+    more_than_cap = page.paginator.count == SEARCH_COUNT_CAP and matches[SEARCH_COUNT_CAP:].exists()
+    context = {
+        "q": text,
+        "query": query,
+        "results": page.object_list,
+        "page": page,
+        "total": page.paginator.count,
+        "more_than_cap": more_than_cap,
+        "cap": SEARCH_COUNT_CAP,
+        "households": households,
+    }
     template = "people/search.html#results" if request.htmx else "people/search.html"
     return render(request, template, context)
 
@@ -57,9 +76,13 @@ def person_detail(request, pk: int):
         "party_member": _related_or_none(person, "party_membership"),
         "volunteer": _related_or_none(person, "volunteer"),
     }
+    current_residency = next((r for r in person.residencies.all() if r.is_current), None)
     context = {
         "person": person,
         "roles": roles,
+        "history": history.history_for(request.user, person=person),
+        "current_residency": current_residency,
+        "relation_form": RelationForm(initial={"relation": getattr(current_residency, "relation", "")}),
         "may_reveal": user_can(request.user, "people.person.reveal"),
         "headed_buildings": person.headed_buildings.all(),
     }

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 
 from grassroots.accounts.roles import is_grid_worker, role_filter, user_can
 from grassroots.cases.models import Case
+from grassroots.people.history import history_for
 from grassroots.people.models import Person, PersonTag, Residency
 from grassroots.places.models import Building, Grid, Household
 from grassroots.places.selectors import grid_summaries
@@ -117,5 +118,6 @@ def household_detail(request, pk: int):
         "people_visible": people_visible,
         "cases": cases[:HOUSEHOLD_CASES],
         "cases_more": len(cases) > HOUSEHOLD_CASES,
+        "history": history_for(request.user, household=household),
     }
     return render(request, "places/household_detail.html", context)

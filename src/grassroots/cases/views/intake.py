@@ -10,12 +10,16 @@ tap on the site plan: places.siteplan) and a line of description.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from grassroots.accounts.roles import is_eyes, is_resident, user_can, user_scope
 from grassroots.cases import selectors, services
-from grassroots.cases.forms import IntakeForm, ReportForm
+from grassroots.cases.forms import IntakeForm, NewResidentForm, ReportForm
 from grassroots.cases.intake_panels import caller_panel_context
 from grassroots.cases.models import Category, Channel, Urgency
 from grassroots.cases.views.common import (
@@ -25,6 +29,8 @@ from grassroots.cases.views.common import (
     require,
     run,
 )
+from grassroots.people import history
+from grassroots.people import services as people_services
 from grassroots.people.models import Person
 from grassroots.places.selectors import (
     building_households_for,
@@ -175,6 +181,11 @@ def intake_caller(request):
     require(_may_take_calls(request.user))
     person = selectors.caller_for(user=request.user, pk=request.GET.get("person"))
     require(person is not None)
+    return _caller_part(request, person)
+
+
+def _caller_part(request, person: Person):
+    """The "reported by" part for a caller the registry knows, and the place set to their home."""
     household = person.current_household
     form = _intake_form(
         request,
@@ -197,6 +208,67 @@ def intake_caller(request):
         "oob": True,
     }
     return render(request, "cases/_caller.html", context)
+
+
+@require_POST
+def intake_new_resident(request):
+    """HTMX: register an unknown caller as a resident without leaving the call (name, phone, flat).
+
+    The flat is found or created (people.services.household_at_address) and the person
+    registered into it in one transaction, recorded in the history as made "through intake";
+    the "reported by" part then shows them as the caller. Refused input comes back beside the
+    fields with everything typed; the caller can still be kept as a non-registry reporter.
+    """
+    require(_may_take_calls(request.user) and user_can(request.user, "people.person.add"))
+    form = NewResidentForm(request.POST)
+    person = None
+    if request.user.community_id is None:
+        form.is_valid()
+        form.add_error(
+            "new_address",
+            _("Your account works in no single community: register them from the household page."),
+        )
+    elif form.is_valid():
+        person = _register_caller(request, form)
+    if person is not None:
+        return _caller_part(request, person)
+    intake_form = _intake_form(
+        request,
+        initial={
+            "reporter_kind": "other",
+            "reporter_name": request.POST.get("reporter_name", ""),
+            "reporter_phone": request.POST.get("reporter_phone", ""),
+        },
+    )
+    context = {"form": intake_form, "caller": None, "new_resident": form}
+    return render(request, "cases/_reporter.html", context, status=422)
+
+
+def _register_caller(request, form: NewResidentForm) -> Person | None:
+    data = form.cleaned_data
+    try:
+        with transaction.atomic(), history.through("intake"):
+            household = people_services.household_at_address(
+                actor=request.user,
+                community_id=request.user.community_id,
+                building_number=data["new_address"].building,
+                entrance=data["new_address"].entrance,
+                room=data["new_address"].room,
+            )
+            return people_services.person_register(
+                actor=request.user,
+                community_id=household.building.community_id,
+                details=people_services.PersonDetails(
+                    name=data["reporter_name"], sex=data["new_sex"], phone=data["reporter_phone"]
+                ),
+                household=household,
+                relation=data["new_relation"],
+            )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        form.add_service_errors(error)
+    return None
 
 
 def place_picker(request):

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from grassroots.orgs import views
+
+urlpatterns = [
+    path("", views.org_home, name="org-home"),
+    path("branches/<int:pk>/", views.branch_detail, name="org-branch"),
+    path("teams/<int:pk>/", views.team_detail, name="org-team"),
+    path("units/<int:pk>/", views.unit_detail, name="org-unit"),
+    path("<str:kind>/new/", views.org_edit, name="org-new"),
+    path("<str:kind>/<int:pk>/edit/", views.org_edit, name="org-edit"),
+]
