@@ -48,6 +48,7 @@ from grassroots.core.scoping import PATH_SCOPE, ScopedQuerySet, ScopePolicy, sco
 from grassroots.orgs.models import MemberUnit, PartyBranch, PartyMember, Volunteer, VolunteerTeam
 from grassroots.people import history
 from grassroots.people.models import (
+    Consent,
     Person,
     PersonalDataAccess,
     PersonTag,
@@ -56,6 +57,8 @@ from grassroots.people.models import (
     Residency,
 )
 from grassroots.places.models import Building, Community, Grid, Household
+from grassroots.privacy import services as privacy
+from grassroots.privacy.models import DataRequest
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,
@@ -134,6 +137,15 @@ def world(db) -> World:
             new="x",
         )
         world.add(region, change)
+        consent = Consent.objects.create(
+            person=person,
+            community=community,
+            given_by="self",
+            method="verbal",
+            notice_version="2026-12",
+            recorded_by=auditor,
+        )
+        world.add(region, consent)
 
     world.users = {
         "secretary": user_for(Role.SECRETARY, community=ours),
@@ -188,6 +200,8 @@ TABLE: dict[type[models.Model], tuple[str, ...]] = {
     PersonalDataAccess: (OURS, "", "", STREET, "", "", "", "", ALL),
     # The register's history: as the households it is about.
     RegistryChange: (OURS, OURS, "A", STREET, "", "", "", "X", ALL),
+    # Consents to keeping sensitive data: as the people they are about.
+    Consent: (OURS, OURS, "A", STREET, "", "", "", "X", ALL),
 }
 
 
@@ -476,7 +490,36 @@ def _scoped_models() -> set[type[models.Model]]:
 
 
 def test_the_tables_cover_every_scoped_model():
-    assert _scoped_models() == set(TABLE) | set(CARE_TABLE) | {Case}
+    assert _scoped_models() == set(TABLE) | set(CARE_TABLE) | {Case, DataRequest}
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("secretary", {"ours"}),
+        ("socialworker", {"ours"}),
+        ("street_user", {"ours", "X"}),
+        ("outsider", {"X"}),
+        ("gridworker", set()),
+        ("volunteer", set()),
+        ("resident", set()),  # a resident reads their own on the portal, through their person
+    ],
+)
+def test_personal_information_requests_stay_in_their_community(
+    request, role, sees, granny_wang, other_household, socialworker
+):
+    from grassroots.accounts.models import Role
+    from tests.factories import PersonFactory, user_for
+
+    theirs = PersonFactory(household=other_household)
+    worker_x = user_for(Role.SOCIAL_WORKER, community=theirs.community, username="worker-x")
+    rows = {
+        privacy.request_file(actor=socialworker, person=granny_wang, kind="access").pk: "ours",
+        privacy.request_file(actor=worker_x, person=theirs, kind="access").pk: "X",
+    }
+    user = request.getfixturevalue(role)
+    seen = DataRequest.objects.visible_to(user).values_list("pk", flat=True)
+    assert {rows[pk] for pk in seen} == sees
 
 
 def test_every_scoped_model_goes_through_the_one_door_and_names_a_policy():

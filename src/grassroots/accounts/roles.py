@@ -42,6 +42,7 @@ _REGISTRY_VIEW = {
     "people.residency.view",
     "people.persontag.view",
     "people.registrychange.view",  # the history of the register (not residents: staff names, sources)
+    "people.consent.view",  # who agreed to keeping sensitive data, and how
     "orgs.partybranch.view",
     "orgs.partymember.view",
     "orgs.volunteerteam.view",

@@ -456,6 +456,8 @@ class Consent(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_community_path = "community_id"
+    scope_grid_path = "person__current_household__grid_id"
+    scope_household_path = "person__current_household_id"
 
     class Meta:
         verbose_name = _("consent")
