@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "grassroots.notify",
     "grassroots.api",
     "grassroots.portal",
+    "grassroots.ledger",
     "grassroots.demo",
     "django_tasks_db",
     "rest_framework",

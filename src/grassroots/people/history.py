@@ -122,10 +122,20 @@ def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
 
 
 def detail_rows(
-    *, person: Person, before: Mapping[str, Any], action: str, actor=None, source: str = ""
+    *,
+    person: Person,
+    before: Mapping[str, Any],
+    action: str,
+    actor=None,
+    source: str = "",
+    after: Mapping[str, Any] | None = None,
 ) -> list[RegistryChange]:
-    """Unsaved rows for every detail of `person` that differs from `before` (empty: a new person)."""
-    after = person_details(person)
+    """Unsaved rows for every detail of `person` that differs from `before` (empty: a new person).
+
+    A bulk writer that still holds the plain values passes them as `after`, so that nothing it
+    has just sealed is opened again.
+    """
+    after = person_details(person) if after is None else after
     return [
         change_row(
             community_id=person.community_id,
