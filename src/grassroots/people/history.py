@@ -116,9 +116,21 @@ def person_details(person: Person) -> dict[str, Any]:
     }
 
 
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value is False
+
+
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """The followed fields whose value differs, in page order."""
-    return [name for name in PERSON_DETAIL_FIELDS if before.get(name) != after.get(name)]
+    """The followed fields whose value differs, in page order.
+
+    Nothing and an empty value are the same (a new person without a note, or not marked
+    "no SMS", gets no row for it): the history shows what was said, not every blank.
+    """
+    return [
+        name
+        for name in PERSON_DETAIL_FIELDS
+        if before.get(name) != after.get(name) and not (_blank(before.get(name)) and _blank(after.get(name)))
+    ]
 
 
 def detail_rows(
