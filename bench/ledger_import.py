@@ -57,7 +57,15 @@ def rows(count: int, *, bad_every: int = 0) -> list[list[str]]:
         entrance = household % ENTRANCES + 1
         room = f"{(household // ENTRANCES) % ROOMS_PER_ENTRANCE + 101}"
         name = SURNAMES[index % len(SURNAMES)] + GIVEN[(index // 7) % len(GIVEN)]
-        made.append([name, number, f"139{index:08d}", f"{building}-{entrance}-{room}", "户主" if index % 4 == 0 else "子女"])
+        made.append(
+            [
+                name,
+                number,
+                f"139{index:08d}",
+                f"{building}-{entrance}-{room}",
+                "户主" if index % 4 == 0 else "子女",
+            ]
+        )
     return made
 
 
@@ -70,7 +78,8 @@ def make_community(count: int):
     grid = Grid.objects.create(community=community, name="测速网格", code="A")
     buildings_needed = count // (ENTRANCES * ROOMS_PER_ENTRANCE * 4) + 1
     buildings = Building.objects.bulk_create(
-        Building(community=community, grid=grid, number=n, entrances=ENTRANCES) for n in range(1, buildings_needed + 1)
+        Building(community=community, grid=grid, number=n, entrances=ENTRANCES)
+        for n in range(1, buildings_needed + 1)
     )
     Household.objects.bulk_create(
         Household(building=b, grid=grid, entrance=e, room=str(101 + r))
@@ -95,7 +104,12 @@ def run_case(case: str) -> dict:
     content = xlsx_bytes(header, rows(ROWS, bad_every=100 if case == "bad" else 0))
     community = make_community(ROWS)
     run = runs.open_run(
-        actor=system_actor(), community=community, kind="residents", file_name=f"{case}.xlsx", content=content, via="cli"
+        actor=system_actor(),
+        community=community,
+        kind="residents",
+        file_name=f"{case}.xlsx",
+        content=content,
+        via="cli",
     )
     started = time.perf_counter()
     checked = runs.import_run(run, batch_size=int(os.environ.get("BENCH_BATCH", "2000")))
@@ -125,7 +139,11 @@ def main() -> int:
     root = Path(__file__).resolve().parent.parent
     for case in ("valid", "bad"):
         result = subprocess.run(
-            [sys.executable, __file__, case], capture_output=True, text=True, check=True, cwd=root,
+            [sys.executable, __file__, case],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=root,
             env={**os.environ, "PYTHONPATH": str(root)},
         )
         print(result.stdout.strip().splitlines()[-1])
