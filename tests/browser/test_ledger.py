@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 from python_calamine import CalamineWorkbook
+from tests.factories import make_id_number
+from tests.ledger_files import xlsx_bytes
 
 from grassroots.ledger.models import ImportRun, ImportStatus
 from grassroots.people.models import Person
-from tests.factories import make_id_number
-from tests.ledger_files import xlsx_bytes
 
 HEADER = ["姓名", "身份证号", "联系电话", "住址"]
 LI = make_id_number(date(1960, 5, 4), sex="M", serial=601)
