@@ -15,7 +15,7 @@ import os
 import re
 import unicodedata
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from cryptography.exceptions import InvalidTag
@@ -159,12 +159,13 @@ def phone_is_plausible(digits: str) -> bool:
     `phonenumbers` knows which prefixes are in use (no 12x mobiles, real area codes and their
     lengths), which a pattern of digits cannot; the pattern stays as the first, cheap filter.
     """
-    if not (re.fullmatch(r"1[3-9]\d{9}", digits) or re.fullmatch(r"0\d{9,11}", digits)):
-        return False
-    return _numbering_plan_accepts(digits)
+    if re.fullmatch(r"1[3-9]\d{9}", digits):
+        # A mobile's validity is its first seven digits (the operator's block): one parse per block.
+        return _numbering_plan_accepts(digits[:7] + "0000")
+    return bool(re.fullmatch(r"0\d{9,11}", digits)) and _numbering_plan_accepts(digits)
 
 
-@cache
+@lru_cache(maxsize=100_000)
 def _numbering_plan_accepts(digits: str) -> bool:
     try:
         parsed = phonenumbers.parse(digits, "CN")
