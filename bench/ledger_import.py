@@ -94,11 +94,11 @@ def run_case(case: str) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.config.settings")
     django.setup()
     from django.db import connection
+    from tests.ledger_files import xlsx_bytes
 
     from grassroots.accounts import system_actor
     from grassroots.ledger import runs
     from grassroots.people.models import Person
-    from tests.ledger_files import xlsx_bytes
 
     header = ["姓名", "身份证号", "联系电话", "住址", "与户主关系"]
     content = xlsx_bytes(header, rows(ROWS, bad_every=100 if case == "bad" else 0))

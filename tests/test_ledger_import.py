@@ -251,3 +251,20 @@ def test_a_title_line_above_the_headers_is_skipped(tmp_path, place):
 
 def test_the_id_check_digit_comes_from_stdnum():
     assert pii.id_check_char("11010519491231002") == "X"
+
+
+def test_the_progress_bar_shows_rows_per_second():
+    from io import StringIO
+
+    from grassroots.ledger.progress import ProgressBar
+
+    stream = StringIO()
+    bar = ProgressBar("checking", stream=stream, force=True)
+    bar(500, 1000)
+    bar(1000, 1000)
+    bar.close()
+    line = stream.getvalue().split("\r")[-1]
+    assert "1,000/1,000" in line and "rows/s" in line and "#" * 30 in line
+    quiet = StringIO()
+    ProgressBar("checking", stream=quiet)(1, 2)  # not a terminal, not forced: nothing
+    assert quiet.getvalue() == ""
