@@ -25,6 +25,7 @@ from grassroots.care.models import PlannedService, Programme, ProgrammeService
 from grassroots.cases import services as cases
 from grassroots.cases.models import Category, Channel
 from grassroots.cases.services import Party, ReportDetails
+from grassroots.ledger import runs as ledger_runs
 from grassroots.notify.models import Message
 from grassroots.privacy import services as privacy
 from tests.factories import (
@@ -34,6 +35,7 @@ from tests.factories import (
     VolunteerTeamFactory,
     vulnerability_tag,
 )
+from tests.ledger_files import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +57,7 @@ MOUTH_AND_LEGS = {"secretary", "socialworker", "gridworker"}  # who works with o
 SIGNED_IN = set(ROLES) - {"anonymous"}
 EVERYONE = set(ROLES)
 NOBODY: set[str] = set()
+LEDGER_IMPORTERS = {"secretary", "socialworker", "admin_user"}
 
 #: Patterns not tried here: the admin (Django's own permissions), the API and Open311 (their suites),
 #: and endpoints that only answer POST (tried with POST below).
@@ -149,6 +152,17 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "care-service-done": (NOBODY, None),
     "care-service-missed": (NOBODY, None),
     "notification-list": (SIGNED_IN, "/notifications/"),
+    # Ledgers: the office imports (administrators, the secretary, social workers: an outsider only into
+    # their own community, so never our run); everyone who works with the register exports, in scope.
+    "ledger-home": (COORDINATORS | {"outsider"}, "/ledger/"),
+    "ledger-template": (LEDGER_IMPORTERS | {"outsider"}, "/ledger/templates/residents.xlsx"),
+    "ledger-import": (LEDGER_IMPORTERS, "/ledger/imports/{import_run}/"),
+    "ledger-import-progress": (LEDGER_IMPORTERS, "/ledger/imports/{import_run}/progress/"),
+    "ledger-import-errors": (LEDGER_IMPORTERS, "/ledger/imports/{import_run}/errors/"),
+    "ledger-import-mapping": (NOBODY, None),
+    "ledger-import-start": (NOBODY, None),
+    "ledger-export-residents": (COORDINATORS | {"outsider"}, "/ledger/export/residents.xlsx"),
+    "ledger-export-cases": (COORDINATORS | {"outsider"}, "/ledger/export/cases.xlsx"),
     "notification-retry": (NOBODY, None),
     "privacy-mine": ({"resident"}, "/privacy/mine/"),
     "privacy-mine-file": ({"resident"}, "/privacy/mine/file/"),
@@ -187,6 +201,8 @@ POSTS = {
     "portal-rate": "/portal/cases/{case}/rate/",
     "notification-retry": "/notifications/{message}/retry/",
     "privacy-consent": "/privacy/people/{person}/consent/",
+    "ledger-import-mapping": "/ledger/imports/{import_run}/mapping/",
+    "ledger-import-start": "/ledger/imports/{import_run}/start/",
 }
 
 
@@ -272,8 +288,17 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         status="failed",
     )
     data_request = privacy.request_file(actor=socialworker, person=granny_wang, kind="access")
+    run = ledger_runs.open_run(
+        actor=socialworker,
+        community=community,
+        kind="residents",
+        file_name="台账.xlsx",
+        content=xlsx_bytes(["姓名", "住址"], [["王秀兰", "4-2-301"], ["", "9-9-999"]]),
+    )
+    ledger_runs.check_run(run)
     return {
         "datarequest": data_request.pk,
+        "import_run": run.pk,
         "message": failed.pk,
         "grid": household_a.grid_id,
         "building": household_a.building_id,

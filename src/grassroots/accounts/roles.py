@@ -145,8 +145,23 @@ _PRIVACY_ROLES: dict[str, set[str]] = {
     Role.SOCIAL_WORKER: _PRIVACY_VIEW | _PRIVACY_HANDLE,
     Role.GRID_WORKER: {"privacy.consent.record"},
 }
+# Ledgers (ledger.*): importing a community's register is the office's (administrators, the
+# secretary, social workers); exporting a list masked is for everyone who works with the register
+# in their scope; a full export, numbers in clear, only for the secretary, with a stated purpose.
+_LEDGER_IMPORT = {"ledger.importrun.view", "ledger.importrun.add"}
+_LEDGER_EXPORT = {"ledger.export.view"}
+_LEDGER_ROLES: dict[str, set[str]] = {
+    Role.ADMIN: _LEDGER_IMPORT | _LEDGER_EXPORT,
+    Role.SECRETARY: _LEDGER_IMPORT | _LEDGER_EXPORT | {"ledger.export.unmasked"},
+    Role.STREET: _LEDGER_EXPORT,
+    Role.SOCIAL_WORKER: _LEDGER_IMPORT | _LEDGER_EXPORT,
+    Role.GRID_WORKER: _LEDGER_EXPORT,
+}
 ROLE_CAPABILITIES = {
-    role: capabilities | frozenset(_CARE_ROLES.get(role, ())) | frozenset(_PRIVACY_ROLES.get(role, ()))
+    role: capabilities
+    | frozenset(_CARE_ROLES.get(role, ()))
+    | frozenset(_PRIVACY_ROLES.get(role, ()))
+    | frozenset(_LEDGER_ROLES.get(role, ()))
     for role, capabilities in ROLE_CAPABILITIES.items()
 }
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "grassroots.api",
     "grassroots.portal",
     "grassroots.privacy",
+    "grassroots.ledger",
     "grassroots.demo",
     "django_tasks_db",
     "rest_framework",

@@ -15,8 +15,9 @@ import os
 import re
 import unicodedata
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
+import phonenumbers
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from stdnum.cn import ric
 
 #: v1 values name no key (they were sealed before key rings); v2 values name theirs: "v2:<key id>:...".
 LEGACY_VERSION = "v1"
@@ -152,8 +154,24 @@ def normalise_phone(raw: str) -> str:
 
 
 def phone_is_plausible(digits: str) -> bool:
-    """A mainland mobile (11 digits from 1) or a landline with area code (10-12 digits from 0)."""
-    return bool(re.fullmatch(r"1[3-9]\d{9}", digits) or re.fullmatch(r"0\d{9,11}", digits))
+    """A mainland mobile or a landline with its area code, as Google's numbering plan knows them.
+
+    `phonenumbers` knows which prefixes are in use (no 12x mobiles, real area codes and their
+    lengths), which a pattern of digits cannot; the pattern stays as the first, cheap filter.
+    """
+    if re.fullmatch(r"1[3-9]\d{9}", digits):
+        # A mobile's validity is its first seven digits (the operator's block): one parse per block.
+        return _numbering_plan_accepts(digits[:7] + "0000")
+    return bool(re.fullmatch(r"0\d{9,11}", digits)) and _numbering_plan_accepts(digits)
+
+
+@lru_cache(maxsize=100_000)
+def _numbering_plan_accepts(digits: str) -> bool:
+    try:
+        parsed = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(parsed)
 
 
 def phone_is_mobile(digits: str) -> bool:
@@ -218,18 +236,18 @@ def mask_numbers(text: str) -> str:
 
 # --- ID numbers (GB 11643-1999) ------------------------------------------------------
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK_CHARS = "10X98765432"
-
 
 def normalise_id_number(raw: str) -> str:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", raw or "")).upper()
 
 
 def id_check_char(first17: str) -> str:
-    """The 18th character that GB 11643 computes from the first 17 digits (ISO 7064 MOD 11-2)."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK_CHARS[total % 11]
+    """The 18th character that GB 11643 computes from the first 17 digits (ISO 7064 MOD 11-2).
+
+    python-stdnum's `cn.ric` computes it; its `validate` is not used whole because it also rejects
+    region codes it does not know, and old ID numbers keep codes of districts merged since.
+    """
+    return ric.calc_check_digit(first17 + "0")  # it reads the first 17 of a whole number
 
 
 class IdNumberError(ValueError):

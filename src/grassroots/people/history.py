@@ -127,16 +127,38 @@ def person_details(person: Person) -> dict[str, Any]:
     }
 
 
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value is False
+
+
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """The followed fields whose value differs, in page order."""
-    return [name for name in PERSON_DETAIL_FIELDS if before.get(name) != after.get(name)]
+    """The followed fields whose value differs, in page order.
+
+    Nothing and an empty value are the same (a new person without a note, or not marked
+    "no SMS", gets no row for it): the history shows what was said, not every blank.
+    """
+    return [
+        name
+        for name in PERSON_DETAIL_FIELDS
+        if before.get(name) != after.get(name) and not (_blank(before.get(name)) and _blank(after.get(name)))
+    ]
 
 
 def detail_rows(
-    *, person: Person, before: Mapping[str, Any], action: str, actor=None, source: str = ""
+    *,
+    person: Person,
+    before: Mapping[str, Any],
+    action: str,
+    actor=None,
+    source: str = "",
+    after: Mapping[str, Any] | None = None,
 ) -> list[RegistryChange]:
-    """Unsaved rows for every detail of `person` that differs from `before` (empty: a new person)."""
-    after = person_details(person)
+    """Unsaved rows for every detail of `person` that differs from `before` (empty: a new person).
+
+    A bulk writer that still holds the plain values passes them as `after`, so that nothing it
+    has just sealed is opened again.
+    """
+    after = person_details(person) if after is None else after
     return [
         change_row(
             community_id=person.community_id,

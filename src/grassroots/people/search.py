@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 
 from django.db.models import F, Q
@@ -69,6 +70,7 @@ def _surname_split(name: str) -> tuple[tuple[str, ...], str]:
     return (), name
 
 
+@lru_cache(maxsize=65536)
 def pinyin_keys(name: str) -> tuple[str, str]:
     """("wangxiulan", "wxl") for 王秀兰: the keys stored with a person to find them by pinyin.
 
@@ -164,7 +166,13 @@ def parse_query(raw: str) -> ParsedQuery:
 
 def other_readings(name: str) -> list[tuple[str, str]]:
     """The readings of a name kept beside the likeliest one (people.PersonNameKey rows)."""
-    return [reading for reading in pinyin_readings(name)[1:] if reading[0]]
+    return list(_other_readings(name))
+
+
+@lru_cache(maxsize=65536)
+def _other_readings(name: str) -> tuple[tuple[str, str], ...]:
+    """Cached: a community's names repeat, and pypinyin takes a millisecond for each (the import)."""
+    return tuple(reading for reading in pinyin_readings(name)[1:] if reading[0])
 
 
 def search_people(queryset, raw: str, *, limit: int = 50):

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from grassroots.ledger import views
+
+urlpatterns = [
+    path("", views.ledger_home, name="ledger-home"),
+    path("templates/<str:kind>.xlsx", views.template_download, name="ledger-template"),
+    path("imports/<int:pk>/", views.import_page, name="ledger-import"),
+    path("imports/<int:pk>/progress/", views.import_progress, name="ledger-import-progress"),
+    path("imports/<int:pk>/mapping/", views.import_mapping, name="ledger-import-mapping"),
+    path("imports/<int:pk>/start/", views.import_start, name="ledger-import-start"),
+    path("imports/<int:pk>/errors/", views.import_errors, name="ledger-import-errors"),
+    path("export/residents.xlsx", views.export_residents_view, name="ledger-export-residents"),
+    path("export/cases.xlsx", views.export_cases_view, name="ledger-export-cases"),
+]
