@@ -25,6 +25,7 @@ PROBE = """(minimum) => {
     width: document.documentElement.scrollWidth,
     header: header ? Math.round(header.getBoundingClientRect().height) : 0,
     small: small,
-    links: [...document.querySelectorAll('a[href^="/"]')].map(a => a.getAttribute('href').split(/[?#]/)[0]),
+    links: [...document.querySelectorAll('a[href^="/"]:not([download])')]
+      .map(a => a.getAttribute('href').split(/[?#]/)[0]),
   };
 }"""

@@ -32,7 +32,8 @@ def _upload(page, tmp_path, rows, name):
 
 def test_upload_preview_fix_import_and_export(signed_in_page, socialworker, household_a, tmp_path):
     page = signed_in_page(socialworker)
-    page.context.set_extra_http_headers({"Accept-Language": "en"})
+    page.goto("/ledger/")
+    page.get_by_role("button", name="English").click()  # the labels below are the English ones
     bad = [["李建国", LI, "13900006001", "4-2-301"], ["赵一", LI[:17] + "0", "", "4-2-301"]]
     _upload(page, tmp_path, bad, "台账.xlsx")
     assert page.locator("table.problems").inner_text().count("身份证号") >= 1
