@@ -224,6 +224,14 @@ def test_a_gb18030_csv_with_other_headers_and_a_title_line(tmp_path, place):
     assert Person.objects.with_id_number(LI).get().residencies.get().residence_type == "migrant"
 
 
+def test_a_house_number_column_alone_holds_the_whole_address(tmp_path, place):
+    """Many ledgers have one 门牌 column with "4-1-101" in it, and no building or entrance."""
+    content = csv_bytes(["姓名", "公民身份号码", "门牌"], [["李建国", LI, "4-1-101"]], encoding="gb18030")
+    _out, err, error = run_import(tmp_path, content, "--commit", name="台账.csv")
+    assert error is None, err
+    assert Person.objects.with_id_number(LI).get().current_household.address == "4-1-101"
+
+
 def _is_utf8(content: bytes) -> bool:
     try:
         content.decode("utf-8")

@@ -92,6 +92,9 @@ def _address(row: ResidentRow, table_row, mapping) -> Address | None:
     if "address" in mapping and cells.text(_cell(table_row, mapping, "address")):
         return _read(row, cells.address, table_row, mapping, "address")
     parts = [_cell(table_row, mapping, key) for key in ("building", "entrance", "room")]
+    if cells.text(parts[2]) and not (cells.text(parts[0]) or cells.text(parts[1])):
+        # A 门牌 column alone often holds the whole address ("4-2-301"): read it as one.
+        return _read(row, cells.address, table_row, mapping, "room")
     if all(cells.text(part) == "" for part in parts):
         row.refuse("address", _("Please give the address (building-entrance-room, for example 4-2-301)."))
         return None
