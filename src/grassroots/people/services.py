@@ -772,7 +772,7 @@ def building_set_head(*, actor, building: Building, person: Person | None) -> Bu
         if person.community_id != building.community_id:
             raise ValidationError({"person": _("This person belongs to another community.")})
     with transaction.atomic():
-        locked = Building.objects.select_for_update().select_related("head").get(pk=building.pk)
+        locked = Building.objects.select_for_update(of=("self",)).select_related("head").get(pk=building.pk)
         former = locked.head
         if former == person:
             return locked
