@@ -326,3 +326,9 @@ def test_numbers_in_free_text_are_masked_as_masked_fields_show_them():
     assert "139****1234" in masked and "022****6789" in masked and "120***********1234" in masked
     assert "HSY-20261202-0001" in masked  # a case number is not a phone
     assert "0000" not in masked and "2345" not in masked and "19440308" not in masked
+
+
+def test_a_links_hex_secret_is_not_taken_for_a_number():
+    link = "详见 http://127.0.0.1:8000/portal/follow/77661267039b82339f0d4d5f/ 或致电 13912345678"
+    masked = pii.mask_numbers(link)
+    assert "/follow/77661267039b82339f0d4d5f/" in masked and "139****5678" in masked

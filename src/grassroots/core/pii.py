@@ -207,12 +207,12 @@ def mask_phone(digits: str) -> str:
 #: any run of 7 digits or more. A run joined to others by a hyphen is left alone: that is a case
 #: number (HSY-20261202-0001), not a phone.
 NUMBER_LIKE = re.compile(
-    r"(?<![0-9-])(?:"
+    r"(?<![0-9A-Za-z-])(?:"  # not inside a longer token (a link's hex secret, a code)
     r"\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx]"  # ID number, 18 characters, maybe in three groups
     r"|(?:\+?86[ -]?)?1\d{2}[ -]?\d{4}[ -]?\d{4}"  # mobile
     r"|[(（]?0\d{2,3}[)）]?[ -]?\d{3,4}[ -]?\d{4}"  # landline with its area code
     r"|\d{7,}"  # anything else that long: a 15-digit ID, a local number, a bank card
-    r")(?![0-9-])"
+    r")(?![0-9A-Za-z-])"
 )
 
 
