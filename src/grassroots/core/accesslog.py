@@ -22,15 +22,18 @@ SEARCH_PARAMETERS = frozenset({"q", "phone", "id_number", "tail", "search", "add
 HIDDEN = "[redacted]"
 
 
+def redact_value(key: str, value) -> str:
+    """One parameter's value as a log or report may show it: searched values hidden, numbers out."""
+    value = str(value)
+    return HIDDEN if key in SEARCH_PARAMETERS and value else redact_numbers(value)
+
+
 def redact_query(query: str) -> str:
     """A query string with the searched values hidden and numbers taken out of the rest."""
     if not query:
         return query
     pairs = parse_qsl(query, keep_blank_values=True)
-    cleaned = [
-        (key, HIDDEN if key in SEARCH_PARAMETERS and value else redact_numbers(value)) for key, value in pairs
-    ]
-    return urlencode(cleaned, safe="[]")
+    return urlencode([(key, redact_value(key, value)) for key, value in pairs], safe="[]")
 
 
 def redact_url(url: str) -> str:
@@ -77,15 +80,13 @@ class RedactingReporterFilter(SafeExceptionReporterFilter):
         return meta
 
     def get_post_parameters(self, request):
-        parameters = super().get_post_parameters(request).copy()
-        for key in parameters:
-            values = parameters.getlist(key) if hasattr(parameters, "getlist") else [parameters[key]]
-            cleaned = [HIDDEN if key in SEARCH_PARAMETERS else redact_numbers(str(value)) for value in values]
-            if hasattr(parameters, "setlist"):
-                parameters.setlist(key, cleaned)
-            else:
-                parameters[key] = cleaned[0]
-        return parameters
+        parameters = super().get_post_parameters(request)  # {} without a request, else a QueryDict
+        if not parameters:
+            return parameters
+        cleaned = parameters.copy()
+        for key, values in parameters.lists():
+            cleaned.setlist(key, [redact_value(key, value) for value in values])
+        return cleaned
 
 
 class RedactingExceptionReporter(ExceptionReporter):
@@ -95,8 +96,7 @@ class RedactingExceptionReporter(ExceptionReporter):
         data = super().get_traceback_data()
         if "request_GET_items" in data:
             data["request_GET_items"] = [
-                (key, HIDDEN if key in SEARCH_PARAMETERS else redact_numbers(value))
-                for key, value in data["request_GET_items"]
+                (key, redact_value(key, value)) for key, value in data["request_GET_items"]
             ]
         if data.get("request_insecure_uri"):
             data["request_insecure_uri"] = redact_url(data["request_insecure_uri"])

@@ -69,8 +69,7 @@ def enforce(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
     ended: dict[str, int] = {}
     for rule in RULES:
         with transaction.atomic():
-            due = rule.expired(cutoff_for(rule, now))[:batch]
-            ended[rule.kind] = rule.end(due) if due.exists() else 0
+            ended[rule.kind] = rule.end(rule.expired(cutoff_for(rule, now))[:batch])
     return ended
 
 

@@ -113,6 +113,49 @@ def record(**kwargs) -> RegistryChange:
     return row
 
 
+def move_rows(
+    *,
+    person: Person,
+    household,
+    action: str,
+    moving_in: bool,
+    reason: str,
+    old_status: str,
+    actor=None,
+    source: str = "",
+) -> list[RegistryChange]:
+    """Unsaved rows for one move: the household entered or left, and the status if it changed.
+
+    `action` is "move_in", "move_out" or "death"; `person.status` is already the new status.
+    """
+    address = household.address
+    common = {
+        "community_id": person.community_id,
+        "person_id": person.pk,
+        "household_id": household.pk,
+        "action": action,
+        "actor": actor,
+        "source": source,
+    }
+    rows = [
+        change_row(
+            **common,
+            field="household",
+            old=None if moving_in else address,
+            new=address if moving_in else None,
+            reason=reason,
+        )
+    ]
+    if old_status != person.status:
+        rows.append(change_row(**common, field="status", old=old_status, new=person.status))
+    return rows
+
+
+def move_in_reason(relation_label: str, moved_in: date) -> str:
+    """What a move-in row says beside the household: the relation and the date (户主 · 2020-05-01)."""
+    return f"{relation_label} · {moved_in.isoformat()}"
+
+
 def person_details(person: Person) -> dict[str, Any]:
     """The followed details of a person as plain values (numbers decrypted, for comparing)."""
     return {

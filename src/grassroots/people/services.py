@@ -290,18 +290,15 @@ def person_register_many(
                     moved_in=moved_in,
                 )
             )
-            changes.append(
-                history.change_row(
-                    community_id=community_id,
-                    person_id=person.pk,
-                    household_id=resident.household.pk,
-                    action="move_in",
-                    actor=actor,
-                    field="household",
-                    new=resident.household.address,
-                    reason=f"{Relation(resident.relation).label} · {moved_in.isoformat()}",
-                    source=source,
-                )
+            changes += history.move_rows(
+                person=person,
+                household=resident.household,
+                action="move_in",
+                moving_in=True,
+                reason=history.move_in_reason(Relation(resident.relation).label, moved_in),
+                old_status=person.status,  # registered as living here: no status row
+                actor=actor,
+                source=source,
             )
         Residency.objects.bulk_create(residencies, batch_size=batch_size)
         RegistryChange.objects.bulk_create(changes, batch_size=batch_size)
@@ -343,53 +340,32 @@ def _open_residency(
     person.current_household = household
     person.status = PersonStatus.LIVING
     person.save(update_fields=["current_household", "status", "updated_at"])
-    history.record(
-        community_id=person.community_id,
-        person_id=person.pk,
-        household_id=household.pk,
-        action="move_in",
-        actor=actor,
-        field="household",
-        new=str(household),
-        reason=f"{Relation(relation).label} · {moved_in.isoformat()}",
-    )
-    if old_status != person.status:
-        history.record(
-            community_id=person.community_id,
-            person_id=person.pk,
-            household_id=household.pk,
+    RegistryChange.objects.bulk_create(
+        history.move_rows(
+            person=person,
+            household=household,
             action="move_in",
+            moving_in=True,
+            reason=history.move_in_reason(Relation(relation).label, moved_in),
+            old_status=old_status,
             actor=actor,
-            field="status",
-            old=old_status,
-            new=person.status,
         )
+    )
     return residency
 
 
 def _record_move_out(person: Person, residency: Residency, *, actor, old_status: str, note: str) -> None:
-    action = "death" if person.status == PersonStatus.DECEASED else "move_out"
-    history.record(
-        community_id=person.community_id,
-        person_id=person.pk,
-        household_id=residency.household_id,
-        action=action,
-        actor=actor,
-        field="household",
-        old=str(residency.household),
-        reason=f"{residency.moved_out.isoformat()} {note}".strip(),
-    )
-    if old_status != person.status:
-        history.record(
-            community_id=person.community_id,
-            person_id=person.pk,
-            household_id=residency.household_id,
-            action=action,
+    RegistryChange.objects.bulk_create(
+        history.move_rows(
+            person=person,
+            household=residency.household,
+            action="death" if person.status == PersonStatus.DECEASED else "move_out",
+            moving_in=False,
+            reason=f"{residency.moved_out.isoformat()} {note}".strip(),
+            old_status=old_status,
             actor=actor,
-            field="status",
-            old=old_status,
-            new=person.status,
         )
+    )
 
 
 def person_move_out(

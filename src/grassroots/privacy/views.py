@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.accounts.roles import is_resident, user_can
-from grassroots.people.models import Person
+from grassroots.people.models import ConsentGiver, Person
 from grassroots.people.services import (
     SENSITIVE_NOTICE_VERSION,
     consent_on_file,
@@ -21,7 +21,7 @@ from grassroots.people.services import (
 )
 from grassroots.privacy import services
 from grassroots.privacy.forms import CloseForm, ConsentForm, RequestForm
-from grassroots.privacy.models import DataRequest, RequestStatus
+from grassroots.privacy.models import ANSWER_WITHIN, DataRequest, RequestStatus
 
 
 def _own_person(user) -> Person:
@@ -65,7 +65,11 @@ def my_data(request):
     person = _own_person(request.user)
     form = RequestForm(request.POST or None)
     if _filed_request(request, person, form) is not None:
-        messages.success(request, _("Your request is recorded: the community office answers within 15 days."))
+        messages.success(
+            request,
+            _("Your request is recorded: the community office answers within %(days)s days.")
+            % {"days": ANSWER_WITHIN.days},
+        )
         return redirect("privacy-mine")
     context = _held_context(person, form, own=True)
     return render(request, "privacy/held.html", context, status=422 if form.errors else 200)
@@ -96,7 +100,9 @@ def person_data(request, pk: int):
     context = {
         **_held_context(person, form, own=False),
         "consent": consent_on_file(person),
-        "consent_form": ConsentForm(initial={"given_by": "guardian" if needs_guardian(person) else "self"}),
+        "consent_form": ConsentForm(
+            initial={"given_by": ConsentGiver.GUARDIAN if needs_guardian(person) else ConsentGiver.SELF}
+        ),
         "may_record_consent": user_can(request.user, "privacy.consent.record"),
         "notice_version": SENSITIVE_NOTICE_VERSION,
     }
@@ -142,7 +148,12 @@ def request_list(request):
     requests = DataRequest.objects.visible_to(request.user).select_related("person")
     open_requests = requests.filter(status=RequestStatus.OPEN).order_by("due_at")[:200]
     closed = requests.exclude(status=RequestStatus.OPEN).order_by("-closed_at")[:50]
-    context = {"open_requests": open_requests, "closed": closed, "now": timezone.now()}
+    context = {
+        "open_requests": open_requests,
+        "closed": closed,
+        "now": timezone.now(),
+        "answer_days": ANSWER_WITHIN.days,
+    }
     return render(request, "privacy/requests.html", context)
 
 
