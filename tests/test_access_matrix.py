@@ -92,6 +92,8 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "person-relation": (NOBODY, None),
     "household-head": (MOUTH_AND_LEGS | {"admin_user"}, "/people/households/{household}/head/"),
     "building-head": (MOUTH_AND_LEGS | {"admin_user"}, "/people/buildings/{building}/head/"),
+    "household-split": (MOUTH_AND_LEGS | {"admin_user"}, "/people/households/{household}/split/"),
+    "household-merge": (MOUTH_AND_LEGS | {"admin_user"}, "/people/households/{household}/merge/"),
     # Organisations: the registry roles and the hands (their teams); members only for the registry roles.
     # A grid worker's scope is their grids, and the organisations have no grid: deny by default.
     "org-home": (COORDINATORS | {"outsider", "volunteer", "unitcontact"}, "/orgs/"),

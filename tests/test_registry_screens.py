@@ -13,12 +13,15 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.utils import translation
 
 from grassroots.people import history
 from grassroots.people.models import Person, PersonStatus, PersonTag, RegistryChange, Relation, Residency
 from grassroots.people.services import (
     household_at_address,
     household_change_head,
+    household_merge,
+    household_split,
     person_tag,
     person_untag,
     residency_change_relation,
@@ -492,3 +495,198 @@ def test_a_building_head_is_chosen_among_its_residents_and_recorded(
 
     building_7 = Building.objects.get(number=7)
     assert _client(gridworker).get(f"/people/buildings/{building_7.pk}/head/").status_code == 404
+
+
+# --- splitting and merging households (9.1) -----------------------------------------------------
+
+
+def _flat(actor, address: str) -> Household:
+    building, entrance, room = address.split("-")
+    return household_at_address(
+        actor=actor,
+        community_id=actor.community_id,
+        building_number=int(building),
+        entrance=int(entrance),
+        room=room,
+    )
+
+
+def _family(household_a, granny_wang):
+    """Granny Wang (head), her son and his wife at 4-2-301."""
+    son = PersonFactory(name="王建国", sex="M", household=household_a, relation=Relation.CHILD)
+    wife = PersonFactory(name="李丽娟", sex="F", household=household_a, relation=Relation.CHILD_IN_LAW)
+    return son, wife
+
+
+def test_a_split_moves_the_chosen_members_with_their_new_relations(socialworker, household_a, granny_wang):
+    son, wife = _family(household_a, granny_wang)
+    new_flat = _flat(socialworker, "4-2-302")
+    with history.through("household-split"):
+        household_split(
+            actor=socialworker,
+            household=household_a,
+            to=new_flat,
+            leaving={son.pk: Relation.HEAD, wife.pk: Relation.SPOUSE},
+            on=date(2026, 11, 1),
+            note="儿子一家分户",
+        )
+    assert son.residencies.get(moved_out__isnull=True).household == new_flat
+    assert son.residencies.get(moved_out__isnull=True).relation == Relation.HEAD
+    assert wife.residencies.get(moved_out__isnull=True).relation == Relation.SPOUSE
+    assert granny_wang.residencies.get(moved_out__isnull=True).household == household_a
+    son.refresh_from_db()
+    assert son.current_household == new_flat
+    old = son.residencies.get(household=household_a)
+    assert old.moved_out == date(2026, 11, 1) and old.move_note == "儿子一家分户"
+    rows = RegistryChange.objects.filter(person=son, action="household_split", field="household")
+    assert {(r.household_id, r.old_display, r.new_display) for r in rows} == {
+        (household_a.pk, "4-2-301", ""),
+        (new_flat.pk, "", "4-2-302"),
+    }
+    assert all(r.source == "household-split" for r in rows)
+    for side in (household_a, new_flat):
+        act = RegistryChange.objects.get(household=side, person=None, action="household_split")
+        assert (act.old_display, act.new_display) == ("4-2-301", "4-2-302")
+
+
+def test_when_the_head_leaves_in_a_split_someone_who_stays_becomes_head(
+    socialworker, household_a, granny_wang
+):
+    son, wife = _family(household_a, granny_wang)
+    new_flat = _flat(socialworker, "4-2-302")
+    arguments = {
+        "actor": socialworker,
+        "household": household_a,
+        "to": new_flat,
+        "leaving": {granny_wang.pk: Relation.HEAD},
+        "on": date(2026, 11, 1),
+    }
+    with pytest.raises(ValidationError) as refused:
+        household_split(**arguments)
+    assert "remaining_head" in refused.value.message_dict
+    assert granny_wang.residencies.get(moved_out__isnull=True).household == household_a  # nothing moved
+    household_split(**arguments, remaining_head=son.pk)
+    assert son.residencies.get(moved_out__isnull=True).relation == Relation.HEAD
+    assert wife.residencies.get(moved_out__isnull=True).relation == Relation.CHILD_IN_LAW
+    assert RegistryChange.objects.filter(person=son, action="relation", new_display="head").exists()
+
+
+@pytest.mark.parametrize(
+    ("leaving", "message"),
+    [
+        ({}, "Choose who moves"),
+        ("everybody", "Everybody would leave"),
+        ({"son": Relation.CHILD}, "choose who is the head"),  # an empty flat needs a head
+        ({"son": Relation.HEAD, "wife": Relation.HEAD}, "Only one person"),
+    ],
+)
+def test_a_split_that_would_break_a_household_is_refused_and_moves_nobody(
+    socialworker, household_a, granny_wang, leaving, message
+):
+    son, wife = _family(household_a, granny_wang)
+    people = {"son": son, "wife": wife}
+    if leaving == "everybody":
+        leaving = {granny_wang.pk: Relation.HEAD, son.pk: Relation.CHILD, wife.pk: Relation.CHILD_IN_LAW}
+    else:
+        leaving = {people[name].pk: relation for name, relation in leaving.items()}
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        household_split(
+            actor=socialworker,
+            household=household_a,
+            to=_flat(socialworker, "4-2-302"),
+            leaving=leaving,
+            on=date(2026, 11, 1),
+        )
+    assert message in " ".join(refused.value.messages)
+    assert not Residency.objects.filter(household=household_a, moved_out__isnull=False).exists()
+
+
+def test_a_merge_moves_everybody_and_keeps_the_flat_with_its_history(
+    socialworker, household_a, household_b, granny_wang
+):
+    daughter = PersonFactory(name="王桂英", sex="F", household=household_b, relation=Relation.HEAD)
+    son, wife = _family(household_a, granny_wang)
+    relations = {granny_wang.pk: Relation.PARENT, son.pk: Relation.SIBLING, wife.pk: Relation.OTHER}
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        household_merge(
+            actor=socialworker,
+            household=household_a,
+            into=household_b,
+            relations={**relations, granny_wang.pk: Relation.HEAD},
+            on=date(2026, 11, 1),
+        )
+    assert "already has a head" in " ".join(refused.value.messages)
+    with pytest.raises(ValidationError):  # everybody must be given a relation
+        household_merge(
+            actor=socialworker,
+            household=household_a,
+            into=household_b,
+            relations={son.pk: "sibling"},
+            on=date(2026, 11, 1),
+        )
+    household_merge(
+        actor=socialworker, household=household_a, into=household_b, relations=relations, on=date(2026, 11, 1)
+    )
+    assert set(
+        Residency.objects.filter(household=household_b, moved_out__isnull=True).values_list(
+            "person_id", flat=True
+        )
+    ) == {daughter.pk, granny_wang.pk, son.pk, wife.pk}
+    assert not Residency.objects.filter(household=household_a, moved_out__isnull=True).exists()
+    assert Household.objects.filter(pk=household_a.pk).exists()
+    assert RegistryChange.objects.filter(person=granny_wang, action="household_merge").count() == 2
+    assert RegistryChange.objects.filter(
+        household=household_a, person=None, action="household_merge"
+    ).exists()
+
+
+def test_a_grid_worker_splits_only_inside_their_grid(gridworker, household_a, household_b, granny_wang):
+    son, _wife = _family(household_a, granny_wang)
+    with pytest.raises(PermissionDenied):
+        household_split(
+            actor=gridworker,
+            household=household_a,
+            to=household_b,  # grid B
+            leaving={son.pk: Relation.HEAD},
+            on=date(2026, 11, 1),
+        )
+    assert _client(gridworker).get(f"/people/households/{household_b.pk}/split/").status_code == 404
+
+
+def test_the_split_screen_keeps_what_was_typed_and_then_splits(socialworker, household_a, granny_wang):
+    son, wife = _family(household_a, granny_wang)
+    client = _client(socialworker)
+    page = client.get(f"/people/households/{household_a.pk}/split/").content.decode()
+    assert f'name="member_{son.pk}"' in page and "stays here" in page
+    typed = {
+        f"member_{son.pk}": "head",
+        f"member_{wife.pk}": "spouse",
+        f"member_{granny_wang.pk}": "",
+        "address": "4-2-302",
+        "on": "2026-11-01",
+        "note": "分户",
+        "remaining_head": "",
+    }
+    refused = client.post(f"/people/households/{household_a.pk}/split/", {**typed, "address": "4-2"})
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    assert "building-entrance-room" in body and 'value="分户"' in body
+    assert not Household.objects.filter(room="302").exists()
+    done = client.post(f"/people/households/{household_a.pk}/split/", typed)
+    assert done.status_code == 302
+    new_flat = Household.objects.get(building=household_a.building, entrance=2, room="302")
+    assert son.residencies.get(moved_out__isnull=True).household == new_flat
+    page = client.get(f"/households/{household_a.pk}/").content.decode()
+    assert "household split" in page
+
+
+def test_the_merge_screen_goes_to_the_household_they_joined(
+    socialworker, household_a, household_b, granny_wang
+):
+    PersonFactory(name="王桂英", sex="F", household=household_b, relation=Relation.HEAD)
+    response = _client(socialworker).post(
+        f"/people/households/{household_a.pk}/merge/",
+        {f"member_{granny_wang.pk}": "parent", "address": household_b.address, "on": "2026-11-01"},
+    )
+    assert response.status_code == 302 and response["Location"] == f"/households/{household_b.pk}/"
+    assert granny_wang.residencies.get(moved_out__isnull=True).household == household_b

@@ -186,3 +186,56 @@ class BuildingHeadForm(ServiceErrorsMixin, forms.Form):
             ("", "—"),
             *((p.pk, f"{p.name} {p.current_household}") for p in residents),
         ]
+
+
+class _MembersForm(ServiceErrorsMixin, forms.Form):
+    """A relation box per current member (`member_<id>`), the flat they go to, the date and a note.
+
+    The service names its objections about the members "members"; they show above the boxes.
+    """
+
+    address = AddressField()
+    on = forms.DateField(label=_("moved in"), widget=IsoDateInput(), initial=_today)
+    note = forms.CharField(label=_("note on the move"), max_length=200, required=False)
+    service_field_aliases = {"household": "address", "members": "__all__"}
+    #: The first choice of every member's box; "" is "stays" on a split, none on a merge.
+    blank_choice: tuple[str, str] | None = None
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = list(members)
+        choices = list(Relation.choices)
+        if self.blank_choice:
+            choices.insert(0, self.blank_choice)
+        for person in self.members:
+            self.fields[f"member_{person.pk}"] = forms.ChoiceField(
+                label=person.name, choices=choices, required=not self.blank_choice
+            )
+
+    def member_fields(self):
+        return [self[f"member_{person.pk}"] for person in self.members]
+
+    def relations(self) -> dict[int, str]:
+        """Person id → relation in the household they join, for the members who move."""
+        chosen = ((person.pk, self.cleaned_data.get(f"member_{person.pk}")) for person in self.members)
+        return {pk: relation for pk, relation in chosen if relation}
+
+
+class SplitForm(_MembersForm):
+    """Split a household: for each member, "stays" or their relation in the new flat."""
+
+    blank_choice = ("", _("stays here"))
+    remaining_head = forms.TypedChoiceField(
+        label=_("head of those who stay (when the head leaves)"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, members=members, **kwargs)
+        self.fields["remaining_head"].choices = [("", "—"), *((p.pk, p.name) for p in self.members)]
+
+
+class MergeForm(_MembersForm):
+    """Merge a household into another: everyone moves, each with their relation to its head."""

@@ -246,6 +246,8 @@ def action_label(action: str) -> str:
         "relation": _("relation changed"),
         "household_new": _("household created"),
         "building_head": _("building head changed"),
+        "household_split": _("household split"),
+        "household_merge": _("households merged"),
     }
     return str(labels.get(action, action))
 

@@ -23,10 +23,12 @@ from grassroots.people import history, services
 from grassroots.people.forms import (
     BuildingHeadForm,
     HeadForm,
+    MergeForm,
     MoveInForm,
     MoveOutForm,
     RegisterForm,
     RelationForm,
+    SplitForm,
     StaffPersonForm,
     TagForm,
     UntagForm,
@@ -278,6 +280,68 @@ def household_head(request, pk: int):
         done=reverse("household-detail", args=[household.pk]),
         household=household,
     )
+
+
+def _household_and_members(request, pk: int):
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user).select_related("building"), pk=pk
+    )
+    members = Person.objects.visible_to(request.user).filter(current_household=household).order_by("id")
+    return household, list(members)
+
+
+def household_split(request, pk: int):
+    """Split a household (分户): some members move to another flat, found or created by its address."""
+    _require(request.user, "people.residency.change")
+    household, members = _household_and_members(request, pk)
+    form = SplitForm(request.POST or None, members=members)
+    return _screen(
+        request,
+        form,
+        screen="household-split",
+        call=lambda data: services.household_split(
+            actor=request.user,
+            household=household,
+            to=_household_from(request, data["address"], household.building.community_id),
+            leaving=form.relations(),
+            on=data["on"],
+            note=data["note"],
+            remaining_head=data["remaining_head"],
+        ),
+        template="people/household_members.html",
+        done=reverse("household-detail", args=[household.pk]),
+        household=household,
+        title=_("Split the household"),
+    )
+
+
+def household_merge(request, pk: int):
+    """Merge a household into another (合户): all its members move there."""
+    _require(request.user, "people.residency.change")
+    household, members = _household_and_members(request, pk)
+    form = MergeForm(request.POST or None, members=members)
+    into: list[Household] = []
+
+    def merge(data):
+        into.append(_household_from(request, data["address"], household.building.community_id))
+        services.household_merge(
+            actor=request.user,
+            household=household,
+            into=into[0],
+            relations=form.relations(),
+            on=data["on"],
+            note=data["note"],
+        )
+
+    if request.method == "POST" and _run(form, "household-merge", lambda: merge(form.cleaned_data)):
+        return redirect("household-detail", into[0].pk)
+    context = {
+        "form": form,
+        "screen": "household-merge",
+        "household": household,
+        "title": _("Merge into another household"),
+    }
+    return render(request, "people/household_members.html", context)
 
 
 def building_head(request, pk: int):

@@ -7,7 +7,7 @@ forms show as they are, so bad input saves nothing and loses nothing typed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from grassroots.core import audit, pii
 from grassroots.core.authority import user_can, user_scope
@@ -327,7 +328,14 @@ def person_update(*, actor, person: Person, details: PersonDetails) -> Person:
 
 
 def _open_residency(
-    person: Person, *, household: Household, relation: str, residence_type: str, moved_in: date, actor
+    person: Person,
+    *,
+    household: Household,
+    relation: str,
+    residence_type: str,
+    moved_in: date,
+    actor,
+    action: str = "move_in",
 ) -> Residency:
     residency = Residency.objects.create(
         person=person,
@@ -344,7 +352,7 @@ def _open_residency(
         history.move_rows(
             person=person,
             household=household,
-            action="move_in",
+            action=action,
             moving_in=True,
             reason=history.move_in_reason(Relation(relation).label, moved_in),
             old_status=old_status,
@@ -354,12 +362,14 @@ def _open_residency(
     return residency
 
 
-def _record_move_out(person: Person, residency: Residency, *, actor, old_status: str, note: str) -> None:
+def _record_move_out(
+    person: Person, residency: Residency, *, actor, old_status: str, note: str, action: str = ""
+) -> None:
     RegistryChange.objects.bulk_create(
         history.move_rows(
             person=person,
             household=residency.household,
-            action="death" if person.status == PersonStatus.DECEASED else "move_out",
+            action=action or ("death" if person.status == PersonStatus.DECEASED else "move_out"),
             moving_in=False,
             reason=f"{residency.moved_out.isoformat()} {note}".strip(),
             old_status=old_status,
@@ -413,26 +423,195 @@ def person_move_in(
         if locked.status == PersonStatus.DECEASED:
             raise ValidationError(_("This person is recorded as deceased."))
         current = locked.residencies.filter(moved_out__isnull=True).first()
-        if current is not None:
-            if current.household_id == household.id:
-                raise ValidationError({"household": _("This person already lives here.")})
-            if on < current.moved_in:
-                raise ValidationError({"on": _("The move-in date is before the last move.")})
-            current.moved_out = on
-            current.move_note = note
-            current.save(update_fields=["moved_out", "move_note"])
-            _record_move_out(locked, current, actor=actor, old_status=locked.status, note=note)
-        residency = _open_residency(
+        if current is not None and current.household_id == household.id:
+            raise ValidationError({"household": _("This person already lives here.")})
+        return _relocate(
             locked,
-            household=household,
+            current,
+            to=household,
             relation=relation,
             residence_type=residence_type,
-            moved_in=on,
+            on=on,
+            note=note,
             actor=actor,
         )
-        residency.move_note = note
-        residency.save(update_fields=["move_note"])
+
+
+def _relocate(
+    locked: Person,
+    current: Residency | None,
+    *,
+    to: Household,
+    relation: str,
+    residence_type: str,
+    on: date,
+    note: str,
+    actor,
+    action: str = "",
+) -> Residency:
+    """Close the current residency (if any) on `on` and open one in `to`: one move, two history rows.
+
+    `action` names a move that is part of a larger act (a split or a merge of households);
+    otherwise the rows read "moved out" and "moved in".
+    """
+    if current is not None:
+        if on < current.moved_in:
+            raise ValidationError({"on": _("The move-in date is before the last move.")})
+        current.moved_out = on
+        current.move_note = note
+        current.save(update_fields=["moved_out", "move_note"])
+        _record_move_out(locked, current, actor=actor, old_status=locked.status, note=note, action=action)
+    residency = _open_residency(
+        locked,
+        household=to,
+        relation=relation,
+        residence_type=residence_type,
+        moved_in=on,
+        actor=actor,
+        action=action or "move_in",
+    )
+    residency.move_note = note
+    residency.save(update_fields=["move_note"])
     return residency
+
+
+def _household_members(household: Household) -> list[Residency]:
+    """The current residencies of a household, locked for a change that moves several people."""
+    return list(
+        Residency.objects.select_for_update(of=("self",))
+        .select_related("person", "household__building")
+        .filter(household=household, moved_out__isnull=True)
+        .order_by("id")
+    )
+
+
+def _check_heads(target: list[Residency], relations: Mapping[int, str]) -> None:
+    """A household keeps one head: the newcomers bring one only where the household has none.
+
+    A flat nobody lives in needs a head among the newcomers; a household that has a head takes
+    nobody else as head; one whose head is missing (an incomplete register) may get one or not.
+    """
+    if any(relation not in Relation.values for relation in relations.values()):
+        raise ValidationError({"members": _("Please choose a relation for everyone who moves.")})
+    heads = sum(1 for relation in relations.values() if relation == Relation.HEAD)
+    if heads > 1:
+        raise ValidationError({"members": _("Only one person can be the head of the household.")})
+    has_head = any(residency.relation == Relation.HEAD for residency in target)
+    if has_head and heads:
+        raise ValidationError({"members": _("The household they join already has a head.")})
+    if not target and not heads:
+        raise ValidationError({"members": _("Nobody lives there yet: choose who is the head.")})
+
+
+def _check_target(actor, household: Household, to: Household) -> None:
+    _require(actor, "people.residency.change")
+    _require_in_scope(actor, household=household)
+    _require_in_scope(actor, household=to)
+    if to.pk == household.pk:
+        raise ValidationError({"household": _("Choose another household than this one.")})
+    if to.building.community_id != household.building.community_id:
+        raise ValidationError({"household": _("This household belongs to another community.")})
+
+
+def _move_members(
+    members: list[Residency],
+    relations: Mapping[int, str],
+    *,
+    to: Household,
+    on: date,
+    note: str,
+    actor,
+    action,
+) -> None:
+    for residency in members:
+        if residency.person_id in relations:
+            _relocate(
+                residency.person,
+                residency,
+                to=to,
+                relation=relations[residency.person_id],
+                residence_type=residency.residence_type,
+                on=on,
+                note=note,
+                actor=actor,
+                action=action,
+            )
+
+
+def household_split(
+    *,
+    actor,
+    household: Household,
+    to: Household,
+    leaving: Mapping[int, str],
+    on: date,
+    note: str = "",
+    remaining_head: int | None = None,
+) -> None:
+    """Split a household (分户): the members in `leaving` (person id → relation there) move to `to`.
+
+    One act in one transaction: every move is recorded as part of the split, and when the head
+    leaves, the member named `remaining_head` becomes the head of those who stay, so neither
+    household is left with two heads, or without one it had.
+    """
+    _check_target(actor, household, to)
+    with transaction.atomic():
+        members = _household_members(household)
+        by_person = {residency.person_id: residency for residency in members}
+        if not leaving:
+            raise ValidationError({"members": _("Choose who moves to the new household.")})
+        if any(person_id not in by_person for person_id in leaving):
+            raise ValidationError({"members": _("This person does not live in this household.")})
+        staying = [residency for residency in members if residency.person_id not in leaving]
+        if not staying:
+            raise ValidationError(
+                {"members": _("Everybody would leave: to move the whole household, merge it into the other.")}
+            )
+        _check_heads(_household_members(to), leaving)
+        head_leaves = any(by_person[pk].relation == Relation.HEAD for pk in leaving)
+        new_head = next((r for r in staying if r.person_id == remaining_head), None)
+        if head_leaves and new_head is None:
+            message = _("The head leaves: choose the head of those who stay.")
+            raise ValidationError({"remaining_head": message})
+        _move_members(members, leaving, to=to, on=on, note=note, actor=actor, action="household_split")
+        if head_leaves:
+            reason = _("New head: %(name)s") % {"name": new_head.person.name}
+            _set_relation(new_head, Relation.HEAD, actor=actor, reason=reason)
+        _record_households_act(household, to, action="household_split", count=len(leaving), actor=actor)
+
+
+def household_merge(
+    *, actor, household: Household, into: Household, relations: Mapping[int, str], on: date, note: str = ""
+) -> None:
+    """Merge a household into another (合户): all its members move there, each with a relation.
+
+    The flat itself stays in the register (empty), so its cases and visits keep their place.
+    """
+    _check_target(actor, household, into)
+    with transaction.atomic():
+        members = _household_members(household)
+        if not members:
+            raise ValidationError({"members": _("Nobody lives in this household now.")})
+        if set(relations) != {residency.person_id for residency in members}:
+            raise ValidationError({"members": _("Please choose a relation for everyone who moves.")})
+        _check_heads(_household_members(into), relations)
+        _move_members(members, relations, to=into, on=on, note=note, actor=actor, action="household_merge")
+        _record_households_act(household, into, action="household_merge", count=len(members), actor=actor)
+
+
+def _record_households_act(household: Household, to: Household, *, action: str, count: int, actor) -> None:
+    """One row on each household for the act itself, beside the rows of each person's move."""
+    for side in (household, to):
+        history.record(
+            community_id=household.building.community_id,
+            household_id=side.pk,
+            action=action,
+            actor=actor,
+            field="address",
+            old=household.address,
+            new=to.address,
+            reason=ngettext("%(count)d person", "%(count)d people", count) % {"count": count},
+        )
 
 
 def person_tag(

@@ -14,5 +14,7 @@ urlpatterns = [
     path("people/<int:pk>/tags/<int:tag_id>/remove/", screens.person_untag, name="person-untag"),
     path("people/<int:pk>/relation/", screens.person_relation, name="person-relation"),
     path("people/households/<int:pk>/head/", screens.household_head, name="household-head"),
+    path("people/households/<int:pk>/split/", screens.household_split, name="household-split"),
+    path("people/households/<int:pk>/merge/", screens.household_merge, name="household-merge"),
     path("people/buildings/<int:pk>/head/", screens.building_head, name="building-head"),
 ]
