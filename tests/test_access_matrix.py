@@ -102,6 +102,11 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "org-unit": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/units/{unit}/"),
     "org-new": ({"secretary", "socialworker", "admin_user", "outsider"}, "/orgs/units/new/"),  # a blank form
     "org-edit": ({"secretary", "socialworker", "admin_user"}, "/orgs/units/{unit}/edit/"),
+    "person-party": ({"secretary", "socialworker", "admin_user"}, "/orgs/people/{person}/party/"),
+    "person-volunteering": (
+        {"secretary", "socialworker", "admin_user"},
+        "/orgs/people/{person}/volunteering/",
+    ),
     "case-list": (COORDINATORS | {"outsider"}, "/cases/"),
     "case-intake": (COORDINATORS | {"outsider"}, "/cases/intake/"),
     "case-intake-lookup": (COORDINATORS | {"outsider"}, "/cases/intake/lookup/?q=王"),

@@ -61,7 +61,13 @@ _REGISTRY_EDIT = {
     "places.building.change",  # who is the building head
 }
 #: Creating and editing the community's organisations (branches, teams, units): the office, not the grids.
-_ORGS_EDIT = {"orgs.partybranch.change", "orgs.volunteerteam.change", "orgs.memberunit.change"}
+_ORGS_EDIT = {
+    "orgs.partybranch.change",
+    "orgs.volunteerteam.change",
+    "orgs.memberunit.change",
+    "orgs.partymember.change",  # who is in which branch
+    "orgs.volunteer.change",  # who volunteers, in which teams
+}
 _SENSITIVE = {"people.persontag.view_sensitive"}
 _REVEAL = {"people.person.reveal"}
 _AUDIT = {"people.personaldataaccess.view"}

@@ -2,15 +2,23 @@
 
 The office (the secretary, social workers, administrators) keeps the list of the community's
 organisations; a worker writes only in their own community, and an organisation they cannot
-see is not found. Members stay with their people (party membership, volunteering) for now.
+see is not found. Who is in a branch or a team is kept here too (`party_membership_set`,
+`volunteering_set`), by the office, and every join and leave is a row of the person's history.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from grassroots.core.authority import user_can, user_scope
+from grassroots.orgs.models import PartyBranch, PartyMember, PartyMemberKind, Skill, Volunteer, VolunteerTeam
+from grassroots.people import history
+from grassroots.people.models import Person
 
 
 def org_save(*, actor, instance: models.Model, community_id: int | None = None) -> models.Model:
@@ -34,3 +42,114 @@ def org_save(*, actor, instance: models.Model, community_id: int | None = None) 
     with transaction.atomic():
         instance.save()
     return instance
+
+
+# --- people in the organisations ------------------------------------------------------------------
+
+
+def _person_for(actor, person: Person, capability: str) -> Person:
+    if not user_can(actor, capability) or not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+        raise PermissionDenied
+    return person
+
+
+def _same_community(person: Person, orgs: Iterable[models.Model], field: str) -> None:
+    if any(org.community_id != person.community_id for org in orgs):
+        raise ValidationError({field: _("This organisation belongs to another community.")})
+
+
+def party_membership_set(
+    *,
+    actor,
+    person: Person,
+    branch: PartyBranch | None,
+    kind: str = PartyMemberKind.RESIDENT,
+    workplace: str = "",
+    joined_party_on: date | None = None,
+    registered_on: date | None = None,
+) -> PartyMember | None:
+    """Put a person in a party branch (or move them to another), or, with no branch, take them out.
+
+    The branch and the kind of membership are followed in the register's history of the person.
+    """
+    _person_for(actor, person, "orgs.partymember.change")
+    if branch is not None:
+        _same_community(person, [branch], "branch")
+    with transaction.atomic():
+        member = (
+            PartyMember.objects.select_for_update().select_related("branch").filter(person=person).first()
+        )
+        before = (member.branch.name, member.kind) if member else ("", "")
+        if branch is None:
+            if member is not None:
+                member.delete()
+                history.record_for(person, action="party", actor=actor, field="party_branch", old=before[0])
+            return None
+        member = member or PartyMember(person=person)
+        member.branch, member.kind, member.workplace = branch, kind, workplace
+        member.joined_party_on, member.registered_on = joined_party_on, registered_on
+        member.full_clean()
+        member.save()
+        if before[0] != branch.name:
+            history.record_for(
+                person, action="party", actor=actor, field="party_branch", old=before[0], new=branch.name
+            )
+        if before[1] != kind:
+            # The label, not the code: the register's history cannot read the orgs' codes back.
+            old_kind = PartyMemberKind(before[1]).label if before[1] else ""
+            history.record_for(
+                person,
+                action="party",
+                actor=actor,
+                field="party_kind",
+                old=old_kind,
+                new=member.get_kind_display(),
+            )
+    return member
+
+
+def volunteering_set(
+    *,
+    actor,
+    person: Person,
+    teams: Iterable[VolunteerTeam],
+    skills: Iterable[Skill] = (),
+    active: bool = True,
+    availability: str = "",
+    joined_on: date | None = None,
+) -> Volunteer:
+    """Make a person a volunteer, or change their teams, skills and availability.
+
+    Joining and leaving a team are rows in the person's history, as is becoming inactive: a
+    volunteer who stops is kept (with their record of service), never deleted.
+    """
+    _person_for(actor, person, "orgs.volunteer.change")
+    teams = list(teams)
+    _same_community(person, teams, "teams")
+    with transaction.atomic():
+        volunteer = Volunteer.objects.select_for_update().filter(person=person).first()
+        if volunteer is None:
+            volunteer = Volunteer(person=person, home_grid_id=_home_grid(person), joined_on=joined_on)
+            was_active, before = None, set()
+        else:
+            was_active, before = volunteer.active, set(volunteer.teams.all())
+        volunteer.active, volunteer.availability = active, availability
+        volunteer.joined_on = joined_on or volunteer.joined_on
+        volunteer.full_clean()
+        volunteer.save()
+        volunteer.teams.set(teams)
+        volunteer.skills.set(list(skills))
+        for team in sorted(set(teams) - before, key=str):
+            history.record_for(person, action="team_join", actor=actor, field="team", new=team.name)
+        for team in sorted(before - set(teams), key=str):
+            history.record_for(person, action="team_leave", actor=actor, field="team", old=team.name)
+        if was_active != active:
+            history.record_for(
+                person, action="volunteer", actor=actor, field="volunteer_active", old=was_active, new=active
+            )
+    return volunteer
+
+
+def _home_grid(person: Person) -> int | None:
+    household = person.current_household
+    return household.grid_id if household else None

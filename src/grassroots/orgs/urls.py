@@ -1,12 +1,14 @@
 from django.urls import path
 
-from grassroots.orgs import views
+from grassroots.orgs import screens, views
 
 urlpatterns = [
     path("", views.org_home, name="org-home"),
     path("branches/<int:pk>/", views.branch_detail, name="org-branch"),
     path("teams/<int:pk>/", views.team_detail, name="org-team"),
     path("units/<int:pk>/", views.unit_detail, name="org-unit"),
+    path("people/<int:pk>/party/", screens.person_party, name="person-party"),
+    path("people/<int:pk>/volunteering/", screens.person_volunteering, name="person-volunteering"),
     path("<str:kind>/new/", views.org_edit, name="org-new"),
     path("<str:kind>/<int:pk>/edit/", views.org_edit, name="org-edit"),
 ]

@@ -113,6 +113,21 @@ def record(**kwargs) -> RegistryChange:
     return row
 
 
+def record_for(person: Person, *, action: str, field: str, actor=None, old=None, new=None, reason: str = ""):
+    """Save one row about a person, at the household they live in now (see `record`)."""
+    return record(
+        community_id=person.community_id,
+        person_id=person.pk,
+        household_id=person.current_household_id,
+        action=action,
+        actor=actor,
+        field=field,
+        old=old,
+        new=new,
+        reason=reason,
+    )
+
+
 def move_rows(
     *,
     person: Person,
@@ -248,6 +263,10 @@ def action_label(action: str) -> str:
         "building_head": _("building head changed"),
         "household_split": _("household split"),
         "household_merge": _("households merged"),
+        "party": _("party membership changed"),
+        "team_join": _("joined a volunteer team"),
+        "team_leave": _("left a volunteer team"),
+        "volunteer": _("volunteering changed"),
     }
     return str(labels.get(action, action))
 
@@ -269,6 +288,10 @@ def field_label(field: str, tags: Mapping[str, VulnerabilityTag]) -> str:
         "relation": _("relation to household head"),
         "address": _("address"),
         "building_head": _("building head"),
+        "party_branch": _("party branch"),
+        "party_kind": _("kind of party membership"),
+        "team": _("volunteer team"),
+        "volunteer_active": _("active volunteer"),
     }
     return str(labels.get(field, field))
 

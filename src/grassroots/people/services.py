@@ -650,16 +650,8 @@ def person_tag(
 
 def _record_tag(person: Person, tag: VulnerabilityTag, *, action: str, actor, old, new, reason: str) -> None:
     """A tag's history row: its field names the tag, so pages can hide a sensitive one's rows."""
-    history.record(
-        community_id=person.community_id,
-        person_id=person.pk,
-        household_id=person.current_household_id,
-        action=action,
-        actor=actor,
-        field=f"tag:{tag.code}",
-        old=old,
-        new=new,
-        reason=reason,
+    history.record_for(
+        person, action=action, actor=actor, field=f"tag:{tag.code}", old=old, new=new, reason=reason
     )
 
 

@@ -1,0 +1,115 @@
+"""People in the organisations (issue 9.1): the office puts a person in a party branch and in
+volunteer teams from the person page; each join and leave is a row of the person's history,
+scoped to the community, and refused to the roles that do not keep the organisations."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+
+from grassroots.orgs.models import PartyMember, PartyMemberKind, Volunteer
+from grassroots.orgs.services import party_membership_set, volunteering_set
+from grassroots.people.models import RegistryChange
+from tests.factories import PartyBranchFactory, VolunteerTeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def test_joining_moving_and_leaving_a_branch_is_kept_in_the_history(socialworker, granny_wang, community):
+    first, second = PartyBranchFactory(community=community), PartyBranchFactory(community=community)
+    party_membership_set(
+        actor=socialworker, person=granny_wang, branch=first, joined_party_on=date(1970, 7, 1)
+    )
+    party_membership_set(actor=socialworker, person=granny_wang, branch=second, kind=PartyMemberKind.SERVING)
+    assert PartyMember.objects.get(person=granny_wang).branch == second
+    party_membership_set(actor=socialworker, person=granny_wang, branch=None)
+    assert not PartyMember.objects.filter(person=granny_wang).exists()
+    moves = RegistryChange.objects.filter(person=granny_wang, field="party_branch").order_by("id")
+    assert [(row.old_display, row.new_display) for row in moves] == [
+        ("", first.name),
+        (first.name, second.name),
+        (second.name, ""),
+    ]
+    assert RegistryChange.objects.filter(person=granny_wang, field="party_kind").count() == 2
+
+
+def test_a_branch_of_another_community_is_refused(socialworker, granny_wang, other_community):
+    with pytest.raises(ValidationError) as refused:
+        party_membership_set(
+            actor=socialworker, person=granny_wang, branch=PartyBranchFactory(community=other_community)
+        )
+    assert "branch" in refused.value.message_dict
+    assert not PartyMember.objects.filter(person=granny_wang).exists()
+
+
+def test_teams_joined_and_left_and_stopping_are_rows_and_the_volunteer_is_kept(
+    socialworker, granny_wang, community
+):
+    water, repairs = (VolunteerTeamFactory(community=community, name=n) for n in ("送水队", "维修队"))
+    volunteering_set(actor=socialworker, person=granny_wang, teams=[water], availability="周末")
+    volunteer = Volunteer.objects.get(person=granny_wang)
+    assert volunteer.home_grid_id == granny_wang.current_household.grid_id
+    volunteering_set(actor=socialworker, person=granny_wang, teams=[repairs], active=False)
+    volunteer.refresh_from_db()
+    assert list(volunteer.teams.all()) == [repairs] and not volunteer.active
+    rows = RegistryChange.objects.filter(person=granny_wang).order_by("id")
+    assert [(r.action, r.old_display, r.new_display) for r in rows if r.field == "team"] == [
+        ("team_join", "", "送水队"),
+        ("team_join", "", "维修队"),
+        ("team_leave", "送水队", ""),
+    ]
+    assert [(r.old_display, r.new_display) for r in rows if r.field == "volunteer_active"] == [
+        ("", "✓"),
+        ("✓", "✗"),
+    ]
+
+
+def test_roles_that_do_not_keep_the_organisations_cannot_change_membership(
+    gridworker, volunteer, granny_wang, community
+):
+    branch = PartyBranchFactory(community=community)
+    for user in (gridworker, volunteer):
+        with pytest.raises(PermissionDenied):
+            party_membership_set(actor=user, person=granny_wang, branch=branch)
+        assert _client(user).get(f"/orgs/people/{granny_wang.pk}/party/").status_code == 404
+    assert not PartyMember.objects.exists()
+
+
+def test_the_screens_save_and_show_on_the_person_page(socialworker, granny_wang, community):
+    branch = PartyBranchFactory(community=community, name="第一党支部")
+    team = VolunteerTeamFactory(community=community, name="助老服务队")
+    PartyBranchFactory()  # another community's: not offered
+    client = _client(socialworker)
+    page = client.get(f"/people/{granny_wang.pk}/").content.decode()
+    assert (
+        f"/orgs/people/{granny_wang.pk}/party/" in page
+        and f"/orgs/people/{granny_wang.pk}/volunteering/" in page
+    )
+    form = client.get(f"/orgs/people/{granny_wang.pk}/party/").content.decode()
+    branch_box = re.search(r'<select name="branch".*?</select>', form, re.S).group(0)
+    assert branch_box.count("<option") == 2  # "not a member" and this community's branch
+    refused = client.post(
+        f"/orgs/people/{granny_wang.pk}/party/",
+        {"branch": branch.pk, "kind": "resident", "joined_party_on": "1970"},
+    )
+    assert refused.status_code == 200 and not PartyMember.objects.exists()
+    saved = client.post(f"/orgs/people/{granny_wang.pk}/party/", {"branch": branch.pk, "kind": "resident"})
+    assert saved.status_code == 302
+    client.post(
+        f"/orgs/people/{granny_wang.pk}/volunteering/",
+        {"teams": [team.pk], "active": "on", "availability": "周末"},
+    )
+    page = client.get(f"/people/{granny_wang.pk}/").content.decode()
+    assert "第一党支部" in page and "助老服务队" in page
+    row = RegistryChange.objects.get(person=granny_wang, field="team")
+    assert row.source == "person-volunteering"
