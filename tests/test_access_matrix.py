@@ -27,6 +27,7 @@ from grassroots.cases.models import Category, Channel
 from grassroots.cases.services import Party, ReportDetails
 from grassroots.ledger import runs as ledger_runs
 from grassroots.notify.models import Message
+from grassroots.orgs.serving import serving_report_submit
 from grassroots.privacy import services as privacy
 from tests.factories import (
     MemberUnitFactory,
@@ -102,6 +103,9 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "org-unit": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/units/{unit}/"),
     "org-new": ({"secretary", "socialworker", "admin_user", "outsider"}, "/orgs/units/new/"),  # a blank form
     "org-edit": ({"secretary", "socialworker", "admin_user"}, "/orgs/units/{unit}/edit/"),
+    "org-serving": ({"secretary", "socialworker", "admin_user", "outsider"}, "/orgs/serving/"),  # their own
+    "org-serving-report": ({"secretary", "socialworker", "admin_user"}, "/orgs/serving/{serving_report}/"),
+    "portal-serving": (EVERYONE, "/portal/serving/{community_code}/"),
     "person-party": ({"secretary", "socialworker", "admin_user"}, "/orgs/people/{person}/party/"),
     "person-volunteering": (
         {"secretary", "socialworker", "admin_user"},
@@ -303,7 +307,18 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         content=xlsx_bytes(["姓名", "住址"], [["王秀兰", "4-2-301"], ["", "9-9-999"]]),
     )
     ledger_runs.check_run(run)
+    serving_report = serving_report_submit(
+        community=community,
+        name="赵志强",
+        sex="M",
+        phone="13900001111",
+        workplace="区卫健委",
+        origin_branch="区卫健委机关党支部",
+        commitment_hours=20,
+    )
     return {
+        "serving_report": serving_report.pk,
+        "community_code": community.code,
         "datarequest": data_request.pk,
         "import_run": run.pk,
         "message": failed.pk,

@@ -45,7 +45,15 @@ from grassroots.cases.scope import CaseScope
 from grassroots.cases.services import Party, case_dispatch, case_report
 from grassroots.core.admin import ScopedAdminMixin
 from grassroots.core.scoping import PATH_SCOPE, ScopedQuerySet, ScopePolicy, scope_policy_of
-from grassroots.orgs.models import MemberUnit, PartyBranch, PartyMember, Volunteer, VolunteerTeam
+from grassroots.orgs.models import (
+    MemberUnit,
+    PartyBranch,
+    PartyMember,
+    ServingReport,
+    Volunteer,
+    VolunteerTeam,
+)
+from grassroots.orgs.serving import serving_report_submit
 from grassroots.people import history
 from grassroots.people.models import (
     Consent,
@@ -126,6 +134,16 @@ def world(db) -> World:
         world.add(region, VolunteerTeamFactory(community=community))
         world.add(region, VolunteerFactory(person=person, home_grid=grid))
         world.add(region, MemberUnitFactory(community=community))
+        report = serving_report_submit(
+            community=community,
+            name="赵志强",
+            sex="M",
+            phone=f"139000011{REGIONS.index(region):02d}",
+            workplace="区卫健委",
+            origin_branch="机关党支部",
+            commitment_hours=20,
+        )
+        world.add(region, report)
         access = PersonalDataAccess.objects.create(user=auditor, person=person, field="phone", purpose="回访")
         world.add(region, access)
         change = history.record(
@@ -196,6 +214,8 @@ TABLE: dict[type[models.Model], tuple[str, ...]] = {
     VolunteerTeam: (OURS, OURS, "", STREET, "", OURS, OURS, "X", ALL),
     Volunteer: (OURS, OURS, "A", STREET, "", "", "", "X", ALL),
     MemberUnit: (OURS, OURS, "", STREET, "", OURS, OURS, "X", ALL),
+    # Serving party members' reports: for the office that confirms them, not the street or the grids.
+    ServingReport: (OURS, OURS, "", "", "", "", "", "X", ALL),
     # Who saw which number in full: the committee and the street audit it; workers do not.
     PersonalDataAccess: (OURS, "", "", STREET, "", "", "", "", ALL),
     # The register's history: as the households it is about.

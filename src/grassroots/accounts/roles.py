@@ -67,6 +67,7 @@ _ORGS_EDIT = {
     "orgs.memberunit.change",
     "orgs.partymember.change",  # who is in which branch
     "orgs.volunteer.change",  # who volunteers, in which teams
+    "orgs.servingreport.view",  # serving party members' reports (name, phone) wait for the office
 }
 _SENSITIVE = {"people.persontag.view_sensitive"}
 _REVEAL = {"people.person.reveal"}

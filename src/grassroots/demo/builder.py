@@ -45,6 +45,7 @@ from grassroots.orgs.models import (
     Volunteer,
     VolunteerTeam,
 )
+from grassroots.orgs.serving import serving_report_submit
 from grassroots.people.models import Person, PersonNameKey, PersonTag, Residency, VulnerabilityTag
 from grassroots.people.search import pinyin_keys
 from grassroots.people.services import other_reading_rows
@@ -406,6 +407,7 @@ def _write_organisations(
             workplace=member.workplace,
             joined_party_on=member.joined,
             registered_on=member.registered,
+            commitment_hours=member.commitment,
         )
         for member in organisations.party_members
     )
@@ -414,7 +416,7 @@ def _write_organisations(
         for spec, leader in zip(TEAMS, organisations.team_leaders, strict=True)
     )
     _write_volunteers(plan, people, grids, teams)
-    return MemberUnit.objects.bulk_create(
+    units = MemberUnit.objects.bulk_create(
         MemberUnit(
             community=community,
             name=unit.spec.name,
@@ -426,6 +428,31 @@ def _write_organisations(
         )
         for unit in organisations.units
     )
+    _link_serving_members(community, units)
+    return units
+
+
+def _link_serving_members(community: Community, units: list[MemberUnit]) -> None:
+    """Serving members who work for a member unit belong to it; two new reports wait for the office."""
+    for unit in units:
+        PartyMember.objects.filter(branch__community=community, kind="serving", workplace=unit.name).update(
+            unit=unit
+        )
+    for name, sex, phone, unit in (
+        ("邵文博", "M", "13920260001", units[0]),
+        ("郑晓燕", "F", "13920260002", None),
+    ):
+        serving_report_submit(
+            community=community,
+            name=name,
+            sex=sex,
+            phone=phone,
+            unit=unit,
+            workplace="" if unit else "天津港集团",
+            origin_branch="机关第二党支部",
+            commitment_hours=24,
+            note="周末可参加助老和环境整治",
+        )
 
 
 def _write_volunteers(

@@ -121,6 +121,11 @@ class PartyMemberPlan:
     joined: date
     workplace: str = ""
     registered: date | None = None
+    commitment: int | None = None  # hours a year a serving member promised
+
+
+#: The yearly hours serving members promise, in turn (no draw: the rest of the plan stays as it was).
+COMMITMENTS = (12, 20, 24, 30, 40)
 
 
 @dataclass
@@ -229,6 +234,7 @@ def _plan_party(
                 _joined_party(rng, person),
                 workplace=rng.choice(workplaces),
                 registered=registered,
+                commitment=COMMITMENTS[position % len(COMMITMENTS)],
             )
         )
 

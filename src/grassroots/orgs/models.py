@@ -7,6 +7,7 @@ record with two role rows.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +71,17 @@ class PartyMember(models.Model):
     )
     joined_party_on = models.DateField(_("joined the party"), null=True, blank=True)
     registered_on = models.DateField(_("registered with the community"), null=True, blank=True)
+    unit = models.ForeignKey(
+        "MemberUnit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="serving_members",
+        verbose_name=_("member unit"),
+        help_text=_("For serving members whose unit is a member unit of the community."),
+    )
+    origin_branch = models.CharField(_("party organisation at work"), max_length=100, blank=True)
+    commitment_hours = models.PositiveSmallIntegerField(_("hours promised a year"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_community_path = "branch__community_id"
@@ -199,6 +211,72 @@ class MemberUnit(models.Model):
         verbose_name = _("member unit")
         verbose_name_plural = _("member units")
         ordering = ["community", "kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServingReportStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the community")
+    CONFIRMED = "confirmed", _("confirmed")
+    DECLINED = "declined", _("declined")
+
+
+class ServingReport(models.Model):
+    """A serving party member's report to the community (在职党员到社区报到), as they sent it.
+
+    They fill it in themselves from the community's link or QR code, without an account; the
+    office confirms it (it becomes their PartyMember, kind "serving", in a branch) or declines it
+    with a reason. The phone is sealed like every phone in the register and shown masked.
+    """
+
+    community = models.ForeignKey(
+        "places.Community",
+        on_delete=models.PROTECT,
+        related_name="serving_reports",
+        verbose_name=_("community"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    sex = models.CharField(_("sex"), max_length=1)
+    phone_encrypted = models.TextField(editable=False)
+    phone_hash = models.CharField(max_length=64, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=20, editable=False)
+    unit = models.ForeignKey(
+        "MemberUnit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="serving_reports",
+        verbose_name=_("member unit"),
+    )
+    workplace = models.CharField(_("workplace"), max_length=100)
+    origin_branch = models.CharField(_("party organisation at work"), max_length=100)
+    skills = models.ManyToManyField(Skill, blank=True, related_name="+", verbose_name=_("skills"))
+    commitment_hours = models.PositiveSmallIntegerField(_("hours promised a year"))
+    note = models.CharField(_("what they would like to do"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ServingReportStatus.choices, default=ServingReportStatus.PENDING
+    )
+    submitted_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decline_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    member = models.ForeignKey(
+        PartyMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "community_id"
+
+    class Meta:
+        verbose_name = _("serving party member's report")
+        verbose_name_plural = _("serving party members' reports")
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["community", "status", "-submitted_at"], name="serving_report_worklist")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -18,7 +18,15 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.core.authority import user_can
 from grassroots.core.forms import IsoDateInput, ServiceErrorsMixin
 from grassroots.orgs import services
-from grassroots.orgs.models import PartyBranch, PartyMember, PartyMemberKind, Skill, Volunteer, VolunteerTeam
+from grassroots.orgs.models import (
+    MemberUnit,
+    PartyBranch,
+    PartyMember,
+    PartyMemberKind,
+    Skill,
+    Volunteer,
+    VolunteerTeam,
+)
 from grassroots.people import history
 from grassroots.people.models import Person
 
@@ -38,10 +46,18 @@ class PartyForm(ServiceErrorsMixin, forms.Form):
     registered_on = forms.DateField(
         label=_("registered with the community"), widget=IsoDateInput(), required=False
     )
+    unit = forms.ModelChoiceField(
+        label=_("member unit"), queryset=MemberUnit.objects.none(), required=False, empty_label="—"
+    )
+    origin_branch = forms.CharField(label=_("party organisation at work"), max_length=100, required=False)
+    commitment_hours = forms.IntegerField(
+        label=_("hours promised a year"), min_value=1, max_value=500, required=False
+    )
 
-    def __init__(self, *args, branches, **kwargs):
+    def __init__(self, *args, branches, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["branch"].queryset = branches
+        self.fields["unit"].queryset = units
 
 
 class VolunteeringForm(ServiceErrorsMixin, forms.Form):
@@ -102,15 +118,19 @@ def person_party(request, pk: int):
             "workplace": member.workplace,
             "joined_party_on": member.joined_party_on,
             "registered_on": member.registered_on,
+            "unit": member.unit_id,
+            "origin_branch": member.origin_branch,
+            "commitment_hours": member.commitment_hours,
         }
         if member
         else {}
     )
     branches = PartyBranch.objects.visible_to(request.user).filter(community_id=person.community_id)
+    units = MemberUnit.objects.visible_to(request.user).filter(community_id=person.community_id)
     return _screen(
         request,
         person,
-        PartyForm(request.POST or None, branches=branches, initial=initial),
+        PartyForm(request.POST or None, branches=branches, units=units, initial=initial),
         screen="person-party",
         call=lambda data: services.party_membership_set(actor=request.user, person=person, **data),
         title=_("Party membership"),

@@ -16,7 +16,15 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from grassroots.core.authority import user_can, user_scope
-from grassroots.orgs.models import PartyBranch, PartyMember, PartyMemberKind, Skill, Volunteer, VolunteerTeam
+from grassroots.orgs.models import (
+    MemberUnit,
+    PartyBranch,
+    PartyMember,
+    PartyMemberKind,
+    Skill,
+    Volunteer,
+    VolunteerTeam,
+)
 from grassroots.people import history
 from grassroots.people.models import Person
 
@@ -67,6 +75,9 @@ def party_membership_set(
     workplace: str = "",
     joined_party_on: date | None = None,
     registered_on: date | None = None,
+    unit: MemberUnit | None = None,
+    origin_branch: str = "",
+    commitment_hours: int | None = None,
 ) -> PartyMember | None:
     """Put a person in a party branch (or move them to another), or, with no branch, take them out.
 
@@ -75,6 +86,8 @@ def party_membership_set(
     _person_for(actor, person, "orgs.partymember.change")
     if branch is not None:
         _same_community(person, [branch], "branch")
+    if unit is not None:
+        _same_community(person, [unit], "unit")
     with transaction.atomic():
         member = (
             PartyMember.objects.select_for_update().select_related("branch").filter(person=person).first()
@@ -88,6 +101,7 @@ def party_membership_set(
         member = member or PartyMember(person=person)
         member.branch, member.kind, member.workplace = branch, kind, workplace
         member.joined_party_on, member.registered_on = joined_party_on, registered_on
+        member.unit, member.origin_branch, member.commitment_hours = unit, origin_branch, commitment_hours
         member.full_clean()
         member.save()
         if before[0] != branch.name:

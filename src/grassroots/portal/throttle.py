@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.shortcuts import render
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,10 @@ def count_attempt(limit: Limit, ip: str | None) -> None:
         cache.incr(count_key)
     except ValueError:  # expired between add and incr
         cache.set(count_key, 1, timeout=limit.seconds)
+
+
+def too_many(request, seconds: int):
+    """The page a throttled visitor gets: 429, when to try again, and the Retry-After header."""
+    response = render(request, "portal/throttled.html", {"minutes": (seconds + 59) // 60}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response

@@ -42,7 +42,7 @@ from grassroots.portal.forms import (
     ReportForm,
     category_label,
 )
-from grassroots.portal.throttle import count_attempt, follow_limit, report_limit, retry_after
+from grassroots.portal.throttle import count_attempt, follow_limit, report_limit, retry_after, too_many
 from grassroots.portal.timeline import (
     party_label,
     public_timeline,
@@ -57,12 +57,6 @@ MAX_GRANTS = 20
 
 
 # --- throttling (counted in portal.throttle) ------------------------------------------------------
-
-
-def _too_many(request, seconds: int):
-    response = render(request, "portal/throttled.html", {"minutes": (seconds + 59) // 60}, status=429)
-    response["Retry-After"] = str(seconds)
-    return response
 
 
 # --- who may see which case -----------------------------------------------------------------------
@@ -194,7 +188,7 @@ def portal_report(request):
     if request.method == "POST" and not resident:
         wait = retry_after(report_limit(), ip)
         if wait:
-            return _too_many(request, wait)
+            return too_many(request, wait)
     form_kwargs = {"resident_person": person, "communities": communities}
     if request.method != "POST":
         form = ReportForm(**form_kwargs)
@@ -292,7 +286,7 @@ def portal_follow(request):
         return render(request, "portal/follow.html", {"form": form})
     wait = retry_after(follow_limit(), ip)
     if wait:
-        return _too_many(request, wait)
+        return too_many(request, wait)
     form = FollowForm(request.POST)
     if form.is_valid():
         case = (
@@ -321,7 +315,7 @@ def portal_follow_link(request, token: str):
     ip = client_ip(request)
     wait = retry_after(follow_limit(), ip)
     if wait:
-        return _too_many(request, wait)
+        return too_many(request, wait)
     case = Case.objects.filter(public_token=token[:32]).only("pk", "number").first() if token else None
     if case is None:
         count_attempt(follow_limit(), ip)
