@@ -79,6 +79,9 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "grid-list": (SIGNED_IN, "/grids/"),
     "grid-detail": (COORDINATORS | {"patroller"}, "/grids/{grid}/"),
     "building-detail": (COORDINATORS | {"patroller"}, "/buildings/{building}/"),
+    "community-plan": (COORDINATORS | {"patroller", "outsider"}, "/plan/"),  # the outsider: their own
+    "ledger-plan": ({"admin_user"}, "/ledger/plan/"),
+    "ledger-plan-export": ({"admin_user"}, "/ledger/plan/export/?community={community_id}"),
     "household-detail": (COORDINATORS | {"resident", "patroller"}, "/households/{household}/"),
     "person-search": (COORDINATORS | {"outsider", "resident"}, "/people/"),  # a resident finds their own
     "person-detail": (COORDINATORS | {"resident"}, "/people/{person}/"),
@@ -319,6 +322,7 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
     return {
         "serving_report": serving_report.pk,
         "community_code": community.code,
+        "community_id": community.pk,
         "datarequest": data_request.pk,
         "import_run": run.pk,
         "message": failed.pk,

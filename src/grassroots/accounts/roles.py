@@ -78,9 +78,12 @@ _CASES_COORDINATE = {"cases.case.view", "cases.case.view_own"} | _CASES_REPORT
 _CASES_OWN = {"cases.case.view_own"} | _CASES_REPORT
 _CASES_SENSITIVE = {"cases.case.view_sensitive"}
 
+#: Drawing the community: grid outlines and building positions (GeoJSON import), for administrators.
+_PLAN_EDIT = {"places.plan.change"}
+
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
-        _REGISTRY_VIEW | _REGISTRY_EDIT | _ORGS_EDIT | _SENSITIVE | _AUDIT | _CASES_COORDINATE
+        _REGISTRY_VIEW | _REGISTRY_EDIT | _ORGS_EDIT | _SENSITIVE | _AUDIT | _CASES_COORDINATE | _PLAN_EDIT
     ),
     Role.SECRETARY: frozenset(
         _REGISTRY_VIEW

@@ -13,6 +13,9 @@ class CareConfig(AppConfig):
         from grassroots.core.keys import register_sealed_fields
 
         register_log_model("care.CareRecordAccess")  # pruned with the audit trail's retention
+        from grassroots.care import plan_layers
+
+        plan_layers.register()  # what the site plan counts per building
         # Care findings are sealed at rest (core.fields.SealedTextField); rotation re-seals them.
         register_sealed_fields(
             "care.Visit", "health", "mood_note", "family", "difficulties", "hazard_note", "needs"

@@ -410,17 +410,27 @@ def flags(user, today: date | None = None):
     )
 
 
-def register(user, *, tier: str = "", grid_id: int | None = None):
-    profiles = (
-        CareProfile.objects.visible_to(user)
-        .on_register()
-        .select_related("person", "household__building", "grid", "rule")
-        .order_by("risk", *_PLACE, "person__name")
+def register(
+    user,
+    *,
+    tier: str = "",
+    grid_id: int | None = None,
+    building_id: int | None = None,
+    not_reached_on: date | None = None,
+):
+    """The care register as the user may read it; `not_reached_on` keeps only the people not
+    reached within their frequency on that day (the one rule: CareProfile.objects.not_reached)."""
+    profiles = CareProfile.objects.visible_to(user)
+    profiles = profiles.not_reached(not_reached_on) if not_reached_on else profiles.on_register()
+    profiles = profiles.select_related("person", "household__building", "grid", "rule").order_by(
+        "risk", *_PLACE, "person__name"
     )
     if tier:
         profiles = profiles.filter(tier=tier)
     if grid_id:
         profiles = profiles.filter(grid_id=grid_id)
+    if building_id:
+        profiles = profiles.filter(household__building_id=building_id)
     return profiles
 
 

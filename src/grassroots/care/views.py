@@ -125,7 +125,15 @@ def register(request):
     if tier not in Tier.values:
         tier = ""
     grid_id = parse_id(request.GET.get("grid"))
-    profiles = selectors.register(request.user, tier=tier, grid_id=grid_id)
+    building_id = parse_id(request.GET.get("building"))
+    late = request.GET.get("late") == "1"
+    profiles = selectors.register(
+        request.user,
+        tier=tier,
+        grid_id=grid_id,
+        building_id=building_id,
+        not_reached_on=timezone.localdate() if late else None,
+    )
     page = Paginator(profiles, 50).get_page(request.GET.get("page"))
     totals = dict(
         CareProfile.objects.visible_to(request.user).on_register().values_list("tier").annotate(n=Count("id"))
@@ -134,6 +142,8 @@ def register(request):
         "page": page,
         "tier": tier,
         "grid_id": grid_id,
+        "building_id": building_id,
+        "late": late,
         "tiers": Tier.choices,
         "grids": Grid.objects.visible_to(request.user),
         "totals": totals,

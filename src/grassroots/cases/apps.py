@@ -15,6 +15,9 @@ class CasesConfig(AppConfig):
         from grassroots.core.keys import register_sealed_column
 
         checks.register(lambda app_configs, **kwargs: coverage_messages(), "grassroots")
+        from grassroots.cases import plan_layers
+
+        plan_layers.register()  # what the site plan counts per building
         register_sealed_column(
             "cases.Case",
             "reporter_phone_encrypted",

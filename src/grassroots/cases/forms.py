@@ -20,6 +20,7 @@ from grassroots.cases.workflow import REGISTRY, Input, Status
 from grassroots.core.forms import IdChoiceField, ServiceErrorsMixin
 from grassroots.people.forms import AddressField
 from grassroots.people.models import Relation, Sex
+from grassroots.places.models import Building
 
 #: Channels offered on the intake screen (the patrol form, the portal and the API set their own).
 INTAKE_CHANNELS = [Channel.PHONE, Channel.WALK_IN, Channel.VISIT, Channel.WECHAT, Channel.HOTLINE]
@@ -272,10 +273,13 @@ class CaseFilterForm(forms.Form):
     handler = forms.ChoiceField(required=False, label=_("Handler"))
     status = forms.ChoiceField(required=False, label=_("Status"))
     duplicates = forms.BooleanField(required=False, label=_("likely duplicates only"))
+    # One building (the site plan's click-through): carried in the query string, not typed.
+    building = IdChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, grids, categories, handlers, statuses, **kwargs):
+    def __init__(self, *args, grids, categories, handlers, statuses, buildings=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["grid"].queryset = grids
+        self.fields["building"].queryset = buildings if buildings is not None else Building.objects.none()
         self.fields["category"] = CategoryChoiceField(
             queryset=categories, required=False, label=_("Category")
         )

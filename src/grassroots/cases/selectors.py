@@ -288,6 +288,8 @@ def _filtered(
         cases = cases.filter(case_text_q(text))
     if filters.get("grid"):
         cases = cases.filter(grid=filters["grid"])
+    if filters.get("building"):
+        cases = cases.filter(building=filters["building"])
     if filters.get("category"):
         category = filters["category"]
         cases = cases.filter(Q(category=category) | Q(category__parent=category))

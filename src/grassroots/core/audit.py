@@ -66,6 +66,7 @@ PRUNED = "audit_pruned"
 CONSENT = "consent"  # consent to keeping sensitive data recorded (ok) or withdrawn (detail)
 PRIVACY_REQUEST = "privacy_request"  # a request about personal information filed or answered
 ERASED = "personal_data_erased"  # a person's personal data erased (on request, or by retention)
+PLAN_IMPORTED = "plan_imported"  # grid outlines and building positions written from a GeoJSON file
 
 OK = "ok"
 FAILED = "failed"

@@ -15,6 +15,7 @@ refuses to touch it.
 from __future__ import annotations
 
 import importlib
+import json
 import random
 import time
 from dataclasses import dataclass
@@ -27,13 +28,14 @@ from django.contrib.sessions.models import Session
 from django.core.management.color import no_style
 from django.db import IntegrityError, connection, models, transaction
 
+from grassroots.accounts import system_actor
 from grassroots.accounts.models import User
 from grassroots.accounts.roles import is_system, role_filter
 from grassroots.cases.models import Category
 from grassroots.demo.api import ensure_demo_api_client
 from grassroots.demo.care import build_care_demo
 from grassroots.demo.cases import build_case_demo
-from grassroots.demo.layout import GRID_NAMES
+from grassroots.demo.layout import GRID_NAMES, plan_features
 from grassroots.demo.organisations import BRANCH_NAMES, TEAMS
 from grassroots.demo.plan import PRINTED_USERNAMES, SEED, DemoPlan, make_plan
 from grassroots.notify.api import muted
@@ -49,6 +51,7 @@ from grassroots.orgs.serving import serving_report_submit
 from grassroots.people.models import Person, PersonNameKey, PersonTag, Residency, VulnerabilityTag
 from grassroots.people.search import pinyin_keys
 from grassroots.people.services import other_reading_rows
+from grassroots.places.geo import check_plan, plan_import
 from grassroots.places.models import Building, Community, Grid, Household, Street
 
 DEMO_STREET_CODE = "DEMO-DAGU"
@@ -234,6 +237,7 @@ def demo_build(plan: DemoPlan | None = None) -> Community:
     )
     grids = _write_grids(plan, community)
     buildings = _write_buildings(plan, community, grids)
+    _draw_the_plan(community, buildings)
     households = _write_households(plan, buildings, grids)
     people = _write_people(plan, community, households)
     _write_residencies(plan, people, households)
@@ -306,6 +310,17 @@ def _write_buildings(plan: DemoPlan, community: Community, grids: list[Grid]) ->
             )
         )
     return {building.number: building for building in Building.objects.bulk_create(rows)}
+
+
+def _draw_the_plan(community: Community, buildings: dict[int, Building]) -> None:
+    """Grid outlines and footprints through the GeoJSON import an administrator would use."""
+    content = json.dumps(
+        plan_features(list(Building.objects.filter(community=community).select_related("grid")))
+    )
+    check = check_plan(community=community, content=content.encode())
+    if not check.ok:
+        raise RuntimeError(f"the demo plan does not check: {check.problems[:3]}")
+    plan_import(actor=system_actor(), check=check)
 
 
 def _write_households(plan: DemoPlan, buildings: dict[int, Building], grids: list[Grid]) -> list[Household]:

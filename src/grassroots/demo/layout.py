@@ -82,3 +82,50 @@ def plan_households(buildings: list[BuildingPlan]) -> list[HouseholdPlan]:
                         )
                     )
     return households
+
+
+#: How far apart the demo's buildings stand (degrees of latitude and longitude), and how big they are.
+ROW_STEP, COLUMN_STEP = 0.0006, 0.0008
+FOOTPRINT_HALF = (0.00028, 0.00009)  # half the width (longitude) and depth (latitude) of a block
+
+
+def plan_features(buildings: list) -> dict:
+    """The demo estate as a GeoJSON FeatureCollection, the file an administrator would import.
+
+    Each building owns the cell around it (half way to its neighbours); a grid's outline is the
+    union of its buildings' cells, so neighbouring grids share edges and never overlap, and every
+    building lies in its own grid's outline. Footprints are blocks facing south, as walk-ups do.
+    """
+    from shapely.geometry import box, mapping
+    from shapely.ops import unary_union
+
+    cells: dict[str, list] = {}
+    features = []
+    for building in buildings:
+        lat, lon = float(building.latitude), float(building.longitude)
+        edges = (lon - COLUMN_STEP / 2, lat - ROW_STEP / 2, lon + COLUMN_STEP / 2, lat + ROW_STEP / 2)
+        # Rounded, so that two neighbours' shared edge is the same line and their union one polygon.
+        cells.setdefault(building.grid.code, []).append(box(*(round(edge, 7) for edge in edges)))
+        half_x, half_y = FOOTPRINT_HALF
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"building": building.number},
+                "geometry": mapping(box(lon - half_x, lat - half_y, lon + half_x, lat + half_y)),
+            }
+        )
+    # The last row is not full: its empty lots belong to the last grid, which would else be in two parts.
+    last = max(buildings, key=lambda b: b.number)
+    lat, lon = float(last.latitude), float(last.longitude)
+    for step in range(1, 8 - (last.number - 1) % 8):
+        edges = (
+            lon + (step - 0.5) * COLUMN_STEP,
+            lat - ROW_STEP / 2,
+            lon + (step + 0.5) * COLUMN_STEP,
+            lat + ROW_STEP / 2,
+        )
+        cells[last.grid.code].append(box(*(round(edge, 7) for edge in edges)))
+    for code, boxes in sorted(cells.items()):
+        outline = unary_union(boxes).simplify(1e-9)
+        features.append({"type": "Feature", "properties": {"grid": code}, "geometry": mapping(outline)})
+    return {"type": "FeatureCollection", "features": features}

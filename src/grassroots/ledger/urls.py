@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grassroots.ledger import views
+from grassroots.ledger import plan, views
 
 urlpatterns = [
     path("", views.ledger_home, name="ledger-home"),
@@ -11,5 +11,7 @@ urlpatterns = [
     path("imports/<int:pk>/start/", views.import_start, name="ledger-import-start"),
     path("imports/<int:pk>/errors/", views.import_errors, name="ledger-import-errors"),
     path("export/residents.xlsx", views.export_residents_view, name="ledger-export-residents"),
+    path("plan/", plan.plan_import_page, name="ledger-plan"),
+    path("plan/export/", plan.plan_export, name="ledger-plan-export"),
     path("export/cases.xlsx", views.export_cases_view, name="ledger-export-cases"),
 ]

@@ -11,6 +11,9 @@ class PeopleConfig(AppConfig):
         from grassroots.core.keys import register_sealed_column, register_sealed_fields
 
         register_log_model("people.PersonalDataAccess")  # pruned with the audit trail's retention
+        from grassroots.people import plan_layers
+
+        plan_layers.register()  # what the site plan counts per building
 
         # ID and phone numbers are sealed with the data key (`grassroots keys rotate` re-seals them).
         register_sealed_column(

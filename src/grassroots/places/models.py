@@ -62,6 +62,12 @@ class Grid(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=32)
     description = models.TextField(_("description"), blank=True)
+    boundary = models.JSONField(
+        _("boundary"),
+        null=True,
+        blank=True,
+        help_text=_("The grid's outline as [longitude, latitude] points (from a GeoJSON import)."),
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_community_path = "community_id"
@@ -99,6 +105,12 @@ class Building(models.Model):
     )
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    footprint = models.JSONField(
+        _("footprint"),
+        null=True,
+        blank=True,
+        help_text=_("The building's outline as [longitude, latitude] points (from a GeoJSON import)."),
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_community_path = "community_id"

@@ -20,13 +20,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
+from shapely.geometry import Polygon
+
 PLAN_WIDTH = 100.0
 PLAN_MARGIN = 6.0
 MAX_BUILDING_SIZE = 10.0
 
 
 class PlacedBuilding(Protocol):
-    """What the plan needs of a building (places.models.Building has it)."""
+    """What the plan needs of a building (places.models.Building has it; `footprint` is optional)."""
 
     pk: int
     number: int
@@ -34,9 +36,21 @@ class PlacedBuilding(Protocol):
     longitude: Decimal | None
 
 
+class OutlinedGrid(Protocol):
+    """What the plan needs of a grid: its outline as [longitude, latitude] points, or None."""
+
+    pk: int
+    name: str
+    boundary: list | None
+
+
 @dataclass(frozen=True)
 class PlanBuilding:
-    """One building on the plan: its centre (what a tap is compared with) and the box drawn for it."""
+    """One building on the plan: its centre (what a tap is compared with) and the box drawn for it.
+
+    `outline` is the footprint as SVG points ("x,y x,y ...") where the building has one; the
+    box is drawn otherwise.
+    """
 
     id: int
     number: int
@@ -47,6 +61,18 @@ class PlanBuilding:
     w: float
     h: float
     font: float
+    outline: str = ""
+
+
+@dataclass(frozen=True)
+class PlanGrid:
+    """A grid's outline on the plan, and where its name is written (the outline's centre)."""
+
+    id: int
+    name: str
+    points: str
+    lx: float
+    ly: float
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,13 @@ class Geo:
     k: float
     scale: float
 
+    def point(self, lon: float, lat: float) -> tuple[float, float]:
+        """A longitude and latitude as plan units (margin included), north up."""
+        return (
+            round((lon - self.lon_min) * self.k * self.scale + PLAN_MARGIN, 2),
+            round((self.lat_max - lat) * self.scale + PLAN_MARGIN, 2),
+        )
+
 
 @dataclass(frozen=True)
 class SitePlan:
@@ -66,29 +99,54 @@ class SitePlan:
     height: float = PLAN_WIDTH
     buildings: list[PlanBuilding] = field(default_factory=list)
     geo: Geo | None = None
+    grids: list[PlanGrid] = field(default_factory=list)
 
 
-def site_plan(buildings: Iterable[PlacedBuilding]) -> SitePlan:
-    """The buildings on a plan: by their coordinates when every one has them, else on a grid."""
+def _ring(points: list | None) -> list[tuple[float, float]]:
+    """[[lon, lat], ...] as float pairs; nothing for a missing or malformed outline."""
+    try:
+        return [(float(lon), float(lat)) for lon, lat, *_rest in points or []]
+    except (TypeError, ValueError):
+        return []
+
+
+def _svg_points(geo: Geo, ring: list[tuple[float, float]]) -> str:
+    return " ".join("{},{}".format(*geo.point(lon, lat)) for lon, lat in ring)
+
+
+def _geo_for(lats: list[float], lons: list[float]) -> tuple[Geo, float, float]:
+    usable = PLAN_WIDTH - 2 * PLAN_MARGIN
+    k = math.cos(math.radians(sum(lats) / len(lats)))
+    span_x, span_y = (max(lons) - min(lons)) * k, max(lats) - min(lats)
+    scale = usable / max(span_x, span_y, 1e-6)
+    geo = Geo(lat_max=max(lats), lon_min=min(lons), k=k, scale=scale)
+    return geo, round(span_x * scale + 2 * PLAN_MARGIN, 2), round(span_y * scale + 2 * PLAN_MARGIN, 2)
+
+
+def site_plan(buildings: Iterable[PlacedBuilding], grids: Iterable[OutlinedGrid] = ()) -> SitePlan:
+    """The buildings (and the grids' outlines) on a plan: by coordinates when every building has
+    them, else the buildings on a square grid by number and no outlines."""
     items = list(buildings)
     if not items:
         return SitePlan()
     usable = PLAN_WIDTH - 2 * PLAN_MARGIN
-    width, geo = PLAN_WIDTH, None
+    width, geo, plan_grids = PLAN_WIDTH, None, []
     if all(b.latitude is not None and b.longitude is not None for b in items):
-        lats = [float(b.latitude) for b in items]
-        lons = [float(b.longitude) for b in items]
-        k = math.cos(math.radians(sum(lats) / len(lats)))
-        span_x, span_y = (max(lons) - min(lons)) * k, max(lats) - min(lats)
-        scale = usable / max(span_x, span_y, 1e-6)
-        geo = Geo(lat_max=max(lats), lon_min=min(lons), k=k, scale=scale)
+        outlines = [(grid, _ring(grid.boundary)) for grid in grids]
+        outlines = [(grid, ring) for grid, ring in outlines if len(ring) >= 3]
+        footprints = {b.pk: _ring(getattr(b, "footprint", None)) for b in items}
+        corners = [point for _grid, ring in outlines for point in ring]
+        corners += [point for ring in footprints.values() for point in ring]
+        lats = [float(b.latitude) for b in items] + [lat for _lon, lat in corners]
+        lons = [float(b.longitude) for b in items] + [lon for lon, _lat in corners]
+        geo, width, height = _geo_for(lats, lons)
         points = [
-            ((lon - geo.lon_min) * k * scale, (geo.lat_max - lat) * scale)
-            for lat, lon in zip(lats, lons, strict=True)
+            (x - PLAN_MARGIN, y - PLAN_MARGIN)
+            for x, y in (geo.point(float(b.longitude), float(b.latitude)) for b in items)
         ]
-        height = round(span_y * scale + 2 * PLAN_MARGIN, 2)
-        width = round(span_x * scale + 2 * PLAN_MARGIN, 2)
+        plan_grids = [_plan_grid(geo, grid, ring) for grid, ring in outlines]
     else:
+        footprints = {}
         columns = math.ceil(math.sqrt(len(items)))
         cell = usable / columns
         points = [((i % columns + 0.5) * cell, (i // columns + 0.5) * cell) for i in range(len(items))]
@@ -100,6 +158,7 @@ def site_plan(buildings: Iterable[PlacedBuilding]) -> SitePlan:
     drawn = []
     for building, (x, y) in zip(items, points, strict=True):
         cx, cy = x + PLAN_MARGIN, y + PLAN_MARGIN
+        ring = footprints.get(building.pk) or []
         drawn.append(
             PlanBuilding(
                 id=building.pk,
@@ -111,9 +170,17 @@ def site_plan(buildings: Iterable[PlacedBuilding]) -> SitePlan:
                 w=round(size, 2),
                 h=round(size * 0.6, 2),
                 font=round(size * 0.4, 2),
+                outline=_svg_points(geo, ring) if geo and len(ring) >= 3 else "",
             )
         )
-    return SitePlan(width=width, height=height, buildings=drawn, geo=geo)
+    return SitePlan(width=width, height=height, buildings=drawn, geo=geo, grids=plan_grids)
+
+
+def _plan_grid(geo: Geo, grid: OutlinedGrid, ring: list[tuple[float, float]]) -> PlanGrid:
+    """The outline, and a point inside it for the name (an L-shaped grid's centre may lie outside)."""
+    inside = Polygon(ring).representative_point()
+    lx, ly = geo.point(inside.x, inside.y)
+    return PlanGrid(id=grid.pk, name=grid.name, points=_svg_points(geo, ring), lx=lx, ly=ly)
 
 
 def nearest_building(plan: SitePlan, x: float, y: float) -> int | None:

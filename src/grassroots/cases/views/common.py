@@ -21,7 +21,7 @@ from grassroots.cases import permissions, selectors
 from grassroots.cases.forms import CaseFilterForm, status_choices
 from grassroots.cases.services import ActionNotAllowed, CaseConflict
 from grassroots.core.forms import errors_by_field
-from grassroots.places.models import Community
+from grassroots.places.models import Building, Community
 from grassroots.places.selectors import grids_for
 
 # --- who may open which screen -------------------------------------------------------------------------
@@ -103,6 +103,7 @@ def filter_form(request, *, open_only: bool, statuses) -> CaseFilterForm:
         categories=selectors.categories_for(user=user),
         handlers=selectors.handler_choices_for(user=user, open_only=open_only),
         statuses=status_choices(statuses),
+        buildings=Building.objects.visible_to(user),
     )
     if form.is_bound:
         form.is_valid()

@@ -32,6 +32,7 @@ from grassroots.cases.views.common import (
 from grassroots.people import history
 from grassroots.people import services as people_services
 from grassroots.people.models import Person
+from grassroots.places.models import Grid
 from grassroots.places.selectors import (
     building_households_for,
     buildings_for,
@@ -412,7 +413,7 @@ def report(request):
     )
     category = selectors.category_for(user=user, pk=(data or request.GET).get("category"))
     answers = collect_answers(category, data) if data else {}
-    plan = site_plan(buildings)
+    plan = site_plan(buildings, Grid.objects.visible_to(user).filter(community=community))
     extra_errors: dict[str, list[str]] = {}
     status = 200
     if data is not None:

@@ -44,28 +44,40 @@
     form.elements.reporter_name.focus();
   });
 
+  /* The building nearest to a tap on a site plan (a thumb rarely lands inside a small box). */
+  function nearestBuilding(svg, p) {
+    var best = null, bestDistance = Infinity;
+    svg.querySelectorAll("[data-building]").forEach(function (g) {
+      var dx = g.dataset.x - p.x, dy = g.dataset.y - p.y, distance = dx * dx + dy * dy;
+      if (distance < bestDistance) { bestDistance = distance; best = g; }
+    });
+    return best;
+  }
+
   /* The site plan: a tap sets the point and picks the nearest building (which loads its households). */
   document.addEventListener("click", function (event) {
     var svg = event.target.closest && event.target.closest("svg.site-plan");
     if (!svg) return;
-    var form = svg.closest("form");
-    if (!form || !form.elements.plan_x) return;
     var point = svg.createSVGPoint();
     point.x = event.clientX;
     point.y = event.clientY;
     var p = point.matrixTransform(svg.getScreenCTM().inverse());
+    if (svg.classList.contains("community-plan")) {
+      /* The community plan: the nearest building's page (the table beside lists them all as links). */
+      var building = nearestBuilding(svg, p);
+      if (building && building.dataset.href) window.location.assign(building.dataset.href);
+      return;
+    }
+    var form = svg.closest("form");
+    if (!form || !form.elements.plan_x) return;
     form.elements.plan_x.value = p.x.toFixed(2);
     form.elements.plan_y.value = p.y.toFixed(2);
     var marker = svg.querySelector(".marker");
     marker.setAttribute("cx", p.x);
     marker.setAttribute("cy", p.y);
     marker.classList.add("shown");
-    var best = null, bestDistance = Infinity;
-    svg.querySelectorAll("[data-building]").forEach(function (g) {
-      var dx = g.dataset.x - p.x, dy = g.dataset.y - p.y, distance = dx * dx + dy * dy;
-      if (distance < bestDistance) { bestDistance = distance; best = g; }
-      g.classList.remove("chosen");
-    });
+    var best = nearestBuilding(svg, p);
+    svg.querySelectorAll("[data-building]").forEach(function (g) { g.classList.remove("chosen"); });
     if (!best) return;
     best.classList.add("chosen");
     var select = form.elements.building;
