@@ -12,4 +12,8 @@ urlpatterns = [
     path("imports/<int:pk>/errors/", views.import_errors, name="ledger-import-errors"),
     path("export/residents.xlsx", views.export_residents_view, name="ledger-export-residents"),
     path("export/cases.xlsx", views.export_cases_view, name="ledger-export-cases"),
+    path("export/households.xlsx", views.export_households_view, name="ledger-export-households"),
+    path("export/organisations.xlsx", views.export_organisations_view, name="ledger-export-organisations"),
+    path("export/visits.xlsx", views.export_visits_view, name="ledger-export-visits"),
+    path("export/care-register.xlsx", views.export_care_register_view, name="ledger-export-care-register"),
 ]
