@@ -70,6 +70,17 @@ def test_the_households_export_is_masked_and_scoped(gridworker, granny_wang, str
     assert not PersonalDataAccess.objects.exists()
 
 
+def test_a_grid_worker_asking_for_another_grid_gets_an_empty_file(gridworker, stranger, grid_b):
+    rows = _sheet(_client(gridworker).get(f"/ledger/export/households.xlsx?grid={grid_b.pk}"))
+    assert rows[1][0] == "住址 / Address" and rows[2:] == []
+
+
+def test_the_ledger_page_offers_the_households_in_full_to_the_secretary_only(secretary, socialworker):
+    full = 'formaction="/ledger/export/households.xlsx"'
+    assert full in _client(secretary).get("/ledger/").content.decode()
+    assert full not in _client(socialworker).get("/ledger/").content.decode()
+
+
 def test_the_households_export_keeps_the_page_filter(secretary, granny_wang, stranger, grid_b, neighbourhood):
     client = _client(secretary)
     grid_rows = _sheet(client.get(f"/ledger/export/households.xlsx?grid={grid_b.pk}"))[2:]
