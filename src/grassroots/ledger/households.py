@@ -22,13 +22,13 @@ from grassroots.ledger.rows import (
     Progress,
     Row,
     cell,
-    each_good,
     each_row,
     first_seen,
     households_of,
     read_address,
+    row_by_row,
 )
-from grassroots.people import history, services
+from grassroots.people import services
 from grassroots.places.models import Building, Community
 
 
@@ -82,30 +82,20 @@ def check_households(
     return Plan(rows)
 
 
-def write_households(
-    plan: Plan,
-    *,
-    actor,
-    community: Community,
-    source: str,
-    batch_size: int = 2000,
-    progress: Progress | None = None,
-) -> None:
-    """Create the new households and change the notes; the caller holds the transaction."""
-    with history.through(source):
-        for row in each_good(plan, progress):
-            household = row.target
-            if household is None:
-                building_number, entrance, room = row.values["address"]
-                household = services.household_at_address(
-                    actor=actor,
-                    community_id=community.pk,
-                    building_number=building_number,
-                    entrance=entrance,
-                    room=room,
-                )
-            if row.values["note"] and row.values["note"] != household.note:
-                services.household_set_note(actor=actor, household=household, note=row.values["note"])
+def write_household(row: Row, *, actor, community: Community) -> None:
+    """Create the row's household if it is new, and change its note if the row gives another."""
+    household = row.target
+    if household is None:
+        building_number, entrance, room = row.values["address"]
+        household = services.household_at_address(
+            actor=actor,
+            community_id=community.pk,
+            building_number=building_number,
+            entrance=entrance,
+            room=room,
+        )
+    if row.values["note"] and row.values["note"] != household.note:
+        services.household_set_note(actor=actor, household=household, note=row.values["note"])
 
 
-HOUSEHOLDS = LedgerKind(check=check_households, write=write_households)
+HOUSEHOLDS = LedgerKind(check=check_households, write=row_by_row(write_household))

@@ -27,15 +27,14 @@ from grassroots.ledger.rows import (
     Progress,
     Row,
     cell,
-    each_good,
     each_row,
     find_people,
     first_seen,
     read,
+    row_by_row,
 )
 from grassroots.orgs import services as orgs
 from grassroots.orgs.models import PartyBranch, PartyMember, PartyMemberKind, Skill, Volunteer, VolunteerTeam
-from grassroots.people import history
 from grassroots.places.models import Community
 
 _MEMBER_KINDS = {
@@ -145,33 +144,22 @@ def check_party_members(
     return Plan(rows)
 
 
-def write_party_members(
-    plan: Plan,
-    *,
-    actor,
-    community: Community,
-    source: str,
-    batch_size: int = 2000,
-    progress: Progress | None = None,
-) -> None:
-    """Each good row through orgs.services.party_membership_set, what the file leaves empty kept as
-    the register holds it; the caller holds the transaction, the history names the run."""
-    with history.through(source):
-        for row in each_good(plan, progress):
-            person, values = row.values["person"], row.values
-            member = PartyMember.objects.filter(person=person).first()
-            orgs.party_membership_set(
-                actor=actor,
-                person=person,
-                branch=values["branch"],
-                kind=values["member_kind"] or (member.kind if member else PartyMemberKind.RESIDENT),
-                workplace=values["workplace"] or (member.workplace if member else ""),
-                joined_party_on=values["joined_party_on"] or (member.joined_party_on if member else None),
-                registered_on=values["registered_on"] or (member.registered_on if member else None),
-                unit=member.unit if member else None,
-                origin_branch=member.origin_branch if member else "",
-                commitment_hours=member.commitment_hours if member else None,
-            )
+def write_party_member(row: Row, *, actor, community: Community) -> None:
+    """The row through orgs.services.party_membership_set, what the file leaves empty kept."""
+    person, values = row.values["person"], row.values
+    member = PartyMember.objects.filter(person=person).first()
+    orgs.party_membership_set(
+        actor=actor,
+        person=person,
+        branch=values["branch"],
+        kind=values["member_kind"] or (member.kind if member else PartyMemberKind.RESIDENT),
+        workplace=values["workplace"] or (member.workplace if member else ""),
+        joined_party_on=values["joined_party_on"] or (member.joined_party_on if member else None),
+        registered_on=values["registered_on"] or (member.registered_on if member else None),
+        unit=member.unit if member else None,
+        origin_branch=member.origin_branch if member else "",
+        commitment_hours=member.commitment_hours if member else None,
+    )
 
 
 # --- volunteers ------------------------------------------------------------------------------
@@ -245,33 +233,23 @@ def check_volunteers(
     return Plan(rows)
 
 
-def write_volunteers(
-    plan: Plan,
-    *,
-    actor,
-    community: Community,
-    source: str,
-    batch_size: int = 2000,
-    progress: Progress | None = None,
-) -> None:
-    """Each good row through orgs.services.volunteering_set: the row's team and skills added to the
-    volunteer's (never taken away), what the file leaves empty kept; the history names the run."""
-    with history.through(source):
-        for row in each_good(plan, progress):
-            person, values = row.values["person"], row.values
-            volunteer = Volunteer.objects.filter(person=person).prefetch_related("teams", "skills").first()
-            teams = set(volunteer.teams.all()) if volunteer else set()
-            skills = set(volunteer.skills.all()) if volunteer else set()
-            orgs.volunteering_set(
-                actor=actor,
-                person=person,
-                teams=teams | {values["team"]},
-                skills=skills | set(values["skills"]),
-                active=volunteer.active if volunteer else True,
-                availability=values["availability"] or (volunteer.availability if volunteer else ""),
-                joined_on=values["joined_on"] or (volunteer.joined_on if volunteer else None),
-            )
+def write_volunteer(row: Row, *, actor, community: Community) -> None:
+    """The row through orgs.services.volunteering_set: its team and skills added to the volunteer's
+    (never taken away), what the file leaves empty kept."""
+    person, values = row.values["person"], row.values
+    volunteer = Volunteer.objects.filter(person=person).prefetch_related("teams", "skills").first()
+    teams = set(volunteer.teams.all()) if volunteer else set()
+    skills = set(volunteer.skills.all()) if volunteer else set()
+    orgs.volunteering_set(
+        actor=actor,
+        person=person,
+        teams=teams | {values["team"]},
+        skills=skills | set(values["skills"]),
+        active=volunteer.active if volunteer else True,
+        availability=values["availability"] or (volunteer.availability if volunteer else ""),
+        joined_on=values["joined_on"] or (volunteer.joined_on if volunteer else None),
+    )
 
 
-PARTY_MEMBERS = LedgerKind(check=check_party_members, write=write_party_members)
-VOLUNTEERS = LedgerKind(check=check_volunteers, write=write_volunteers)
+PARTY_MEMBERS = LedgerKind(check=check_party_members, write=row_by_row(write_party_member))
+VOLUNTEERS = LedgerKind(check=check_volunteers, write=row_by_row(write_volunteer))

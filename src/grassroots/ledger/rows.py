@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from grassroots.core import pii
 from grassroots.ledger import cells
 from grassroots.ledger.reading import Table
+from grassroots.people import history
 from grassroots.people.models import Person
 from grassroots.people.services import ID_ERRORS
 from grassroots.places.models import Community, Household
@@ -132,6 +133,27 @@ def each_good(plan: Plan, progress: Progress | None):
         yield row
         if progress and done % 200 == 0:
             progress(done, len(good))
+
+
+def row_by_row(write_row: Callable[..., None]) -> Callable[..., None]:
+    """A kind's write from how one row is written (`write_row(row, actor=, community=)`, through the
+    services): every new or changed row in file order, in the caller's transaction, the history
+    rows the services write naming the run ("import #12")."""
+
+    def write(
+        plan: Plan,
+        *,
+        actor,
+        community: Community,
+        source: str,
+        batch_size: int = 2000,
+        progress: Progress | None = None,
+    ) -> None:
+        with history.through(source):
+            for row in each_good(plan, progress):
+                write_row(row, actor=actor, community=community)
+
+    return write
 
 
 def first_seen(rows: list[Row], key_of: Callable[[Row], object], column: str, message: str) -> None:

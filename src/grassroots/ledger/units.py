@@ -23,10 +23,10 @@ from grassroots.ledger.rows import (
     Progress,
     Row,
     cell,
-    each_good,
     each_row,
     first_seen,
     read,
+    row_by_row,
 )
 from grassroots.orgs.models import MemberUnit, UnitKind
 from grassroots.orgs.services import org_save
@@ -119,21 +119,12 @@ def check_units(
     return Plan(rows)
 
 
-def write_units(
-    plan: Plan,
-    *,
-    actor,
-    community: Community,
-    source: str,
-    batch_size: int = 2000,
-    progress: Progress | None = None,
-) -> None:
-    """Each new or changed unit through org_save; the caller holds the transaction."""
-    for row in each_good(plan, progress):
-        unit = row.target or MemberUnit(name=row.values["name"], kind=UnitKind.OTHER)
-        for field, value in _given(row).items():
-            setattr(unit, field, value)
-        org_save(actor=actor, instance=unit, community_id=community.pk)
+def write_unit(row: Row, *, actor, community: Community) -> None:
+    """The row's unit, new or changed, through org_save (as the organisation pages save it)."""
+    unit = row.target or MemberUnit(name=row.values["name"], kind=UnitKind.OTHER)
+    for field, value in _given(row).items():
+        setattr(unit, field, value)
+    org_save(actor=actor, instance=unit, community_id=community.pk)
 
 
-UNITS = LedgerKind(check=check_units, write=write_units)
+UNITS = LedgerKind(check=check_units, write=row_by_row(write_unit))
