@@ -169,7 +169,7 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     # Ledgers: the office imports (administrators, the secretary, social workers: an outsider only into
     # their own community, so never our run); everyone who works with the register exports, in scope.
     "ledger-home": (COORDINATORS | {"outsider"}, "/ledger/"),
-    "ledger-template": (LEDGER_IMPORTERS | {"outsider"}, "/ledger/templates/residents.xlsx"),
+    "ledger-template": (LEDGER_IMPORTERS | {"outsider"}, "/ledger/templates/party-members.xlsx"),
     "ledger-import": (LEDGER_IMPORTERS, "/ledger/imports/{import_run}/"),
     "ledger-import-progress": (LEDGER_IMPORTERS, "/ledger/imports/{import_run}/progress/"),
     "ledger-import-errors": (LEDGER_IMPORTERS, "/ledger/imports/{import_run}/errors/"),
@@ -177,6 +177,11 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "ledger-import-start": (NOBODY, None),
     "ledger-export-residents": (COORDINATORS | {"outsider"}, "/ledger/export/residents.xlsx"),
     "ledger-export-cases": (COORDINATORS | {"outsider"}, "/ledger/export/cases.xlsx"),
+    # The other lists as their pages: every coordinator (the outsider gets their own, empty, scope).
+    "ledger-export-households": (COORDINATORS | {"outsider"}, "/ledger/export/households.xlsx?grid={grid}"),
+    "ledger-export-organisations": (COORDINATORS | {"outsider"}, "/ledger/export/organisations.xlsx"),
+    "ledger-export-visits": (COORDINATORS | {"outsider"}, "/ledger/export/visits.xlsx"),
+    "ledger-export-care-register": (COORDINATORS | {"outsider"}, "/ledger/export/care-register.xlsx"),
     "notification-retry": (NOBODY, None),
     "privacy-mine": ({"resident"}, "/privacy/mine/"),
     "privacy-mine-file": ({"resident"}, "/privacy/mine/file/"),

@@ -53,3 +53,39 @@ def test_upload_preview_fix_import_and_export(signed_in_page, socialworker, hous
         page.click("text=Export these residents (.xlsx)")
     rows = CalamineWorkbook.from_path(export.value.path()).get_sheet_by_index(0).to_python()
     assert rows[2][0] == "李建国" and rows[2][4] == "139****6001"
+
+
+def test_a_volunteers_ledger_in_and_the_organisations_out(
+    signed_in_page, socialworker, granny_wang, tmp_path
+):
+    """Another kind of ledger through the same page: volunteers linked to their team, then exported."""
+    from tests.factories import VolunteerTeamFactory
+
+    from grassroots.orgs.models import Volunteer
+
+    VolunteerTeamFactory(community=socialworker.community, name="助老服务队")
+    page = signed_in_page(socialworker)
+    page.goto("/ledger/")
+    page.get_by_role("button", name="English").click()
+    path = tmp_path / "志愿者台账.xlsx"
+    path.write_bytes(
+        xlsx_bytes(["姓名", "住址", "志愿服务队", "技能"], [["王秀兰", "4-2-301", "助老服务队", "陪伴聊天"]])
+    )
+    page.goto("/ledger/")
+    page.select_option("select[name=kind]", "volunteers")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("text=Upload and check")
+    page.wait_for_url("**/ledger/imports/*/")
+    counts = page.locator("table.counts").inner_text()
+    assert "New\t1" in counts and "Rejected\t0" in counts
+    assert not Volunteer.objects.exists()  # the preview wrote nothing
+    page.click("button[name=mode][value=all]")
+    page.wait_for_selector("text=Result")
+    assert Volunteer.objects.get(person=granny_wang).skills.get().code == "companionship"
+    page.goto("/orgs/")
+    with page.expect_download() as export:
+        page.click("#export-organisations")
+    book = CalamineWorkbook.from_path(export.value.path())
+    teams = book.get_sheet_by_name("Volunteer teams").to_python()
+    assert teams[0][0].startswith("Exported by socialworker")
+    assert [row[:3] for row in teams[2:]] == [["助老服务队", "送水、维修", "王秀兰"]]

@@ -44,7 +44,53 @@ RESIDENT_COLUMNS: tuple[Column, ...] = (
     Column("note", "备注", "Note", ("说明", "remarks")),
 )
 
-COLUMNS_BY_KIND: dict[str, tuple[Column, ...]] = {"residents": RESIDENT_COLUMNS}
+_ADDRESS_COLUMNS = tuple(c for c in RESIDENT_COLUMNS if c.key in ("address", "building", "entrance", "room"))
+_PERSON_COLUMNS = (
+    Column(
+        "name", "姓名", "Name", ("名字", "党员姓名", "志愿者姓名", "人员姓名", "full name"), required=True
+    ),
+    Column("id_number", "身份证号", "ID number", ("公民身份号码", "身份证号码", "身份证", "证件号码", "id")),
+    *_ADDRESS_COLUMNS,
+)
+
+HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
+    *_ADDRESS_COLUMNS,
+    Column("note", "备注", "Note", ("说明", "户情况", "remarks")),
+)
+
+PARTY_MEMBER_COLUMNS: tuple[Column, ...] = (
+    *_PERSON_COLUMNS,
+    Column("branch", "党支部", "Party branch", ("所在支部", "支部", "所属支部", "branch"), required=True),
+    Column("member_kind", "党员类型", "Member kind", ("类型", "党员类别", "kind")),
+    Column("workplace", "工作单位", "Workplace", ("单位", "所在单位")),
+    Column("joined_party_on", "入党日期", "Joined the party", ("入党时间",)),
+    Column("registered_on", "报到日期", "Registered with the community", ("报到时间", "社区报到日期")),
+)
+
+VOLUNTEER_COLUMNS: tuple[Column, ...] = (
+    *_PERSON_COLUMNS,
+    Column("team", "志愿服务队", "Volunteer team", ("服务队", "队伍", "所在队伍", "team"), required=True),
+    Column("skills", "技能", "Skills", ("特长", "专长", "skill")),
+    Column("availability", "服务时间", "Availability", ("可服务时间", "空闲时间")),
+    Column("joined_on", "加入日期", "Joined on", ("加入时间", "注册日期")),
+)
+
+UNIT_COLUMNS: tuple[Column, ...] = (
+    Column("name", "单位名称", "Unit name", ("单位", "名称", "成员单位", "共建单位", "name"), required=True),
+    Column("unit_kind", "单位类型", "Kind", ("类型", "单位性质", "kind")),
+    Column("contact_name", "联系人", "Contact person", ("负责人", "contact")),
+    Column("contact_phone", "联系电话", "Contact phone", ("电话", "办公电话", "手机号", "phone")),
+    Column("offers", "可提供资源", "What it can offer", ("资源", "可提供服务", "共建资源", "offers")),
+    Column("inside_community", "是否在社区内", "Inside the community", ("辖区内", "驻区单位")),
+)
+
+COLUMNS_BY_KIND: dict[str, tuple[Column, ...]] = {
+    "residents": RESIDENT_COLUMNS,
+    "households": HOUSEHOLD_COLUMNS,
+    "party-members": PARTY_MEMBER_COLUMNS,
+    "volunteers": VOLUNTEER_COLUMNS,
+    "units": UNIT_COLUMNS,
+}
 
 
 def _plain(text: str) -> str:

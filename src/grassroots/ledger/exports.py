@@ -76,19 +76,38 @@ def watermark(user, purpose: str = "") -> str:
     return line
 
 
-def _workbook(title: str, header: list[str], rows: Iterable[list], mark: str) -> tuple[bytes, int]:
+@dataclass
+class Sheet:
+    """One sheet of an export: its title, its header row and its rows (any iterable of lists)."""
+
+    title: str
+    header: list[str]
+    rows: Iterable[list]
+
+
+def workbook(sheets: list[Sheet], mark: str) -> tuple[bytes, int]:
+    """The .xlsx of the sheets, each starting with the watermark line (and printing it); rows written."""
     out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": True})
-    sheet = workbook.add_worksheet(title[:31])
-    sheet.set_header(f"&L{mark.replace('&', '&&')}")
-    sheet.set_footer(f"&L{mark.replace('&', '&&')}&R&P / &N")
-    sheet.write_string(0, 0, mark, workbook.add_format({"italic": True, "font_color": "#555555"}))
-    sheet.write_row(1, 0, header, workbook.add_format({"bold": True}))
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        sheet.write_row(count + 1, 0, ["" if cell is None else cell for cell in row])
-    workbook.close()
-    return out.getvalue(), count
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": True})
+    italic = book.add_format({"italic": True, "font_color": "#555555"})
+    bold = book.add_format({"bold": True})
+    total = 0
+    for part in sheets:
+        sheet = book.add_worksheet(part.title[:31])
+        sheet.set_header(f"&L{mark.replace('&', '&&')}")
+        sheet.set_footer(f"&L{mark.replace('&', '&&')}&R&P / &N")
+        sheet.write_string(0, 0, mark, italic)
+        sheet.write_row(1, 0, part.header, bold)
+        count = 0
+        for count, row in enumerate(part.rows, start=1):
+            sheet.write_row(count + 1, 0, ["" if cell is None else cell for cell in row])
+        total += count
+    book.close()
+    return out.getvalue(), total
+
+
+def _workbook(title: str, header: list[str], rows: Iterable[list], mark: str) -> tuple[bytes, int]:
+    return workbook([Sheet(title, header, rows)], mark)
 
 
 def _check_purpose(purpose: str) -> str:
@@ -96,6 +115,47 @@ def _check_purpose(purpose: str) -> str:
     if len(purpose) < 2:
         raise ValidationError({"purpose": _("Please say why you need the full numbers.")})
     return purpose[:200]
+
+
+def require_export(user, *, unmasked: bool, purpose: str = "") -> str:
+    """Refuse an export the user may not make; returns the purpose of a full one, checked."""
+    if not user_can(user, MASKED):
+        raise PermissionDenied
+    if not unmasked:
+        return ""
+    if not user_can(user, UNMASKED):
+        raise PermissionDenied
+    return _check_purpose(purpose)
+
+
+def record_export(
+    *,
+    user,
+    subject_type: str,
+    list_name: str,
+    rows: int,
+    purpose: str = "",
+    revealed: Iterable[tuple[Person, str]] = (),
+    ip_address: str | None = None,
+    **detail,
+) -> None:
+    """The export's audit event and, for a full one (a purpose), one access row per person and
+    number written in clear, as revealing each on the person's page would."""
+    with transaction.atomic():
+        if purpose:
+            PersonalDataAccess.objects.bulk_create(
+                PersonalDataAccess(
+                    user=user, person=person, field=field, purpose=purpose, ip_address=ip_address
+                )
+                for person, field in revealed
+                if getattr(person, f"{field}_encrypted")
+            )
+        audit.record(
+            audit.EXPORTED,
+            actor=user,
+            subject_type=subject_type,
+            detail={"list": list_name, "rows": rows, "unmasked": bool(purpose), "purpose": purpose, **detail},
+        )
 
 
 def residents_queryset(user, filters: ResidentFilters, *, unmasked: bool):
@@ -155,43 +215,23 @@ def export_residents(
     ip_address: str | None = None,
 ) -> bytes:
     """The residents list as .xlsx; a full export is refused without the capability and a purpose."""
-    if not user_can(user, MASKED):
-        raise PermissionDenied
-    if unmasked:
-        if not user_can(user, UNMASKED):
-            raise PermissionDenied
-        purpose = _check_purpose(purpose)
+    purpose = require_export(user, unmasked=unmasked, purpose=purpose)
     people = list(residents_queryset(user, filters, unmasked=unmasked))
     content, count = _workbook(
         _("Residents"),
         list(RESIDENT_HEADER),
         (_resident_row(person, unmasked=unmasked) for person in people),
-        watermark(user, purpose if unmasked else ""),
+        watermark(user, purpose),
     )
-    with transaction.atomic():
-        if unmasked:
-            PersonalDataAccess.objects.bulk_create(
-                PersonalDataAccess(
-                    user=user, person=person, field=field, purpose=purpose, ip_address=ip_address
-                )
-                for person in people
-                for field, sealed in (
-                    ("id_number", person.id_number_encrypted),
-                    ("phone", person.phone_encrypted),
-                )
-                if sealed
-            )
-        audit.record(
-            audit.EXPORTED,
-            actor=user,
-            subject_type="people.person",
-            detail={
-                "list": "residents",
-                "rows": count,
-                "unmasked": unmasked,
-                "purpose": purpose if unmasked else "",
-            },
-        )
+    record_export(
+        user=user,
+        subject_type="people.person",
+        list_name="residents",
+        rows=count,
+        purpose=purpose,
+        revealed=((person, field) for person in people for field in ("id_number", "phone")),
+        ip_address=ip_address,
+    )
     return content
 
 

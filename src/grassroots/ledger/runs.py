@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.ledger.columns import COLUMNS_BY_KIND, Column
+from grassroots.ledger.households import HOUSEHOLDS
+from grassroots.ledger.memberships import PARTY_MEMBERS, VOLUNTEERS
 from grassroots.ledger.models import ImportKind, ImportRun, ImportStatus
 from grassroots.ledger.reading import Table, UnreadableFile, read_table
 from grassroots.ledger.residents import (
@@ -31,11 +33,21 @@ from grassroots.ledger.residents import (
     check_residents,
     write_residents,
 )
+from grassroots.ledger.rows import LedgerKind, Plan
+from grassroots.ledger.units import UNITS
 
 Progress = Callable[[int, int], None]
 
-#: The kinds this version imports; the others are listed by the command and the page as "not yet".
-SUPPORTED_KINDS = (ImportKind.RESIDENTS,)
+#: How each kind of file is checked and written (ledger.residents, .households, .memberships, .units).
+KINDS: dict[str, LedgerKind] = {
+    ImportKind.RESIDENTS: LedgerKind(check=check_residents, write=write_residents),
+    ImportKind.HOUSEHOLDS: HOUSEHOLDS,
+    ImportKind.PARTY_MEMBERS: PARTY_MEMBERS,
+    ImportKind.VOLUNTEERS: VOLUNTEERS,
+    ImportKind.UNITS: UNITS,
+}
+#: The kinds this version imports.
+SUPPORTED_KINDS = tuple(KINDS)
 
 
 def unreadable_message(error: UnreadableFile) -> str:
@@ -92,7 +104,7 @@ def table_of(run: ImportRun) -> Table:
 @dataclass
 class Checked:
     table: Table
-    plan: ResidentPlan
+    plan: ResidentPlan | Plan
 
 
 def _header_of(table: Table, key: str, columns: tuple[Column, ...]) -> str:
@@ -143,7 +155,7 @@ def check_run(run: ImportRun, *, progress: Progress | None = None) -> Checked | 
     except UnreadableFile as error:
         _finish(run, ImportStatus.FAILED, unreadable_message(error))
         return None
-    plan = check_residents(
+    plan = KINDS[run.kind].check(
         table, run.community, create_households=run.create_households, progress=_progress_saver(run, progress)
     )
     checked = Checked(table, plan)
@@ -179,7 +191,7 @@ def import_run(run: ImportRun, *, progress: Progress | None = None, batch_size: 
     run.save(update_fields=["status"])
     try:
         with transaction.atomic():
-            write_residents(
+            KINDS[run.kind].write(
                 checked.plan,
                 actor=run.actor,
                 community=run.community,

@@ -14,4 +14,8 @@ urlpatterns = [
     path("plan/", plan.plan_import_page, name="ledger-plan"),
     path("plan/export/", plan.plan_export, name="ledger-plan-export"),
     path("export/cases.xlsx", views.export_cases_view, name="ledger-export-cases"),
+    path("export/households.xlsx", views.export_households_view, name="ledger-export-households"),
+    path("export/organisations.xlsx", views.export_organisations_view, name="ledger-export-organisations"),
+    path("export/visits.xlsx", views.export_visits_view, name="ledger-export-visits"),
+    path("export/care-register.xlsx", views.export_care_register_view, name="ledger-export-care-register"),
 ]

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from grassroots.core.audit import client_ip
 from grassroots.core.authority import user_can
-from grassroots.ledger import exports, runs, tasks
+from grassroots.ledger import exports, lists, runs, tasks
 from grassroots.ledger.columns import COLUMNS_BY_KIND
 from grassroots.ledger.forms import MappingForm, UploadForm
 from grassroots.ledger.models import ImportRun, ImportStatus
@@ -197,16 +197,15 @@ def import_errors(request, pk: int):
     return _download(content, f"{stem}.errors.{extension}", content_type)
 
 
-def export_residents_view(request):
-    """The residents list (the search page's filters) as .xlsx; POST with a purpose for numbers in full."""
+def _export(request, export, filters_class, file_name: str):
+    """A list with its page's filters as .xlsx; POST with full=1 and a purpose for numbers in full."""
     _require(request.user, exports.MASKED)
     query = request.POST if request.method == "POST" else request.GET
-    filters = exports.ResidentFilters.from_query(query)
     unmasked = request.method == "POST" and query.get("full") == "1"
     try:
-        content = exports.export_residents(
+        content = export(
             user=request.user,
-            filters=filters,
+            filters=filters_class.from_query(query),
             unmasked=unmasked,
             purpose=query.get("purpose", ""),
             ip_address=client_ip(request),
@@ -221,7 +220,57 @@ def export_residents_view(request):
             "purpose_errors": [m for messages in error.message_dict.values() for m in messages],
         }
         return render(request, "ledger/home.html", context, status=422)
-    return _download(content, _("residents") + ".xlsx")
+    return _download(content, file_name + ".xlsx")
+
+
+def export_residents_view(request):
+    """The residents list (the search page's filters)."""
+    return _export(request, exports.export_residents, exports.ResidentFilters, _("residents"))
+
+
+def export_households_view(request):
+    """The households (a grid's or a building's, as their pages list them)."""
+    return _export(request, lists.export_households, lists.HouseholdFilters, _("households"))
+
+
+def _plain_export(request, make, file_name: str) -> HttpResponse:
+    """A list without a full form (nothing in it is unmasked): 404 for a role that may not make it."""
+    _require(request.user, exports.MASKED)
+    try:
+        content = make()
+    except PermissionDenied:
+        raise Http404 from None
+    return _download(content, file_name + ".xlsx")
+
+
+def export_organisations_view(request):
+    """Branches, teams and member units, as the organisation pages show them."""
+    return _plain_export(request, lambda: lists.export_organisations(user=request.user), _("organisations"))
+
+
+def export_visits_view(request):
+    """The care visits of a month (?month=2026-05, ?grid=)."""
+    filters = lists.VisitFilters.from_query(request.GET)
+    return _plain_export(
+        request,
+        lambda: lists.export_visits(user=request.user, filters=filters, ip_address=client_ip(request)),
+        _("visits"),
+    )
+
+
+def export_care_register_view(request):
+    """The care register with its page's filters (?tier=, ?grid=)."""
+    from grassroots.care.models import Tier
+    from grassroots.core.ids import parse_id
+
+    tier = request.GET.get("tier", "")
+    tier = tier if tier in Tier.values else ""
+    grid_id = parse_id(request.GET.get("grid"))
+    return _plain_export(
+        request,
+        lambda: lists.export_care_register(user=request.user, tier=tier, grid_id=grid_id),
+        _("care register"),
+    )
 
 
 def export_cases_view(request):

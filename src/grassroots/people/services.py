@@ -936,3 +936,28 @@ def building_set_head(*, actor, building: Building, person: Person | None) -> Bu
             reason=str(locked),
         )
     return locked
+
+
+def household_set_note(*, actor, household: Household, note: str) -> Household:
+    """Change a household's note (what the office knows about the flat), with its history row."""
+    _require(actor, "places.household.change")
+    _require_in_scope(actor, household=household)
+    note = (note or "").strip()
+    with transaction.atomic():
+        locked = (
+            Household.objects.select_for_update(of=("self",)).select_related("building").get(pk=household.pk)
+        )
+        if locked.note == note:
+            return locked
+        before, locked.note = locked.note, note
+        locked.save(update_fields=["note"])
+        history.record(
+            community_id=locked.building.community_id,
+            household_id=locked.pk,
+            action="edit",
+            actor=actor,
+            field="note",
+            old=before,
+            new=note,
+        )
+    return locked

@@ -1,4 +1,4 @@
-"""`grassroots import FILE`: bring a community's Excel ledger (台账) into the register.
+"""`grassroots import FILE [--kind KIND]`: bring a community's Excel ledger (台账) into the register.
 
 Without --commit it only checks and prints the preview (new, changed, unchanged, rejected). With
 --commit it writes all of it or nothing: one bad row and nothing is written, each bad row is
@@ -20,11 +20,19 @@ from grassroots.places.models import Community
 
 
 class Command(BaseCommand):
-    help = "Check (and with --commit, import) a ledger of residents from an .xlsx or .csv file."
+    help = (
+        "Check (and with --commit, import) a ledger from an .xlsx or .csv file: residents, households, "
+        "party members, volunteers or member units (--kind)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--kind", choices=ImportKind.values, default=ImportKind.RESIDENTS)
+        parser.add_argument(
+            "--kind",
+            choices=ImportKind.values,
+            default=ImportKind.RESIDENTS,
+            help="what the file lists (default: residents); party members and volunteers must be registered",
+        )
         parser.add_argument("--community", help="the community's code (needed when there are several)")
         parser.add_argument(
             "--commit", action="store_true", help="write to the register (default: only check)"
@@ -33,7 +41,9 @@ class Command(BaseCommand):
             "--good-rows", action="store_true", help="write the good rows and return the rest in the report"
         )
         parser.add_argument(
-            "--create-households", action="store_true", help="create households missing at known buildings"
+            "--create-households",
+            action="store_true",
+            help="residents: create households missing at known buildings",
         )
         parser.add_argument(
             "--errors", type=Path, help="where to write the error report (default: beside FILE)"
@@ -47,7 +57,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if options["kind"] not in runs.SUPPORTED_KINDS:
-            raise CommandError(f"importing {options['kind']} is not supported yet; residents is")
+            raise CommandError(f"importing {options['kind']} is not supported")
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
