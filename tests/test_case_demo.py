@@ -510,7 +510,10 @@ def _sample(drafts: list[CaseDraft]) -> list[CaseDraft]:
         found = [d for d in drafts if kind(d)][:2]
         assert found, name
         picked += [d for d in found if d not in picked]
+    # A merge touches both cases (the original gets a note), so a pair is replayed whole: the
+    # originals of the merged ones picked, and the duplicates merged into the originals picked.
     picked += [d.duplicate_of for d in picked if d.duplicate_of is not None and d.duplicate_of not in picked]
+    picked += [d for d in drafts if d.duplicate_of in picked and d not in picked]
     return picked
 
 
