@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 
 from grassroots.cases import services as cases
 from grassroots.cases.models import Category, Channel
@@ -22,6 +23,13 @@ from grassroots.places.siteplan import site_plan
 from tests.factories import PersonFactory, PersonTagFactory, vulnerability_tag
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The problems are read as an English-speaking administrator would (zh-Hans is the default)."""
+    with translation.override("en"):
+        yield
 
 # Building 4 (grid A) stands west, building 7 (grid B) east; each grid is a square around its building.
 WEST, EAST = (117.6880, 38.9780), (117.6900, 38.9780)
@@ -243,3 +251,19 @@ def test_the_plan_page_lists_every_building_with_its_count_beside_the_drawing(
     page = _client(patroller).get("/plan/").content.decode()
     assert page.count('data-building="') == Building.objects.filter(community=community).count()
     assert "Building 4" in page and "Building 7" in page
+
+
+def test_a_tile_server_puts_the_map_behind_the_plan(patroller, admin_user, community, settings):
+    plan_import(actor=admin_user, check=check_plan(community=community, content=_good_file()))
+    settings.GRASSROOTS_MAP_TILES = "https://tiles.example/{z}/{x}/{y}.png"
+    page = _client(patroller).get("/plan/").content.decode()
+    tiles = [part.split('"')[0] for part in page.split('<image class="tile" href="')[1:]]
+    assert tiles and all(url.startswith("https://tiles.example/") and url.endswith(".png") for url in tiles)
+    from grassroots.places.siteplan import _tile_corner, _tile_of
+
+    zoom, x, y = (
+        int(n) for n in tiles[0].removeprefix("https://tiles.example/").removesuffix(".png").split("/")
+    )
+    assert _tile_of(*_tile_corner(x, y, zoom), zoom) == (x, y)  # a corner belongs to its own tile
+    settings.GRASSROOTS_MAP_TILES = ""
+    assert "<image" not in _client(patroller).get("/plan/").content.decode()

@@ -232,11 +232,19 @@ SILENCED_SYSTEM_CHECKS = [
 # pages' behaviour lives in static/grassroots/*.js, their looks in *.css), no plugins, no framing,
 # forms post here only. The API documentation pages (Swagger UI, Redoc) are third-party code that
 # needs a little more; each relaxes it for itself (grassroots.api.docs).
+# A map tile server for the site plan's background, for deployments that have one (a district's
+# own, on its closed network): a URL with {z}, {x} and {y}, such as https://tiles.example/{z}/{x}/{y}.png.
+# Empty (the default): the plan is drawn from the data alone. Its origin is added to img-src.
+GRASSROOTS_MAP_TILES = os.environ.get("GRASSROOTS_MAP_TILES", "").strip()
+_TILE_ORIGIN = (
+    "/".join(GRASSROOTS_MAP_TILES.split("/")[:3]) if GRASSROOTS_MAP_TILES.startswith("http") else ""
+)
+
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF],
+    "img-src": [CSP.SELF, *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],

@@ -198,3 +198,61 @@ def plan_to_latlon(plan: SitePlan, x: float, y: float) -> tuple[Decimal | None, 
     lat = geo.lat_max - (y - PLAN_MARGIN) / geo.scale
     lon = geo.lon_min + (x - PLAN_MARGIN) / geo.scale / geo.k
     return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
+
+
+@dataclass(frozen=True)
+class PlanTile:
+    """One map tile behind a plan drawn from coordinates: its address and its box in plan units."""
+
+    url: str
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+#: The zoom levels a community's plan uses: a few tiles across, never a whole city or one house.
+TILE_ZOOMS = range(13, 20)
+MOST_TILES = 36
+
+
+def _tile_corner(x: int, y: int, zoom: int) -> tuple[float, float]:
+    """The north-west corner (longitude, latitude) of a web-mercator (slippy map) tile."""
+    n = 2**zoom
+    lon = x / n * 360.0 - 180.0
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+    return lon, lat
+
+
+def _tile_of(lon: float, lat: float, zoom: int) -> tuple[int, int]:
+    n = 2**zoom
+    x = int((lon + 180.0) / 360.0 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def plan_tiles(plan: SitePlan, template: str) -> list[PlanTile]:
+    """The tiles of `template` ({z}/{x}/{y}) that cover a plan drawn from coordinates, placed on it.
+
+    The plan is a plain projection (longitude scaled by the cosine of the latitude); over a
+    community's kilometre it differs from web mercator by far less than a building, so each tile
+    is placed by its corners. The deepest zoom that needs at most MOST_TILES tiles is used.
+    """
+    geo = plan.geo
+    if geo is None or not template:
+        return []
+    west, north = geo.lon_min, geo.lat_max
+    east = west + (plan.width - PLAN_MARGIN) / geo.scale / geo.k
+    south = north - (plan.height - PLAN_MARGIN) / geo.scale
+    for zoom in reversed(TILE_ZOOMS):
+        (x0, y0), (x1, y1) = _tile_of(west, north, zoom), _tile_of(east, south, zoom)
+        if (x1 - x0 + 1) * (y1 - y0 + 1) <= MOST_TILES:
+            break
+    tiles = []
+    for x in range(x0, x1 + 1):
+        for y in range(y0, y1 + 1):
+            left, top = geo.point(*_tile_corner(x, y, zoom))
+            right, bottom = geo.point(*_tile_corner(x + 1, y + 1, zoom))
+            url = template.replace("{z}", str(zoom)).replace("{x}", str(x)).replace("{y}", str(y))
+            tiles.append(PlanTile(url, left, top, round(right - left, 2), round(bottom - top, 2)))
+    return tiles

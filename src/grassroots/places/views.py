@@ -6,6 +6,7 @@ exist, so the URL space reveals nothing.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404
@@ -20,7 +21,7 @@ from grassroots.people.plan_layers import households_with_vulnerable_people
 from grassroots.places.layers import layers_for
 from grassroots.places.models import Building, Community, Grid, Household
 from grassroots.places.selectors import grid_summaries
-from grassroots.places.siteplan import site_plan
+from grassroots.places.siteplan import plan_tiles, site_plan
 
 HOUSEHOLDS_PER_PAGE = 60
 HOUSEHOLD_CASES = 20
@@ -214,6 +215,7 @@ def community_plan(request):
         "community": community,
         "communities": communities if communities.count() > 1 else [],
         "plan": plan,
+        "tiles": plan_tiles(plan, settings.GRASSROOTS_MAP_TILES),
         "drawn": drawn,
         "layers": layers,
         "layer": layer,
