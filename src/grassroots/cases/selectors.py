@@ -187,6 +187,8 @@ def describe_changes(event: CaseEvent, names: dict[str, str]) -> list[str]:
             ngettext("Urged once.", "Urged %(n)d times.", changes["urge_count"])
             % {"n": changes["urge_count"]}
         )
+    if changes.get("hours"):
+        lines.append(_("Hours worked: %(hours)s.") % {"hours": changes["hours"]})
     if changes.get("not_duplicate_of"):
         lines.append(_("Not a repeat of %(number)s.") % {"number": changes["not_duplicate_of"]})
     return lines
@@ -211,8 +213,9 @@ def staff_timeline_for(*, case: Case) -> list[dict]:
             {
                 "event": event,
                 "action": label(event.action),
-                "actor": actor.display_name if actor else "",
-                "role": role_label(event.actor_role),
+                # A party acting through its SMS link is named as itself (cases.links).
+                "actor": actor.display_name if actor else event.actor_name,
+                "role": _("through the SMS link") if event.party_link_id else role_label(event.actor_role),
                 "from_status": Status(event.from_status).label if event.from_status in Status.values else "",
                 "to_status": Status(event.to_status).label if event.to_status in Status.values else "",
                 "changed": bool(event.from_status) and event.from_status != event.to_status,
@@ -913,4 +916,21 @@ def merge_candidates_for(*, user: User, case: Case, limit: int = 8) -> list[Case
         .select_related("category")
         .annotate(closeness=closeness)
         .order_by("closeness", "-reported_at")[:limit]
+    )
+
+
+def party_links_for(*, user: User, case: Case) -> list:
+    """The one-tap links sent about the case, for its coordinators (who may revoke them), newest first.
+
+    At most 50, with their assignment's party, in one query; nobody else reads them.
+    """
+    from grassroots.cases.models import PartyLink
+    from grassroots.cases.permissions import coordinates
+
+    if not coordinates(user, case):
+        return []
+    return list(
+        PartyLink.objects.filter(case=case)
+        .select_related("assignment__person", "assignment__team", "assignment__unit", "assignment__user")
+        .order_by("-issued_at", "-id")[:50]
     )

@@ -110,6 +110,7 @@ INPUT_KINDS = frozenset(
         "parties",  # several of them
         "role_notes",  # each party's role in the case, by party
         "photos",  # uploaded images
+        "hours",  # hours of work, optional: what a later service-hours ledger reads off the timeline
     }
 )
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from grassroots.portal import task
 from grassroots.portal import views as portal
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("track/", portal.portal_follow, name="portal-track"),
     # The link in messages to the reporter (notify): the case's own random token opens it.
     path("follow/<str:token>/", portal.portal_follow_link, name="portal-follow-link"),
+    # The one-tap link in the SMS to a summoned party without an account (cases.links).
+    path("t/<str:secret>/", task.portal_task, name="portal-task"),
     path("mine/", portal.portal_mine, name="portal-mine"),
     path("cases/<str:number>/", portal.portal_case, name="portal-case"),
     path("cases/<str:number>/rate/", portal.portal_rate, name="portal-rate"),
