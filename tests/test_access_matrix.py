@@ -22,6 +22,7 @@ from django.utils import timezone
 from grassroots.care import services as care
 from grassroots.care.defaults import install_default_rules
 from grassroots.care.models import PlannedService, Programme, ProgrammeService
+from grassroots.cases import links as party_links
 from grassroots.cases import services as cases
 from grassroots.cases.models import Category, Channel
 from grassroots.cases.services import Party, ReportDetails
@@ -117,6 +118,7 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "case-dispatch": (COORDINATORS, "/cases/{case}/dispatch/"),
     "case-verify": (COORDINATORS, "/cases/{case}/verify/"),
     "case-act": (NOBODY, None),
+    "case-link-revoke": (NOBODY, None),
     "case-attachment": (NOBODY, "/cases/{case}/attachments/999999/"),  # none there: 404 for all
     "portal-home": (EVERYONE, "/portal/"),
     "portal-report": (EVERYONE, "/portal/report/"),
@@ -179,6 +181,8 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "privacy-consent": (NOBODY, None),
     # Last: the token is the proof, and opening it lets this session see the case in the portal.
     "portal-follow-link": (EVERYONE, "/portal/follow/{token}/"),
+    # A summoned party's one-tap link: the secret is the proof, signed in or not (cases.links).
+    "portal-task": (EVERYONE, "{task}"),
 }
 
 #: POST-only endpoints that act on nobody's data: signing out and choosing a language.
@@ -191,6 +195,7 @@ POSTS = {
     "case-board-act": "/cases/board/{case}/urge/",
     "case-intake-new-resident": "/cases/intake/new-resident/",
     "case-act": "/cases/{case}/act/urge/",
+    "case-link-revoke": "/cases/{case}/links/{link}/revoke/",
     "care-campaign-assign": "/care/campaigns/{campaign}/assign/",
     "care-visit-case": "/care/visits/{visit}/case/",
     "care-person-take": "/care/people/{person}/take/",
@@ -287,6 +292,7 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         body="【和盛苑社区】您反映的问题已登记",
         status="failed",
     )
+    link = party_links.party_link_for(assignment=case.assignments.get(), holder_name="志愿者")
     data_request = privacy.request_file(actor=socialworker, person=granny_wang, kind="access")
     run = ledger_runs.open_run(
         actor=socialworker,
@@ -310,6 +316,8 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         "unit": MemberUnitFactory(community=community).pk,
         "case": case.number,
         "token": case.public_token,
+        "task": party_links.link_path(link),
+        "link": link.pk,
         "category": category.pk,
         "visit": visit.pk,
         "campaign": campaign.pk,

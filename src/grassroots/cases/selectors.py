@@ -920,14 +920,14 @@ def merge_candidates_for(*, user: User, case: Case, limit: int = 8) -> list[Case
 
 
 def party_links_for(*, user: User, case: Case) -> list:
-    """The one-tap links sent about the case, for its coordinators (who may revoke them), newest first.
+    """The one-tap links sent about the case, for coordinators (who may revoke them), newest first.
 
-    At most 50, with their assignment's party, in one query; nobody else reads them.
+    At most 50, with their assignment's party, in one query (the page's one more); nobody else
+    reads them. Withdrawing one asks again that the case lies in the user's own scope.
     """
     from grassroots.cases.models import PartyLink
-    from grassroots.cases.permissions import coordinates
 
-    if not coordinates(user, case):
+    if not is_coordinator(user):
         return []
     return list(
         PartyLink.objects.filter(case=case)
