@@ -154,6 +154,11 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "care-service-done": (NOBODY, None),
     "care-service-missed": (NOBODY, None),
     "notification-list": (SIGNED_IN, "/notifications/"),
+    "notification-badge": (SIGNED_IN, "/notifications/badge/"),
+    "notification-read-all": (NOBODY, None),  # POST only: one's own inbox
+    "notification-read": (NOBODY, None),
+    # Only one's own message: the scene's failed SMS is nobody's inbox row, so nobody opens it.
+    "notification-open": (NOBODY, "/notifications/{message}/open/"),
     # Ledgers: the office imports (administrators, the secretary, social workers: an outsider only into
     # their own community, so never our run); everyone who works with the register exports, in scope.
     "ledger-home": (COORDINATORS | {"outsider"}, "/ledger/"),
@@ -186,7 +191,7 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
 }
 
 #: POST-only endpoints that act on nobody's data: signing out and choosing a language.
-HARMLESS_POSTS = {"logout", "set_language"}
+HARMLESS_POSTS = {"logout", "set_language", "notification-read-all"}
 #: POST-only endpoints: nobody outside our community may act on our residents through them.
 POSTS = {
     "person-reveal": "/people/{person}/reveal/",
@@ -205,6 +210,7 @@ POSTS = {
     "care-service-missed": "/care/services/{service}/missed/",
     "portal-rate": "/portal/cases/{case}/rate/",
     "notification-retry": "/notifications/{message}/retry/",
+    "notification-read": "/notifications/{message}/read/",
     "privacy-consent": "/privacy/people/{person}/consent/",
     "ledger-import-mapping": "/ledger/imports/{import_run}/mapping/",
     "ledger-import-start": "/ledger/imports/{import_run}/start/",

@@ -934,3 +934,21 @@ def party_links_for(*, user: User, case: Case) -> list:
         .select_related("assignment__person", "assignment__team", "assignment__unit", "assignment__user")
         .order_by("-issued_at", "-id")[:50]
     )
+
+
+#: The open tasks the hands' home page lists (the rest are on "my tasks").
+HOME_TASKS = 5
+
+
+@dataclass(frozen=True)
+class OpenTasks:
+    """The first open tasks of a user, and whether there are more (counted no further than one more)."""
+
+    assignments: list
+    more: bool
+
+
+def open_tasks_for(*, user: User) -> OpenTasks:
+    """The user's open assignments for the home page, waiting ones first: at most HOME_TASKS + 1 read."""
+    rows = list(my_assignments(user)[: HOME_TASKS + 1])
+    return OpenTasks(assignments=rows[:HOME_TASKS], more=len(rows) > HOME_TASKS)

@@ -1012,6 +1012,7 @@ def case_plan(*, actor, case: Case | int, plan: str, expected_version: int | Non
         Input("photos", "photos", gettext_lazy("“After” photos"), help_text="After photos.", capture=True),
     ),
     notice=Notice("resolved", "reporter"),
+    follow_up=Notice("callback", "coordinators"),
     public_label=gettext_lazy("Reported the work done"),
     note_audience=NOTE_PUBLIC,
     title=gettext_lazy("Report done"),

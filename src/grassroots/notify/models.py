@@ -54,6 +54,7 @@ class MessageReason(models.TextChoices):
     REOPENED = "reopened", pgettext_lazy("message reason", "rework")
     MERGED = "merged", pgettext_lazy("message reason", "merged into another case")
     CALL = "call", pgettext_lazy("message reason", "call instead of SMS")
+    CALLBACK = "callback", pgettext_lazy("message reason", "call-back due")
 
 
 def reason_display(code: str) -> str:
@@ -64,9 +65,17 @@ def reason_display(code: str) -> str:
         return code
 
 
+#: The most unread messages the header's badge counts ("99+" beyond): a bounded count on every page.
+BADGE_CAP = 99
+
+
 class MessageQuerySet(models.QuerySet):
     def unread_for(self, user):
         return self.filter(recipient=user, channel=MessageChannel.INBOX, read_at__isnull=True)
+
+    def unread_count_for(self, user, *, cap: int = BADGE_CAP) -> int:
+        """Unread in-app messages, counted up to cap + 1 only (message_inbox_idx leads with the user)."""
+        return self.unread_for(user).values("pk")[: cap + 1].count()
 
 
 class Message(models.Model):

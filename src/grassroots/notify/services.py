@@ -255,7 +255,16 @@ def _newly_summoned(event) -> list[str]:
 
 
 #: Who an action's notice goes to (cases.workflow declares each action's notice by audience).
+def _case_coordinators(case, event) -> list[Recipient]:
+    """The case's coordinators (notify's rule of who phones for a case), told in their inbox only."""
+    return [
+        replace(_user(user), key=f"follow-up:user:{user.pk}")  # beside their other message of the event
+        for user in _coordinators(case, event)
+    ]
+
+
 AUDIENCES = {
+    "coordinators": _case_coordinators,
     "reporter": lambda case, event: _reporter(case),
     "parties": lambda case, event: _parties(case),
     "new_parties": lambda case, event: _parties(case, _newly_summoned(event)),
@@ -427,14 +436,34 @@ def notify_case_event(event_id: int) -> list[int]:
     if event is None or Message.objects.filter(event=event).exists():
         return []
     kind, recipients = recipients_for(event)
-    if not kind or not recipients:
+    follow_up = _follow_up_for(event)
+    if not (kind and recipients) and follow_up is None:
         return []
     note = event.case.rejection_reason if kind == "rejected" else event.note
+    written: list[int] = []
     try:
         with transaction.atomic():
-            return _write(event.case, recipients, kind=kind, note=note, event=event, actor_id=event.actor_id)
+            if kind and recipients:
+                written += _write(
+                    event.case, recipients, kind=kind, note=note, event=event, actor_id=event.actor_id
+                )
+            if follow_up is not None:
+                written += _write(
+                    event.case, follow_up[1], kind=follow_up[0], event=event, actor_id=event.actor_id
+                )
     except IntegrityError:  # announced concurrently by someone else: their messages stand
         return []
+    return written
+
+
+def _follow_up_for(event) -> tuple[str, list[Recipient]] | None:
+    """(kind, who) of the action's second message, to the staff's inbox; None when it declares none."""
+    declared = REGISTRY.get(event.action)
+    notice = declared.follow_up if declared is not None else None
+    if notice is None:
+        return None
+    recipients = [r for r in AUDIENCES[notice.audience](event.case, event) if r.user is not None]
+    return (notice.kind, recipients) if recipients else None
 
 
 def notify_case_overdue(case_id: int) -> list[int]:
@@ -632,3 +661,8 @@ def message_mark_read(*, user, message: Message) -> None:
     """The recipient opened an in-app message."""
     if message.recipient_id == user.pk and message.read_at is None:
         Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def messages_mark_all_read(*, user) -> int:
+    """ "Mark all read": every unread in-app message of the user, in one update over its inbox index."""
+    return Message.objects.unread_for(user).update(read_at=timezone.now())

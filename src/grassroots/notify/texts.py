@@ -98,6 +98,9 @@ def _compose(kind: str, *, case, channel: str, url: str, role: str, note: str, o
             task = "社区吹哨，请您报到并牵头" if role == "lead" else "社区吹哨，请您报到协同"
         subject = f"{urgent}{'吹哨报到' if kind == 'whistled' else '新派单'} {number}"
         body = f"{sign}{urgent}诉求 {number}{about}{task}{excerpt}。请尽快签收。{see}"
+    elif kind == "callback":
+        subject = f"待回访 {number}"
+        body = f"{sign}【回访】诉求 {number}{about}已报完成，请回访居民、听取意见。{see}"
     elif kind == "registered":
         subject = f"诉求已受理 {number}"
         body = f"{sign}您反映的诉求已受理，编号 {number}{about}，我们会尽快处理。{see}"
