@@ -393,3 +393,16 @@ def test_hours_are_recorded_for_a_later_ledger_when_staff_report_done(case, soci
     with pytest.raises(ValidationError) as error:
         case_resolve(actor=socialworker, case=case.pk, report="x", hours="500")
     assert "hours" in error.value.message_dict
+
+
+def test_the_resident_reads_the_party_by_its_role_not_its_name(case, outbox):
+    from django.utils import translation
+
+    from grassroots.portal.timeline import actor_label, with_timeline
+
+    secret = secret_for(outbox, "孙队长")
+    phone().post(f"/portal/t/{secret}/", {"action": "acknowledge", "version": case.version})
+    loaded = with_timeline(Case.objects.filter(pk=case.pk)).get()
+    [event] = [event for event in loaded.events.all() if event.party_link_id]
+    with translation.override("en"):
+        assert actor_label(event, loaded) == "volunteer team"
