@@ -13,7 +13,10 @@ class CasesConfig(AppConfig):
         from grassroots.cases import permissions, services  # noqa: F401
         from grassroots.cases.calendar import coverage_messages
         from grassroots.cases.permissions import is_coordinator
+        from grassroots.core.audit import register_log_model
         from grassroots.core.keys import register_sealed_column
+
+        register_log_model("cases.PartyLinkUse")  # the one-tap links' uses, pruned with the audit trail
 
         checks.register(lambda app_configs, **kwargs: coverage_messages(), "grassroots")
         from grassroots.accounts.home_panels import register_home_panel
