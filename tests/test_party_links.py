@@ -406,3 +406,18 @@ def test_the_resident_reads_the_party_by_its_role_not_its_name(case, outbox):
     [event] = [event for event in loaded.events.all() if event.party_link_id]
     with translation.override("en"):
         assert actor_label(event, loaded) == "volunteer team"
+
+
+def test_the_api_names_the_party_to_staff_and_takes_hours(case, outbox, socialworker):
+    from tests.test_api_helpers import as_user
+
+    secret = secret_for(outbox, "孙队长")
+    phone().post(f"/portal/t/{secret}/", {"action": "acknowledge", "version": case.version})
+    staff = as_user(socialworker)
+    events = staff.get(f"/api/v1/cases/{case.pk}/").json()["events"]
+    assert [e["actor"] for e in events if e["action"] == "acknowledge"] == ["孙队长"]
+    noted = staff.post(f"/api/v1/cases/{case.pk}/note/", {"note": "已协调材料", "hours": "0.5"})
+    assert noted.status_code == 200
+    assert CaseEvent.objects.filter(case=case, action="note").last().changes["hours"] == "0.5"
+    refused = staff.post(f"/api/v1/cases/{case.pk}/note/", {"note": "x", "hours": "-1"})
+    assert refused.status_code == 400 and "hours" in refused.json()

@@ -307,8 +307,10 @@ class CaseEventSerializer(NumbersMaskedForReaders, serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_actor(self, event: CaseEvent) -> str | None:
-        if not self.context.get("staff_view") or event.actor is None:
+        if not self.context.get("staff_view"):
             return None
+        if event.actor is None:  # a party through its SMS link (cases.links) is named as itself
+            return event.actor_name or None
         return event.actor.display_name
 
 
