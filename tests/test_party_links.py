@@ -389,7 +389,8 @@ def test_hours_are_recorded_for_a_later_ledger_when_staff_report_done(case, soci
     case_acknowledge(actor=socialworker, case=case.pk, party=Party("team", case.lead.team_id))
     case_resolve(actor=socialworker, case=case.pk, report="已修好", hours=Decimal("3"))
     event = CaseEvent.objects.filter(case=case, action="resolve").get()
-    assert event.changes == {"hours": "3.0", "hours_by": f"user:{socialworker.pk}"}
+    # Reported for the team by the social worker: the hours are the team's, not hers.
+    assert event.changes == {"hours": "3.0", "hours_by": f"team:{case.lead.team_id}"}
     with pytest.raises(ValidationError) as error:
         case_resolve(actor=socialworker, case=case.pk, report="x", hours="500")
     assert "hours" in error.value.message_dict

@@ -172,7 +172,13 @@ def prove(link: PartyLink, *, case_id: int, action: str) -> Proof:
     Inside the service's transaction: a link revoked a moment ago no longer works. Raises
     LinkRefused for another case, an action outside the purpose, or a link that cannot be used.
     """
-    fresh = PartyLink.objects.select_related("assignment", "case").filter(pk=link.pk).first()
+    # Locked: a coordinator withdrawing it at this moment waits, or finds it used.
+    fresh = (
+        PartyLink.objects.select_for_update(of=("self",))
+        .select_related("assignment", "case")
+        .filter(pk=link.pk)
+        .first()
+    )
     if fresh is None or fresh.case_id != case_id or fresh.assignment.case_id != case_id:
         raise LinkRefused("purpose")
     if action not in PURPOSE_ACTIONS.get(fresh.purpose, ()):

@@ -1039,10 +1039,15 @@ def case_resolve(
     for upload in photos:
         check_upload(upload)
 
-    def mutate(locked: Case, _who: set[str]) -> dict:
+    def mutate(locked: Case, who: set[str]) -> dict:
         locked.resolution_report = report.strip()
         locked.resolved_at = timezone.now()
-        return dict(worked)
+        changes = dict(worked)
+        if changes and link is None and LEAD not in who:  # a coordinator reports for the lead party
+            lead = locked.assignments.filter(active=True, is_lead=True).first()
+            if lead is not None:
+                changes["hours_by"] = f"{lead.party_kind}:{getattr(lead, f'{lead.party_kind}_id')}"
+        return changes
 
     resolved = _act(
         actor=actor,
