@@ -22,6 +22,7 @@ from django.utils import timezone
 from grassroots.care import services as care
 from grassroots.care.defaults import install_default_rules
 from grassroots.care.models import PlannedService, Programme, ProgrammeService
+from grassroots.cases import links as party_links
 from grassroots.cases import services as cases
 from grassroots.cases.models import Category, Channel
 from grassroots.cases.services import Party, ReportDetails
@@ -131,6 +132,7 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "case-dispatch": (COORDINATORS, "/cases/{case}/dispatch/"),
     "case-verify": (COORDINATORS, "/cases/{case}/verify/"),
     "case-act": (NOBODY, None),
+    "case-link-revoke": (NOBODY, None),
     "case-attachment": (NOBODY, "/cases/{case}/attachments/999999/"),  # none there: 404 for all
     "portal-home": (EVERYONE, "/portal/"),
     "portal-report": (EVERYONE, "/portal/report/"),
@@ -166,6 +168,11 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "care-service-done": (NOBODY, None),
     "care-service-missed": (NOBODY, None),
     "notification-list": (SIGNED_IN, "/notifications/"),
+    "notification-badge": (SIGNED_IN, "/notifications/badge/"),
+    "notification-read-all": (NOBODY, None),  # POST only: one's own inbox
+    "notification-read": (NOBODY, None),
+    # Only one's own message: the scene's failed SMS is nobody's inbox row, so nobody opens it.
+    "notification-open": (NOBODY, "/notifications/{message}/open/"),
     # Ledgers: the office imports (administrators, the secretary, social workers: an outsider only into
     # their own community, so never our run); everyone who works with the register exports, in scope.
     "ledger-home": (COORDINATORS | {"outsider"}, "/ledger/"),
@@ -198,10 +205,12 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "privacy-consent": (NOBODY, None),
     # Last: the token is the proof, and opening it lets this session see the case in the portal.
     "portal-follow-link": (EVERYONE, "/portal/follow/{token}/"),
+    # A summoned party's one-tap link: the secret is the proof, signed in or not (cases.links).
+    "portal-task": (EVERYONE, "{task}"),
 }
 
 #: POST-only endpoints that act on nobody's data: signing out and choosing a language.
-HARMLESS_POSTS = {"logout", "set_language"}
+HARMLESS_POSTS = {"logout", "set_language", "notification-read-all"}
 #: POST-only endpoints: nobody outside our community may act on our residents through them.
 POSTS = {
     "person-reveal": "/people/{person}/reveal/",
@@ -210,6 +219,7 @@ POSTS = {
     "case-board-act": "/cases/board/{case}/urge/",
     "case-intake-new-resident": "/cases/intake/new-resident/",
     "case-act": "/cases/{case}/act/urge/",
+    "case-link-revoke": "/cases/{case}/links/{link}/revoke/",
     "care-campaign-assign": "/care/campaigns/{campaign}/assign/",
     "care-visit-case": "/care/visits/{visit}/case/",
     "care-person-take": "/care/people/{person}/take/",
@@ -219,6 +229,7 @@ POSTS = {
     "care-service-missed": "/care/services/{service}/missed/",
     "portal-rate": "/portal/cases/{case}/rate/",
     "notification-retry": "/notifications/{message}/retry/",
+    "notification-read": "/notifications/{message}/read/",
     "privacy-consent": "/privacy/people/{person}/consent/",
     "ledger-import-mapping": "/ledger/imports/{import_run}/mapping/",
     "ledger-import-start": "/ledger/imports/{import_run}/start/",
@@ -306,6 +317,7 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         body="【和盛苑社区】您反映的问题已登记",
         status="failed",
     )
+    link = party_links.party_link_for(assignment=case.assignments.get(), holder_name="志愿者")
     data_request = privacy.request_file(actor=socialworker, person=granny_wang, kind="access")
     run = ledger_runs.open_run(
         actor=socialworker,
@@ -341,6 +353,8 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         "unit": MemberUnitFactory(community=community).pk,
         "case": case.number,
         "token": case.public_token,
+        "task": party_links.link_path(link),
+        "link": link.pk,
         "category": category.pk,
         "visit": visit.pk,
         "campaign": campaign.pk,

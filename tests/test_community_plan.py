@@ -31,6 +31,7 @@ def _in_english():
     with translation.override("en"):
         yield
 
+
 # Building 4 (grid A) stands west, building 7 (grid B) east; each grid is a square around its building.
 WEST, EAST = (117.6880, 38.9780), (117.6900, 38.9780)
 

@@ -848,6 +848,7 @@ def test_the_outbox_names_the_reason_in_words(community, socialworker, plain, co
 def test_every_notice_a_case_action_declares_has_a_label():
     kinds = {action.notice.kind for action in REGISTRY.values() if isinstance(action.notice, Notice)}
     kinds |= {"overdue", "reopened"}  # the sweep's own, and the call-back's (declared by a function)
+    kinds |= {action.follow_up.kind for action in REGISTRY.values() if action.follow_up}
     assert kinds <= set(MessageReason.values)
     with translation.override("zh-hans"):
         labels = {kind: Message(reason=kind).reason_label for kind in kinds}
@@ -856,7 +857,7 @@ def test_every_notice_a_case_action_declares_has_a_label():
     assert Message(reason="something-new").reason_label == "something-new"
 
 
-def test_the_notification_list_shows_reasons_in_words_and_marks_them_read(
+def test_the_notification_list_shows_reasons_in_words_and_keeps_them_unread_until_marked(
     client, community, socialworker, aunt_liu, plain, committed, django_assert_max_num_queries
 ):
     with committed():
@@ -870,6 +871,9 @@ def test_the_notification_list_shows_reasons_in_words_and_marks_them_read(
     assert "请电话告知" in html and "022****1008" in html
     assert reverse("case-detail", args=[case.number]) in html
     assert ">call<" not in html and "rerouted" not in html
+    call.refresh_from_db()
+    assert call.read_at is None  # seen in a list is not read: the inbox keeps it until marked
+    client.post(reverse("notification-read", args=[call.pk]))
     call.refresh_from_db()
     assert call.read_at is not None
 

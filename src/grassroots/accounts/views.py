@@ -12,6 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 
 from grassroots.accounts import mfa
+from grassroots.accounts.home_panels import home_panels_for
 from grassroots.accounts.roles import is_eyes, is_hands, is_legs, is_mouth, is_resident, searches_people
 from grassroots.core import audit
 from grassroots.orgs.models import MemberUnit, PartyMember, Volunteer, VolunteerTeam
@@ -37,7 +38,7 @@ def home(request):
 
 
 def _home_context(user) -> dict:
-    context: dict = {"grids": grid_summaries(user)}
+    context: dict = {"grids": grid_summaries(user), "panels": home_panels_for(user=user)}
     if searches_people(user):
         context["figures"] = _figures(user)
     if is_resident(user) and user.person_id:

@@ -8,6 +8,7 @@ vulnerability tags only to roles that may see them. Integrations never see peopl
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 
 from django.core.validators import RegexValidator
 from django.utils import timezone
@@ -27,7 +28,7 @@ from grassroots.cases.models import (
     Channel,
     Urgency,
 )
-from grassroots.cases.services import PARTY_PATTERN
+from grassroots.cases.services import MAX_HOURS, PARTY_PATTERN
 from grassroots.cases.workflow import REGISTRY, Input, Status
 from grassroots.core.pii import mask_numbers
 from grassroots.orgs.models import MemberUnit, PartyBranch, VolunteerTeam
@@ -306,8 +307,10 @@ class CaseEventSerializer(NumbersMaskedForReaders, serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_actor(self, event: CaseEvent) -> str | None:
-        if not self.context.get("staff_view") or event.actor is None:
+        if not self.context.get("staff_view"):
             return None
+        if event.actor is None:  # a party through its SMS link (cases.links) is named as itself
+            return event.actor_name or None
         return event.actor.display_name
 
 
@@ -543,6 +546,17 @@ def _input_field(item: Input) -> serializers.Field:
             child=serializers.CharField(max_length=100, allow_blank=True),
             required=False,
             default=dict,
+            help_text=help_text or None,
+        )
+    if item.kind == "hours":
+        return serializers.DecimalField(
+            max_digits=4,
+            decimal_places=1,
+            min_value=Decimal("0.1"),
+            max_value=MAX_HOURS,
+            required=False,
+            allow_null=True,
+            default=None,
             help_text=help_text or None,
         )
     if item.kind == "photos":

@@ -8,6 +8,7 @@ case is told "someone else just did this" instead of silently overwriting.
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.cases.models import Case, Category, Channel, Urgency
-from grassroots.cases.services import Party
+from grassroots.cases.services import MAX_HOURS, Party
 from grassroots.cases.workflow import REGISTRY, Input, Status
 from grassroots.core.forms import IdChoiceField, ServiceErrorsMixin
 from grassroots.people.forms import AddressField
@@ -206,6 +207,15 @@ def _form_field(item: Input) -> tuple[str, forms.Field] | None:
         return page_field_name(item), forms.BooleanField(label=label, required=False)
     if item.kind == "party":
         return item.name, forms.CharField(required=False, widget=forms.HiddenInput)
+    if item.kind == "hours":
+        return item.name, forms.DecimalField(
+            label=label,
+            required=False,
+            min_value=Decimal("0.1"),
+            max_value=MAX_HOURS,
+            decimal_places=1,
+            widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+        )
     return None  # photos come as files; parties and role notes have the dispatch page
 
 

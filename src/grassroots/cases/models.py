@@ -535,6 +535,17 @@ class CaseEvent(models.Model):
     to_status = models.CharField(_("to"), max_length=16, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     public = models.BooleanField(_("shown to the resident"), default=True)
+    # A summoned party without an account acting through the one-tap link of its SMS: the entry
+    # names them (as they were called when the link was sent), not the social worker.
+    party_link = models.ForeignKey(
+        "PartyLink",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("through the link"),
+    )
+    actor_name = models.CharField(_("actor's name"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("case event")
@@ -551,6 +562,81 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Case events are append-only")
+
+
+class LinkPurpose(models.TextChoices):
+    """What a one-tap link may be used for; each purpose allows a fixed set of actions (cases.links)."""
+
+    TASK = "task", _("a summoned party's task")
+
+
+class PartyLink(models.Model):
+    """A signed, expiring one-tap link in an SMS: a summoned party without an account works on its task.
+
+    Only the text message carries the secret. The row keeps a random salt, from which the
+    server alone (with its secret key) derives the secret again to send the SMS, and the
+    secret's SHA-256, by which a visit finds the link; neither opens anything by itself. A link
+    serves one assignment on one case for one purpose, until it expires, is revoked by a
+    coordinator, or its assignment is released.
+    """
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="party_links", verbose_name=_("case")
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="links", verbose_name=_("assignment")
+    )
+    purpose = models.CharField(_("purpose"), max_length=16, choices=LinkPurpose.choices)
+    holder_name = models.CharField(_("sent to"), max_length=100)
+    salt = models.CharField(max_length=32, editable=False)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    issued_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    # The device of the first use (a keyed hash of the browser and the address family, never the
+    # address), and when it was first used from another one: a forwarded link.
+    first_used_at = models.DateTimeField(_("first used"), null=True, blank=True)
+    first_device = models.CharField(max_length=64, blank=True, editable=False)
+    other_device_at = models.DateTimeField(_("used from another device"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("one-tap link")
+        verbose_name_plural = _("one-tap links")
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["assignment", "purpose", "expires_at"], name="partylink_live_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.holder_name}"
+
+    def is_live(self, now=None) -> bool:
+        return self.revoked_at is None and (now or timezone.now()) < self.expires_at
+
+
+class PartyLinkUse(models.Model):
+    """One use of a one-tap link (opened, or an action taken), with its device's hash. Append-only."""
+
+    link = models.ForeignKey(PartyLink, on_delete=models.CASCADE, related_name="uses", verbose_name=_("link"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    what = models.CharField(_("what"), max_length=24)
+    device = models.CharField(max_length=64, editable=False)
+    other_device = models.BooleanField(_("another device than the first use"), default=False)
+
+    class Meta:
+        verbose_name = _("use of a one-tap link")
+        verbose_name_plural = _("uses of one-tap links")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["link", "at"], name="partylinkuse_link_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.what}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

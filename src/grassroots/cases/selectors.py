@@ -187,6 +187,8 @@ def describe_changes(event: CaseEvent, names: dict[str, str]) -> list[str]:
             ngettext("Urged once.", "Urged %(n)d times.", changes["urge_count"])
             % {"n": changes["urge_count"]}
         )
+    if changes.get("hours"):
+        lines.append(_("Hours worked: %(hours)s.") % {"hours": changes["hours"]})
     if changes.get("not_duplicate_of"):
         lines.append(_("Not a repeat of %(number)s.") % {"number": changes["not_duplicate_of"]})
     return lines
@@ -211,8 +213,9 @@ def staff_timeline_for(*, case: Case) -> list[dict]:
             {
                 "event": event,
                 "action": label(event.action),
-                "actor": actor.display_name if actor else "",
-                "role": role_label(event.actor_role),
+                # A party acting through its SMS link is named as itself (cases.links).
+                "actor": actor.display_name if actor else event.actor_name,
+                "role": _("through the SMS link") if event.party_link_id else role_label(event.actor_role),
                 "from_status": Status(event.from_status).label if event.from_status in Status.values else "",
                 "to_status": Status(event.to_status).label if event.to_status in Status.values else "",
                 "changed": bool(event.from_status) and event.from_status != event.to_status,
@@ -916,3 +919,38 @@ def merge_candidates_for(*, user: User, case: Case, limit: int = 8) -> list[Case
         .annotate(closeness=closeness)
         .order_by("closeness", "-reported_at")[:limit]
     )
+
+
+def party_links_for(*, user: User, case: Case) -> list:
+    """The one-tap links sent about the case, for coordinators (who may revoke them), newest first.
+
+    At most 50, with their assignment's party, in one query (the page's one more); nobody else
+    reads them. Withdrawing one asks again that the case lies in the user's own scope.
+    """
+    from grassroots.cases.models import PartyLink
+
+    if not is_coordinator(user):
+        return []
+    return list(
+        PartyLink.objects.filter(case=case)
+        .select_related("assignment__person", "assignment__team", "assignment__unit", "assignment__user")
+        .order_by("-issued_at", "-id")[:50]
+    )
+
+
+#: The open tasks the hands' home page lists (the rest are on "my tasks").
+HOME_TASKS = 5
+
+
+@dataclass(frozen=True)
+class OpenTasks:
+    """The first open tasks of a user, and whether there are more (counted no further than one more)."""
+
+    assignments: list
+    more: bool
+
+
+def open_tasks_for(*, user: User) -> OpenTasks:
+    """The user's open assignments for the home page, waiting ones first: at most HOME_TASKS + 1 read."""
+    rows = list(my_assignments(user)[: HOME_TASKS + 1])
+    return OpenTasks(assignments=rows[:HOME_TASKS], more=len(rows) > HOME_TASKS)

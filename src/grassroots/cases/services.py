@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grassroots.accounts.roles import reports_as_self, role_of, user_can
-from grassroots.cases import calendar, duplicates
+from grassroots.cases import calendar, duplicates, links
 from grassroots.cases.models import (
     Assignment,
     Attachment,
@@ -34,6 +35,7 @@ from grassroots.cases.models import (
     CaseEvent,
     Category,
     Channel,
+    PartyLink,
     Satisfaction,
     Urgency,
 )
@@ -138,6 +140,35 @@ class ReportDetails:
 
 # --- helpers ----------------------------------------------------------------------------------------
 
+#: The most hours one report may carry (a report covers one piece of work, not a season).
+MAX_HOURS = Decimal("100")
+
+
+def _hours(hours, *, actor, link: PartyLink | None) -> dict:
+    """Hours of work reported with a note or "done", as the timeline keeps them for a later ledger.
+
+    `hours` (a decimal as text, one place) and `hours_by` (the party that worked: the link's party,
+    else the acting account as "user:5") go in the entry's changes.
+    """
+    if hours in (None, ""):
+        return {}
+    try:
+        value = Decimal(str(hours)).quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"hours": _("Give the hours as a number, such as 1.5.")}) from None
+    if not Decimal("0") < value <= MAX_HOURS:
+        raise ValidationError({"hours": _("Give between 0.1 and %(max)s hours.") % {"max": MAX_HOURS}})
+    by = links.party_of(link) if link is not None else (f"user:{actor.pk}" if actor is not None else "")
+    return {"hours": str(value), "hours_by": by}
+
+
+HOURS = Input(
+    "hours",
+    "hours",
+    gettext_lazy("Hours worked (optional)"),
+    help_text="Hours of work this report covers, e.g. 1.5 (kept for the service-hours ledger).",
+)
+
 
 # What the declarations below share.
 NOTE_OPTIONAL = Input("note", "note", gettext_lazy("Note (optional)"))
@@ -200,14 +231,22 @@ def _act(
     public: bool = True,
     at: datetime | None = None,
     proven_relations: frozenset[str] | None = None,
+    link: PartyLink | None = None,
 ) -> Case:
     """Lock, check, change, record: the skeleton every action shares.
 
     `proven_relations` is for callers without an account whose standing was proven
     another way (the portal's case number + phone digits): they act with exactly
     those relations and are recorded under that role, never as an administrator.
+    A one-tap `link` (cases.links) proves the relations of its party, for its case and
+    purpose only; the timeline entry names the party.
     """
     case_id = case.pk if isinstance(case, Case) else case
+    if link is not None:
+        if actor is not None:
+            raise PermissionDenied
+        proof = links.prove(link, case_id=case_id, action=action)
+        proven_relations, link = proof.relations, proof.link
     locked = _visible(actor, case_id, proven=proven_relations is not None).select_for_update().first()
     if locked is None:
         raise PermissionDenied
@@ -234,7 +273,10 @@ def _act(
         changes=changes,
         public=public,
         at=at,
-        actor_role=min(proven_relations) if proven_relations else None,
+        actor_role=(LEAD if LEAD in proven_relations else min(proven_relations))
+        if proven_relations
+        else None,
+        link=link,
     )
     return locked
 
@@ -250,10 +292,13 @@ def _record(
     public: bool = True,
     at: datetime | None = None,
     actor_role: str | None = None,
+    link: PartyLink | None = None,
 ) -> CaseEvent:
     if actor_role is None:
         actor_role = role_of(actor)
     event = CaseEvent.objects.create(
+        party_link=link,
+        actor_name=link.holder_name if link is not None else "",
         case=case,
         at=at or timezone.now(),
         actor=actor,
@@ -868,6 +913,7 @@ def case_acknowledge(
     party: Party | None = None,
     expected_version: int | None = None,
     note: str = "",
+    link: PartyLink | None = None,
 ) -> Case:
     """A summoned party signs for the case (reports for duty). The lead's signature starts the work.
 
@@ -879,7 +925,9 @@ def case_acknowledge(
 
     def mutate(locked: Case, who: set[str]) -> dict:
         pending = locked.assignments.filter(active=True, acknowledged_at__isnull=True)
-        if party is None:
+        if link is not None:  # the party itself, through the one-tap link of its SMS
+            mine = list(pending.filter(pk=link.assignment_id))
+        elif party is None:
             if ASSIGNEE not in who:
                 raise PermissionDenied
             mine = list(pending.filter(party_filter(actor)))
@@ -910,6 +958,7 @@ def case_acknowledge(
         note=note,
         outcome=lambda _locked, _who: LEAD if signed["lead"] else ASSIGNEE,
         mutate=mutate,
+        link=link,
     )
 
 
@@ -959,9 +1008,11 @@ def case_plan(*, actor, case: Case | int, plan: str, expected_version: int | Non
     targets={None: Status.RESOLVED},
     inputs=(
         Input("report", "text", gettext_lazy("What was done"), required=True, rows=3),
+        HOURS,
         Input("photos", "photos", gettext_lazy("“After” photos"), help_text="After photos.", capture=True),
     ),
     notice=Notice("resolved", "reporter"),
+    follow_up=Notice("callback", "coordinators"),
     public_label=gettext_lazy("Reported the work done"),
     note_audience=NOTE_PUBLIC,
     title=gettext_lazy("Report done"),
@@ -977,18 +1028,26 @@ def case_resolve(
     case: Case | int,
     report: str,
     photos: Sequence[UploadedFile] = (),
+    hours=None,
     expected_version: int | None = None,
+    link: PartyLink | None = None,
 ) -> Case:
-    """The lead reports the work done, with notes and "after" photos."""
+    """The lead reports the work done, with notes, "after" photos and the hours it took."""
     if not (report or "").strip():
         raise ValidationError({"report": _("Please say what was done.")})
+    worked = _hours(hours, actor=actor, link=link)
     for upload in photos:
         check_upload(upload)
 
-    def mutate(locked: Case, _who: set[str]) -> dict:
+    def mutate(locked: Case, who: set[str]) -> dict:
         locked.resolution_report = report.strip()
         locked.resolved_at = timezone.now()
-        return {}
+        changes = dict(worked)
+        if changes and link is None and LEAD not in who:  # a coordinator reports for the lead party
+            lead = locked.assignments.filter(active=True, is_lead=True).first()
+            if lead is not None:
+                changes["hours_by"] = f"{lead.party_kind}:{getattr(lead, f'{lead.party_kind}_id')}"
+        return changes
 
     resolved = _act(
         actor=actor,
@@ -997,6 +1056,7 @@ def case_resolve(
         expected_version=expected_version,
         note=report.strip(),
         mutate=mutate,
+        link=link,
     )
     _attach(resolved, files=photos, stage="after", actor=actor, event=resolved.events.last())
     return resolved
@@ -1332,6 +1392,7 @@ def case_decide_extension(
     targets={None: SAME},
     inputs=(
         Input("note", "text", gettext_lazy("Note"), required=True),
+        HOURS,
         Input("photos", "photos", gettext_lazy("Photos")),
         Input(
             "public",
@@ -1355,11 +1416,17 @@ def case_note(
     note: str,
     photos: Sequence[UploadedFile] = (),
     public: bool = True,
+    hours=None,
     expected_version: int | None = None,
+    link: PartyLink | None = None,
 ) -> Case:
-    """Progress notes and photos from anyone involved; internal notes are hidden from the resident."""
+    """Progress notes and photos from anyone involved; internal notes are hidden from the resident.
+
+    A note may carry hours of work (a supporter's part done, a day's work on a long repair).
+    """
     if not (note or "").strip():
         raise ValidationError({"note": _("The note is empty.")})
+    worked = _hours(hours, actor=actor, link=link)
     for upload in photos:
         check_upload(upload)
     noted = _act(
@@ -1369,6 +1436,8 @@ def case_note(
         expected_version=expected_version,
         note=note.strip(),
         public=public,
+        mutate=(lambda _locked, _who: dict(worked)) if worked else None,
+        link=link,
     )
     _attach(
         noted,

@@ -22,5 +22,6 @@ urlpatterns = [
     path("<str:number>/dispatch/", dispatch.case_dispatch_page, name="case-dispatch"),
     path("<str:number>/verify/", case.case_verify_page, name="case-verify"),
     path("<str:number>/act/<str:action>/", case.case_act, name="case-act"),
+    path("<str:number>/links/<int:pk>/revoke/", case.case_link_revoke, name="case-link-revoke"),
     path("<str:number>/attachments/<int:pk>/", case.case_attachment, name="case-attachment"),
 ]

@@ -110,6 +110,7 @@ INPUT_KINDS = frozenset(
         "parties",  # several of them
         "role_notes",  # each party's role in the case, by party
         "photos",  # uploaded images
+        "hours",  # hours of work, optional: what a later service-hours ledger reads off the timeline
     }
 )
 
@@ -150,7 +151,8 @@ class Notice:
     """Who is told of a committed action, and with which message (notify.texts words each kind).
 
     `audience` is one of: "reporter" (the resident), "parties" (everyone summoned now),
-    "new_parties" (those this very event summoned), "street" (the street office).
+    "new_parties" (those this very event summoned), "street" (the street office),
+    "coordinators" (the case's coordinators, in their inbox: a call-back now due).
     """
 
     kind: str
@@ -178,6 +180,8 @@ class CaseAction:
     inputs: tuple[Input, ...] = ()
     #: The message sent after commit, or a function of the event choosing one (None: nobody is told).
     notice: Notice | Callable[[CaseEvent], Notice | None] | None = None
+    #: A second message after commit, to the staff's inbox (the call-back due once work is reported done).
+    follow_up: Notice | None = None
     #: What the action means to the resident on their timeline (None: not shown to them).
     public_label: str | Promise | None = None
     note_audience: str = NOTE_STAFF

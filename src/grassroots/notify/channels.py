@@ -77,9 +77,14 @@ class ConsoleChannel:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path or conf.get("GRASSROOTS_NOTIFY_OUTBOX"))
 
-    def line(self, message: Message) -> str:
-        """One outbox line: local time with its offset (as every page shows time), the reason in words."""
-        text = " ".join(f"{message.subject} | {message.body}".split())
+    def line(self, message: Message, *, deliverable: bool = False) -> str:
+        """One outbox line: local time with its offset (as every page shows time), the reason in words.
+
+        The outbox file gets the text as sent (`deliverable`: a one-tap link whole); the log, the
+        stored text with the link masked.
+        """
+        body = message.deliverable_body() if deliverable else message.body
+        text = " ".join(f"{message.subject} | {body}".split())
         with translation.override("zh-hans"):  # the language of the messages themselves
             reason = message.reason_label or "-"
         return scrub_phones(
@@ -89,11 +94,11 @@ class ConsoleChannel:
         )
 
     def send(self, message: Message) -> None:
-        line = self.line(message)
+        line = self.line(message, deliverable=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock, self.path.open("a", encoding="utf-8") as outbox:
             outbox.write(line + "\n")
-        logger.info("outbox %s", line)
+        logger.info("outbox %s", self.line(message))
 
 
 class EmailChannel:
@@ -129,7 +134,7 @@ class WebhookChannel:
         payload = {
             "id": message.pk,
             "to": message.deliverable_address(),
-            "text": message.body,
+            "text": message.deliverable_body(),
             "case": message.case.number if message.case_id else "",
             "channel": message.channel,
         }

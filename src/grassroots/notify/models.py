@@ -54,6 +54,7 @@ class MessageReason(models.TextChoices):
     REOPENED = "reopened", pgettext_lazy("message reason", "rework")
     MERGED = "merged", pgettext_lazy("message reason", "merged into another case")
     CALL = "call", pgettext_lazy("message reason", "call instead of SMS")
+    CALLBACK = "callback", pgettext_lazy("message reason", "call-back due")
 
 
 def reason_display(code: str) -> str:
@@ -64,9 +65,17 @@ def reason_display(code: str) -> str:
         return code
 
 
+#: The most unread messages the header's badge counts ("99+" beyond): a bounded count on every page.
+BADGE_CAP = 99
+
+
 class MessageQuerySet(models.QuerySet):
     def unread_for(self, user):
         return self.filter(recipient=user, channel=MessageChannel.INBOX, read_at__isnull=True)
+
+    def unread_count_for(self, user, *, cap: int = BADGE_CAP) -> int:
+        """Unread in-app messages, counted up to cap + 1 only (message_inbox_idx leads with the user)."""
+        return self.unread_for(user).values("pk")[: cap + 1].count()
 
 
 class Message(models.Model):
@@ -116,6 +125,16 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # The one-tap link an SMS to a party without an account carries (cases.links). The stored body
+    # shows it masked; the secret is derived again only for the text as it is sent.
+    party_link = models.ForeignKey(
+        "cases.PartyLink",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("one-tap link"),
+    )
 
     objects = MessageQuerySet.as_manager()
 
@@ -149,6 +168,14 @@ class Message(models.Model):
         self.address = ""
         self.address_encrypted = pii.encrypt(digits)
         self.address_masked = pii.mask_phone(digits)
+
+    def deliverable_body(self) -> str:
+        """The text as it leaves: with the one-tap link's secret in place of its mask."""
+        if self.party_link_id is None:
+            return self.body
+        from grassroots.cases import links
+
+        return self.body.replace(links.masked_path(), links.link_path(self.party_link))
 
     def deliverable_address(self) -> str:
         """The address a channel sends to: the e-mail address, or the decrypted phone number."""

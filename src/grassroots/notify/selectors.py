@@ -17,4 +17,5 @@ def notifications_for(*, user) -> QuerySet[Message]:
 
 
 def unread_count_for(*, user) -> int:
-    return Message.objects.unread_for(user).count()
+    """The header's badge: bounded, never a count over all of a user's messages."""
+    return Message.objects.unread_count_for(user)

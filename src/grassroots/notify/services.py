@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -29,6 +29,7 @@ from grassroots.accounts.roles import (
     is_system,
     role_filter,
 )
+from grassroots.cases import links
 from grassroots.cases.models import Case, CaseEvent
 from grassroots.cases.workflow import REGISTRY
 from grassroots.core import pii
@@ -63,6 +64,7 @@ class Recipient:
     resident: bool = False  # links to the resident portal rather than the staff case page
     role: str = ""  # lead / supporter, for handlers
     problem: str = ""
+    assignment: object | None = None  # a summoned party reached by phone: its SMS carries a one-tap link
 
 
 def _user(user, *, role: str = "") -> Recipient:
@@ -112,6 +114,14 @@ def _person(person, *, resident: bool, role: str = "") -> list[Recipient]:
 
 
 def _party(assignment, *, role: str) -> list[Recipient]:
+    """A summoned party, with its assignment when it is reached by phone (cases.links: its one-tap link)."""
+    return [
+        replace(recipient, assignment=assignment) if recipient.user is None and recipient.phone else recipient
+        for recipient in _party_recipients(assignment, role=role)
+    ]
+
+
+def _party_recipients(assignment, *, role: str) -> list[Recipient]:
     """A summoned party: a staff user; a person; a team (its leader); a unit (contacts, else its phone)."""
     if assignment.user_id:
         return [_user(assignment.user, role=role)] if assignment.user.is_active else []
@@ -245,7 +255,16 @@ def _newly_summoned(event) -> list[str]:
 
 
 #: Who an action's notice goes to (cases.workflow declares each action's notice by audience).
+def _case_coordinators(case, event) -> list[Recipient]:
+    """The case's coordinators (notify's rule of who phones for a case), told in their inbox only."""
+    return [
+        replace(_user(user), key=f"follow-up:user:{user.pk}")  # beside their other message of the event
+        for user in _coordinators(case, event)
+    ]
+
+
 AUDIENCES = {
+    "coordinators": _case_coordinators,
     "reporter": lambda case, event: _reporter(case),
     "parties": lambda case, event: _parties(case),
     "new_parties": lambda case, event: _parties(case, _newly_summoned(event)),
@@ -265,12 +284,23 @@ def recipients_for(event) -> tuple[str, list[Recipient]]:
 # --- writing messages ------------------------------------------------------------------------------------
 
 
-def _link_path(case, recipient: Recipient) -> str:
+#: The messages to a summoned party whose SMS carries its one-tap link (cases.links).
+ONE_TAP_KINDS = frozenset({"dispatched", "whistled", "urged", "reopened"})
+
+
+def _one_tap(recipient: Recipient, kind: str) -> bool:
+    """A party without an account, texted about its task: the SMS carries the link to its phone page."""
+    return recipient.assignment is not None and recipient.takes_sms and kind in ONE_TAP_KINDS
+
+
+def _link_path(case, recipient: Recipient, kind: str = "") -> str:
     if recipient.resident:
         return f"/portal/follow/{case.public_token}/"  # opens the case: no number and digits to type
     if recipient.user is not None:
         return f"/cases/{case.number}/"
-    return ""  # a handler reached only by SMS has no account to open the case with
+    if _one_tap(recipient, kind):
+        return links.masked_path()  # the secret is put in only as the SMS is sent
+    return ""  # a handler reached only by SMS, about something else, has no page to open
 
 
 def _messages_for(case, recipient: Recipient, *, kind: str, note: str, event=None) -> list[Message]:
@@ -291,9 +321,10 @@ def _messages_for(case, recipient: Recipient, *, kind: str, note: str, event=Non
             kind,
             case=case,
             channel=channel,
-            link_path=_link_path(case, recipient),
+            link_path=_link_path(case, recipient, kind),
             role=recipient.role,
             note=note,
+            one_tap=_one_tap(recipient, kind),
         )
         return Message(channel=channel, subject=text.subject[:200], body=text.body, **common)
 
@@ -323,6 +354,8 @@ def _messages_for(case, recipient: Recipient, *, kind: str, note: str, event=Non
     sms.set_phone(recipient.phone)
     if not recipient.takes_sms:
         return _call_instead(case, recipient, sms, event=event)
+    if _one_tap(recipient, kind):
+        sms.party_link = links.party_link_for(assignment=recipient.assignment, holder_name=recipient.name)
     return [sms]
 
 
@@ -403,14 +436,34 @@ def notify_case_event(event_id: int) -> list[int]:
     if event is None or Message.objects.filter(event=event).exists():
         return []
     kind, recipients = recipients_for(event)
-    if not kind or not recipients:
+    follow_up = _follow_up_for(event)
+    if not (kind and recipients) and follow_up is None:
         return []
     note = event.case.rejection_reason if kind == "rejected" else event.note
+    written: list[int] = []
     try:
         with transaction.atomic():
-            return _write(event.case, recipients, kind=kind, note=note, event=event, actor_id=event.actor_id)
+            if kind and recipients:
+                written += _write(
+                    event.case, recipients, kind=kind, note=note, event=event, actor_id=event.actor_id
+                )
+            if follow_up is not None:
+                written += _write(
+                    event.case, follow_up[1], kind=follow_up[0], event=event, actor_id=event.actor_id
+                )
     except IntegrityError:  # announced concurrently by someone else: their messages stand
         return []
+    return written
+
+
+def _follow_up_for(event) -> tuple[str, list[Recipient]] | None:
+    """(kind, who) of the action's second message, to the staff's inbox; None when it declares none."""
+    declared = REGISTRY.get(event.action)
+    notice = declared.follow_up if declared is not None else None
+    if notice is None:
+        return None
+    recipients = [r for r in AUDIENCES[notice.audience](event.case, event) if r.user is not None]
+    return (notice.kind, recipients) if recipients else None
 
 
 def notify_case_overdue(case_id: int) -> list[int]:
@@ -608,3 +661,8 @@ def message_mark_read(*, user, message: Message) -> None:
     """The recipient opened an in-app message."""
     if message.recipient_id == user.pk and message.read_at is None:
         Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def messages_mark_all_read(*, user) -> int:
+    """ "Mark all read": every unread in-app message of the user, in one update over its inbox index."""
+    return Message.objects.unread_for(user).update(read_at=timezone.now())

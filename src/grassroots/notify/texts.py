@@ -40,15 +40,21 @@ def link(path: str) -> str:
     return f"{conf.get('GRASSROOTS_PUBLIC_URL').rstrip('/')}{path}" if path else ""
 
 
-def compose(kind: str, *, case, channel: str, link_path: str, role: str = "", note: str = "") -> Text:
+def compose(
+    kind: str, *, case, channel: str, link_path: str, role: str = "", note: str = "", one_tap: bool = False
+) -> Text:
     """The subject and body of one message.
 
     `kind` is what happened (dispatched, whistled, registered, rejected, merged, resolved, closed,
     urged, overdue, escalated, reopened); `role` is "lead" or "supporter" for handlers;
-    `note` is the reason or remark that goes with it (a rejection's reason, an urge's note).
+    `note` is the reason or remark that goes with it (a rejection's reason, an urge's note);
+    `one_tap`: the link is the party's one-tap page (cases.links), offered even for a sensitive case,
+    since that page is the only way a party without an account can answer.
     """
     with translation.override("zh-hans"):
-        return _compose(kind, case=case, channel=channel, url=link(link_path), role=role, note=note)
+        return _compose(
+            kind, case=case, channel=channel, url=link(link_path), role=role, note=note, one_tap=one_tap
+        )
 
 
 def compose_call(
@@ -68,12 +74,14 @@ def compose_call(
     return Text(scrub_phones(f"请致电 {name} {case.number}"), scrub_phones(body))
 
 
-def _compose(kind: str, *, case, channel: str, url: str, role: str, note: str) -> Text:
+def _compose(kind: str, *, case, channel: str, url: str, role: str, note: str, one_tap: bool = False) -> Text:
     number = case.number
     sign = f"【{case.community.name}】"
     sensitive = case.category.sensitive
     outside = channel != "inbox"  # leaves the system: SMS or e-mail
     see = f"详见 {url}" if url else "如有疑问请联系社区。"
+    if one_tap:
+        see = f"签收、反馈、报完成请点 {url}"
     urgent = "【紧急】" if case.urgency == "urgent" else ""
     about = "" if sensitive else f"（{case.category.name_zh}）"
     excerpt = "" if sensitive else f"：{_clip(case.description)}"
@@ -81,10 +89,8 @@ def _compose(kind: str, *, case, channel: str, url: str, role: str, note: str) -
     if sensitive and outside and kind in {"registered", "rejected", "merged", "resolved", "closed"}:
         return Text("诉求有新进展", f"{sign}您有一件诉求有新进展（编号 {number}），请登录查看或致电社区。")
     if sensitive and outside:
-        return Text(
-            f"诉求 {number}",
-            f"{sign}{urgent}有一件诉求需要您关注（编号 {number}），请登录查看或与社区联系。",
-        )
+        follow = see if one_tap else "请登录查看或与社区联系。"
+        return Text(f"诉求 {number}", f"{sign}{urgent}有一件诉求需要您关注（编号 {number}），{follow}")
 
     if kind in {"dispatched", "whistled"}:
         task = "请您牵头办理" if role == "lead" else "请您协同办理"
@@ -92,6 +98,9 @@ def _compose(kind: str, *, case, channel: str, url: str, role: str, note: str) -
             task = "社区吹哨，请您报到并牵头" if role == "lead" else "社区吹哨，请您报到协同"
         subject = f"{urgent}{'吹哨报到' if kind == 'whistled' else '新派单'} {number}"
         body = f"{sign}{urgent}诉求 {number}{about}{task}{excerpt}。请尽快签收。{see}"
+    elif kind == "callback":
+        subject = f"待回访 {number}"
+        body = f"{sign}【回访】诉求 {number}{about}已报完成，请回访居民、听取意见。{see}"
     elif kind == "registered":
         subject = f"诉求已受理 {number}"
         body = f"{sign}您反映的诉求已受理，编号 {number}{about}，我们会尽快处理。{see}"

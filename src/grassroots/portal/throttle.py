@@ -35,6 +35,11 @@ def follow_limit() -> Limit:
     return _limit("follow", 10, 15 * 60)
 
 
+def task_link_limit() -> Limit:
+    """Misses on the one-tap task page (/portal/t/<secret>/): a secret that opens nothing."""
+    return _limit("task", 20, 15 * 60)
+
+
 def report_limit() -> Limit:
     return _limit("report", 5, 60 * 60)
 

@@ -43,6 +43,9 @@ def status_words(status: str) -> tuple[str, str]:
 
 def actor_label(event: CaseEvent, case: Case) -> str:
     """The role of whoever acted, as the resident should read it ("you" for the reporter)."""
+    if event.actor_id is None and event.party_link_id is not None:
+        # A summoned party through its SMS link (cases.links): by role, as the parties are listed.
+        return party_label(event.party_link.assignment)
     if event.actor_id is None:
         # No account: a member of the public's own report (portal.views.MEMBER_OF_THE_PUBLIC), or
         # their verdict through case_rate_by_token, recorded with the role "reporter".
@@ -127,7 +130,13 @@ def with_timeline(queryset):
     ).prefetch_related(
         Prefetch(
             "events",
-            queryset=CaseEvent.objects.filter(public=True).select_related("actor__member_unit"),
+            queryset=CaseEvent.objects.filter(public=True).select_related(
+                "actor__member_unit",
+                "party_link__assignment__user__member_unit",
+                "party_link__assignment__person__party_membership",
+                "party_link__assignment__team",
+                "party_link__assignment__unit",
+            ),
         ),
         Prefetch(
             "attachments",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from grassroots.portal import serving
+from grassroots.portal import serving, task
 from grassroots.portal import views as portal
 
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("follow/<str:token>/", portal.portal_follow_link, name="portal-follow-link"),
     # A serving party member reports to the community (the office's link and QR code lead here).
     path("serving/<str:code>/", serving.serving_report, name="portal-serving"),
+    # The one-tap link in the SMS to a summoned party without an account (cases.links).
+    path("t/<str:secret>/", task.portal_task, name="portal-task"),
     path("mine/", portal.portal_mine, name="portal-mine"),
     path("cases/<str:number>/", portal.portal_case, name="portal-case"),
     path("cases/<str:number>/rate/", portal.portal_rate, name="portal-rate"),

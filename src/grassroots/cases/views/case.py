@@ -21,7 +21,9 @@ from django.views.decorators.http import require_POST
 from grassroots.accounts.roles import searches_people, user_can
 from grassroots.cases import selectors, services
 from grassroots.cases.calendar import duration_text
-from grassroots.cases.models import Case
+from grassroots.cases.links import party_link_revoke
+from grassroots.cases.models import Case, PartyLink
+from grassroots.cases.permissions import coordinates
 from grassroots.cases.views.actions import Failure, action_forms, offers_on_page, perform
 from grassroots.cases.views.common import filter_form, is_coordinator, require, status_links
 from grassroots.cases.workflow import REGISTRY, Action, Status
@@ -89,6 +91,7 @@ def case_context(request, case: Case, *, failure: Failure | None = None) -> dict
         "likely_duplicate": selectors.likely_duplicates_of(user=user, cases=[case]).get(case.pk),
         "may_merge": Action.MERGE in actions,
         "case_messages": selectors.case_messages_for(case=case) if is_coordinator(user) else [],
+        "party_links": selectors.party_links_for(user=user, case=case),
         "may_view_household": user_can(user, "places.household.view"),
         "may_view_person": searches_people(user),
         "now": timezone.now(),
@@ -106,6 +109,17 @@ def render_case_page(request, case: Case, *, failure: Failure | None = None, sta
 
 
 # --- actions ----------------------------------------------------------------------------------------
+
+
+@require_POST
+def case_link_revoke(request, number: str, pk: int):
+    """A coordinator of the case withdraws a one-tap link (cases.links); it opens nothing afterwards."""
+    case = find_case(request.user, number)
+    link = PartyLink.objects.filter(pk=pk, case=case).first()
+    require(link is not None and coordinates(request.user, case))
+    party_link_revoke(actor=request.user, link=link)
+    messages.success(request, _("The link is withdrawn: it opens nothing any more."))
+    return redirect(f"{reverse('case-detail', args=[case.number])}#links")
 
 
 def _after(next_page: str, case: Case) -> str:
