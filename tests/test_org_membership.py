@@ -113,3 +113,59 @@ def test_the_screens_save_and_show_on_the_person_page(socialworker, granny_wang,
     assert "第一党支部" in page and "助老服务队" in page
     row = RegistryChange.objects.get(person=granny_wang, field="team")
     assert row.source == "person-volunteering"
+
+
+def test_the_volunteer_profile_is_kept_and_an_import_without_it_keeps_it(
+    socialworker, granny_wang, community
+):
+    from grassroots.orgs.models import CertificateKind
+    from grassroots.orgs.services import VolunteerProfile
+
+    team = VolunteerTeamFactory(community=community, name="送水队")
+    building = granny_wang.current_household.building
+    profile = VolunteerProfile(
+        weekly_slots=("sat-am", "mon-eve"),
+        home_building=building,
+        languages="普通话、天津话",
+        can_carry_loads=True,
+        has_car=False,
+        certificates=(CertificateKind.objects.get(code="first-aid"),),
+    )
+    volunteering_set(actor=socialworker, person=granny_wang, teams=[team], profile=profile)
+    volunteer = Volunteer.objects.get(person=granny_wang)
+    assert volunteer.weekly_slots == ["mon-eve", "sat-am"]  # in the week's order
+    assert volunteer.home_building == building and volunteer.home_grid_id == building.grid_id
+    assert volunteer.can_carry_loads and not volunteer.has_car
+    assert [c.code for c in volunteer.certificates.all()] == ["first-aid"]
+    volunteering_set(actor=socialworker, person=granny_wang, teams=[team])  # an import: no profile
+    volunteer.refresh_from_db()
+    assert volunteer.weekly_slots == ["mon-eve", "sat-am"] and volunteer.certificates.count() == 1
+    with pytest.raises(ValidationError) as refused:
+        volunteering_set(
+            actor=socialworker,
+            person=granny_wang,
+            teams=[team],
+            profile=VolunteerProfile(weekly_slots=("noon",)),
+        )
+    assert "weekly_slots" in refused.value.message_dict
+
+
+def test_the_volunteering_screen_saves_the_profile(socialworker, granny_wang, community):
+    team = VolunteerTeamFactory(community=community, name="助老服务队")
+    client = _client(socialworker)
+    form = client.get(f"/orgs/people/{granny_wang.pk}/volunteering/").content.decode()
+    assert 'value="sun-eve"' in form and 'name="has_car"' in form
+    client.post(
+        f"/orgs/people/{granny_wang.pk}/volunteering/",
+        {
+            "teams": [team.pk],
+            "active": "on",
+            "weekly_slots": ["tue-pm"],
+            "has_car": "on",
+            "languages": "手语",
+        },
+    )
+    volunteer = Volunteer.objects.get(person=granny_wang)
+    assert volunteer.weekly_slots == ["tue-pm"] and volunteer.has_car and volunteer.languages == "手语"
+    page = client.get(f"/people/{granny_wang.pk}/").content.decode()
+    assert "has a car" in page and "手语" in page

@@ -127,20 +127,49 @@ class VolunteerTeam(models.Model):
         return self.name
 
 
-class Skill(models.Model):
-    """Something a volunteer can do (plumbing, haircuts, psychological support, ...): data, not code."""
+class CodedName(models.Model):
+    """A kind of thing kept as data: a code for files and rules, a name in each language."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=80)
 
     class Meta:
-        verbose_name = _("skill")
-        verbose_name_plural = _("skills")
+        abstract = True
         ordering = ["code"]
 
     def __str__(self) -> str:
         return in_reader_language(self.name_zh, self.name_en)
+
+
+class Skill(CodedName):
+    """Something a volunteer can do (plumbing, haircuts, psychological support, ...): data, not code."""
+
+    class Meta(CodedName.Meta):
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+
+
+class CertificateKind(CodedName):
+    """A certificate a volunteer may hold (first aid, electrician, elderly care...): data, not code."""
+
+    class Meta(CodedName.Meta):
+        verbose_name = _("kind of certificate")
+        verbose_name_plural = _("kinds of certificate")
+
+
+#: The parts of a week a volunteer can be asked for: day and part of the day ("mon-am").
+WEEK_DAYS = (
+    ("mon", _("Mon")),
+    ("tue", _("Tue")),
+    ("wed", _("Wed")),
+    ("thu", _("Thu")),
+    ("fri", _("Fri")),
+    ("sat", _("Sat")),
+    ("sun", _("Sun")),
+)
+DAY_PARTS = (("am", _("morning")), ("pm", _("afternoon")), ("eve", _("evening")))
+WEEK_SLOTS = tuple(f"{day}-{part}" for day, _day in WEEK_DAYS for part, _part in DAY_PARTS)
 
 
 class Volunteer(models.Model):
@@ -166,6 +195,28 @@ class Volunteer(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    weekly_slots = models.JSONField(
+        _("when in the week"), default=list, blank=True, help_text=_("Parts of the week, such as mon-am.")
+    )
+    home_building = models.ForeignKey(
+        "places.Building",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="volunteers",
+        verbose_name=_("home building"),
+    )
+    languages = models.CharField(
+        _("languages and dialects"),
+        max_length=100,
+        blank=True,
+        help_text=_("For example: 普通话、天津话、手语."),
+    )
+    can_carry_loads = models.BooleanField(_("can carry loads"), default=False)
+    has_car = models.BooleanField(_("has a car"), default=False)
+    certificates = models.ManyToManyField(
+        CertificateKind, related_name="volunteers", blank=True, verbose_name=_("certificates")
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_community_path = "person__community_id"

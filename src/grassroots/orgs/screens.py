@@ -13,12 +13,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core.authority import user_can
 from grassroots.core.forms import IsoDateInput, ServiceErrorsMixin
 from grassroots.orgs import services
 from grassroots.orgs.models import (
+    DAY_PARTS,
+    WEEK_DAYS,
+    CertificateKind,
     MemberUnit,
     PartyBranch,
     PartyMember,
@@ -29,6 +33,7 @@ from grassroots.orgs.models import (
 )
 from grassroots.people import history
 from grassroots.people.models import Person
+from grassroots.places.models import Building
 
 
 class PartyForm(ServiceErrorsMixin, forms.Form):
@@ -76,12 +81,53 @@ class VolunteeringForm(ServiceErrorsMixin, forms.Form):
         required=False,
         help_text=_("For example: weekday mornings, weekends."),
     )
+    weekly_slots = forms.MultipleChoiceField(
+        label=_("when in the week"),
+        choices=[
+            (f"{day}-{part}", format_lazy("{} {}", day_label, part_label))
+            for day, day_label in WEEK_DAYS
+            for part, part_label in DAY_PARTS
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "week-slots"}),
+    )
+    home_building = forms.ModelChoiceField(
+        label=_("home building"), queryset=Building.objects.none(), required=False, empty_label="—"
+    )
+    languages = forms.CharField(
+        label=_("languages and dialects"),
+        max_length=100,
+        required=False,
+        help_text=_("For example: 普通话、天津话、手语."),
+    )
+    can_carry_loads = forms.BooleanField(label=_("can carry loads"), required=False)
+    has_car = forms.BooleanField(label=_("has a car"), required=False)
+    certificates = forms.ModelMultipleChoiceField(
+        label=_("certificates"),
+        queryset=CertificateKind.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     active = forms.BooleanField(label=_("active"), required=False, initial=True)
     joined_on = forms.DateField(label=_("joined on"), widget=IsoDateInput(), required=False)
 
-    def __init__(self, *args, teams, **kwargs):
+    def __init__(self, *args, teams, buildings, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["teams"].queryset = teams
+        self.fields["home_building"].queryset = buildings
+
+    def call_arguments(self) -> dict:
+        """The service's arguments: the profile as one value (see orgs.services.VolunteerProfile)."""
+        data = dict(self.cleaned_data)
+        profile = services.VolunteerProfile(
+            weekly_slots=tuple(data.pop("weekly_slots")),
+            home_building=data.pop("home_building"),
+            languages=data.pop("languages"),
+            can_carry_loads=data.pop("can_carry_loads"),
+            has_car=data.pop("has_car"),
+            certificates=tuple(data.pop("certificates")),
+        )
+        return {**data, "profile": profile}
 
 
 def _person(request, pk: int, capability: str) -> Person:
@@ -148,16 +194,29 @@ def person_volunteering(request, pk: int):
             "availability": volunteer.availability,
             "active": volunteer.active,
             "joined_on": volunteer.joined_on,
+            "weekly_slots": volunteer.weekly_slots,
+            "home_building": volunteer.home_building_id,
+            "languages": volunteer.languages,
+            "can_carry_loads": volunteer.can_carry_loads,
+            "has_car": volunteer.has_car,
+            "certificates": list(volunteer.certificates.values_list("pk", flat=True)),
         }
         if volunteer
-        else {"active": True}
+        else {
+            "active": True,
+            "home_building": person.current_household and person.current_household.building_id,
+        }
     )
     teams = VolunteerTeam.objects.visible_to(request.user).filter(community_id=person.community_id)
+    buildings = Building.objects.visible_to(request.user).filter(community_id=person.community_id)
+    form = VolunteeringForm(request.POST or None, teams=teams, buildings=buildings, initial=initial)
     return _screen(
         request,
         person,
-        VolunteeringForm(request.POST or None, teams=teams, initial=initial),
+        form,
         screen="person-volunteering",
-        call=lambda data: services.volunteering_set(actor=request.user, person=person, **data),
+        call=lambda data: services.volunteering_set(
+            actor=request.user, person=person, **form.call_arguments()
+        ),
         title=_("Volunteering"),
     )

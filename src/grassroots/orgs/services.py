@@ -9,6 +9,7 @@ see is not found. Who is in a branch or a team is kept here too (`party_membersh
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from grassroots.core.authority import user_can, user_scope
 from grassroots.orgs.models import (
+    WEEK_SLOTS,
+    CertificateKind,
     MemberUnit,
     PartyBranch,
     PartyMember,
@@ -27,6 +30,7 @@ from grassroots.orgs.models import (
 )
 from grassroots.people import history
 from grassroots.people.models import Person
+from grassroots.places.models import Building
 
 
 def org_save(*, actor, instance: models.Model, community_id: int | None = None) -> models.Model:
@@ -122,6 +126,32 @@ def party_membership_set(
     return member
 
 
+@dataclass(frozen=True)
+class VolunteerProfile:
+    """What a task or an activity may need of a volunteer, beyond skills and teams (issue 10.1)."""
+
+    weekly_slots: tuple[str, ...] = ()  # parts of the week, such as "mon-am" (models.WEEK_SLOTS)
+    home_building: Building | None = None
+    languages: str = ""
+    can_carry_loads: bool = False
+    has_car: bool = False
+    certificates: tuple[CertificateKind, ...] = ()
+
+
+def _apply_profile(volunteer: Volunteer, person: Person, profile: VolunteerProfile) -> None:
+    unknown = set(profile.weekly_slots) - set(WEEK_SLOTS)
+    if unknown:
+        raise ValidationError({"weekly_slots": _("Choose parts of the week from the list.")})
+    if profile.home_building is not None and profile.home_building.community_id != person.community_id:
+        raise ValidationError({"home_building": _("This building belongs to another community.")})
+    volunteer.weekly_slots = [slot for slot in WEEK_SLOTS if slot in profile.weekly_slots]
+    volunteer.home_building = profile.home_building
+    if profile.home_building is not None:
+        volunteer.home_grid_id = profile.home_building.grid_id
+    volunteer.languages = profile.languages.strip()
+    volunteer.can_carry_loads, volunteer.has_car = profile.can_carry_loads, profile.has_car
+
+
 def volunteering_set(
     *,
     actor,
@@ -131,11 +161,13 @@ def volunteering_set(
     active: bool = True,
     availability: str = "",
     joined_on: date | None = None,
+    profile: VolunteerProfile | None = None,
 ) -> Volunteer:
-    """Make a person a volunteer, or change their teams, skills and availability.
+    """Make a person a volunteer, or change their teams, skills, availability and profile.
 
     Joining and leaving a team are rows in the person's history, as is becoming inactive: a
-    volunteer who stops is kept (with their record of service), never deleted.
+    volunteer who stops is kept (with their record of service), never deleted. Without a
+    `profile` (an import of teams and skills) the profile the register holds is kept.
     """
     _person_for(actor, person, "orgs.volunteer.change")
     teams = list(teams)
@@ -149,10 +181,14 @@ def volunteering_set(
             was_active, before = volunteer.active, set(volunteer.teams.all())
         volunteer.active, volunteer.availability = active, availability
         volunteer.joined_on = joined_on or volunteer.joined_on
+        if profile is not None:
+            _apply_profile(volunteer, person, profile)
         volunteer.full_clean()
         volunteer.save()
         volunteer.teams.set(teams)
         volunteer.skills.set(list(skills))
+        if profile is not None:
+            volunteer.certificates.set(list(profile.certificates))
         for team in sorted(set(teams) - before, key=str):
             history.record_for(person, action="team_join", actor=actor, field="team", new=team.name)
         for team in sorted(before - set(teams), key=str):
