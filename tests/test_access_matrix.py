@@ -104,6 +104,7 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "org-home": (COORDINATORS | {"outsider", "volunteer", "unitcontact"}, "/orgs/"),
     "org-branch": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/branches/{branch}/"),
     "org-team": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/teams/{team}/"),
+    "org-team-member": (NOBODY, None),
     "org-unit": (COORDINATORS - {"gridworker"} | {"volunteer", "unitcontact"}, "/orgs/units/{unit}/"),
     "org-new": ({"secretary", "socialworker", "admin_user", "outsider"}, "/orgs/units/new/"),  # a blank form
     "org-edit": ({"secretary", "socialworker", "admin_user"}, "/orgs/units/{unit}/edit/"),
@@ -213,6 +214,7 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
 HARMLESS_POSTS = {"logout", "set_language", "notification-read-all"}
 #: POST-only endpoints: nobody outside our community may act on our residents through them.
 POSTS = {
+    "org-team-member": "/orgs/teams/{team}/members/add/",
     "person-reveal": "/people/{person}/reveal/",
     "person-untag": "/people/{person}/tags/{tag}/remove/",
     "person-relation": "/people/{person}/relation/",

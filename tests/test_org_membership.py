@@ -169,3 +169,43 @@ def test_the_volunteering_screen_saves_the_profile(socialworker, granny_wang, co
     assert volunteer.weekly_slots == ["tue-pm"] and volunteer.has_car and volunteer.languages == "手语"
     page = client.get(f"/people/{granny_wang.pk}/").content.decode()
     assert "has a car" in page and "手语" in page
+
+
+# --- a team leader keeps their own team (10.1) ----------------------------------------------------
+
+
+def test_a_team_leader_takes_volunteers_in_and_lets_them_go_only_in_their_own_team(volunteer, community):
+    from grassroots.orgs.services import team_member_add, team_member_remove
+    from tests.factories import PersonFactory, VolunteerFactory
+
+    led = VolunteerTeamFactory(community=community, name="助老服务队", leader=volunteer.person)
+    other = VolunteerTeamFactory(community=community, name="巡逻队")
+    newcomer = VolunteerFactory(
+        person=PersonFactory(community=community, name="钱志刚"),
+        home_grid=volunteer.person.volunteer.home_grid,
+    )
+    client = _client(volunteer)
+    page = client.get(f"/orgs/teams/{led.pk}/").content.decode()
+    assert 'id="team-add"' in page and "钱志刚" in page
+    assert 'id="team-add"' not in client.get(f"/orgs/teams/{other.pk}/").content.decode()
+    client.post(f"/orgs/teams/{led.pk}/members/add/", {"volunteer": newcomer.pk})
+    assert led in newcomer.teams.all()
+    row = RegistryChange.objects.get(person=newcomer.person, action="team_join")
+    assert row.new_display == "助老服务队" and row.source == "team-members" and row.actor == volunteer
+    assert client.post(f"/orgs/teams/{other.pk}/members/add/", {"volunteer": newcomer.pk}).status_code == 404
+    with pytest.raises(PermissionDenied):
+        team_member_add(actor=volunteer, team=other, volunteer=newcomer)
+    assert other not in newcomer.teams.all()
+    team_member_remove(actor=volunteer, team=led, volunteer=newcomer)
+    assert led not in newcomer.teams.all()
+    assert RegistryChange.objects.filter(person=newcomer.person, action="team_leave").exists()
+
+
+def test_a_volunteer_of_another_community_cannot_be_taken_in(volunteer, community, other_community):
+    from grassroots.orgs.services import team_member_add
+    from tests.factories import PersonFactory, VolunteerFactory
+
+    led = VolunteerTeamFactory(community=community, leader=volunteer.person)
+    stranger = VolunteerFactory(person=PersonFactory(community=other_community))
+    with pytest.raises(ValidationError):
+        team_member_add(actor=volunteer, team=led, volunteer=stranger)

@@ -36,7 +36,7 @@ from grassroots.demo.api import ensure_demo_api_client
 from grassroots.demo.care import build_care_demo
 from grassroots.demo.cases import build_case_demo
 from grassroots.demo.layout import GRID_NAMES, plan_features
-from grassroots.demo.organisations import BRANCH_NAMES, TEAMS
+from grassroots.demo.organisations import BRANCH_NAMES, ELDERLY_CARE_TEAM, TEAMS
 from grassroots.demo.plan import PRINTED_USERNAMES, SEED, DemoPlan, make_plan
 from grassroots.notify.api import muted
 from grassroots.orgs.models import (
@@ -532,4 +532,9 @@ def _write_accounts(
         links(user_id=user.id, grid_id=grids[grid].id)
         for user, account in zip(users, plan.accounts, strict=True)
         for grid in account.grids
+    )
+    # The demo volunteer leads the elderly-care team, so that the account shows a leader's page.
+    carer = next(user for user in users if user.username == "volunteer")
+    VolunteerTeam.objects.filter(community=community, name=TEAMS[ELDERLY_CARE_TEAM].name).update(
+        leader=carer.person
     )

@@ -203,3 +203,49 @@ def volunteering_set(
 def _home_grid(person: Person) -> int | None:
     household = person.current_household
     return household.grid_id if household else None
+
+
+# --- a team leader keeps their own team -------------------------------------------------------------
+
+
+def leads_team(user, team: VolunteerTeam) -> bool:
+    """The team's leader, signed in as themselves: they keep their own team's members (issue 10.1)."""
+    return bool(getattr(user, "person_id", None)) and team.leader_id == user.person_id
+
+
+def may_keep_members(user, team: VolunteerTeam) -> bool:
+    """The team's leader, or the office that keeps the community's volunteers."""
+    if leads_team(user, team):
+        return True
+    return user_can(user, "orgs.volunteer.change") and (
+        VolunteerTeam.objects.visible_to(user).filter(pk=team.pk).exists()
+    )
+
+
+def _team_change(actor, team: VolunteerTeam, volunteer: Volunteer) -> None:
+    if not may_keep_members(actor, team):
+        raise PermissionDenied
+    if volunteer.person.community_id != team.community_id:
+        raise ValidationError({"volunteer": _("This volunteer belongs to another community.")})
+
+
+def team_member_add(*, actor, team: VolunteerTeam, volunteer: Volunteer) -> None:
+    """Take an active volunteer of the community into the team; a row in their history."""
+    _team_change(actor, team, volunteer)
+    if not volunteer.active:
+        raise ValidationError({"volunteer": _("This volunteer is not active.")})
+    with transaction.atomic():
+        if not volunteer.teams.filter(pk=team.pk).exists():
+            volunteer.teams.add(team)
+            history.record_for(volunteer.person, action="team_join", actor=actor, field="team", new=team.name)
+
+
+def team_member_remove(*, actor, team: VolunteerTeam, volunteer: Volunteer) -> None:
+    """Let a volunteer leave the team (they stay a volunteer); a row in their history."""
+    _team_change(actor, team, volunteer)
+    with transaction.atomic():
+        if volunteer.teams.filter(pk=team.pk).exists():
+            volunteer.teams.remove(team)
+            history.record_for(
+                volunteer.person, action="team_leave", actor=actor, field="team", old=team.name
+            )

@@ -9,16 +9,26 @@ list below it. Who is in a branch or a team is shown only to roles that read tho
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from grassroots.core.authority import user_can
 from grassroots.core.forms import ServiceErrorsMixin
+from grassroots.core.ids import parse_id
 from grassroots.orgs.models import MemberUnit, PartyBranch, PartyMember, UnitKind, Volunteer, VolunteerTeam
-from grassroots.orgs.services import org_save
+from grassroots.orgs.services import (
+    leads_team,
+    may_keep_members,
+    org_save,
+    team_member_add,
+    team_member_remove,
+)
+from grassroots.people import history
 from grassroots.places.models import Building
 
 
@@ -84,19 +94,59 @@ def branch_detail(request, pk: int):
 
 
 def team_detail(request, pk: int):
-    """A volunteer team, its leader and, for those who read volunteers, its members and skills."""
+    """A volunteer team, its leader and, for those who read volunteers, its members and skills.
+
+    The team's leader reads their own team's members (and only theirs) and keeps them: who is
+    in it is theirs to manage, not the rest of the register.
+    """
     _require(request.user, "orgs.volunteerteam.view")
     team = get_object_or_404(_counted_teams(request.user).select_related("leader"), pk=pk)
-    members = []
-    if user_can(request.user, "orgs.volunteer.view"):
+    leader = leads_team(request.user, team)
+    members, candidates = [], []
+    if leader or user_can(request.user, "orgs.volunteer.view"):
         members = (
-            Volunteer.objects.visible_to(request.user)
+            (Volunteer.objects.all() if leader else Volunteer.objects.visible_to(request.user))
             .filter(teams=team)
             .select_related("person", "home_grid")
             .prefetch_related("skills")
             .order_by("-active", "person__name")
         )
-    return render(request, "orgs/team.html", {"team": team, "members": members})
+    keeps = may_keep_members(request.user, team)
+    if keeps:
+        candidates = (
+            Volunteer.objects.filter(person__community_id=team.community_id, active=True)
+            .exclude(teams=team)
+            .select_related("person")
+            .order_by("person__name")[:CANDIDATES]
+        )
+    context = {"team": team, "members": members, "keeps": keeps, "candidates": candidates}
+    return render(request, "orgs/team.html", context)
+
+
+#: How many volunteers the "add to the team" list offers (a community has a few hundred).
+CANDIDATES = 300
+
+
+@require_POST
+def team_member(request, pk: int, action: str):
+    """Add a volunteer to the team, or let one leave it: the leader's or the office's act."""
+    team = get_object_or_404(VolunteerTeam.objects.select_related("leader"), pk=pk)
+    if action not in ("add", "remove") or not may_keep_members(request.user, team):
+        raise Http404
+    volunteer = (
+        Volunteer.objects.select_related("person").filter(pk=parse_id(request.POST.get("volunteer"))).first()
+    )
+    if volunteer is None:
+        raise Http404
+    change = team_member_add if action == "add" else team_member_remove
+    try:
+        with history.through("team-members"):
+            change(actor=request.user, team=team, volunteer=volunteer)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied:
+        raise Http404 from None
+    return redirect("org-team", team.pk)
 
 
 def unit_detail(request, pk: int):
