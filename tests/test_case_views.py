@@ -433,6 +433,16 @@ def test_a_grid_worker_must_say_where(gridworker, water, household_a):
     assert Case.objects.count() == 0
 
 
+def test_intake_takes_the_place_from_a_tap_on_the_site_plan(socialworker, water, household_a):
+    page = browser_for(socialworker).get(reverse("case-intake")).text
+    assert 'class="site-plan"' in page and 'name="plan_x"' in page
+    data = intake_post(water, household_a, building="", household="", plan_x="1", plan_y="1")
+    response = browser_for(socialworker).post(reverse("case-intake"), data)
+    assert response.status_code == 302, response.text[:2000]
+    case = Case.objects.get()
+    assert case.building is not None and case.plan_x == 1.0  # the building nearest to the tap
+
+
 # --- patrol report --------------------------------------------------------------------------------
 
 

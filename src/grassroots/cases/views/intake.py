@@ -206,6 +206,7 @@ def _caller_part(request, person: Person):
             building_id=household.building_id if household else None,
             household_id=household.pk if household else None,
         ),
+        "plan": _intake_plan(request.user)[0],
         "oob": True,
     }
     return render(request, "cases/_caller.html", context)
@@ -285,6 +286,7 @@ def place_picker(request):
             building_id=household.building_id,
             household_id=household.pk,
         ),
+        "plan": _intake_plan(request.user)[0],
     }
     return render(request, "cases/_place_picker.html", context)
 
@@ -318,6 +320,7 @@ def intake(request):
     household_id = form.data.get("household") if form.is_bound else ""
     context = {
         **_report_form_context(form, category, answers, extra_errors),
+        "plan": _intake_plan(user)[0],
         "coordinator": True,
         **caller_context(user, person),
         **place_context(
@@ -368,12 +371,22 @@ def intake_duplicates(request):
     return render(request, "cases/_intake_duplicates.html", {"found": found})
 
 
+def _intake_plan(user):
+    """The site plan of the user's own community, its buildings drawn, for a tap on the intake form."""
+    community = community_of(user)
+    buildings = list(buildings_for(user=user, community=community)) if community else []
+    return community_plan_for(user, community, buildings), buildings
+
+
 def _register_from_intake(request, form: IntakeForm, answers: dict, photos):
     cleaned = form.cleaned_data
     kind = cleaned["reporter_kind"]
-    person, household, building, community = _where(request.user, cleaned)
+    plan, buildings = _intake_plan(request.user)
+    tapped = _tapped(plan, buildings, cleaned)
+    person, household, building, community = _where(request.user, {**cleaned, "building": tapped["building"]})
     if community is None:
         return Outcome(kind="invalid", field_errors={"building": [_("Choose where the problem is.")]})
+    tapped["building"] = building
     details = services.ReportDetails(
         category=cleaned["category"],
         description=cleaned.get("description") or "",
@@ -384,10 +397,10 @@ def _register_from_intake(request, form: IntakeForm, answers: dict, photos):
         reporter_phone=cleaned.get("reporter_phone", "") if kind == "other" else "",
         anonymous=kind == "anonymous",
         household=household,
-        building=building,
         location_note=cleaned.get("location_note") or "",
         answers=answers,
         photos=photos,
+        **tapped,
     )
     return run(services.case_report, actor=request.user, community=community, details=details, register=True)
 
@@ -413,7 +426,7 @@ def report(request):
     )
     category = selectors.category_for(user=user, pk=(data or request.GET).get("category"))
     answers = collect_answers(category, data) if data else {}
-    plan = site_plan(buildings, Grid.objects.visible_to(user).filter(community=community))
+    plan = community_plan_for(user, community, buildings)
     extra_errors: dict[str, list[str]] = {}
     status = 200
     if data is not None:
@@ -455,17 +468,38 @@ def report(request):
     return render(request, "cases/report.html", context, status=status)
 
 
+def _tapped(plan: SitePlan | None, buildings, cleaned: dict) -> dict:
+    """What a tap on the site plan says: the spot (plan units and, where the buildings have
+    coordinates, latitude and longitude) and, when no place was picked, the nearest building."""
+    building = cleaned.get("building")
+    plan_x, plan_y = cleaned.get("plan_x"), cleaned.get("plan_y")
+    if plan is None or plan_x is None or plan_y is None:
+        return {"building": building}
+    latitude, longitude = plan_to_latlon(plan, plan_x, plan_y)
+    if cleaned.get("household") is None and building is None:
+        nearest = nearest_building(plan, plan_x, plan_y)
+        building = next((b for b in buildings if b.pk == nearest), None)  # drawn on the plan: loaded
+    return {
+        "building": building,
+        "plan_x": plan_x,
+        "plan_y": plan_y,
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+
+
+def community_plan_for(user, community, buildings) -> SitePlan | None:
+    """The plan to tap on for a place in `community` (its buildings the user may see, its grids)."""
+    if community is None:
+        return None
+    return site_plan(buildings, Grid.objects.visible_to(user).filter(community=community))
+
+
 def _report(request, form: ReportForm, community, plan: SitePlan, buildings, answers: dict, photos):
     user = request.user
     cleaned = form.cleaned_data
-    household, building = cleaned.get("household"), cleaned.get("building")
-    plan_x, plan_y = cleaned.get("plan_x"), cleaned.get("plan_y")
-    latitude = longitude = None
-    if plan_x is not None and plan_y is not None:
-        latitude, longitude = plan_to_latlon(plan, plan_x, plan_y)
-        if household is None and building is None:
-            nearest = nearest_building(plan, plan_x, plan_y)
-            building = next((b for b in buildings if b.pk == nearest), None)  # drawn on the plan: loaded
+    household = cleaned.get("household")
+    tapped = _tapped(plan, buildings, cleaned)
     person = user.person if user.person_id else None
     details = services.ReportDetails(
         category=cleaned["category"],
@@ -475,13 +509,9 @@ def _report(request, form: ReportForm, community, plan: SitePlan, buildings, ans
         reporter_person=person,
         reporter_name="" if person else user.display_name,
         household=household,
-        building=building,
         location_note=cleaned.get("location_note") or "",
-        plan_x=plan_x,
-        plan_y=plan_y,
-        latitude=latitude,
-        longitude=longitude,
         answers=answers,
         photos=photos,
+        **tapped,
     )
     return run(services.case_report, actor=user, community=community, details=details)
