@@ -30,7 +30,7 @@ from django.db import IntegrityError, connection, models, transaction
 
 from grassroots.accounts import system_actor
 from grassroots.accounts.models import User
-from grassroots.accounts.roles import is_system, role_filter
+from grassroots.accounts.roles import is_hands, is_system, role_filter
 from grassroots.cases.models import Category
 from grassroots.demo.api import ensure_demo_api_client
 from grassroots.demo.care import build_care_demo
@@ -534,7 +534,7 @@ def _write_accounts(
         for grid in account.grids
     )
     # The demo volunteer leads the elderly-care team, so that the account shows a leader's page.
-    carer = next(user for user in users if user.username == "volunteer")
+    carer = next(user for user in users if is_hands(user) and user.person_id and not user.member_unit_id)
     VolunteerTeam.objects.filter(community=community, name=TEAMS[ELDERLY_CARE_TEAM].name).update(
         leader=carer.person
     )
