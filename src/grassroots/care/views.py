@@ -43,9 +43,11 @@ from grassroots.care.models import (
     Outcome,
     PlannedService,
     Programme,
+    ServiceStatus,
     Tier,
     Visit,
 )
+from grassroots.cases.figures import parse_month
 from grassroots.core.audit import client_ip
 from grassroots.core.ids import parse_id
 from grassroots.orgs.models import VolunteerTeam
@@ -125,7 +127,14 @@ def register(request):
     if tier not in Tier.values:
         tier = ""
     grid_id = parse_id(request.GET.get("grid"))
-    profiles = selectors.register(request.user, tier=tier, grid_id=grid_id)
+    reached = {"yes": True, "no": False}.get(request.GET.get("reached", ""))
+    profiles = selectors.register(
+        request.user,
+        tier=tier,
+        grid_id=grid_id,
+        community_id=parse_id(request.GET.get("community")),
+        reached=reached,
+    )
     page = Paginator(profiles, 50).get_page(request.GET.get("page"))
     totals = dict(
         CareProfile.objects.visible_to(request.user).on_register().values_list("tier").annotate(n=Count("id"))
@@ -133,6 +142,7 @@ def register(request):
     context = {
         "page": page,
         "tier": tier,
+        "reached": request.GET.get("reached", "") if reached is not None else "",
         "grid_id": grid_id,
         "tiers": Tier.choices,
         "grids": Grid.objects.visible_to(request.user),
@@ -140,6 +150,38 @@ def register(request):
         "today": timezone.localdate(),
     }
     return render(request, "care/register.html", context)
+
+
+def planned_services(request):
+    """Planned services due in whole months (this one by default), by status: the list behind the
+    dashboard's "delivered against due" and volunteer hours."""
+    _need(request.user, "care.plannedservice.view")
+    today = timezone.localdate()
+    first = parse_month(request.GET.get("month_from")) or today.replace(day=1)
+    last = parse_month(request.GET.get("month_to")) or first
+    first, last = min(first, last), max(first, last)
+    end = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    status = request.GET.get("status", "")
+    if status not in ServiceStatus.values:
+        status = ""
+    services_due = selectors.planned_services(
+        request.user,
+        first=first,
+        end=end,
+        community_id=parse_id(request.GET.get("community")),
+        grid_id=parse_id(request.GET.get("grid")),
+        status=status,
+    ).select_related("service", "household__building", "grid", "volunteer")
+    page = Paginator(services_due.order_by("due_on", "id"), 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "first": first,
+        "last": last,
+        "status": status,
+        "statuses": ServiceStatus.choices,
+        "today": today,
+    }
+    return render(request, "care/planned_services.html", context)
 
 
 def flags(request):

@@ -214,6 +214,5 @@ def label_of(name: str) -> str:
     return str(LABELS.get(name, name))
 
 
-def clickable(name: str) -> bool:
-    """A name the case list accepts as `?figure=`."""
-    return name in LABELS or name in COUNTERS
+#: Every name the case list accepts as `?figure=`: the counters, `resolved` (from the rules), the live ones.
+FIGURE_LISTS = (*COUNTER_NAMES, "resolved", *LIVE)
