@@ -2,7 +2,7 @@
 
 Last month in 和盛苑 (docs/metrics.md tells the same story as its worked example):
 
-- c1 no power, 4-2-301: taken on, the volunteer reports for duty in 20 minutes, done the next
+- c1 no power, 4-2-301: taken on, the volunteer reports for duty in 30 minutes, done the next
   morning (24 h, on time), the resident satisfied, closed;
 - c2 no power again, same building, 1 h later (a repeat problem): reported for duty after 6 h
   (late), first reported done after 3 days 2 h (late), unsatisfied (rework), done again, basically
@@ -149,7 +149,7 @@ def test_the_secretary_counts_the_month_by_hand(month, community, secretary):
     # 0.1 × 1 + 0.45 × 0.75 + 0.45 × 0.9333 = 0.8575
     assert shown["score"].value == pytest.approx(85.75)
     assert shown["rework_rate"].value == pytest.approx(1 / 3)
-    # Responses: 10 min (c4), 20 (c1, c3), 6 h (c2): the median falls in 15–30 min, p90 in 4–8 h.
+    # Responses: 15 min (c4), 25 (c3), 30 (c1), 6 h (c2): the median falls in 15–30 min, p90 in 4–8 h.
     assert metrics.bucket_bounds(shown["respond_p50"].value) == (15, 30)
     assert metrics.bucket_bounds(shown["respond_p90"].value) == (240, 480)
     # Resolutions standing: c4 4 h, c1 24 h, c2 4 days (registration to the report that held).
