@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from grassroots.cases import rollups
 from grassroots.cases import services as cs
 from grassroots.cases.metrics import COUNTER_NAMES
-from grassroots.cases.models import Case, CaseFact, CaseRollup, Category
+from grassroots.cases.models import Case, CaseFact, CaseMonthRollup, CaseRollup, Category
 from grassroots.cases.services import ActionNotAllowed, Party, ReportDetails
 from grassroots.demo.clock import demo_clock
 from tests.factories import VolunteerTeamFactory
@@ -61,7 +61,7 @@ steps = st.lists(
 )
 
 
-def snapshot() -> tuple[list, list]:
+def snapshot() -> tuple[list, list, list]:
     fields = [f.name for f in CaseFact._meta.fields if f.name != "case"]
     facts = sorted(
         CaseFact.objects.values_list(
@@ -69,7 +69,8 @@ def snapshot() -> tuple[list, list]:
         )
     )
     rows = sorted(CaseRollup.objects.values_list("key", *COUNTER_NAMES))
-    return facts, rows
+    months = sorted(CaseMonthRollup.objects.values_list("key", *COUNTER_NAMES))
+    return facts, rows, months
 
 
 def _play(step, *, actor, community, places, leads, cases) -> None:
@@ -171,3 +172,5 @@ def test_the_rebuild_command_counts_rows_written_around_the_services(community, 
     assert fact.accepted and fact.status == "registered"
     (row,) = CaseRollup.objects.all()
     assert (row.reported, row.accepted, row.status_registered) == (1, 1, 1)
+    (month,) = CaseMonthRollup.objects.all()
+    assert (month.top_category.code, month.sensitive, month.accepted) == ("property", False, 1)

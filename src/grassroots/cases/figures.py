@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +24,7 @@ from grassroots.accounts.models import User
 from grassroots.accounts.roles import user_can, user_scope
 from grassroots.cases import metrics
 from grassroots.cases.calendar import duration_text
-from grassroots.cases.models import Case, CaseFact, CaseRollup, Category
+from grassroots.cases.models import Case, CaseFact, CaseMonthRollup, CaseRollup, Category
 from grassroots.core.scoping import scope_filter
 
 
@@ -130,26 +130,57 @@ def _period_q(period: Period) -> Q:
 # --- sums ---------------------------------------------------------------------------------------------
 
 
-def counters_for(*, user: User, community_ids: Iterable[int], filters: Filters) -> dict[int, dict[str, int]]:
-    """Every counter per community for the period: one grouped query over the rollups.
+def _month_reach(user: User, filters: Filters) -> Q | None:
+    """The reach over the month rollups, or None when only the fine rollups can answer: a grid
+    worker's reach, or a grid, channel, handler or child-category filter."""
+    if filters.grid_id or filters.channel or filters.handler or not user_can(user, "cases.case.view"):
+        return None
+    scope = user_scope(user)
+    reach = scope_filter(CaseMonthRollup, scope) if scope.level != "grid" else None
+    if reach is None:
+        return None
+    if not user_can(user, "cases.case.view_sensitive"):
+        reach &= Q(sensitive=False)
+    if filters.category_id:
+        if Category.objects.filter(pk=filters.category_id, parent__isnull=False).exists():
+            return None
+        reach &= Q(top_category_id=filters.category_id)
+    return reach
 
-    The rollups' index leads with (community, month), so the query reads a few hundred rows per
-    community and month, however many cases there are.
+
+def rollup_rows(*, user: User, community_ids: Iterable[int], filters: Filters) -> QuerySet | None:
+    """The rollup rows a figure sums for the viewer, annotated with `top` (the top-level category):
+    the month rollups when they can answer, else the fine ones; None when the viewer reaches nothing.
+
+    Both are read through their (community, month) index: a street's year of month rollups is a few
+    thousand rows, a filtered one a few hundred per community and month.
     """
     ids = sorted(set(community_ids))
-    result = {community_id: dict.fromkeys(metrics.COUNTER_NAMES, 0) for community_id in ids}
+    where = Q(community_id__in=ids) & _period_q(filters.period)
+    coarse = _month_reach(user, filters)
+    if coarse is not None:
+        return CaseMonthRollup.objects.filter(coarse, where).annotate(top=F("top_category_id"))
     reach = reach_q(user)
-    if reach is None or not ids:
+    if reach is None:
+        return None
+    return CaseRollup.objects.filter(reach, where, _dimension_q(filters)).annotate(
+        top=Coalesce("category__parent_id", "category_id")
+    )
+
+
+def counters_for(*, user: User, community_ids: Iterable[int], filters: Filters) -> dict[int, dict[str, int]]:
+    """Every counter per community for the period: one grouped query over the rollups."""
+    ids = sorted(set(community_ids))
+    result = {community_id: dict.fromkeys(metrics.COUNTER_NAMES, 0) for community_id in ids}
+    rows = rollup_rows(user=user, community_ids=ids, filters=filters)
+    if rows is None or not ids:
         return result
-    rows = (
-        CaseRollup.objects.filter(
-            reach, _period_q(filters.period), _dimension_q(filters), community_id__in=ids
-        )
-        .order_by()
+    grouped = (
+        rows.order_by()
         .values("community_id")
         .annotate(**{f"n_{name}": Sum(name) for name in metrics.COUNTER_NAMES})
     )
-    for row in rows:
+    for row in grouped:
         result[row["community_id"]] = {name: row[f"n_{name}"] or 0 for name in metrics.COUNTER_NAMES}
     return result
 
@@ -183,44 +214,29 @@ def top_categories(
 ) -> list[tuple[Category, int]]:
     """The top-level categories (each with its children, as the category filter counts them) with
     the most cases taken on in the period, most first."""
-    reach = reach_q(user)
-    if reach is None:
+    rows = rollup_rows(user=user, community_ids=community_ids, filters=filters)
+    if rows is None:
         return []
-    rows = list(
-        CaseRollup.objects.filter(
-            reach,
-            _period_q(filters.period),
-            _dimension_q(filters),
-            community_id__in=sorted(set(community_ids)),
-        )
-        .annotate(top=Coalesce("category__parent_id", "category_id"))
-        .order_by()
+    top = list(
+        rows.order_by()
         .values("top")
         .annotate(n=Sum("accepted"))
         .filter(n__gt=0)
         .order_by("-n", "top")[:limit]
     )
-    categories = Category.objects.in_bulk([row["top"] for row in rows])
-    return [(categories[row["top"]], row["n"]) for row in rows]
+    categories = Category.objects.in_bulk([row["top"] for row in top])
+    return [(categories[row["top"]], row["n"]) for row in top]
 
 
 def months_for(*, user: User, community_ids: Iterable[int], filters: Filters) -> list[tuple[date, int]]:
     """Cases taken on per month of the period: a table for a trend (a chart can sit beside it)."""
-    reach = reach_q(user)
-    if reach is None:
+    rows = rollup_rows(user=user, community_ids=community_ids, filters=filters)
+    if rows is None:
         return []
-    rows = (
-        CaseRollup.objects.filter(
-            reach,
-            _period_q(filters.period),
-            _dimension_q(filters),
-            community_id__in=sorted(set(community_ids)),
-        )
-        .order_by("month")
-        .values("month")
-        .annotate(n=Sum("accepted"))
-    )
-    return [(row["month"], row["n"] or 0) for row in rows]
+    return [
+        (row["month"], row["n"] or 0)
+        for row in rows.order_by("month").values("month").annotate(n=Sum("accepted"))
+    ]
 
 
 # --- figures from counters -----------------------------------------------------------------------------

@@ -700,3 +700,30 @@ class CaseRollup(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class CaseMonthRollup(models.Model):
+    """The counters of a community's month per top-level category and sensitivity: the fine rollups
+    summed (cases.rollups keeps both in step).
+
+    What a dashboard without a grid, channel or handler filter reads: a dozen rows per community and
+    month, so a street's year stays a few thousand rows. Sensitivity is kept as its own dimension so
+    that a viewer who may not see sensitive cases reads only the rows without them.
+    """
+
+    key = models.CharField(max_length=60, unique=True)
+    community = models.ForeignKey("places.Community", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    top_category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    sensitive = models.BooleanField(default=False)
+    for _counter in COUNTER_NAMES:
+        vars()[_counter] = models.PositiveIntegerField(default=0)
+    del _counter
+
+    scope_community_path = "community_id"
+
+    class Meta:
+        indexes = [models.Index(fields=["community", "month"], name="casemonthrollup_month_idx")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -27,7 +28,9 @@ from grassroots.cases.models import (
     Case,
     CaseEvent,
     CaseFact,
+    CaseMonthRollup,
     CaseRollup,
+    Category,
     DuplicatePlace,
 )
 from grassroots.cases.workflow import Action, Status
@@ -231,7 +234,59 @@ def counts(row: dict) -> dict[str, int]:
 
 
 def recount(groups: Iterable[dict]) -> None:
-    """Count each group again from its facts, under a lock on its row (in key order: no deadlock)."""
+    """Count each group again from its facts, under a lock on its row (in key order: no deadlock),
+    then the month rows those groups add up to."""
+    groups = list(groups)
+    _recount_groups(groups)
+    months = {(g["community_id"], g["month"], g["category_id"]) for g in groups}
+    tops = dict(
+        Category.objects.filter(pk__in={m[2] for m in months})
+        .annotate(top=Coalesce("parent_id", "id"))
+        .values_list("pk", "top")
+    )
+    sensitive = dict(Category.objects.filter(pk__in={m[2] for m in months}).values_list("pk", "sensitive"))
+    for community_id, month, top, flag in sorted({(c, m, tops[k], sensitive[k]) for c, m, k in months}):
+        _recount_month(community_id, month, top, flag)
+
+
+def month_key(community_id: int, month, top: int, sensitive: bool) -> str:
+    return f"{community_id}:{month:%Y-%m}:{top}:{int(sensitive)}"
+
+
+def _month_rows(community_id: int, **only):
+    """The fine rollups of a community summed by month, top-level category and sensitivity: what
+    both the step-by-step path and the rebuild write into CaseMonthRollup."""
+    return (
+        CaseRollup.objects.filter(community_id=community_id)
+        .annotate(top=Coalesce("category__parent_id", "category_id"), sensitive=F("category__sensitive"))
+        .filter(**only)
+        .order_by()
+        .values("month", "top", "sensitive")
+        .annotate(**{f"n_{name}": Sum(name) for name in COUNTERS})
+    )
+
+
+def _recount_month(community_id: int, month, top: int, sensitive: bool) -> None:
+    key = month_key(community_id, month, top, sensitive)
+    row, _created = CaseMonthRollup.objects.select_for_update().get_or_create(
+        key=key,
+        defaults={
+            "community_id": community_id,
+            "month": month,
+            "top_category_id": top,
+            "sensitive": sensitive,
+        },
+    )
+    summed = next(iter(_month_rows(community_id, month=month, top=top, sensitive=sensitive)), None)
+    if summed is None:
+        row.delete()
+        return
+    for name, value in counts(summed).items():
+        setattr(row, name, value)
+    row.save()
+
+
+def _recount_groups(groups: list[dict]) -> None:
     for dims in sorted(groups, key=group_key):
         key = group_key(dims)
         row, _created = CaseRollup.objects.select_for_update().get_or_create(key=key, defaults=dict(dims))
@@ -269,6 +324,7 @@ def rebuild(*, community_ids: Iterable[int] | None = None, batch: int = 2000) ->
 
 
 def _rebuild_community(community_id: int, batch: int) -> tuple[int, int]:
+    CaseMonthRollup.objects.filter(community_id=community_id).delete()
     CaseRollup.objects.filter(community_id=community_id).delete()
     CaseFact.objects.filter(community_id=community_id).delete()
     cases = (
@@ -310,4 +366,18 @@ def _rebuild_community(community_id: int, batch: int) -> tuple[int, int]:
     )
     rollups = [CaseRollup(key=group_key(row), **_dims(row), **counts(row)) for row in rows]
     CaseRollup.objects.bulk_create(rollups, batch_size=batch)
+    CaseMonthRollup.objects.bulk_create(
+        [
+            CaseMonthRollup(
+                key=month_key(community_id, row["month"], row["top"], row["sensitive"]),
+                community_id=community_id,
+                month=row["month"],
+                top_category_id=row["top"],
+                sensitive=row["sensitive"],
+                **counts(row),
+            )
+            for row in _month_rows(community_id)
+        ],
+        batch_size=batch,
+    )
     return count, len(rollups)
