@@ -192,6 +192,7 @@ def case_list(request):
     cleaned = form.cleaned_data if form.is_bound else {}
     context = {
         "figure": metrics.label_of(cleaned["figure"]) if cleaned.get("figure") else "",
+        "figure_now": cleaned.get("figure") in metrics.LIVE,
         "period": figures.figure_period(cleaned, today=timezone.localdate())
         if cleaned.get("figure")
         else None,
