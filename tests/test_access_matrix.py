@@ -127,6 +127,9 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "case-questions": (SIGNED_IN, "/cases/questions/?category={category}"),
     "case-place-households": (SIGNED_IN, "/cases/places/households/?building={building}"),
     "case-board": (COORDINATORS | {"outsider"}, "/cases/board/"),
+    # The dashboard: the legs and the mouth (who open the case lists its numbers link to); the
+    # outsider opens their own community's, which counts nothing of ours (tests/test_dashboard.py).
+    "dashboard": (COORDINATORS | {"outsider"}, "/dashboard/"),
     "case-board-act": (NOBODY, None),
     "case-tasks": (SIGNED_IN - {"resident"}, "/cases/tasks/"),
     "case-detail": (COORDINATORS | {"volunteer", "resident"}, "/cases/{case}/"),
@@ -149,6 +152,9 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "care-tasks": ({"volunteer", "admin_user"}, "/care/tasks/"),  # a volunteer's own planned services
     "care-register": (COORDINATORS | {"outsider"}, "/care/register/"),
     "care-flags": ({"secretary", "street_user", "admin_user"}, "/care/flags/"),
+    # The planned services due in a period (the dashboard's "delivered against due" links here):
+    # whoever reads the care plans; the outsider reads their own community's (none of ours).
+    "care-services": (COORDINATORS | {"outsider"}, "/care/services/"),
     "care-rate": (COORDINATORS | {"outsider"}, "/care/rate/"),
     "care-access": ({"secretary", "street_user", "admin_user"}, "/care/access/"),
     "care-campaigns": (COORDINATORS | {"outsider"}, "/care/campaigns/"),

@@ -76,6 +76,8 @@ FUZZ_CONFIG = SchemathesisConfig.from_dict(
             expect_on_merits(r"^/api/v1/auth/token/$"),
             # A category code, community, household or building of someone else, or none at all.
             expect_on_merits(r"^/api/v1/cases/$"),
+            # A community, grid, category or handler of someone else, or none at all.
+            expect_on_merits(r"^/api/v1/figures/$", "GET"),
             expect_on_merits(rf"^/api/v1/cases/\{{id\}}/({'|'.join(REFERENCING_ACTIONS)})/$"),
         ],
     }

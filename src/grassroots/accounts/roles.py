@@ -167,8 +167,18 @@ _LEDGER_ROLES: dict[str, set[str]] = {
     Role.SOCIAL_WORKER: _LEDGER_IMPORT | _LEDGER_EXPORT,
     Role.GRID_WORKER: _LEDGER_EXPORT,
 }
+# The dashboard (insights.*): the legs and the mouth, who open the case lists its numbers link to.
+_INSIGHTS_VIEW = {"insights.dashboard.view"}
+_INSIGHTS_ROLES: dict[str, set[str]] = {
+    Role.ADMIN: _INSIGHTS_VIEW,
+    Role.SECRETARY: _INSIGHTS_VIEW,
+    Role.STREET: _INSIGHTS_VIEW,
+    Role.SOCIAL_WORKER: _INSIGHTS_VIEW,
+    Role.GRID_WORKER: _INSIGHTS_VIEW,
+}
 ROLE_CAPABILITIES = {
     role: capabilities
+    | frozenset(_INSIGHTS_ROLES.get(role, ()))
     | frozenset(_CARE_ROLES.get(role, ()))
     | frozenset(_PRIVACY_ROLES.get(role, ()))
     | frozenset(_LEDGER_ROLES.get(role, ()))

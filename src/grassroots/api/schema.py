@@ -134,6 +134,9 @@ class ApiSchema(AutoSchema):
             errors["404"] = ErrorSerializer  # a page beyond the last
         if "{" in self.path:
             errors["404"] = ErrorSerializer
+        if self._flag("filtered_read"):  # a read whose query names records (figures): 400, and 404 for none
+            errors["400"] = VALIDATION_ERROR_SCHEMA
+            errors["404"] = ErrorSerializer
         if self._flag("conflict_operation"):
             errors["409"] = ConflictSerializer
         if self._flag("idempotent_operation"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path, re_path
 from rest_framework.routers import SimpleRouter
 
-from grassroots.api import care, views
+from grassroots.api import care, figures, views
 from grassroots.api.docs import RedocView, SchemaView, SwaggerView
 
 router = SimpleRouter()
@@ -40,6 +40,7 @@ urlpatterns = without_login_redirect(
     [
         path("auth/token/", views.TokenView.as_view(), name="api-token"),
         path("me/", views.MeView.as_view(), name="api-me"),
+        path("figures/", figures.FiguresView.as_view(), name="api-figures"),
         path("inbound/messages/", views.InboundMessageView.as_view(), name="api-inbound-messages"),
         path("schema/", SchemaView.as_view(), name="api-schema"),
         path("docs/", SwaggerView.as_view(), name="api-docs"),

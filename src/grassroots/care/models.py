@@ -100,6 +100,10 @@ class CareProfileQuerySet(ScopedQuerySet):
         """On the register and not reached within their frequency (next visit due before today)."""
         return self.on_register().filter(next_due_on__lt=today)
 
+    def reached(self, today):
+        """On the register and reached within their frequency: exactly the others (`not_reached`)."""
+        return self.on_register().exclude(next_due_on__lt=today)
+
 
 class CareProfile(models.Model):
     """A person's entry in the care register: computed tier, any override, and when they were last reached.

@@ -28,7 +28,7 @@ def not_reached(user, community_id: int) -> dict[int, int]:
 
 
 def _register_of(building_id: int) -> str:
-    return f"{reverse('care-register')}?building={building_id}&late=1"
+    return f"{reverse('care-register')}?building={building_id}&reached=no"
 
 
 def register() -> None:

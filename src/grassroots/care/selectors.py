@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from grassroots.accounts.roles import is_grid_worker, user_can, works_from_tasks
@@ -415,23 +415,103 @@ def register(
     *,
     tier: str = "",
     grid_id: int | None = None,
+    community_id: int | None = None,
     building_id: int | None = None,
-    not_reached_on: date | None = None,
+    reached: bool | None = None,
+    today: date | None = None,
 ):
-    """The care register as the user may read it; `not_reached_on` keeps only the people not
-    reached within their frequency on that day (the one rule: CareProfile.objects.not_reached)."""
-    profiles = CareProfile.objects.visible_to(user)
-    profiles = profiles.not_reached(not_reached_on) if not_reached_on else profiles.on_register()
-    profiles = profiles.select_related("person", "household__building", "grid", "rule").order_by(
-        "risk", *_PLACE, "person__name"
+    """The care register in the user's scope; `reached` (True/False) keeps those reached within their
+    tier's frequency or not (the dashboard's visit coverage and the site plan's layer list through this)."""
+    profiles = (
+        _register_in(
+            user,
+            grid_id=grid_id,
+            community_id=community_id,
+            building_id=building_id,
+            reached=reached,
+            today=today,
+        )
+        .select_related("person", "household__building", "grid", "rule")
+        .order_by("risk", *_PLACE, "person__name")
     )
     if tier:
         profiles = profiles.filter(tier=tier)
+    return profiles
+
+
+def _register_in(
+    user, *, grid_id=None, community_id=None, building_id=None, reached: bool | None = None, today=None
+):
+    profiles = CareProfile.objects.visible_to(user)
+    today = today or timezone.localdate()
+    if reached is None:
+        profiles = profiles.on_register()
+    else:
+        profiles = profiles.reached(today) if reached else profiles.not_reached(today)
     if grid_id:
         profiles = profiles.filter(grid_id=grid_id)
+    if community_id:
+        profiles = profiles.filter(community_id=community_id)
     if building_id:
         profiles = profiles.filter(household__building_id=building_id)
     return profiles
+
+
+def coverage_counts(user, *, community_ids, grid_id: int | None = None, today: date | None = None) -> dict:
+    """Per community: people on the care register, and those reached within their tier's frequency
+    (the register's own rule, `CareProfileQuerySet.reached`, which the register list filters by too):
+    two grouped queries on the register index."""
+    result: dict[int, dict[str, int]] = {}
+    for key, reached in (("people", None), ("reached", True)):
+        rows = (
+            _register_in(user, grid_id=grid_id, reached=reached, today=today)
+            .filter(community_id__in=list(community_ids))
+            .order_by()
+            .values("community_id")
+            .annotate(n=Count("id"))
+        )
+        for row in rows:
+            result.setdefault(row["community_id"], {"people": 0, "reached": 0})[key] = row["n"]
+    return result
+
+
+def planned_services(
+    user,
+    *,
+    first: date,
+    end: date,
+    community_id: int | None = None,
+    grid_id: int | None = None,
+    status: str = "",
+):
+    """Planned services due from `first` to before `end` in the user's scope (the services list and the
+    dashboard's "delivered against due" read this one filter)."""
+    services = PlannedService.objects.visible_to(user).filter(due_on__gte=first, due_on__lt=end)
+    if community_id:
+        services = services.filter(community_id=community_id)
+    if grid_id:
+        services = services.filter(grid_id=grid_id)
+    if status:
+        services = services.filter(status=status)
+    return services
+
+
+def service_counts_by_community(user, *, community_ids, first: date, end: date, grid_id=None) -> dict:
+    """Per community: services due in the period, delivered, missed, and the volunteer hours recorded."""
+    rows = (
+        planned_services(user, first=first, end=end, grid_id=grid_id)
+        .filter(community_id__in=list(community_ids))
+        .order_by()
+        .values("community_id")
+        .annotate(
+            due=Count("id"),
+            done=Count("id", filter=Q(status=ServiceStatus.DONE)),
+            missed=Count("id", filter=Q(status=ServiceStatus.MISSED)),
+            with_hours=Count("id", filter=Q(status=ServiceStatus.DONE, hours__isnull=False)),
+            hours=Sum("hours", filter=Q(status=ServiceStatus.DONE)),
+        )
+    )
+    return {row.pop("community_id"): row for row in rows}
 
 
 def visitor_list(user, campaign, visitor=None):

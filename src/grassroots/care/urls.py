@@ -8,6 +8,7 @@ urlpatterns = [
     path("tasks/", views.tasks, name="care-tasks"),
     path("register/", views.register, name="care-register"),
     path("flags/", views.flags, name="care-flags"),
+    path("services/", views.planned_services, name="care-services"),
     path("rate/", views.rate, name="care-rate"),
     path("access/", views.access_log, name="care-access"),
     path("campaigns/", views.campaigns, name="care-campaigns"),

@@ -43,9 +43,11 @@ from grassroots.care.models import (
     Outcome,
     PlannedService,
     Programme,
+    ServiceStatus,
     Tier,
     Visit,
 )
+from grassroots.cases.figures import parse_month
 from grassroots.core.audit import client_ip
 from grassroots.core.ids import parse_id
 from grassroots.orgs.models import VolunteerTeam
@@ -126,13 +128,14 @@ def register(request):
         tier = ""
     grid_id = parse_id(request.GET.get("grid"))
     building_id = parse_id(request.GET.get("building"))
-    late = request.GET.get("late") == "1"
+    reached = {"yes": True, "no": False}.get(request.GET.get("reached", ""))
     profiles = selectors.register(
         request.user,
         tier=tier,
         grid_id=grid_id,
+        community_id=parse_id(request.GET.get("community")),
         building_id=building_id,
-        not_reached_on=timezone.localdate() if late else None,
+        reached=reached,
     )
     page = Paginator(profiles, 50).get_page(request.GET.get("page"))
     totals = dict(
@@ -141,15 +144,47 @@ def register(request):
     context = {
         "page": page,
         "tier": tier,
+        "reached": request.GET.get("reached", "") if reached is not None else "",
         "grid_id": grid_id,
         "building_id": building_id,
-        "late": late,
         "tiers": Tier.choices,
         "grids": Grid.objects.visible_to(request.user),
         "totals": totals,
         "today": timezone.localdate(),
     }
     return render(request, "care/register.html", context)
+
+
+def planned_services(request):
+    """Planned services due in whole months (this one by default), by status: the list behind the
+    dashboard's "delivered against due" and volunteer hours."""
+    _need(request.user, "care.plannedservice.view")
+    today = timezone.localdate()
+    first = parse_month(request.GET.get("month_from")) or today.replace(day=1)
+    last = parse_month(request.GET.get("month_to")) or first
+    first, last = min(first, last), max(first, last)
+    end = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    status = request.GET.get("status", "")
+    if status not in ServiceStatus.values:
+        status = ""
+    services_due = selectors.planned_services(
+        request.user,
+        first=first,
+        end=end,
+        community_id=parse_id(request.GET.get("community")),
+        grid_id=parse_id(request.GET.get("grid")),
+        status=status,
+    ).select_related("service", "household__building", "grid", "volunteer")
+    page = Paginator(services_due.order_by("due_on", "id"), 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "first": first,
+        "last": last,
+        "status": status,
+        "statuses": ServiceStatus.choices,
+        "today": today,
+    }
+    return render(request, "care/planned_services.html", context)
 
 
 def flags(request):

@@ -15,13 +15,15 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.cases import metrics
+from grassroots.cases.figures import parse_month
 from grassroots.cases.models import Case, Category, Channel, Urgency
 from grassroots.cases.services import MAX_HOURS, Party
 from grassroots.cases.workflow import REGISTRY, Input, Status
 from grassroots.core.forms import IdChoiceField, ServiceErrorsMixin
 from grassroots.people.forms import AddressField
 from grassroots.people.models import Relation, Sex
-from grassroots.places.models import Building
+from grassroots.places.models import Building, Community
 
 #: Channels offered on the intake screen (the patrol form, the portal and the API set their own).
 INTAKE_CHANNELS = [Channel.PHONE, Channel.WALK_IN, Channel.VISIT, Channel.WECHAT, Channel.HOTLINE]
@@ -265,6 +267,21 @@ def service_inputs(name: str, cleaned: dict, files: list, *, actor) -> dict:
 # --- filters shared by the board and the list ---------------------------------------------------------
 
 
+class MonthField(forms.CharField):
+    """A month typed as 2026-12 (a browser's type="month"), cleaned to its first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-12"})
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        month = parse_month(text)
+        if month is None:
+            raise ValidationError(_("Give a month as 2026-12."))
+        return month
+
+
 class CaseFilterForm(forms.Form):
     """The filters of the supervision board and the case list (one function applies them)."""
 
@@ -285,9 +302,28 @@ class CaseFilterForm(forms.Form):
     duplicates = forms.BooleanField(required=False, label=_("likely duplicates only"))
     # One building (the site plan's click-through): carried in the query string, not typed.
     building = IdChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+    # What a dashboard figure's click-through adds (cases.figures): the cases behind one number.
+    community = IdChoiceField(
+        queryset=None, required=False, label=_("Community"), empty_label=_("all communities")
+    )
+    channel = forms.ChoiceField(
+        required=False, label=_("Channel"), choices=[("", _("all channels")), *Channel.choices]
+    )
+    figure = forms.ChoiceField(required=False, label=_("Figure"), widget=forms.HiddenInput)
+    month_from = MonthField(required=False, label=_("From month"))
+    month_to = MonthField(required=False, label=_("To month"))
 
-    def __init__(self, *args, grids, categories, handlers, statuses, buildings=None, **kwargs):
+    def __init__(
+        self, *args, grids, categories, handlers, statuses, communities=None, buildings=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = (
+            communities if communities is not None else Community.objects.none()
+        )
+        self.fields["figure"].choices = [
+            ("", "—"),
+            *((name, metrics.label_of(name)) for name in metrics.FIGURE_LISTS),
+        ]
         self.fields["grid"].queryset = grids
         self.fields["building"].queryset = buildings if buildings is not None else Building.objects.none()
         self.fields["category"] = CategoryChoiceField(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.cases import clock
+from grassroots.cases.metrics import COUNTER_NAMES
 from grassroots.cases.scope import CaseScope
 from grassroots.cases.workflow import FINAL, OPEN, Status
 from grassroots.core import pii
@@ -706,3 +707,109 @@ class CaseCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community_id} {self.day} #{self.last}"
+
+
+# --- the dashboard's facts and rollups (cases.metrics defines the counters, cases.rollups keeps them) ---
+
+
+class CaseFact(models.Model):
+    """What the dashboard needs to know of one case, derived from the case and its timeline.
+
+    One row per case, rewritten in the transaction of every timeline entry (cases.rollups), and
+    rebuilt from the timeline by `grassroots rollups rebuild`. It is what a figure's click-through
+    filters on, so the list behind a number is the cases the number counted.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="fact")
+    community = models.ForeignKey("places.Community", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the (local) month the case was reported in
+    grid = models.ForeignKey("places.Grid", on_delete=models.CASCADE, null=True, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16)
+    lead = models.CharField(max_length=40, blank=True)  # the active lead, "team:3"; "" when none
+    status = models.CharField(max_length=16)
+    accepted = models.BooleanField(default=False)
+    responded = models.BooleanField(default=False)
+    responded_on_time = models.BooleanField(default=False)
+    response_minutes = models.PositiveIntegerField(null=True)
+    resolved_ever = models.BooleanField(default=False)
+    resolved_on_time = models.BooleanField(default=False)
+    resolve_minutes = models.PositiveIntegerField(null=True)
+    satisfaction = models.CharField(max_length=16, blank=True)
+    reworked = models.BooleanField(default=False)
+    extension_requested = models.BooleanField(default=False)
+    extended = models.BooleanField(default=False)
+    escalated = models.BooleanField(default=False)
+    repeat = models.BooleanField(default=False)
+
+    scope_community_path = "community_id"
+    scope_grid_path = "grid_id"
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["community", "month", "grid", "category", "channel", "lead"],
+                name="casefact_group_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"fact {self.case_id}"
+
+
+class CaseRollup(models.Model):
+    """The counters of cases.metrics, summed for one community, month, grid, category, channel, lead.
+
+    The figures for a period read these rows (a few hundred per community and month), never the
+    cases, so a street's dashboard costs the same at district scale. `key` names the group (a grid
+    may be empty, and a unique constraint over a NULL would not hold on every database).
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    community = models.ForeignKey("places.Community", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    grid = models.ForeignKey("places.Grid", on_delete=models.CASCADE, null=True, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16)
+    lead = models.CharField(max_length=40, blank=True)
+    # One column per counter of cases.metrics.COUNTER_NAMES (declared from that tuple, so the two
+    # cannot differ; the migration lists them).
+    for _counter in COUNTER_NAMES:
+        vars()[_counter] = models.PositiveIntegerField(default=0)
+    del _counter
+
+    scope_community_path = "community_id"
+    scope_grid_path = "grid_id"
+
+    class Meta:
+        indexes = [models.Index(fields=["community", "month"], name="caserollup_month_idx")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class CaseMonthRollup(models.Model):
+    """The counters of a community's month per top-level category and sensitivity: the fine rollups
+    summed (cases.rollups keeps both in step).
+
+    What a dashboard without a grid, channel or handler filter reads: a dozen rows per community and
+    month, so a street's year stays a few thousand rows. Sensitivity is kept as its own dimension so
+    that a viewer who may not see sensitive cases reads only the rows without them.
+    """
+
+    key = models.CharField(max_length=60, unique=True)
+    community = models.ForeignKey("places.Community", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    top_category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    sensitive = models.BooleanField(default=False)
+    for _counter in COUNTER_NAMES:
+        vars()[_counter] = models.PositiveIntegerField(default=0)
+    del _counter
+
+    scope_community_path = "community_id"
+
+    class Meta:
+        indexes = [models.Index(fields=["community", "month"], name="casemonthrollup_month_idx")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -35,6 +35,7 @@ from grassroots.accounts.roles import (
 from grassroots.cases import duplicates
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.clock import BOARD_ORDER, near_due_q, overdue_q
+from grassroots.cases.figures import figure_cases_q, figure_period
 from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, Satisfaction
 from grassroots.cases.permissions import is_coordinator
 from grassroots.cases.scope import party_filter
@@ -282,17 +283,22 @@ def handler_choices_for(*, user: User, open_only: bool = False) -> list[tuple[st
     return sorted({_party_label(row) for row in rows}, key=lambda choice: choice[1])
 
 
-def _filtered(
+def filtered_cases(
     cases: QuerySet[Case], filters: Mapping[str, Any], *, with_status: bool = True
 ) -> QuerySet[Case]:
-    """The board/list filters: words, grid, category (with its children), lead, likely duplicates, status."""
+    """The board/list filters: words, community, grid, category (with its children), channel, lead,
+    likely duplicates, status. The dashboard's "now" figures apply them too (cases.figures)."""
     text = (filters.get("q") or "").strip()
     if text:
         cases = cases.filter(case_text_q(text))
+    if filters.get("community"):
+        cases = cases.filter(community=filters["community"])
     if filters.get("grid"):
         cases = cases.filter(grid=filters["grid"])
     if filters.get("building"):
         cases = cases.filter(building=filters["building"])
+    if filters.get("channel"):
+        cases = cases.filter(channel=filters["channel"])
     if filters.get("category"):
         category = filters["category"]
         cases = cases.filter(Q(category=category) | Q(category__parent=category))
@@ -358,15 +364,29 @@ class BoardListing(CaseListing):
     figures: dict[str, int] = field(default_factory=dict)
 
 
-def case_list(*, user: User, filters: Mapping[str, Any]) -> CaseListing:
+def case_list(*, user: User, filters: Mapping[str, Any], now: datetime | None = None) -> CaseListing:
     """Every case in the user's scope that matches the filters, newest first, with its lead.
 
     The status counts apply every filter but the status, so that each status link says how
-    many cases choosing it shows.
+    many cases choosing it shows. With `figure`, only the cases behind that dashboard figure
+    for the period (cases.figures.figure_cases_q): the list's count is the dashboard's number.
     """
-    any_status = _filtered(Case.objects.visible_to(user), filters, with_status=False)
+    cases = Case.objects.visible_to(user)
+    if filters.get("figure"):
+        period = figure_period(filters, today=timezone.localdate())
+        community = filters.get("community")
+        cases = cases.filter(
+            figure_cases_q(
+                user=user,
+                figure=filters["figure"],
+                community_id=community.pk if community else None,
+                period=period,
+                now=now or timezone.now(),
+            )
+        )
+    any_status = filtered_cases(cases, filters, with_status=False)
     rows = (
-        _filtered(any_status, filters)
+        filtered_cases(any_status, filters)
         .select_related("category", "grid", "household__building", "building")
         .prefetch_related(lead_prefetch())
         .order_by("-reported_at", "-id")
@@ -391,8 +411,10 @@ def board_list(*, user: User, filters: Mapping[str, Any], now: datetime) -> Boar
     The order and the figures are computed in SQL from the one clock rule (cases.clock), so the
     board costs one query for its rows plus a fixed handful, however many cases there are.
     """
-    any_status = _filtered(Case.objects.visible_to(user).filter(status__in=OPEN), filters, with_status=False)
-    filtered = _filtered(any_status, filters)
+    any_status = filtered_cases(
+        Case.objects.visible_to(user).filter(status__in=OPEN), filters, with_status=False
+    )
+    filtered = filtered_cases(any_status, filters)
     figures = filtered.aggregate(
         total=Count("id"),
         overdue=Count("id", filter=overdue_q(now)),

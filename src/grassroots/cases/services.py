@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grassroots.accounts.roles import reports_as_self, role_of, user_can
-from grassroots.cases import calendar, duplicates, links
+from grassroots.cases import calendar, duplicates, links, rollups
 from grassroots.cases.models import (
     Assignment,
     Attachment,
@@ -310,6 +310,8 @@ def _record(
         changes=changes,
         public=public,
     )
+    # The dashboard's fact and rollups move with the timeline, in this transaction (cases.rollups).
+    rollups.case_changed(case, action=action)
     transaction.on_commit(lambda: _announce(event.pk))
     return event
 

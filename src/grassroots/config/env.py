@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -49,6 +50,20 @@ def env_days_by_kind(name: str) -> dict[str, int]:
             raise ImproperlyConfigured(f"{name}: {item!r} is not kind=days (for example messages=180).")
         pairs[kind.strip()] = int(days)
     return pairs
+
+
+def env_json(name: str) -> dict:
+    """A JSON object from the environment ({} when unset); anything else stops the start with the reason."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object")
+    return value
 
 
 def env_int(name: str, *, default: int) -> int:

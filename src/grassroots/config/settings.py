@@ -22,6 +22,7 @@ from grassroots.config.env import (
     env_bool,
     env_days_by_kind,
     env_int,
+    env_json,
     env_list,
     persistent_secret,
     production,
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "grassroots.accounts",
     "grassroots.cases",
     "grassroots.care",
+    "grassroots.insights",
     "grassroots.notify",
     "grassroots.api",
     "grassroots.portal",
@@ -279,6 +281,10 @@ GRASSROOTS_AUDIT_RETENTION_DAYS = env_int("GRASSROOTS_AUDIT_RETENTION_DAYS", def
 # How long each other kind of record is kept (core.retention; `grassroots retention` lists the
 # kinds, their defaults and floors): "kind=days" pairs, e.g. "messages=180,former_residents=1095".
 GRASSROOTS_RETENTION_DAYS = env_days_by_kind("GRASSROOTS_RETENTION_DAYS")
+
+# The dashboard's rules (cases.metrics.DEFAULT_RULES; docs/metrics.md), as JSON: which statuses count
+# as resolved, what each call-back verdict is worth, the weights of the composite score.
+GRASSROOTS_METRICS = env_json("GRASSROOTS_METRICS")
 
 # Urging a case (督办) texts every party: at most once per this many minutes per case.
 GRASSROOTS_URGE_COOLDOWN_MINUTES = env_int("GRASSROOTS_URGE_COOLDOWN_MINUTES", default=30)

@@ -31,6 +31,7 @@ from django.db import IntegrityError, connection, models, transaction
 from grassroots.accounts import system_actor
 from grassroots.accounts.models import User
 from grassroots.accounts.roles import is_hands, is_system, role_filter
+from grassroots.cases import rollups
 from grassroots.cases.models import Category
 from grassroots.demo.api import ensure_demo_api_client
 from grassroots.demo.care import build_care_demo
@@ -250,6 +251,8 @@ def demo_build(plan: DemoPlan | None = None) -> Community:
         person.pk: planned.phone for planned, person in zip(plan.people, people, strict=True) if planned.phone
     }
     _build_later_work(community, phones)
+    # The year of history is bulk-written around the services: the dashboard counts it after a rebuild.
+    rollups.rebuild(community_ids=[community.pk])
     return community
 
 

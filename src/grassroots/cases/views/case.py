@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grassroots.accounts.roles import searches_people, user_can
-from grassroots.cases import selectors, services
+from grassroots.cases import figures, metrics, selectors, services
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.links import party_link_revoke
 from grassroots.cases.models import Case, PartyLink
@@ -203,7 +203,13 @@ def case_list(request):
         row.likely_duplicate = likely.get(row.pk)
         row.may_merge = row.status in mergeable  # the list is for coordinators, who may merge
     counts = listing.status_counts
+    cleaned = form.cleaned_data if form.is_bound else {}
     context = {
+        "figure": metrics.label_of(cleaned["figure"]) if cleaned.get("figure") else "",
+        "figure_now": cleaned.get("figure") in metrics.LIVE,
+        "period": figures.figure_period(cleaned, today=timezone.localdate())
+        if cleaned.get("figure")
+        else None,
         "form": form,
         "page": page,
         "counts": status_links(request.GET, counts, Status.choices),

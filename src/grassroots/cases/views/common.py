@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from grassroots.accounts import roles
-from grassroots.cases import permissions, selectors
+from grassroots.cases import figures, permissions, selectors
 from grassroots.cases.forms import CaseFilterForm, status_choices
 from grassroots.cases.services import ActionNotAllowed, CaseConflict
 from grassroots.core.forms import errors_by_field
@@ -104,6 +104,7 @@ def filter_form(request, *, open_only: bool, statuses) -> CaseFilterForm:
         handlers=selectors.handler_choices_for(user=user, open_only=open_only),
         statuses=status_choices(statuses),
         buildings=Building.objects.visible_to(user),
+        communities=figures.communities_for(user=user),
     )
     if form.is_bound:
         form.is_valid()

@@ -1,0 +1,179 @@
+"""Reads of the dashboard: the case figures (cases.figures, from the rollups) and the care figures
+(care.selectors, the register's and the plan's own rules), per community, with the link behind
+every number.
+
+A link lists exactly what its number counted: case figures link to the case list with `figure=`
+and the dashboard's filters (cases.figures.figure_cases_q), visit coverage to the care register
+with `reached=`, services and hours to the planned-services list. The page, the API and (later)
+the monthly report all read `dashboard_for`, so they show the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from grassroots.accounts.models import User
+from grassroots.accounts.roles import user_can
+from grassroots.care import selectors as care
+from grassroots.cases import figures as case_figures
+from grassroots.cases.figures import Figure, Filters
+from grassroots.places.models import Community
+
+
+@dataclass
+class CareFigures:
+    """Visit coverage now, and planned services due in the period (delivered, missed, hours)."""
+
+    people: int = 0
+    reached: int = 0
+    due: int = 0
+    done: int = 0
+    missed: int = 0
+    hours: float | None = None  # None: no volunteer hours recorded in the period
+
+    @property
+    def not_reached_count(self) -> int:
+        return self.people - self.reached
+
+    @property
+    def coverage(self) -> float | None:
+        return self.reached / self.people if self.people else None
+
+    @property
+    def delivered(self) -> float | None:
+        return self.done / self.due if self.due else None
+
+
+@dataclass
+class CommunityFigures:
+    community: Community
+    figures: dict[str, Figure]
+    care: CareFigures | None
+    links: dict[str, str] = field(default_factory=dict)  # part name -> URL of its list
+
+
+@dataclass
+class Dashboard:
+    filters: Filters
+    communities: list[CommunityFigures]
+    total: CommunityFigures | None  # all communities together (a street), or None for one community
+    top_categories: list[tuple] = field(default_factory=list)  # (category, count, url)
+    months: list[tuple] = field(default_factory=list)  # (month, count, url)
+
+
+def _case_link(name: str, community: Community | None, filters: Filters, **extra) -> str:
+    params = {"figure": name, **filters.params(), **extra}
+    if community is not None:
+        params["community"] = community.pk
+    return f"{reverse('case-list')}?{urlencode(params)}"
+
+
+def _care_links(community: Community | None, filters: Filters) -> dict[str, str]:
+    where = {"community": community.pk} if community is not None else {}
+    if filters.grid_id:
+        where["grid"] = filters.grid_id
+    register, services = reverse("care-register"), reverse("care-services")
+    period = filters.period.params()
+    return {
+        "care_people": f"{register}?{urlencode(where)}",
+        "care_reached": f"{register}?{urlencode({**where, 'reached': 'yes'})}",
+        "care_not_reached": f"{register}?{urlencode({**where, 'reached': 'no'})}",
+        "services_due": f"{services}?{urlencode({**where, **period})}",
+        "services_done": f"{services}?{urlencode({**where, **period, 'status': 'done'})}",
+        "services_missed": f"{services}?{urlencode({**where, **period, 'status': 'missed'})}",
+    }
+
+
+def _links(figures: dict[str, Figure], community: Community | None, filters: Filters) -> dict[str, str]:
+    """Every part's list, set on the part too (the page links each number to it)."""
+    links = {}
+    for figure in figures.values():
+        for part in figure.parts:
+            part.url = links.setdefault(part.name, _case_link(part.name, community, filters))
+    return links | _care_links(community, filters)
+
+
+def _sum(rows: list[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for row in rows:
+        for name, value in row.items():
+            total[name] = total.get(name, 0) + value
+    return total
+
+
+def _care_for(user: User, ids: list[int], filters: Filters, today: date) -> dict[int, CareFigures] | None:
+    """Care figures per community, or None when the viewer may not read the care register."""
+    if not user_can(user, "care.careprofile.view"):
+        return None
+    coverage = care.coverage_counts(user, community_ids=ids, grid_id=filters.grid_id, today=today)
+    services = care.service_counts_by_community(
+        user, community_ids=ids, first=filters.period.first, end=filters.period.end, grid_id=filters.grid_id
+    )
+    result = {}
+    for community_id in ids:
+        row = services.get(community_id, {})
+        result[community_id] = CareFigures(
+            people=coverage.get(community_id, {}).get("people", 0),
+            reached=coverage.get(community_id, {}).get("reached", 0),
+            due=row.get("due", 0),
+            done=row.get("done", 0),
+            missed=row.get("missed", 0),
+            hours=float(row["hours"]) if row.get("with_hours") else None,
+        )
+    return result
+
+
+def _care_total(cares: list[CareFigures]) -> CareFigures:
+    hours = [c.hours for c in cares if c.hours is not None]
+    return CareFigures(
+        people=sum(c.people for c in cares),
+        reached=sum(c.reached for c in cares),
+        due=sum(c.due for c in cares),
+        done=sum(c.done for c in cares),
+        missed=sum(c.missed for c in cares),
+        hours=sum(hours) if hours else None,
+    )
+
+
+def dashboard_for(
+    *, user: User, communities: list[Community], filters: Filters, now: datetime, today: date
+) -> Dashboard:
+    """The figures of each community asked (and, for several, of all of them together).
+
+    A fixed handful of grouped queries whatever the number of communities or cases: the rollups
+    (counters, top categories, months), the open cases (now), the care register and the plan.
+    """
+    ids = [community.pk for community in communities]
+    counters = case_figures.counters_for(user=user, community_ids=ids, filters=filters)
+    live = case_figures.live_for(user=user, community_ids=ids, filters=filters, now=now)
+    cares = _care_for(user, ids, filters, today)
+    rows = []
+    for community in communities:
+        figures = case_figures.figures_from(counters[community.pk], live[community.pk])
+        care_figures = cares[community.pk] if cares is not None else None
+        rows.append(CommunityFigures(community, figures, care_figures, _links(figures, community, filters)))
+    total = None
+    single = communities[0] if len(communities) == 1 else None
+    if len(communities) > 1:
+        figures = case_figures.figures_from(_sum(list(counters.values())), _sum(list(live.values())))
+        care_total = _care_total(list(cares.values())) if cares is not None else None
+        total = CommunityFigures(None, figures, care_total, _links(figures, None, filters))
+    top = [
+        (category, count, _case_link("accepted", single, filters, category=category.pk))
+        for category, count in case_figures.top_categories(user=user, community_ids=ids, filters=filters)
+    ]
+    months = []
+    for month, count in case_figures.months_for(user=user, community_ids=ids, filters=filters):
+        one = Filters(
+            case_figures.Period(month, month),
+            filters.grid_id,
+            filters.category_id,
+            filters.channel,
+            filters.handler,
+        )
+        months.append((month, count, _case_link("accepted", single, one)))
+    return Dashboard(filters, rows, total, top, months)

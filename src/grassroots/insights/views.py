@@ -1,0 +1,75 @@
+"""The dashboard page: a community's figures, or a street's communities side by side.
+
+Who may open it is a capability (`insights.dashboard.view`: the legs and the mouth, who also open
+the case list its numbers link to). The filters are the case list's own form (cases.forms
+.CaseFilterForm), so a filter means the same on both pages; the reads are insights.selectors.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from grassroots.accounts.roles import user_can
+from grassroots.cases import figures, metrics
+from grassroots.cases.views.common import filter_form
+from grassroots.cases.workflow import Status
+from grassroots.insights.selectors import dashboard_for
+
+
+def dashboard_request(request):
+    """(filters form, communities shown, filters) for a dashboard request; 404 for who may not see one."""
+    user = request.user
+    if not user_can(user, "insights.dashboard.view"):
+        raise Http404
+    reachable = list(figures.communities_for(user=user))
+    if not reachable:
+        raise Http404
+    form = filter_form(request, open_only=False, statuses=Status.values)
+    cleaned = form.cleaned_data if form.is_bound else {}
+    chosen = cleaned.get("community")
+    communities = [chosen] if chosen else reachable
+    return form, reachable, communities, figures.filters_from(cleaned, today=timezone.localdate())
+
+
+def dashboard(request):
+    form, reachable, communities, filters = dashboard_request(request)
+    board = dashboard_for(
+        user=request.user,
+        communities=communities,
+        filters=filters,
+        now=timezone.now(),
+        today=timezone.localdate(),
+    )
+    shown = board.total if board.total is not None else board.communities[0]
+    context = {
+        "form": form,
+        "board": board,
+        "shown": shown,
+        "several": len(reachable) > 1,
+        "side_by_side": board.total is not None,
+        "rules": metrics.rules(),
+        "cases": [shown.figures[key] for key in CASE_FIGURES],
+        "times": [shown.figures[key] for key in TIME_FIGURES],
+    }
+    return render(request, "insights/dashboard.html", context)
+
+
+#: The order of the figures on the page (a table each; charts will sit beside them).
+CASE_FIGURES = (
+    "response_rate",
+    "resolution_rate",
+    "satisfaction_rate",
+    "score",
+    "on_time_response",
+    "on_time_resolution",
+    "rework_rate",
+    "extension_rate",
+    "escalation_rate",
+    "repeat_rate",
+    "open_now",
+    "overdue_now",
+    "reported",
+)
+TIME_FIGURES = ("respond_p50", "respond_p90", "resolve_p50", "resolve_p90")
