@@ -8,6 +8,8 @@ encrypted with a keyed hash to find them (see core.pii).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -66,6 +68,36 @@ def phone_kind_of(digits: str) -> str:
     if pii.phone_is_mobile(digits):
         return PhoneKind.MOBILE
     return PhoneKind.LANDLINE if digits.startswith("0") else PhoneKind.OTHER
+
+
+def phone_columns(raw: str, *, seal: Callable[[str], str] | None = None) -> dict[str, str]:
+    """A person's stored phone columns for a number: sealed, its lookup hashes, masked, its kind.
+
+    `Person.set_phone` sets them; a bulk writer passes its own `seal` (core.pii.sealer).
+    """
+    digits = pii.normalise_phone(raw)
+    return {
+        "phone_encrypted": (seal or pii.encrypt)(digits),
+        "phone_hash": pii.phone_hash(digits),
+        "phone_tail_hash": pii.phone_tail_hash(digits),
+        "phone_masked": pii.mask_phone(digits),
+        "phone_kind": phone_kind_of(digits),
+    }
+
+
+def id_number_columns(
+    raw: str, *, seal: Callable[[str], str] | None = None, id_hash: str = ""
+) -> dict[str, str]:
+    """A person's stored ID number columns: sealed, its blind index and masked form.
+
+    `id_hash` is the blind index when the caller has already taken it (the ledger's check).
+    """
+    number = pii.normalise_id_number(raw)
+    return {
+        "id_number_encrypted": (seal or pii.encrypt)(number),
+        "id_number_hash": id_hash or pii.id_hash(number),
+        "id_number_masked": pii.mask_id_number(number),
+    }
 
 
 class PersonQuerySet(ScopedQuerySet):
@@ -149,12 +181,8 @@ class Person(models.Model):
 
     def set_phone(self, raw: str) -> None:
         """Store a phone number encrypted, with its lookup hashes and masked form."""
-        digits = pii.normalise_phone(raw)
-        self.phone_encrypted = pii.encrypt(digits)
-        self.phone_hash = pii.phone_hash(digits)
-        self.phone_tail_hash = pii.phone_tail_hash(digits)
-        self.phone_masked = pii.mask_phone(digits)
-        self.phone_kind = phone_kind_of(digits)
+        for name, value in phone_columns(raw).items():
+            setattr(self, name, value)
 
     @property
     def takes_sms(self) -> bool:
@@ -163,10 +191,8 @@ class Person(models.Model):
 
     def set_id_number(self, raw: str) -> None:
         """Store an (already validated) ID number encrypted, with its hash and masked form."""
-        number = pii.normalise_id_number(raw)
-        self.id_number_encrypted = pii.encrypt(number)
-        self.id_number_hash = pii.id_hash(number)
-        self.id_number_masked = pii.mask_id_number(number)
+        for name, value in id_number_columns(raw).items():
+            setattr(self, name, value)
 
     def reveal(self, field: str) -> str:
         """Decrypt a field. Call only through people.services.person_reveal, which audits it."""
