@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core import pii
+from grassroots.core import bulk, pii
 from grassroots.ledger import cells
 from grassroots.ledger.reading import Table
 from grassroots.people import history, services
@@ -306,22 +306,24 @@ def check_residents(
     progress: Progress | None = None,
 ) -> ResidentPlan:
     """Check every row of the table; nothing is written."""
-    mapping = table.mapping
-    places = _Places.of(community)
-    missing: set[Address] = set()
-    rows = []
-    total = len(table)
-    for index, (number, table_row) in enumerate(zip(table.row_numbers, table.rows, strict=True), start=1):
-        row = read_row(number, table_row, mapping)
-        _resolve_address(row, places, missing, create_households)
-        rows.append(row)
-        if progress and index % 1000 == 0:
-            progress(index, total)
-    _duplicates_in_file(rows)
-    _match_registry(rows, community, places)
-    _compare(rows, places)
-    if progress:
-        progress(total, total)
+    with bulk.without_cyclic_gc():
+        mapping = table.mapping
+        places = _Places.of(community)
+        missing: set[Address] = set()
+        rows = []
+        total = len(table)
+        numbered = zip(table.row_numbers, table.rows, strict=True)
+        for index, (number, table_row) in enumerate(numbered, start=1):
+            row = read_row(number, table_row, mapping)
+            _resolve_address(row, places, missing, create_households)
+            rows.append(row)
+            if progress and index % 1000 == 0:
+                progress(index, total)
+        _duplicates_in_file(rows)
+        _match_registry(rows, community, places)
+        _compare(rows, places)
+        if progress:
+            progress(total, total)
     return ResidentPlan(rows, places.households, missing, places.buildings)
 
 
@@ -384,6 +386,15 @@ def write_residents(
     progress: Progress | None = None,
 ) -> None:
     """Write every row that is not rejected; the caller holds the transaction."""
+    with bulk.without_cyclic_gc():
+        _write(
+            plan, actor=actor, community=community, source=source, batch_size=batch_size, progress=progress
+        )
+
+
+def _write(
+    plan: ResidentPlan, *, actor, community: Community, source: str, batch_size: int, progress
+) -> None:
     _create_households(plan, actor=actor, community=community, source=source)
     new = [row for row in plan.rows if row.action == NEW]
     changed = [row for row in plan.rows if row.action == CHANGED]

@@ -136,9 +136,10 @@ def person_columns(resident: NewResident, *, community_id: int, seal: Callable[[
 class _Related:
     """`related_values` for one batch: what repeats from person to person is worked out once."""
 
-    def __init__(self, *, actor, source: str) -> None:
+    def __init__(self, *, actor, source: str, at) -> None:
         self.actor = actor
         self.source = source
+        self.at = at  # the batch's one moment: its rows read in the order they were written
         self.today = timezone.localdate()
         self.readings: dict[str, list[tuple[str, str]]] = {}
         self.reasons: dict[tuple[str, date], str] = {}
@@ -158,6 +159,7 @@ class _Related:
             action="register",
             actor=self.actor,
             source=self.source,
+            at=self.at,
         )
         if resident.household_id is None:
             return keys, None, changes
@@ -177,6 +179,7 @@ class _Related:
             old_status=columns["status"],  # registered as living here: no status row
             actor=self.actor,
             source=self.source,
+            at=self.at,
         )
         residency = (pk, resident.household_id, resident.relation, resident.residence_type, moved_in, "")
         return keys, residency, changes
@@ -189,7 +192,7 @@ def write_orm(
     seal, now = pii.sealer(), timezone.now()
     people = [Person(**person_columns(r, community_id=community_id, seal=seal, now=now)) for r in residents]
     Person.objects.bulk_create(people, batch_size=batch_size)
-    related = _Related(actor=actor, source=source)
+    related = _Related(actor=actor, source=source, at=now)
     keys, residencies, changes = [], [], []
     for person, resident in zip(people, residents, strict=True):
         person_keys, residency, person_changes = related(person.pk, vars(person), resident)
@@ -219,7 +222,7 @@ def write_copy(residents: list[NewResident], *, actor, community_id: int, source
             yield (pk, *[columns[name] for name in PERSON_COLUMNS])
 
     bulk.copy_rows(Person, ("id", *PERSON_COLUMNS), people())
-    related = _Related(actor=actor, source=source)
+    related = _Related(actor=actor, source=source, at=now)
     rows = [related(pk, columns, resident) for pk, columns, resident in made]
     bulk.copy_rows(PersonNameKey, NAME_KEY_COLUMNS, (key for keys, _r, _c in rows for key in keys))
     bulk.copy_rows(Residency, RESIDENCY_COLUMNS, (r for _k, r, _c in rows if r is not None))

@@ -180,6 +180,7 @@ def move_values(
     old_status: str,
     actor=None,
     source: str = "",
+    at=None,
 ) -> list[tuple]:
     """The values of the rows for one move: the household entered or left, and the status if it changed.
 
@@ -192,6 +193,7 @@ def move_values(
         "action": action,
         "actor": actor,
         "source": source,
+        "at": at,
     }
     rows = [
         change_values(
@@ -267,8 +269,12 @@ def detail_values(
     action: str,
     actor=None,
     source: str = "",
+    at=None,
 ) -> list[tuple]:
-    """The values of a row for every followed detail that differs from `before` (empty: a new person)."""
+    """The values of a row for every followed detail that differs from `before` (empty: a new person).
+
+    `at` is when (now, unless a bulk writer gives the one moment of its whole batch).
+    """
     return [
         change_values(
             community_id=community_id,
@@ -280,6 +286,7 @@ def detail_values(
             old=before.get(name),
             new=after[name],
             source=source,
+            at=at,
         )
         for name in changed_fields(before, after)
     ]

@@ -123,8 +123,8 @@ class Person(models.Model):
     id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
     phone_encrypted = models.TextField(blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    phone_tail_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)  # indexed in Meta
+    phone_tail_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
     # Not personal data: what kind of number it is, so that no SMS is sent to a landline.
     phone_kind = models.CharField(
@@ -159,9 +159,21 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["name", "id"]
+        # The blind indexes are found by equality only: one index each, comparing bytes
+        # (varchar_pattern_ops on PostgreSQL, ignored elsewhere) rather than by the database's
+        # collation, which a hash has no use for and which makes every insert of a bulk import dearer.
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number_hash"], condition=~Q(id_number_hash=""), name="person_id_number_unique"
+                fields=["id_number_hash"],
+                condition=~Q(id_number_hash=""),
+                name="person_id_number_unique",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["phone_hash"], name="person_phone_hash", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["phone_tail_hash"], name="person_phone_tail_hash", opclasses=["varchar_pattern_ops"]
             ),
         ]
         permissions = [("reveal_personal_data", "Can reveal full ID and phone numbers")]
@@ -375,13 +387,21 @@ class RegistryChange(models.Model):
     bulk, and work on SQLite (the default) as on PostgreSQL (pghistory is PostgreSQL only).
     """
 
+    # No foreign key constraints and no index of their own (each composite index below leads with
+    # its column): an import writes several rows per person, and the history outlives what it names.
     community = models.ForeignKey(
-        "places.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+        "places.Community",
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("community"),
     )
     person = models.ForeignKey(
         Person,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="history",
@@ -391,6 +411,7 @@ class RegistryChange(models.Model):
         "places.Household",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="history",
@@ -413,7 +434,7 @@ class RegistryChange(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    at = models.DateTimeField(_("at"), db_index=True)
+    at = models.DateTimeField(_("at"))  # read by person, household or community: the indexes below
 
     objects = ScopedQuerySet.as_manager()
     scope_community_path = "community_id"
