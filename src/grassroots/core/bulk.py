@@ -40,7 +40,7 @@ def without_cyclic_gc() -> Iterator[None]:
 
     A bulk job keeps hundreds of thousands of objects alive (a file's rows and what each became)
     and makes a million more: every full collection walks all of them again, which cost an import
-    a fifth of its time. What cycles the job leaves are collected once after it.
+    a fifth of its time. What cycles the job leaves (few) are collected after it, as usual.
     """
     enabled = gc.isenabled()
     gc.disable()
