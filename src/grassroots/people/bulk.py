@@ -134,7 +134,7 @@ def person_columns(resident: NewResident, *, community_id: int, seal: Callable[[
 
 
 class _Related:
-    """`related_values` for one batch: what repeats from person to person is worked out once."""
+    """The values of a new person's other rows, for one batch (what repeats is worked out once)."""
 
     def __init__(self, *, actor, source: str, at) -> None:
         self.actor = actor
@@ -144,12 +144,22 @@ class _Related:
         self.readings: dict[str, list[tuple[str, str]]] = {}
         self.reasons: dict[tuple[str, date], str] = {}
 
-    def __call__(self, pk: int, columns: dict, resident: NewResident) -> tuple[list, tuple | None, list]:
-        """(other readings, residency, history rows) of one new person, as values."""
+    def keys(self, pk: int, columns: dict) -> list[tuple]:
+        """The other pinyin readings of the name (NAME_KEY_COLUMNS)."""
         name = columns["name"]
         if name not in self.readings:
             self.readings[name] = other_readings(name)
-        keys = [(pk, pinyin, initials) for pinyin, initials in self.readings[name]]
+        return [(pk, pinyin, initials) for pinyin, initials in self.readings[name]]
+
+    def residency(self, pk: int, resident: NewResident) -> tuple | None:
+        """The stay in the household (RESIDENCY_COLUMNS), if the person has one."""
+        if resident.household_id is None:
+            return None
+        moved_in = resident.moved_in or self.today
+        return (pk, resident.household_id, resident.relation, resident.residence_type, moved_in, "")
+
+    def changes(self, pk: int, columns: dict, resident: NewResident) -> list[tuple]:
+        """The history rows (history.CHANGE_COLUMNS): each detail registered, then the move in."""
         changes = history.detail_values(
             community_id=columns["community_id"],
             person_id=pk,
@@ -162,12 +172,12 @@ class _Related:
             at=self.at,
         )
         if resident.household_id is None:
-            return keys, None, changes
+            return changes
         moved_in = resident.moved_in or self.today
         reason_key = (resident.relation, moved_in)
         if reason_key not in self.reasons:
             self.reasons[reason_key] = history.move_in_reason(Relation(resident.relation).label, moved_in)
-        changes += history.move_values(
+        return changes + history.move_values(
             community_id=columns["community_id"],
             person_id=pk,
             status=columns["status"],
@@ -181,8 +191,6 @@ class _Related:
             source=self.source,
             at=self.at,
         )
-        residency = (pk, resident.household_id, resident.relation, resident.residence_type, moved_in, "")
-        return keys, residency, changes
 
 
 def write_orm(
@@ -195,11 +203,17 @@ def write_orm(
     related = _Related(actor=actor, source=source, at=now)
     keys, residencies, changes = [], [], []
     for person, resident in zip(people, residents, strict=True):
-        person_keys, residency, person_changes = related(person.pk, vars(person), resident)
-        keys += [PersonNameKey(**dict(zip(NAME_KEY_COLUMNS, key, strict=True))) for key in person_keys]
+        columns = vars(person)
+        keys += [
+            PersonNameKey(**dict(zip(NAME_KEY_COLUMNS, key, strict=True)))
+            for key in related.keys(person.pk, columns)
+        ]
+        residency = related.residency(person.pk, resident)
         if residency is not None:
             residencies.append(Residency(**dict(zip(RESIDENCY_COLUMNS, residency, strict=True))))
-        changes += [history.change_model(values, actor) for values in person_changes]
+        changes += [
+            history.change_model(values, actor) for values in related.changes(person.pk, columns, resident)
+        ]
     PersonNameKey.objects.bulk_create(keys, batch_size=batch_size)
     Residency.objects.bulk_create(residencies, batch_size=batch_size)
     RegistryChange.objects.bulk_create(changes, batch_size=batch_size)
@@ -223,13 +237,17 @@ def write_copy(residents: list[NewResident], *, actor, community_id: int, source
 
     bulk.copy_rows(Person, ("id", *PERSON_COLUMNS), people())
     related = _Related(actor=actor, source=source, at=now)
-    rows = [related(pk, columns, resident) for pk, columns, resident in made]
-    bulk.copy_rows(PersonNameKey, NAME_KEY_COLUMNS, (key for keys, _r, _c in rows for key in keys))
-    bulk.copy_rows(Residency, RESIDENCY_COLUMNS, (r for _k, r, _c in rows if r is not None))
+    bulk.copy_rows(
+        PersonNameKey, NAME_KEY_COLUMNS, (key for pk, c, _r in made for key in related.keys(pk, c))
+    )
+    residencies = (related.residency(pk, resident) for pk, _c, resident in made)
+    bulk.copy_rows(
+        Residency, RESIDENCY_COLUMNS, (residency for residency in residencies if residency is not None)
+    )
 
-    def changes() -> Iterator[tuple]:
-        for (_pk, columns, _resident), (_k, _r, person_changes) in zip(made, rows, strict=True):
-            for values in person_changes:
+    def changes() -> Iterator[tuple]:  # made while the database takes them: the most rows
+        for pk, columns, resident in made:
+            for values in related.changes(pk, columns, resident):
                 column = _SEALED_COLUMN.get(values[4])
                 if column is None:
                     yield values
