@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -172,7 +173,13 @@ ADDRESS = re.compile(
 
 def address(cell) -> tuple[int, int, str]:
     """Building, entrance and room from 4-2-301, 4号楼2单元301室 or 4栋2单元301."""
-    value = re.sub(r"\s", "", text(cell))
+    return _address_of(text(cell))
+
+
+@lru_cache(maxsize=65536)
+def _address_of(value: str) -> tuple[int, int, str]:
+    """`address` of a cell's text: a ledger names each household once a member (read once)."""
+    value = re.sub(r"\s", "", value)
     match = ADDRESS.match(value)
     if not match:
         raise CellError(_("Write the address as building-entrance-room, for example 4-2-301."))

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core import pii
+from grassroots.core import bulk, pii
 from grassroots.ledger import cells
 from grassroots.ledger.reading import Table
 from grassroots.people import history, services
@@ -60,7 +60,7 @@ class ResidentRow:
 @dataclass
 class ResidentPlan:
     rows: list[ResidentRow]
-    households: dict[Address, Household]  # every address of the file that exists
+    households: dict[Address, int]  # the household id of every address of the community
     missing_households: set[Address]  # to create (asked for, and the building exists)
     buildings: dict[int, Building]
 
@@ -79,10 +79,27 @@ def _cell(table_row: list, mapping: dict[str, int], key: str):
     return table_row[position]
 
 
+#: What each reader makes of an empty cell (the same for every row: not read again each time).
+_BLANK = {
+    reader: reader(None)
+    for reader in (
+        cells.sex,
+        cells.a_date,
+        cells.id_number,
+        cells.yes_no,
+        cells.relation,
+        cells.residence_type,
+    )
+}
+
+
 def _read(row: ResidentRow, reader, table_row, mapping, key: str, default=None):
     """A cell read with its reader; a bad cell is noted on the row and gives the default."""
+    cell = _cell(table_row, mapping, key)
+    if (cell is None or cell == "") and reader in _BLANK:
+        return _BLANK[reader]
     try:
-        return reader(_cell(table_row, mapping, key))
+        return reader(cell)
     except cells.CellError as error:
         row.refuse(key, str(error))
         return default
@@ -139,14 +156,16 @@ def read_row(number: int, table_row: list, mapping: dict[str, int]) -> ResidentR
 @dataclass
 class _Places:
     buildings: dict[int, Building]
-    households: dict[Address, Household]
+    households: dict[Address, int]  # household ids: a community has thousands, no models needed
 
     @classmethod
     def of(cls, community: Community) -> _Places:
         buildings = {b.number: b for b in Building.objects.filter(community=community)}
         households = {
-            (h.building.number, h.entrance, h.room): h
-            for h in Household.objects.filter(building__community=community).select_related("building")
+            (number, entrance, room): pk
+            for pk, number, entrance, room in Household.objects.filter(
+                building__community=community
+            ).values_list("pk", "building__number", "entrance", "room")
         }
         return cls(buildings, households)
 
@@ -201,19 +220,23 @@ def _chunks(items: list, size: int = 5000):
         yield items[start : start + size]
 
 
-def _match_registry(rows: list[ResidentRow], community: Community, places: _Places) -> None:
-    """Each row's person in the register: by ID number, else by address and name (one without an ID)."""
-    hashes = [row.id_hash for row in rows if row.id_hash and row.action != REJECTED]
+def _known_id_hashes(hashes: list[str]) -> dict[str, tuple[int, int]]:
+    """(person id, community id) of each blind index the register holds, whatever the community."""
     known: dict[str, tuple[int, int]] = {}
     for chunk in _chunks(hashes):
-        for pk, community_id, id_hash in Person.objects.filter(id_number_hash__in=chunk).values_list(
-            "pk", "community_id", "id_number_hash"
-        ):
+        # "not blank" as the unique index says it, so that PostgreSQL looks the hashes up in it.
+        found = Person.objects.filter(id_number_hash__in=chunk).exclude(id_number_hash="")
+        for pk, community_id, id_hash in found.values_list("pk", "community_id", "id_number_hash"):
             known[id_hash] = (pk, community_id)
+    return known
+
+
+def _match_registry(rows: list[ResidentRow], community: Community, places: _Places) -> None:
+    """Each row's person in the register: by ID number, else by address and name (one without an ID)."""
+    known = _known_id_hashes([row.id_hash for row in rows if row.id_hash and row.action != REJECTED])
     at_address: dict[tuple[int, str], list[tuple[int, str]]] = {}
-    household_ids = {h.pk for h in places.households.values()}
     for pk, household_id, name, id_hash in Person.objects.filter(
-        community=community, current_household_id__in=household_ids
+        community=community, current_household__isnull=False
     ).values_list("pk", "current_household_id", "name", "id_number_hash"):
         at_address.setdefault((household_id, name), []).append((pk, id_hash))
     for row in rows:
@@ -226,10 +249,10 @@ def _match_registry(rows: list[ResidentRow], community: Community, places: _Plac
             else:
                 row.person_id = pk
             continue
-        household = places.households.get(row.address)
-        if household is None:
+        household_id = places.households.get(row.address)
+        if household_id is None:
             continue
-        candidates = at_address.get((household.pk, row.details.name.strip()), [])
+        candidates = at_address.get((household_id, row.details.name.strip()), [])
         if row.id_hash:  # a number the register does not know: only a person without one is the same
             candidates = [c for c in candidates if not c[1]]
         if len(candidates) > 1:
@@ -238,9 +261,12 @@ def _match_registry(rows: list[ResidentRow], community: Community, places: _Plac
             row.person_id = candidates[0][0]
 
 
-def merged_details(person: Person, row: ResidentRow) -> services.PersonDetails:
-    """What the person's details become: the file's values where it has one, the register's elsewhere."""
-    before = history.person_details(person)
+def merged_details(person: Person, row: ResidentRow, before: dict | None = None) -> services.PersonDetails:
+    """What the person's details become: the file's values where it has one, the register's elsewhere.
+
+    `before` is `history.person_details(person)` when the caller has it (each opens two numbers).
+    """
+    before = history.person_details(person) if before is None else before
     details = row.details
     return replace(
         details,
@@ -253,6 +279,10 @@ def merged_details(person: Person, row: ResidentRow) -> services.PersonDetails:
     )
 
 
+#: The details an import compares with the register's (the status is the register's own business).
+_COMPARED = ("name", "sex", "birth_date", "id_number", "phone", "note", "no_sms")
+
+
 def _compare(rows: list[ResidentRow], places: _Places) -> None:
     """For rows of people already registered: changed (details or household) or unchanged."""
     matched = [row for row in rows if row.person_id and row.action != REJECTED]
@@ -261,13 +291,10 @@ def _compare(rows: list[ResidentRow], places: _Places) -> None:
         for row in chunk:
             person = people[row.person_id]
             before = history.person_details(person)
-            after = merged_details(person, row)
-            differs = any(before[key] != getattr(after, key) for key in ("name", "sex", "birth_date"))
-            differs |= any(
-                before[key] != getattr(after, key) for key in ("id_number", "phone", "note", "no_sms")
-            )
-            household = places.households.get(row.address)
-            row.moves = household is None or person.current_household_id != household.pk
+            after = merged_details(person, row, before)
+            differs = any(before[key] != getattr(after, key) for key in _COMPARED)
+            household_id = places.households.get(row.address)
+            row.moves = household_id is None or person.current_household_id != household_id
             row.action = CHANGED if (differs or row.moves) else UNCHANGED
 
 
@@ -279,28 +306,31 @@ def check_residents(
     progress: Progress | None = None,
 ) -> ResidentPlan:
     """Check every row of the table; nothing is written."""
-    mapping = table.mapping
-    places = _Places.of(community)
-    missing: set[Address] = set()
-    rows = []
-    total = len(table)
-    for index, (number, table_row) in enumerate(zip(table.row_numbers, table.rows, strict=True), start=1):
-        row = read_row(number, table_row, mapping)
-        _resolve_address(row, places, missing, create_households)
-        rows.append(row)
-        if progress and index % 1000 == 0:
-            progress(index, total)
-    _duplicates_in_file(rows)
-    _match_registry(rows, community, places)
-    _compare(rows, places)
-    if progress:
-        progress(total, total)
+    with bulk.without_cyclic_gc():
+        mapping = table.mapping
+        places = _Places.of(community)
+        missing: set[Address] = set()
+        rows = []
+        total = len(table)
+        numbered = zip(table.row_numbers, table.rows, strict=True)
+        for index, (number, table_row) in enumerate(numbered, start=1):
+            row = read_row(number, table_row, mapping)
+            _resolve_address(row, places, missing, create_households)
+            rows.append(row)
+            if progress and index % 1000 == 0:
+                progress(index, total)
+        _duplicates_in_file(rows)
+        _match_registry(rows, community, places)
+        _compare(rows, places)
+        if progress:
+            progress(total, total)
     return ResidentPlan(rows, places.households, missing, places.buildings)
 
 
 def _create_households(plan: ResidentPlan, *, actor, community: Community, source: str) -> None:
     """The missing households the user asked for, each with its history row."""
     services._require(actor, "places.household.add")
+    wanted = {row.address for row in plan.rows if row.action != REJECTED}
     created = [
         Household(
             building=plan.buildings[number],
@@ -308,12 +338,11 @@ def _create_households(plan: ResidentPlan, *, actor, community: Community, sourc
             entrance=entrance,
             room=room,
         )
-        for number, entrance, room in sorted(plan.missing_households)
-        if any(row.address == (number, entrance, room) and row.action != REJECTED for row in plan.rows)
+        for number, entrance, room in sorted(plan.missing_households & wanted)
     ]
     Household.objects.bulk_create(created)
     for household in created:
-        plan.households[(household.building.number, household.entrance, household.room)] = household
+        plan.households[(household.building.number, household.entrance, household.room)] = household.pk
     history_rows = [
         history.change_row(
             community_id=community.pk,
@@ -329,6 +358,24 @@ def _create_households(plan: ResidentPlan, *, actor, community: Community, sourc
     RegistryChange.objects.bulk_create(history_rows)
 
 
+#: How many new people are written at a time (the progress bar moves at each).
+WRITE_CHUNK = 10_000
+
+
+def _new_resident(row: ResidentRow, plan: ResidentPlan) -> services.NewResident:
+    household_id = plan.households.get(row.address)
+    return services.NewResident(
+        details=row.details,
+        derived=row.derived,
+        household_id=household_id,
+        address="-".join(str(part) for part in row.address) if household_id else "",
+        relation=row.relation or "other",
+        residence_type=row.residence_type or "permanent",
+        moved_in=row.moved_in,
+        id_hash=row.id_hash,
+    )
+
+
 def write_residents(
     plan: ResidentPlan,
     *,
@@ -339,26 +386,25 @@ def write_residents(
     progress: Progress | None = None,
 ) -> None:
     """Write every row that is not rejected; the caller holds the transaction."""
+    with bulk.without_cyclic_gc():
+        _write(
+            plan, actor=actor, community=community, source=source, batch_size=batch_size, progress=progress
+        )
+
+
+def _write(
+    plan: ResidentPlan, *, actor, community: Community, source: str, batch_size: int, progress
+) -> None:
     _create_households(plan, actor=actor, community=community, source=source)
     new = [row for row in plan.rows if row.action == NEW]
     changed = [row for row in plan.rows if row.action == CHANGED]
     total, done = len(new) + len(changed), 0
     with history.through(source):
-        for chunk in _chunks(new, batch_size):
+        for chunk in _chunks(new, WRITE_CHUNK):
             services.person_register_many(
                 actor=actor,
                 community_id=community.pk,
-                residents=[
-                    services.NewResident(
-                        details=row.details,
-                        derived=row.derived,
-                        household=plan.households.get(row.address),
-                        relation=row.relation or "other",
-                        residence_type=row.residence_type or "permanent",
-                        moved_in=row.moved_in,
-                    )
-                    for row in chunk
-                ],
+                residents=[_new_resident(row, plan) for row in chunk],
                 source=source,
                 batch_size=batch_size,
             )
@@ -376,18 +422,15 @@ def write_residents(
 
 def _write_change(row: ResidentRow, plan: ResidentPlan, *, actor) -> None:
     person = Person.objects.get(pk=row.person_id)
-    details = merged_details(person, row)
     before = history.person_details(person)
-    if any(
-        before[key] != getattr(details, key)
-        for key in ("name", "sex", "birth_date", "id_number", "phone", "note", "no_sms")
-    ):
+    details = merged_details(person, row, before)
+    if any(before[key] != getattr(details, key) for key in _COMPARED):
         person = services.person_update(actor=actor, person=person, details=details)
     if row.moves:
         services.person_move_in(
             actor=actor,
             person=person,
-            household=plan.households[row.address],
+            household=Household.objects.select_related("building").get(pk=plan.households[row.address]),
             relation=row.relation or "other",
             residence_type=row.residence_type or "permanent",
             on=row.moved_in or timezone.localdate(),

@@ -70,7 +70,25 @@ def _display(value: Any) -> str:
     return str(value)[:200]
 
 
-def change_row(
+#: A history row's columns in the order `change_values` gives them (and a COPY writer writes them).
+CHANGE_COLUMNS = (
+    "community_id",
+    "person_id",
+    "household_id",
+    "action",
+    "field",
+    "old_display",
+    "new_display",
+    "old_sealed",
+    "new_sealed",
+    "reason",
+    "source",
+    "actor_id",
+    "at",
+)
+
+
+def change_values(
     *,
     community_id: int,
     action: str,
@@ -83,27 +101,48 @@ def change_row(
     reason: str = "",
     source: str = "",
     at=None,
-) -> RegistryChange:
-    """An unsaved history row (for bulk writers such as the import); `record` saves one."""
-    row = RegistryChange(
-        community_id=community_id,
-        person_id=person_id,
-        household_id=household_id,
-        action=action,
-        field=field,
-        reason=reason[:200],
-        source=(source or current_source())[:60],
-        actor=actor if getattr(actor, "pk", None) else None,
-        at=at or timezone.now(),
-    )
+) -> tuple:
+    """A history row's values (CHANGE_COLUMNS), numbers still in clear for the sealed columns.
+
+    The one place that decides what a row holds: `change_row` makes a model of it (its sealed
+    field seals on save), a COPY writer (people.bulk) seals the numbers itself.
+    """
     mask = PERSONAL_NUMBER_FIELDS.get(field)
     if mask is not None:
-        row.old_sealed, row.new_sealed = (old or ""), (new or "")
-        row.old_display = mask(old) if old else ""
-        row.new_display = mask(new) if new else ""
+        old_sealed, new_sealed = (old or ""), (new or "")
+        old_display = mask(old) if old else ""
+        new_display = mask(new) if new else ""
     else:
-        row.old_display, row.new_display = _display(old), _display(new)
+        old_sealed = new_sealed = ""
+        old_display, new_display = _display(old), _display(new)
+    return (
+        community_id,
+        person_id,
+        household_id,
+        action,
+        field,
+        old_display,
+        new_display,
+        old_sealed,
+        new_sealed,
+        reason[:200],
+        (source or current_source())[:60],
+        actor.pk if getattr(actor, "pk", None) else None,
+        at or timezone.now(),
+    )
+
+
+def change_model(values: tuple, actor=None) -> RegistryChange:
+    """An unsaved history row of `change_values`' values (with its actor, when there is one)."""
+    row = RegistryChange(**dict(zip(CHANGE_COLUMNS, values, strict=True)))
+    if row.actor_id is not None:
+        row.actor = actor
     return row
+
+
+def change_row(*, actor=None, **kwargs) -> RegistryChange:
+    """An unsaved history row (for bulk writers such as the import); `record` saves one."""
+    return change_model(change_values(actor=actor, **kwargs), actor)
 
 
 def record(**kwargs) -> RegistryChange:
@@ -128,32 +167,36 @@ def record_for(person: Person, *, action: str, field: str, actor=None, old=None,
     )
 
 
-def move_rows(
+def move_values(
     *,
-    person: Person,
-    household,
+    community_id: int,
+    person_id: int,
+    status: str,
+    household_id: int,
+    address: str,
     action: str,
     moving_in: bool,
     reason: str,
     old_status: str,
     actor=None,
     source: str = "",
-) -> list[RegistryChange]:
-    """Unsaved rows for one move: the household entered or left, and the status if it changed.
+    at=None,
+) -> list[tuple]:
+    """The values of the rows for one move: the household entered or left, and the status if it changed.
 
-    `action` is "move_in", "move_out" or "death"; `person.status` is already the new status.
+    `action` is "move_in", "move_out" or "death"; `status` is the person's new status.
     """
-    address = household.address
     common = {
-        "community_id": person.community_id,
-        "person_id": person.pk,
-        "household_id": household.pk,
+        "community_id": community_id,
+        "person_id": person_id,
+        "household_id": household_id,
         "action": action,
         "actor": actor,
         "source": source,
+        "at": at,
     }
     rows = [
-        change_row(
+        change_values(
             **common,
             field="household",
             old=None if moving_in else address,
@@ -161,9 +204,23 @@ def move_rows(
             reason=reason,
         )
     ]
-    if old_status != person.status:
-        rows.append(change_row(**common, field="status", old=old_status, new=person.status))
+    if old_status != status:
+        rows.append(change_values(**common, field="status", old=old_status, new=status))
     return rows
+
+
+def move_rows(*, person: Person, household, **move) -> list[RegistryChange]:
+    """Unsaved rows for one move: `move_values` (action, moving_in, reason, old_status, actor,
+    source) of this person and household; `person.status` is already the new status."""
+    values = move_values(
+        community_id=person.community_id,
+        person_id=person.pk,
+        status=person.status,
+        household_id=household.pk,
+        address=household.address,
+        **move,
+    )
+    return [change_model(row, move.get("actor")) for row in values]
 
 
 def move_in_reason(relation_label: str, moved_in: date) -> str:
@@ -202,6 +259,39 @@ def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
     ]
 
 
+def detail_values(
+    *,
+    community_id: int,
+    person_id: int,
+    household_id: int | None,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    action: str,
+    actor=None,
+    source: str = "",
+    at=None,
+) -> list[tuple]:
+    """The values of a row for every followed detail that differs from `before` (empty: a new person).
+
+    `at` is when (now, unless a bulk writer gives the one moment of its whole batch).
+    """
+    return [
+        change_values(
+            community_id=community_id,
+            person_id=person_id,
+            household_id=household_id,
+            action=action,
+            actor=actor,
+            field=name,
+            old=before.get(name),
+            new=after[name],
+            source=source,
+            at=at,
+        )
+        for name in changed_fields(before, after)
+    ]
+
+
 def detail_rows(
     *,
     person: Person,
@@ -216,21 +306,17 @@ def detail_rows(
     A bulk writer that still holds the plain values passes them as `after`, so that nothing it
     has just sealed is opened again.
     """
-    after = person_details(person) if after is None else after
-    return [
-        change_row(
-            community_id=person.community_id,
-            person_id=person.pk,
-            household_id=person.current_household_id,
-            action=action,
-            actor=actor,
-            field=name,
-            old=before.get(name),
-            new=after[name],
-            source=source,
-        )
-        for name in changed_fields(before, after)
-    ]
+    values = detail_values(
+        community_id=person.community_id,
+        person_id=person.pk,
+        household_id=person.current_household_id,
+        before=before,
+        after=person_details(person) if after is None else after,
+        action=action,
+        actor=actor,
+        source=source,
+    )
+    return [change_model(row, actor) for row in values]
 
 
 def record_details(*, person: Person, before: Mapping[str, Any], action: str, actor=None) -> int:

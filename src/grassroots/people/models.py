@@ -8,6 +8,8 @@ encrypted with a keyed hash to find them (see core.pii).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -68,6 +70,36 @@ def phone_kind_of(digits: str) -> str:
     return PhoneKind.LANDLINE if digits.startswith("0") else PhoneKind.OTHER
 
 
+def phone_columns(raw: str, *, seal: Callable[[str], str] | None = None) -> dict[str, str]:
+    """A person's stored phone columns for a number: sealed, its lookup hashes, masked, its kind.
+
+    `Person.set_phone` sets them; a bulk writer passes its own `seal` (core.pii.sealer).
+    """
+    digits = pii.normalise_phone(raw)
+    return {
+        "phone_encrypted": (seal or pii.encrypt)(digits),
+        "phone_hash": pii.phone_hash(digits),
+        "phone_tail_hash": pii.phone_tail_hash(digits),
+        "phone_masked": pii.mask_phone(digits),
+        "phone_kind": phone_kind_of(digits),
+    }
+
+
+def id_number_columns(
+    raw: str, *, seal: Callable[[str], str] | None = None, id_hash: str = ""
+) -> dict[str, str]:
+    """A person's stored ID number columns: sealed, its blind index and masked form.
+
+    `id_hash` is the blind index when the caller has already taken it (the ledger's check).
+    """
+    number = pii.normalise_id_number(raw)
+    return {
+        "id_number_encrypted": (seal or pii.encrypt)(number),
+        "id_number_hash": id_hash or pii.id_hash(number),
+        "id_number_masked": pii.mask_id_number(number),
+    }
+
+
 class PersonQuerySet(ScopedQuerySet):
     def with_phone(self, raw: str) -> PersonQuerySet:
         return self.filter(phone_hash=pii.phone_hash(pii.normalise_phone(raw)))
@@ -91,8 +123,8 @@ class Person(models.Model):
     id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
     phone_encrypted = models.TextField(blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    phone_tail_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)  # indexed in Meta
+    phone_tail_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
     # Not personal data: what kind of number it is, so that no SMS is sent to a landline.
     phone_kind = models.CharField(
@@ -127,9 +159,21 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["name", "id"]
+        # The blind indexes are found by equality only: one index each, comparing bytes
+        # (varchar_pattern_ops on PostgreSQL, ignored elsewhere) rather than by the database's
+        # collation, which a hash has no use for and which makes every insert of a bulk import dearer.
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number_hash"], condition=~Q(id_number_hash=""), name="person_id_number_unique"
+                fields=["id_number_hash"],
+                condition=~Q(id_number_hash=""),
+                name="person_id_number_unique",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["phone_hash"], name="person_phone_hash", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["phone_tail_hash"], name="person_phone_tail_hash", opclasses=["varchar_pattern_ops"]
             ),
         ]
         permissions = [("reveal_personal_data", "Can reveal full ID and phone numbers")]
@@ -149,12 +193,8 @@ class Person(models.Model):
 
     def set_phone(self, raw: str) -> None:
         """Store a phone number encrypted, with its lookup hashes and masked form."""
-        digits = pii.normalise_phone(raw)
-        self.phone_encrypted = pii.encrypt(digits)
-        self.phone_hash = pii.phone_hash(digits)
-        self.phone_tail_hash = pii.phone_tail_hash(digits)
-        self.phone_masked = pii.mask_phone(digits)
-        self.phone_kind = phone_kind_of(digits)
+        for name, value in phone_columns(raw).items():
+            setattr(self, name, value)
 
     @property
     def takes_sms(self) -> bool:
@@ -163,10 +203,8 @@ class Person(models.Model):
 
     def set_id_number(self, raw: str) -> None:
         """Store an (already validated) ID number encrypted, with its hash and masked form."""
-        number = pii.normalise_id_number(raw)
-        self.id_number_encrypted = pii.encrypt(number)
-        self.id_number_hash = pii.id_hash(number)
-        self.id_number_masked = pii.mask_id_number(number)
+        for name, value in id_number_columns(raw).items():
+            setattr(self, name, value)
 
     def reveal(self, field: str) -> str:
         """Decrypt a field. Call only through people.services.person_reveal, which audits it."""
@@ -349,13 +387,21 @@ class RegistryChange(models.Model):
     bulk, and work on SQLite (the default) as on PostgreSQL (pghistory is PostgreSQL only).
     """
 
+    # No foreign key constraints and no index of their own (each composite index below leads with
+    # its column): an import writes several rows per person, and the history outlives what it names.
     community = models.ForeignKey(
-        "places.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+        "places.Community",
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("community"),
     )
     person = models.ForeignKey(
         Person,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="history",
@@ -365,6 +411,7 @@ class RegistryChange(models.Model):
         "places.Household",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="history",
@@ -387,7 +434,7 @@ class RegistryChange(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    at = models.DateTimeField(_("at"), db_index=True)
+    at = models.DateTimeField(_("at"))  # read by person, household or community: the indexes below
 
     objects = ScopedQuerySet.as_manager()
     scope_community_path = "community_id"

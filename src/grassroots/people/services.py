@@ -19,7 +19,9 @@ from django.utils.translation import ngettext
 
 from grassroots.core import audit, pii
 from grassroots.core.authority import user_can, user_scope
-from grassroots.people import history
+from grassroots.core.bulk import copy_supported
+from grassroots.people import bulk, history
+from grassroots.people.bulk import NewResident
 from grassroots.people.models import (
     GUARDIAN_CONSENT_UNDER,
     Consent,
@@ -36,7 +38,7 @@ from grassroots.people.models import (
     Residency,
     VulnerabilityTag,
 )
-from grassroots.people.search import other_readings, pinyin_keys
+from grassroots.people.search import other_readings
 from grassroots.places.models import Building, Household
 
 ID_ERRORS = {
@@ -118,30 +120,8 @@ def person_check_not_duplicate(
 
 
 def _apply_details(person: Person, details: PersonDetails, derived: dict) -> None:
-    person.name = details.name.strip()
-    person.name_pinyin, person.name_initials = pinyin_keys(person.name)
-    person.sex = details.sex or derived["sex"]
-    person.birth_date = details.birth_date or derived.get("birth_date")
-    person.note = details.note
-    person.no_sms = details.no_sms
-    if details.id_number:
-        person.set_id_number(details.id_number)
-    if details.phone:
-        person.set_phone(details.phone)
-
-
-def details_after(person: Person, details: PersonDetails) -> dict:
-    """The followed details (people.history) of a person just given `details`, without decrypting."""
-    return {
-        "name": person.name,
-        "sex": person.sex,
-        "birth_date": person.birth_date,
-        "id_number": pii.normalise_id_number(details.id_number),
-        "phone": pii.normalise_phone(details.phone),
-        "no_sms": person.no_sms,
-        "note": person.note,
-        "status": person.status,
-    }
+    for name, value in bulk.detail_columns(details, derived).items():
+        setattr(person, name, value)
 
 
 def other_reading_rows(people: Iterable[Person]) -> list[PersonNameKey]:
@@ -231,79 +211,29 @@ def person_register(
     return person
 
 
-@dataclass(frozen=True)
-class NewResident:
-    """One row of an import to register: details already checked by `person_check_details`."""
-
-    details: PersonDetails
-    derived: dict
-    household: Household | None = None
-    relation: str = Relation.OTHER
-    residence_type: str = ResidenceType.PERMANENT
-    moved_in: date | None = None
-
-
 def person_register_many(
     *, actor, community_id: int, residents: list[NewResident], source: str, batch_size: int = 2000
-) -> list[Person]:
+) -> int:
     """`person_register` for many people at once (the ledger import): the same rows, written in bulk.
 
-    The caller has checked every row (details, duplicates in the file and the registry, the
-    households belong to the community) and holds the transaction; this writes the people, their
-    other pinyin readings, their residencies and their history rows with bulk_create.
+    The caller has checked every row (details, duplicates in the file and the registry) and
+    holds the transaction; this writes the people, their other pinyin readings, their
+    residencies and their history rows (people.bulk): with COPY on PostgreSQL, with bulk_create
+    elsewhere. Returns how many people were registered.
     """
     _require(actor, "people.person.add")
     _require_in_scope(actor, community_id=community_id)
-    if any(r.household is not None and r.household.building.community_id != community_id for r in residents):
+    household_ids = {r.household_id for r in residents if r.household_id is not None}
+    if Household.objects.filter(pk__in=household_ids).exclude(building__community_id=community_id).exists():
         raise ValidationError({"household": _("This household belongs to another community.")})
-    today = timezone.localdate()
-    people = []
-    for resident in residents:
-        person = Person(
-            community_id=community_id,
-            status=PersonStatus.LIVING if resident.household else PersonStatus.NOT_RESIDENT,
-            current_household=resident.household,
-        )
-        _apply_details(person, resident.details, resident.derived)
-        people.append(person)
     with transaction.atomic():
-        Person.objects.bulk_create(people, batch_size=batch_size)
-        PersonNameKey.objects.bulk_create(other_reading_rows(people), batch_size=batch_size)
-        residencies, changes = [], []
-        for person, resident in zip(people, residents, strict=True):
-            changes += history.detail_rows(
-                person=person,
-                before={},
-                action="register",
-                actor=actor,
-                source=source,
-                after=details_after(person, resident.details),
+        if copy_supported():
+            bulk.write_copy(residents, actor=actor, community_id=community_id, source=source)
+        else:
+            bulk.write_orm(
+                residents, actor=actor, community_id=community_id, source=source, batch_size=batch_size
             )
-            if resident.household is None:
-                continue
-            moved_in = resident.moved_in or today
-            residencies.append(
-                Residency(
-                    person=person,
-                    household=resident.household,
-                    relation=resident.relation,
-                    residence_type=resident.residence_type,
-                    moved_in=moved_in,
-                )
-            )
-            changes += history.move_rows(
-                person=person,
-                household=resident.household,
-                action="move_in",
-                moving_in=True,
-                reason=history.move_in_reason(Relation(resident.relation).label, moved_in),
-                old_status=person.status,  # registered as living here: no status row
-                actor=actor,
-                source=source,
-            )
-        Residency.objects.bulk_create(residencies, batch_size=batch_size)
-        RegistryChange.objects.bulk_create(changes, batch_size=batch_size)
-    return people
+    return len(residents)
 
 
 def person_update(*, actor, person: Person, details: PersonDetails) -> Person:
