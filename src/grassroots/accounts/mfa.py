@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -136,6 +137,10 @@ class SecondFactorMiddleware:
             and not request.path.startswith(_OPEN_PREFIXES)
             and not self._open(request)
         ):
+            if request.headers.get("HX-Request"):
+                # A piece of a page (the header's badge) answers nothing until the code is given:
+                # a redirect would put the whole code page inside the header.
+                return HttpResponse(status=204)
             target = "second-factor" if is_enrolled(user) else "second-factor-setup"
             return redirect(next_page_address(target, request.get_full_path()))
         return self.get_response(request)
