@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "grassroots.accounts",
     "grassroots.cases",
     "grassroots.care",
+    "grassroots.activities",
     "grassroots.notify",
     "grassroots.api",
     "grassroots.portal",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", include("grassroots.cases.urls")),
     path("portal/", include("grassroots.portal.urls")),
     path("care/", include("grassroots.care.urls")),
+    path("activities/", include("grassroots.activities.urls")),
     path("privacy/", include("grassroots.privacy.urls")),
     path("notifications/", include("grassroots.notify.urls")),
     path("ledger/", include("grassroots.ledger.urls")),
