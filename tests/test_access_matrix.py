@@ -13,12 +13,16 @@ comes with its answer to "who can read this, and should they?".
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from grassroots.activities import hours as hours_ledger
+from grassroots.activities import services as activities
+from grassroots.activities.models import Theme
 from grassroots.care import services as care
 from grassroots.care.defaults import install_default_rules
 from grassroots.care.models import PlannedService, Programme, ProgrammeService
@@ -210,6 +214,42 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "privacy-person": ({"secretary", "socialworker", "admin_user"}, "/privacy/people/{person}/"),
     "privacy-person-file": ({"secretary", "socialworker", "admin_user"}, "/privacy/people/{person}/file/"),
     "privacy-consent": (NOBODY, None),
+    # Activities: everyone of the community reads them (residents too: through their person's community);
+    # the office and the team's leader (the volunteer) publish, call the roll and show the QR code.
+    "activity-list": (SIGNED_IN - {"patroller"}, "/activities/"),
+    "activity-new": (
+        {"secretary", "socialworker", "outsider", "volunteer"},
+        "/activities/new/",
+    ),  # a blank form
+    "activity-mine": (SIGNED_IN - {"patroller", "street_user"}, "/activities/mine/"),
+    "activity-detail": (COORDINATORS | {"volunteer", "unitcontact", "resident"}, "/activities/{activity}/"),
+    "activity-signup": (NOBODY, None),
+    "activity-cancel": (NOBODY, None),
+    "activity-checkout": (NOBODY, None),
+    "activity-roll": (
+        {"secretary", "socialworker", "admin_user", "volunteer"},
+        "/activities/{activity}/roll/",
+    ),
+    "activity-roll-act": (NOBODY, None),
+    "activity-qr": ({"secretary", "socialworker", "admin_user", "volunteer"}, "/activities/{activity}/qr/"),
+    # The QR code's link checks in who has a place (the volunteer and Granny Wang); others are told why not.
+    "activity-checkin": ({"volunteer", "resident"}, "/activities/{activity}/checkin/{checkin}/"),
+    # Hours: one's own statement; a person's and the totals for the office and the street.
+    "hours-mine": ({"volunteer", "resident"}, "/activities/hours/"),
+    "hours-totals": (
+        {"secretary", "socialworker", "street_user", "admin_user", "outsider"},
+        "/activities/hours/totals/",
+    ),
+    "hours-statement": (
+        {"secretary", "socialworker", "street_user", "admin_user", "volunteer"},
+        "/activities/hours/people/{volunteer_person}/",
+    ),
+    "hours-statement-pdf": (
+        {"secretary", "socialworker", "street_user", "admin_user", "volunteer"},
+        "/activities/hours/people/{volunteer_person}/pdf/",
+    ),
+    "hours-redeem": (NOBODY, None),
+    "hours-correct": (NOBODY, None),
     # Last: the token is the proof, and opening it lets this session see the case in the portal.
     "portal-follow-link": (EVERYONE, "/portal/follow/{token}/"),
     # A summoned party's one-tap link: the secret is the proof, signed in or not (cases.links).
@@ -241,6 +281,12 @@ POSTS = {
     "privacy-consent": "/privacy/people/{person}/consent/",
     "ledger-import-mapping": "/ledger/imports/{import_run}/mapping/",
     "ledger-import-start": "/ledger/imports/{import_run}/start/",
+    "activity-signup": "/activities/{activity}/signup/",
+    "activity-cancel": "/activities/{activity}/cancel/",
+    "activity-checkout": "/activities/{activity}/checkout/",
+    "activity-roll-act": "/activities/{activity}/roll/act/",
+    "hours-redeem": "/activities/hours/people/{volunteer_person}/redeem/",
+    "hours-correct": "/activities/hours/entries/{entry}/correct/",
 }
 
 
@@ -344,10 +390,42 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         origin_branch="区卫健委机关党支部",
         commitment_hours=20,
     )
+    # An activity of the team going on now, led by the volunteer; the volunteer and Granny Wang have places.
+    team.leader = volunteer.person
+    team.save(update_fields=["leader"])
+    starts = timezone.now() - timedelta(minutes=10)
+    activity = activities.activity_publish(
+        actor=socialworker,
+        community=community,
+        team=team,
+        details=activities.ActivityDetails(
+            title="红色灯塔·楼道清扫",
+            theme=Theme.objects.get(code="red-lighthouse"),
+            place="4号楼前",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            capacity=5,
+            signup_deadline=starts + timedelta(hours=1),
+        ),
+    )
+    activities.signup_add(actor=volunteer, activity=activity)
+    activities.signup_add(actor=resident, activity=activity)
+    entry = hours_ledger.case_hours_record(
+        actor=socialworker,
+        case_id=case.pk,
+        community_id=community.pk,
+        person=volunteer.person,
+        hours=Decimal(2),
+        at=timezone.now(),
+    )
     return {
         "serving_report": serving_report.pk,
         "community_code": community.code,
         "community_id": community.pk,
+        "activity": activity.pk,
+        "checkin": activities.checkin_token(activity),
+        "entry": entry.pk,
+        "volunteer_person": volunteer.person_id,
         "datarequest": data_request.pk,
         "import_run": run.pk,
         "message": failed.pk,

@@ -465,3 +465,25 @@ def test_a_plan_page_with_a_service_done_by_nobody_on_record_opens(demo, client)
         response = client.get(f"/care/enrolments/{service.enrolment_id}/")
         transaction.set_rollback(True)
     assert response.status_code == 200
+
+
+def test_a_year_of_activities_and_hours_through_the_services(demo):
+    """Theme days every month, their confirmed hours and the care deliveries in the ledger; what is coming."""
+    from django.utils import timezone
+
+    from grassroots.activities.models import Activity, HoursEntry, PointsBalance, Signup
+
+    activities = Activity.objects.filter(community=demo.community)
+    assert activities.filter(theme__code="red-lighthouse", ends_at__lt=timezone.now()).count() == 12
+    coming = activities.filter(starts_at__gt=timezone.now())
+    assert coming.count() == 3
+    volunteer = User.objects.get(username="volunteer")
+    assert (
+        Signup.objects.filter(activity__in=coming, person=volunteer.person, status="confirmed").count() == 3
+    )
+    assert Signup.objects.filter(activity__in=coming, status="waiting").exists()
+    kinds = set(HoursEntry.objects.filter(community=demo.community).values_list("source_kind", flat=True))
+    assert {"activity", "care", "redemption"} <= kinds
+    confirmed = Signup.objects.filter(activity__community=demo.community, confirmed_at__isnull=False)
+    assert HoursEntry.objects.filter(source_kind="activity").count() == confirmed.count() > 100
+    assert not PointsBalance.objects.filter(points__lt=0).exists()

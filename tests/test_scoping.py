@@ -427,6 +427,107 @@ def test_a_grid_worker_without_a_community_sees_no_campaign(care_world, grid_a):
     assert CareProfile.objects.visible_to(worker).exists()  # their grid still reaches people
 
 
+# --- activities and the hours ledger -----------------------------------------------------------------
+
+
+@pytest.fixture
+def activities_world(neighbourhood, other_household, granny_wang, volunteer, secretary, socialworker):
+    """An activity in our community and one in X; sign-ups and ledger rows of the volunteer ("mine"),
+    of Granny Wang ("granny") and of a resident of X ("X")."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from grassroots.activities.models import Activity, HoursEntry, Signup, Theme
+
+    labels: dict[type[models.Model], dict[int, str]] = {}
+
+    def add(label, obj):
+        labels.setdefault(type(obj), {})[obj.pk] = label
+        return obj
+
+    ours, x = neighbourhood.community, other_household.building.community
+    starts = timezone.now() + timedelta(days=1)
+    theme = Theme.objects.get(code="red-lighthouse")
+    activity = {}
+    for community, label in ((ours, "ours"), (x, "X")):
+        activity[label] = add(
+            label,
+            Activity.objects.create(
+                community=community,
+                title="楼道清扫",
+                theme=theme,
+                place="4号楼",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                capacity=5,
+                signup_deadline=starts,
+            ),
+        )
+    theirs = PersonFactory(household=other_household)
+    for label, person, where in (
+        ("mine", volunteer.person, "ours"),
+        ("granny", granny_wang, "ours"),
+        ("X", theirs, "X"),
+    ):
+        add(
+            label,
+            Signup.objects.create(
+                activity=activity[where], person=person, status="confirmed", signed_up_at=starts
+            ),
+        )
+        add(
+            label,
+            HoursEntry.objects.create(
+                community=activity[where].community,
+                person=person,
+                source_kind="activity",
+                source_id=1,
+                hours=Decimal(1),
+                points=Decimal(1),
+                worked_at=starts,
+                recorded_at=starts,
+            ),
+        )
+    return labels
+
+
+ACTIVITIES_ROLES = (
+    "secretary",
+    "socialworker",
+    "gridworker",
+    "street_user",
+    "outsider",
+    "resident",
+    "volunteer",
+    "patroller",
+    "admin_user",
+)
+_OUR_ROWS = "mine granny"
+# Columns, in the order of ACTIVITIES_ROLES. Activities are the whole community's (a grid worker and a
+# resident reach their community's); sign-ups and ledger rows are the office's in its scope, and
+# everyone else's own.
+ACTIVITIES_TABLE: dict[str, tuple[str, ...]] = {
+    "Activity": ("ours", "ours", "ours", "ours X", "X", "ours", "ours", "", "ours X"),
+    "Signup": (_OUR_ROWS, _OUR_ROWS, "", "mine granny X", "X", "granny", "mine", "", "mine granny X"),
+    "HoursEntry": (_OUR_ROWS, _OUR_ROWS, "", "mine granny X", "X", "granny", "mine", "", "mine granny X"),
+}
+
+
+@pytest.mark.parametrize("role", ACTIVITIES_ROLES)
+def test_each_role_sees_exactly_its_activities_sign_ups_and_hours(activities_world, request, role: str):
+    user = request.getfixturevalue(role)
+    column = ACTIVITIES_ROLES.index(role)
+    seen = {
+        model.__name__: {
+            activities_world[model][pk] for pk in model.objects.visible_to(user).values_list("pk", flat=True)
+        }
+        for model in activities_world
+    }
+    assert seen == {name: set(row[column].split()) for name, row in ACTIVITIES_TABLE.items()}
+
+
 # --- cases: scope, parties, sensitive categories, and the action --------------------------------
 
 
@@ -509,11 +610,22 @@ def _scoped_models() -> set[type[models.Model]]:
     return {model for model in apps.get_models() if hasattr(model.objects, "visible_to")}
 
 
+def _activities_models() -> set[type[models.Model]]:
+    from grassroots.activities.models import Activity, HoursEntry, Signup
+
+    assert {model.__name__ for model in (Activity, Signup, HoursEntry)} == set(ACTIVITIES_TABLE)
+    return {Activity, Signup, HoursEntry}
+
+
 def test_the_tables_cover_every_scoped_model():
     from grassroots.ledger.models import ImportRun
 
     # ImportRun (a ledger import, community-wide): who opens a run is tried in tests/test_access_matrix.py.
-    assert _scoped_models() == set(TABLE) | set(CARE_TABLE) | {Case, DataRequest, ImportRun}
+    assert _scoped_models() == set(TABLE) | set(CARE_TABLE) | _activities_models() | {
+        Case,
+        DataRequest,
+        ImportRun,
+    }
 
 
 @pytest.mark.parametrize(

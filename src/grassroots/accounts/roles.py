@@ -176,10 +176,41 @@ _INSIGHTS_ROLES: dict[str, set[str]] = {
     Role.SOCIAL_WORKER: _INSIGHTS_VIEW,
     Role.GRID_WORKER: _INSIGHTS_VIEW,
 }
+# Activities and the hours ledger (activities.*): everyone of a community reads its activities and
+# signs themselves up (volunteers, unit contacts, residents); the office publishes, manages the roll
+# call, confirms hours, corrects the ledger and redeems points; a volunteer who leads a team
+# publishes and manages that team's activities (activities.services.leads). Every account reads
+# its own hours; the office and the street read the totals.
+_ACTIVITIES_JOIN = {"activities.activity.view", "activities.signup.view", "activities.signup.add"}
+_ACTIVITIES_OWN_HOURS = {"activities.hoursentry.view"}
+_ACTIVITIES_OFFICE = (
+    _ACTIVITIES_JOIN
+    | _ACTIVITIES_OWN_HOURS
+    | {
+        "activities.activity.add",
+        "activities.activity.manage",
+        "activities.hoursentry.correct",
+        "activities.hoursentry.redeem",
+        "activities.hoursentry.totals",
+    }
+)
+_ACTIVITIES_ROLES: dict[str, set[str]] = {
+    Role.ADMIN: _ACTIVITIES_OFFICE,
+    Role.SECRETARY: _ACTIVITIES_OFFICE,
+    Role.SOCIAL_WORKER: _ACTIVITIES_OFFICE,
+    Role.STREET: {"activities.activity.view", "activities.signup.view"}
+    | _ACTIVITIES_OWN_HOURS
+    | {"activities.hoursentry.totals"},
+    Role.GRID_WORKER: _ACTIVITIES_JOIN | _ACTIVITIES_OWN_HOURS,
+    Role.VOLUNTEER: _ACTIVITIES_JOIN | _ACTIVITIES_OWN_HOURS | {"activities.activity.add"},
+    Role.UNIT_CONTACT: _ACTIVITIES_JOIN | _ACTIVITIES_OWN_HOURS,
+    Role.RESIDENT: _ACTIVITIES_JOIN | _ACTIVITIES_OWN_HOURS,
+}
 ROLE_CAPABILITIES = {
     role: capabilities
     | frozenset(_INSIGHTS_ROLES.get(role, ()))
     | frozenset(_CARE_ROLES.get(role, ()))
+    | frozenset(_ACTIVITIES_ROLES.get(role, ()))
     | frozenset(_PRIVACY_ROLES.get(role, ()))
     | frozenset(_LEDGER_ROLES.get(role, ()))
     for role, capabilities in ROLE_CAPABILITIES.items()

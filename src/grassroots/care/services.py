@@ -48,6 +48,7 @@ from grassroots.care.models import (
 )
 from grassroots.care.rules import Facts, decide, frequency_for, load_rules
 from grassroots.care.schedule import ServiceSpec, dues_in_month, months_between, next_month
+from grassroots.care.signals import service_delivered
 from grassroots.core import audit
 from grassroots.people.models import Person, PersonStatus, PersonTag, VulnerabilityTag
 from grassroots.places.models import Community, Household
@@ -851,6 +852,7 @@ def service_done(
         locked.hours = locked.service.hours if hours is None else hours
         locked.notes = (notes or "").strip()
         locked.save()
+        service_delivered.send(sender=PlannedService, planned=locked, actor=actor)
     return locked
 
 

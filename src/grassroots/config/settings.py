@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "grassroots.cases",
     "grassroots.care",
     "grassroots.insights",
+    "grassroots.activities",
     "grassroots.notify",
     "grassroots.api",
     "grassroots.portal",

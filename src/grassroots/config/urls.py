@@ -19,6 +19,7 @@ urlpatterns = [
     path("portal/", include("grassroots.portal.urls")),
     path("care/", include("grassroots.care.urls")),
     path("dashboard/", include("grassroots.insights.urls")),
+    path("activities/", include("grassroots.activities.urls")),
     path("privacy/", include("grassroots.privacy.urls")),
     path("notifications/", include("grassroots.notify.urls")),
     path("ledger/", include("grassroots.ledger.urls")),

@@ -33,6 +33,7 @@ from grassroots.accounts.models import User
 from grassroots.accounts.roles import is_hands, is_system, role_filter
 from grassroots.cases import rollups
 from grassroots.cases.models import Category
+from grassroots.demo.activities import build_activities_demo
 from grassroots.demo.api import ensure_demo_api_client
 from grassroots.demo.care import build_care_demo
 from grassroots.demo.cases import build_case_demo
@@ -216,6 +217,7 @@ REFERENCE_SEEDS = [
     ("grassroots.cases.migrations.0005_duplicates", "set_duplicate_rules"),
     ("grassroots.cases.migrations.0007_community_time_limits", "forwards"),
     ("grassroots.care.migrations.0002_default_tier_rules", "add_rules"),
+    ("grassroots.activities.migrations.0002_default_themes_and_rules", "add_defaults"),
 ]
 
 
@@ -285,6 +287,7 @@ def _build_later_work(community: Community, phones: dict[int, str]) -> None:
     ensure_demo_api_client(community)
     build_care_demo(community, random.Random(SEED))
     build_case_demo(community, random.Random(f"{SEED}-cases"), phones=phones)
+    build_activities_demo(community, random.Random(f"{SEED}-activities"))
 
 
 def _write_grids(plan: DemoPlan, community: Community) -> list[Grid]:
