@@ -181,6 +181,34 @@ def test_case_hours_have_their_entry_point(volunteer, community, secretary):
     assert (entry.source_kind, entry.source_id, entry.points) == ("case", 42, Decimal(2))
 
 
+def test_hours_on_a_case_report_go_into_the_ledger_once_committed(
+    volunteer, socialworker, community, household_a, django_capture_on_commit_callbacks
+):
+    from grassroots.cases import services as cases
+    from grassroots.cases.models import Category, Channel
+    from grassroots.cases.services import Party, ReportDetails
+
+    case = cases.case_report(
+        actor=socialworker,
+        community=community,
+        details=ReportDetails(
+            category=Category.objects.get(code="repairs"),
+            description="水管漏水",
+            channel=Channel.PHONE,
+            household=household_a,
+        ),
+        register=True,
+    )
+    case = cases.case_dispatch(actor=socialworker, case=case, lead=Party("person", volunteer.person_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.case_note(actor=volunteer, case=case, note="换了阀门", hours="1.5")
+    entry = HoursEntry.objects.get(person=volunteer.person, source_kind=SourceKind.CASE)
+    assert (entry.source_id, entry.hours) == (case.pk, Decimal("1.5"))
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.case_note(actor=socialworker, case=case, note="已电话确认")  # no hours: nothing more
+    assert HoursEntry.objects.filter(source_kind=SourceKind.CASE).count() == 1
+
+
 # --- the time bank -----------------------------------------------------------------------------------
 
 

@@ -7,8 +7,11 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities and service hours")
 
     def ready(self) -> None:
-        from grassroots.activities.receivers import care_service_delivered
+        from grassroots.activities.receivers import care_service_delivered, case_hours_reported
         from grassroots.care.signals import service_delivered
+        from grassroots.cases.signals import case_event_committed
 
-        # A delivered care service puts its hours in the ledger (care never imports this app).
+        # A delivered care service puts its hours in the ledger (care never imports this app);
+        # so does a case report that carries hours (after its commit).
         service_delivered.connect(care_service_delivered, dispatch_uid="activities.care_hours")
+        case_event_committed.connect(case_hours_reported, dispatch_uid="activities.case_hours")

@@ -1,13 +1,18 @@
 """What the ledger hears from the apps below it: care's delivered services.
 
-Cases' hours (the handler's report with hours) come in through activities.hours.case_hours_record.
+Cases' hours (a note or a "done" that carries hours) come from cases' committed events
+(`case_hours_reported`), through activities.hours.case_hours_record.
 """
 
 from __future__ import annotations
 
+import logging
+
 from grassroots.activities.hours import Work, hours_record
 from grassroots.activities.models import Condition, SourceKind
 from grassroots.care.models import CareProfile, Tier
+
+logger = logging.getLogger("grassroots.activities")
 
 
 def high_risk_household(household_id: int) -> bool:
@@ -41,3 +46,56 @@ def care_service_delivered(sender, *, planned, actor, **kwargs) -> None:
             facts=facts,
         ),
     )
+
+
+def _worker(hours_by: str):
+    """The person a case's "hours by" names ("person:12", or an account "user:5" that is a person);
+    a team or a unit as a whole earns nobody hours."""
+    from grassroots.accounts.models import User
+    from grassroots.people.models import Person
+
+    kind, _sep, raw = (hours_by or "").partition(":")
+    if not raw.isdigit():
+        return None
+    if kind == "person":
+        return Person.objects.filter(pk=int(raw)).first()
+    if kind == "user":
+        user = User.objects.select_related("person").filter(pk=int(raw)).first()
+        return user.person if user else None
+    return None
+
+
+def case_hours_reported(sender, *, event_id: int, **kwargs) -> None:
+    """A committed case event with hours (a note or "done" on the phone page, a staff form, the
+    API): the worker's hours go into the ledger, the case as the source (activities.hours)."""
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from grassroots.accounts import system_actor
+    from grassroots.activities.hours import case_hours_record
+    from grassroots.cases.models import CaseEvent
+
+    event = CaseEvent.objects.select_related("case", "actor").filter(pk=event_id).first()
+    changes = (event.changes or {}) if event else {}
+    if not changes.get("hours"):
+        return
+    person = _worker(changes.get("hours_by", ""))
+    if person is None:
+        return
+    case = event.case
+    try:
+        with transaction.atomic():
+            case_hours_record(
+                actor=event.actor or system_actor(),
+                case_id=case.pk,
+                community_id=case.community_id,
+                person=person,
+                hours=Decimal(changes["hours"]),
+                at=event.at,
+                high_risk=bool(case.household_id) and high_risk_household(case.household_id),
+            )
+    except ValidationError:
+        # More than the ledger takes for one piece of work (24 h): kept on the timeline, not counted.
+        logger.warning("case event %s: hours beyond the ledger's limit, not recorded", event_id)
