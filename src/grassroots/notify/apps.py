@@ -41,7 +41,7 @@ def _old_messages(cutoff):
     """Messages whose story is over (nothing left to send or retry), older than the cutoff."""
     from grassroots.notify.models import Message, MessageStatus
 
-    finished = [MessageStatus.SENT, MessageStatus.FAILED, MessageStatus.REROUTED]
+    finished = [MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.REROUTED]
     return Message.objects.filter(created_at__lt=cutoff, status__in=finished).order_by("created_at")
 
 
@@ -63,7 +63,7 @@ def check_notify_settings(app_configs=None, **kwargs) -> list[checks.CheckMessag
 
     problems: list[checks.CheckMessage] = []
     transport = conf.get("GRASSROOTS_NOTIFY_SMS")
-    if transport not in {"console", "webhook"}:
+    if transport not in {"console", "webhook", "aliyun", "tencent"}:
         problems.append(
             checks.Warning(
                 f"GRASSROOTS_NOTIFY_SMS={transport!r} is unknown; the console channel is used.",

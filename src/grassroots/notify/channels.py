@@ -1,9 +1,10 @@
 """How a message leaves the system: one small interface, a few transports behind it.
 
-A channel's `send(message)` returns nothing when the message is on its way and
-raises DeliveryError (or anything else) when it is not; the delivery task records
-the error and tries again later. Which transport carries which kind of message is
-configured in settings (GRASSROOTS_NOTIFY_*): by default everything goes to the
+A channel's `send(message)` returns when the message is on its way (a gateway's
+reference for it, or nothing) and raises DeliveryError (or anything else) when it
+is not; the delivery task records the error and tries again later. Which transport
+carries which kind of message is configured in settings (GRASSROOTS_NOTIFY_*): by
+default everything goes to the
 console channel, which writes to var/outbox.log and sends nothing.
 
 No channel ever writes a full phone number to a file or a log: only the masked form.
@@ -52,7 +53,7 @@ class Channel(Protocol):
 
     name: str
 
-    def send(self, message: Message) -> None: ...
+    def send(self, message: Message) -> str | None: ...
 
 
 class InboxChannel:
@@ -160,9 +161,14 @@ class WebhookChannel:
 
 
 def sms_channel() -> Channel:
+    """The SMS transport GRASSROOTS_NOTIFY_SMS names: console (default), webhook, aliyun or tencent."""
     transport = conf.get("GRASSROOTS_NOTIFY_SMS")
     if transport == "webhook":
         return WebhookChannel()
+    if transport in {"aliyun", "tencent"}:
+        from grassroots.notify import gateways
+
+        return gateways.AliyunSmsChannel() if transport == "aliyun" else gateways.TencentSmsChannel()
     return ConsoleChannel()
 
 
@@ -172,4 +178,8 @@ def channel_for(message: Message) -> Channel:
         return InboxChannel()
     if message.channel == "email":
         return EmailChannel()
+    if message.channel == "wecom":
+        from grassroots.notify.gateways import WeComRobotChannel
+
+        return WeComRobotChannel()
     return sms_channel()
