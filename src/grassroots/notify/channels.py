@@ -4,8 +4,8 @@ A channel's `send(message)` returns when the message is on its way (a gateway's
 reference for it, or nothing) and raises DeliveryError (or anything else) when it
 is not; the delivery task records the error and tries again later. Which transport
 carries which kind of message is configured in settings (GRASSROOTS_NOTIFY_*): by
-default everything goes to the
-console channel, which writes to var/outbox.log and sends nothing.
+default everything goes to the console channel, which writes to var/outbox.log and
+sends nothing; gateways.py holds the real SMS gateways and the WeCom group robot.
 
 No channel ever writes a full phone number to a file or a log: only the masked form.
 """

@@ -440,13 +440,14 @@ def notify_case_event(event_id: int) -> list[int]:
         return []
     kind, recipients = recipients_for(event)
     follow_up = _follow_up_for(event)
-    if not (kind and recipients) and follow_up is None:
+    told = bool(kind and (recipients or group_takes(kind)))  # the staff's group hears of it too
+    if not told and follow_up is None:
         return []
     note = event.case.rejection_reason if kind == "rejected" else event.note
     written: list[int] = []
     try:
         with transaction.atomic():
-            if kind and recipients:
+            if told:
                 written += _write(
                     event.case, recipients, kind=kind, note=note, event=event, actor_id=event.actor_id
                 )
