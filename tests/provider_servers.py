@@ -47,7 +47,7 @@ class Provider:
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, answer, step = provider.handle(self.path, self.headers, body)
                 if step in {"timeout", "lost"}:
@@ -121,7 +121,7 @@ class Aliyun(Provider):
             if not form.get(name):
                 self.refused.append(name)
                 return 400, {"Code": "MissingParameter", "Message": f"{name} is mandatory"}, ""
-        datetime.strptime(form["Timestamp"], "%Y-%m-%dT%H:%M:%SZ")  # noqa: DTZ007 - the format is UTC by rule
+        datetime.strptime(form["Timestamp"], "%Y-%m-%dT%H:%M:%SZ")
         assert form["SignatureMethod"] == "HMAC-SHA1" and form["Version"] == "2017-05-25"
         self.requests.append(form)
         if form["Action"] == "QuerySendDetails":

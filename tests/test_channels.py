@@ -291,7 +291,10 @@ def test_one_phone_gets_at_most_the_hourly_limit_and_the_rest_wait(
 # --- delivery receipts ----------------------------------------------------------------------------------
 
 
-def receipt(client, provider: str, body, token: str = "receipt-secret-token"):
+RECEIPT_TOKEN = "receipt-secret-token"
+
+
+def receipt(client, provider: str, body, token: str = RECEIPT_TOKEN):
     return client.post(
         f"/notifications/receipts/{provider}/{token}/",
         data=json.dumps(body, ensure_ascii=False),
@@ -478,3 +481,20 @@ def test_the_templates_setting_reads_json_and_ignores_rubbish(settings):
     assert gateways.templates() == {}
     settings.GRASSROOTS_SMS_TEMPLATES = {"closed": {"code": "SMS_9", "params": {"n": "case"}}, "bad": {}}
     assert gateways.templates() == {"closed": gateways.Template(code="SMS_9", params={"n": "case"})}
+
+
+def test_an_overdue_case_is_announced_in_the_group_once(
+    robot, community, socialworker, secretary, plain, committed
+):
+    from grassroots.cases.tasks import sweep_overdue
+
+    case = aunt_liu_calls(community, socialworker, plain, committed)
+    Case.objects.filter(pk=case.pk).update(resolution_due=timezone.now() - timedelta(hours=1))
+    with committed():
+        assert sweep_overdue() == [case.pk]
+        assert sweep_overdue() == []
+    [message] = group_messages(case)
+    assert message.reason == "overdue" and message.status == MessageStatus.SENT
+    [post] = robot.accepted
+    assert "超期" in post["markdown"]["content"] and case.number in post["markdown"]["content"]
+    assert Message.objects.filter(case=case, reason="overdue", recipient=secretary).exists()  # the legs too

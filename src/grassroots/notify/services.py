@@ -752,8 +752,8 @@ def _ask_to_call_about(message: Message) -> None:
     notice is in the coordinators' notification list, like a "call instead" for a landline, and
     the message itself stays failed until someone sends it again (`messages_retry`).
     """
-    if message.case_id is None or message.channel == MessageChannel.INBOX:
-        return
+    if message.case_id is None or message.channel in {MessageChannel.INBOX, MessageChannel.WECOM}:
+        return  # a group's alert that failed shows on the case page; there is nobody to phone
     case = message.case
     secretaries = User.objects.filter(
         role_filter(is_party_committee), community_id=case.community_id, is_active=True
