@@ -498,3 +498,16 @@ def test_an_overdue_case_is_announced_in_the_group_once(
     [post] = robot.accepted
     assert "超期" in post["markdown"]["content"] and case.number in post["markdown"]["content"]
     assert Message.objects.filter(case=case, reason="overdue", recipient=secretary).exists()  # the legs too
+
+
+def test_the_system_check_names_what_a_gateway_lacks(settings):
+    from grassroots.notify.apps import check_notify_settings
+
+    settings.GRASSROOTS_NOTIFY_SMS = "tencent"
+    settings.GRASSROOTS_TENCENT_SECRET_ID = ""
+    settings.GRASSROOTS_SMS_TEMPLATES = ""
+    found = {problem.id: problem.msg for problem in check_notify_settings()}
+    assert set(found) == {"grassroots.notify.W004", "grassroots.notify.W005"}
+    assert "GRASSROOTS_TENCENT_SECRET_ID" in found["grassroots.notify.W004"]
+    settings.GRASSROOTS_NOTIFY_SMS = "console"
+    assert check_notify_settings() == []

@@ -79,6 +79,48 @@ def check_notify_settings(app_configs=None, **kwargs) -> list[checks.CheckMessag
                 id="grassroots.notify.W002",
             )
         )
+    problems += _gateway_problems(transport)
+    return problems
+
+
+#: The settings each SMS gateway cannot work without (docs/channels.md).
+GATEWAY_SETTINGS = {
+    "aliyun": ("GRASSROOTS_ALIYUN_ACCESS_KEY_ID", "GRASSROOTS_ALIYUN_ACCESS_KEY_SECRET"),
+    "tencent": (
+        "GRASSROOTS_TENCENT_SECRET_ID",
+        "GRASSROOTS_TENCENT_SECRET_KEY",
+        "GRASSROOTS_TENCENT_SMS_APP_ID",
+    ),
+}
+
+
+def _gateway_problems(transport: str) -> list[checks.CheckMessage]:
+    """An SMS gateway without its keys, signature or templates: every SMS would fail."""
+    from grassroots.notify import conf, gateways
+
+    if transport not in GATEWAY_SETTINGS:
+        return []
+    missing = [
+        name for name in (*GATEWAY_SETTINGS[transport], "GRASSROOTS_SMS_SIGN_NAME") if not conf.get(name)
+    ]
+    problems = []
+    if missing:
+        problems.append(
+            checks.Warning(
+                f"GRASSROOTS_NOTIFY_SMS is {transport!r} but {', '.join(missing)} not set; "
+                "SMS will fail and be retried.",
+                id="grassroots.notify.W004",
+            )
+        )
+    if not gateways.templates():
+        problems.append(
+            checks.Warning(
+                "GRASSROOTS_SMS_TEMPLATES names no approved template: "
+                "every SMS will fail and be passed on to call.",
+                hint="See docs/channels.md, 'Templates: the approval model'.",
+                id="grassroots.notify.W005",
+            )
+        )
     return problems
 
 
