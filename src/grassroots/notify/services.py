@@ -563,7 +563,10 @@ def post_daily_summary(*, now: datetime | None = None) -> int | None:
     if local.hour < hour:
         return None
     key = f"wecom-summary:{local.date():%Y-%m-%d}"
-    if Message.objects.filter(recipient_key=key, channel=MessageChannel.WECOM).exists():
+    # Over the partial unique index of the summaries (reason "summary"): one row a day to look at.
+    if Message.objects.filter(
+        reason=MessageReason.SUMMARY, recipient_key=key, channel=MessageChannel.WECOM
+    ).exists():
         return None
     message = Message(
         reason=MessageReason.SUMMARY,
