@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db.models import F
 from django.utils import timezone
 
 from grassroots.cases.models import Case, Category, Urgency
@@ -242,6 +243,12 @@ def test_a_timeout_that_sent_nothing_is_sent_on_the_next_attempt(
     case = aunt_liu_calls(community, socialworker, plain, committed)
     message = sms_of(case)
     assert message.status == MessageStatus.QUEUED and to(gateway, message) == []
+    if gateway.name == "tencent":
+        # Tencent lists an SMS only once its report is in: the retry waits for the report first.
+        assert retry_now(message).status == "retry" and to(gateway, message) == []
+        message.refresh_from_db()
+        assert message.next_attempt_at == message.created_at + gateways.REPORT_WAIT and message.attempts == 1
+        Message.objects.filter(pk=message.pk).update(created_at=F("created_at") - gateways.REPORT_WAIT)
     assert retry_now(message).status == "sent"
     assert len(to(gateway, message)) == 1
 
@@ -343,6 +350,25 @@ def test_a_delivery_report_marks_the_sms_delivered(
     assert message.status == MessageStatus.DELIVERED and message.delivered_at is not None
     # The same report again changes nothing.
     assert receipt(client, gateway.name, report_for(gateway.name, message, ok=True)).status_code == 200
+
+
+# Aliyun's report names our OutId; Tencent's callback names only the SerialNo, which the lost answer held.
+@pytest.mark.parametrize("gateway", ["aliyun"], indirect=True)
+def test_the_report_of_an_attempt_whose_answer_was_lost_settles_it(
+    gateway, client, community, socialworker, plain, committed
+):
+    gateway.script = ["timeout"]
+    message = sms_of(aunt_liu_calls(community, socialworker, plain, committed))
+    assert message.status == MessageStatus.QUEUED and message.maybe_sent
+    report = report_for(gateway.name, message, ok=True)
+    report[0]["biz_id"] = gateway.accepted[0]["BizId"]
+    assert receipt(client, gateway.name, report).status_code == 200
+    message.refresh_from_db()
+    assert (
+        message.status == MessageStatus.DELIVERED and message.transport == "aliyun" and not message.maybe_sent
+    )
+    assert retry_now(message).status == "skipped"
+    assert len(to(gateway, message)) == 1
 
 
 def test_a_failed_report_fails_the_sms_with_the_providers_code_and_asks_to_call(

@@ -375,9 +375,9 @@ TENCENT_PERMANENT = {
 class TencentSmsChannel(SmsGateway):
     """Tencent Cloud SMS: SendSms (2021-01-11) with the app id, sign name, template id and parameters.
 
-    SessionContext carries our message id; Tencent echoes it in the status callback and in
-    PullSmsSendStatusByPhoneNumber, which a retry after a lost answer asks first. Tencent does not
-    drop a repeated SessionContext, and a status is pulled only once its report has come in.
+    SessionContext carries our message id; Tencent echoes it in PullSmsSendStatusByPhoneNumber,
+    which a retry after a lost answer asks first. Tencent does not drop a repeated SessionContext,
+    and a status is pulled only once its report has come in: a retry waits for it (REPORT_WAIT).
     """
 
     name = "tencent"
@@ -456,7 +456,17 @@ class TencentSmsChannel(SmsGateway):
         for status in response.get("PullSmsSendStatusSet") or []:
             if status.get("SessionContext") == out_id(message):
                 return str(status.get("SerialNo") or "sent")[:64]
+        # Tencent lists an SMS only once its operator report is in: give the report time to come
+        # before concluding that the earlier attempt sent nothing.
+        wait_until = message.created_at + REPORT_WAIT
+        if timezone.now() < wait_until:
+            raise DeferDelivery("waiting for the report of an attempt that got no answer", wait_until)
         return ""
+
+
+#: How long after a Tencent SMS was written an attempt without an answer may still show up in its
+#: report (operators report within seconds to a few minutes); only then is it sent again.
+REPORT_WAIT = timedelta(minutes=10)
 
 
 # --- WeCom group robot ----------------------------------------------------------------------------------

@@ -603,29 +603,37 @@ class Receipt:
 def receipts_record(*, transport: str, receipts: Iterable[Receipt]) -> int:
     """Mark sent SMS delivered, or failed with the gateway's code (then coordinators are asked to call).
 
-    Only a message of this transport that is "sent" changes; a repeated report, or one for another
-    installation's message, changes nothing. The number of messages changed.
+    Only a message of this transport that is "sent" changes, or, named by our out-id, one waiting
+    for a retry after an attempt whose answer was lost (the report proves the gateway had it, so it
+    is not sent again); a repeated report, or one for another installation's message, changes
+    nothing. The number of messages changed.
     """
     changed = 0
+    sent = Q(transport=transport, status=MessageStatus.SENT)
+    # An attempt whose answer was lost but which the gateway did send: its report settles it.
+    answer_lost = Q(status=MessageStatus.QUEUED, maybe_sent=True, channel=MessageChannel.SMS)
     for receipt in receipts:
-        found = Message.objects.filter(transport=transport, status=MessageStatus.SENT)
         if receipt.message_id is not None:
-            found = found.filter(pk=receipt.message_id)
+            condition = Q(pk=receipt.message_id) & (sent | answer_lost)
         elif receipt.provider_ref:
-            found = found.filter(provider_ref=receipt.provider_ref)
+            condition = Q(provider_ref=receipt.provider_ref) & sent
         else:
             continue
-        message = found.select_related("case").first()
+        message = Message.objects.filter(condition).select_related("case").first()
         if message is None:
             continue
+        now = timezone.now()
+        settled = {"transport": transport, "maybe_sent": False, "next_attempt_at": None}
+        if message.sent_at is None:
+            settled["sent_at"] = now
         if receipt.delivered:
-            changed += Message.objects.filter(pk=message.pk, status=MessageStatus.SENT).update(
-                status=MessageStatus.DELIVERED, delivered_at=timezone.now()
+            changed += Message.objects.filter(condition, pk=message.pk).update(
+                status=MessageStatus.DELIVERED, delivered_at=now, **settled
             )
             continue
         text = scrub_phones(f"{transport} receipt: not delivered ({receipt.code or '?'})")[:500]
-        if Message.objects.filter(pk=message.pk, status=MessageStatus.SENT).update(
-            status=MessageStatus.FAILED, last_error=text
+        if Message.objects.filter(condition, pk=message.pk).update(
+            status=MessageStatus.FAILED, last_error=text, **settled
         ):
             changed += 1
             logger.warning("message %s was not delivered: %s", message.pk, text)
