@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SLOW = 1.5  # seconds a "timeout" answer waits: longer than the tests' client timeout
+SLOW = 4  # seconds a "timeout" answer waits: longer than the tests' client timeout (2 s)
 
 
 @dataclass
