@@ -537,3 +537,15 @@ def test_the_system_check_names_what_a_gateway_lacks(settings):
     assert "GRASSROOTS_TENCENT_SECRET_ID" in found["grassroots.notify.W004"]
     settings.GRASSROOTS_NOTIFY_SMS = "console"
     assert check_notify_settings() == []
+
+
+def test_a_link_whose_token_begins_with_digits_is_not_masked_as_a_phone(settings):
+    link = "https://grassroots.example.org/portal/follow/13938928316d1d6e2867a9b6/"
+    assert channels.scrub_phones(f"进度：{link} 电话13900001111") == f"进度：{link} 电话139****1111"
+
+
+def test_text_right_after_a_link_is_still_scrubbed():
+    text = "见 https://grassroots.example.org/cases/HSY-1/，刘阿姨电话13900001111"
+    assert (
+        channels.scrub_phones(text) == "见 https://grassroots.example.org/cases/HSY-1/，刘阿姨电话139****1111"
+    )

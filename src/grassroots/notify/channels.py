@@ -39,9 +39,25 @@ _PHONE_LIKE = re.compile(
 )
 
 
+#: What a link of ours is made of (no CJK punctuation: a text may go on right after a link).
+URL_CHARS = r"[A-Za-z0-9\-._~/?#=&%+*:]"
+
+
 def scrub_phones(text: str) -> str:
-    """Mask anything that looks like a phone number (7 or more digits), e.g. typed into a description."""
-    return _PHONE_LIKE.sub(lambda match: pii.mask_phone(pii.normalise_phone(match.group())), text or "")
+    """Mask anything that looks like a phone number (7 or more digits), e.g. typed into a description.
+
+    Our own links (on GRASSROOTS_PUBLIC_URL) are left whole: a case's random token may begin with
+    seven digits, and a masked token is a dead link.
+    """
+    text = text or ""
+    base = conf.get("GRASSROOTS_PUBLIC_URL")
+    parts = re.split(f"({re.escape(base)}/{URL_CHARS}*)", text) if base else [text]
+    return "".join(
+        part
+        if index % 2
+        else _PHONE_LIKE.sub(lambda match: pii.mask_phone(pii.normalise_phone(match.group())), part)
+        for index, part in enumerate(parts)
+    )
 
 
 class DeliveryError(Exception):

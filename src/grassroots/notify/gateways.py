@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from grassroots.core import pii
 from grassroots.notify import conf
-from grassroots.notify.channels import DeliveryError, scrub_phones
+from grassroots.notify.channels import URL_CHARS, DeliveryError, scrub_phones
 
 if TYPE_CHECKING:
     from grassroots.notify.models import Message
@@ -113,7 +113,7 @@ def post_json_answer(url: str, *, data: bytes, headers: dict[str, str], what: st
 
 # --- templates and parameters ----------------------------------------------------------------------------
 
-_URL = re.compile(r"https?://\S+")
+_URL = re.compile(rf"https?://{URL_CHARS}+")
 
 
 @dataclass(frozen=True)
