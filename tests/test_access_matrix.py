@@ -201,6 +201,8 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "ledger-export-visits": (COORDINATORS | {"outsider"}, "/ledger/export/visits.xlsx"),
     "ledger-export-care-register": (COORDINATORS | {"outsider"}, "/ledger/export/care-register.xlsx"),
     "notification-retry": (NOBODY, None),
+    # An SMS gateway's delivery report: POST only, the secret token in the address is the proof.
+    "sms-receipt": (NOBODY, None),
     "privacy-mine": ({"resident"}, "/privacy/mine/"),
     "privacy-mine-file": ({"resident"}, "/privacy/mine/file/"),
     "privacy-requests": (
@@ -278,6 +280,7 @@ POSTS = {
     "portal-rate": "/portal/cases/{case}/rate/",
     "notification-retry": "/notifications/{message}/retry/",
     "notification-read": "/notifications/{message}/read/",
+    "sms-receipt": "/notifications/receipts/aliyun/guessed-token/",
     "privacy-consent": "/privacy/people/{person}/consent/",
     "ledger-import-mapping": "/ledger/imports/{import_run}/mapping/",
     "ledger-import-start": "/ledger/imports/{import_run}/start/",

@@ -14,6 +14,9 @@ from grassroots.config.env import env_bool, production, var_dir
 __all__ = [
     "DEFAULT_FROM_EMAIL",
     "EMAIL_SUBJECT_PREFIX",
+    "GRASSROOTS_ALIYUN_ACCESS_KEY_ID",
+    "GRASSROOTS_ALIYUN_ACCESS_KEY_SECRET",
+    "GRASSROOTS_ALIYUN_SMS_ENDPOINT",
     "GRASSROOTS_NOTIFY_EMAIL",
     "GRASSROOTS_NOTIFY_MAX_ATTEMPTS",
     "GRASSROOTS_NOTIFY_OUTBOX",
@@ -24,12 +27,26 @@ __all__ = [
     "GRASSROOTS_NOTIFY_WEBHOOK_TOKEN",
     "GRASSROOTS_NOTIFY_WEBHOOK_URL",
     "GRASSROOTS_PUBLIC_URL",
+    "GRASSROOTS_SMS_PER_PHONE_HOUR",
+    "GRASSROOTS_SMS_RECEIPT_TOKEN",
+    "GRASSROOTS_SMS_SIGN_NAME",
+    "GRASSROOTS_SMS_TEMPLATES",
     "GRASSROOTS_SWEEP_SECONDS",
+    "GRASSROOTS_TENCENT_SECRET_ID",
+    "GRASSROOTS_TENCENT_SECRET_KEY",
+    "GRASSROOTS_TENCENT_SMS_APP_ID",
+    "GRASSROOTS_TENCENT_SMS_ENDPOINT",
+    "GRASSROOTS_TENCENT_SMS_REGION",
+    "GRASSROOTS_WECOM_REASONS",
+    "GRASSROOTS_WECOM_ROBOT_KEY",
+    "GRASSROOTS_WECOM_ROBOT_URL",
+    "GRASSROOTS_WECOM_SUMMARY_HOUR",
     "MAILERS",
 ]
 
 # How an SMS leaves the system: "console" writes it to var/outbox.log (and the log),
-# masked, and sends nothing; "webhook" POSTs it to an SMS gateway or a WeChat bridge.
+# masked, and sends nothing; "webhook" POSTs it to an SMS gateway or a WeChat bridge;
+# "aliyun" and "tencent" send through Alibaba Cloud SMS or Tencent Cloud SMS (docs/channels.md).
 GRASSROOTS_NOTIFY_SMS = os.environ.get("GRASSROOTS_NOTIFY_SMS", "console").strip().lower()
 GRASSROOTS_NOTIFY_WEBHOOK_URL = os.environ.get("GRASSROOTS_NOTIFY_WEBHOOK_URL", "")
 GRASSROOTS_NOTIFY_WEBHOOK_TOKEN = os.environ.get("GRASSROOTS_NOTIFY_WEBHOOK_TOKEN", "")
@@ -54,6 +71,41 @@ GRASSROOTS_NOTIFY_RETRY_SECONDS = float(os.environ.get("GRASSROOTS_NOTIFY_RETRY_
 GRASSROOTS_NOTIFY_RESCUE_SECONDS = float(os.environ.get("GRASSROOTS_NOTIFY_RESCUE_SECONDS", "300"))
 # How often `grassroots worker` runs the periodic sweep (overdue cases, stuck messages).
 GRASSROOTS_SWEEP_SECONDS = float(os.environ.get("GRASSROOTS_SWEEP_SECONDS", "60"))
+
+# SMS gateways (docs/channels.md). Secrets come from the environment only.
+# The approved signature (签名) and, per message reason, the approved template and its parameters:
+# JSON {"registered": {"code": "SMS_123", "params": {"number": "case", "link": "link"}}, ...};
+# a parameter's source is "case" (the case number), "link" (the message's link), "community".
+GRASSROOTS_SMS_SIGN_NAME = os.environ.get("GRASSROOTS_SMS_SIGN_NAME", "")
+GRASSROOTS_SMS_TEMPLATES = os.environ.get("GRASSROOTS_SMS_TEMPLATES", "")
+# The secret part of the delivery-receipt URLs (/notifications/receipts/<provider>/<token>/).
+GRASSROOTS_SMS_RECEIPT_TOKEN = os.environ.get("GRASSROOTS_SMS_RECEIPT_TOKEN", "")
+# At most this many SMS to one phone in one clock hour; more wait for the next hour.
+GRASSROOTS_SMS_PER_PHONE_HOUR = int(os.environ.get("GRASSROOTS_SMS_PER_PHONE_HOUR", "5"))
+GRASSROOTS_ALIYUN_ACCESS_KEY_ID = os.environ.get("GRASSROOTS_ALIYUN_ACCESS_KEY_ID", "")
+GRASSROOTS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("GRASSROOTS_ALIYUN_ACCESS_KEY_SECRET", "")
+GRASSROOTS_ALIYUN_SMS_ENDPOINT = os.environ.get(
+    "GRASSROOTS_ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"
+)
+GRASSROOTS_TENCENT_SECRET_ID = os.environ.get("GRASSROOTS_TENCENT_SECRET_ID", "")
+GRASSROOTS_TENCENT_SECRET_KEY = os.environ.get("GRASSROOTS_TENCENT_SECRET_KEY", "")
+GRASSROOTS_TENCENT_SMS_APP_ID = os.environ.get("GRASSROOTS_TENCENT_SMS_APP_ID", "")
+GRASSROOTS_TENCENT_SMS_REGION = os.environ.get("GRASSROOTS_TENCENT_SMS_REGION", "ap-guangzhou")
+GRASSROOTS_TENCENT_SMS_ENDPOINT = os.environ.get(
+    "GRASSROOTS_TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com/"
+)
+# A WeCom (企业微信) group robot: its key (from the robot's webhook address), the message reasons
+# posted to the group, and the local hour after which the daily summary is posted (-1: never).
+GRASSROOTS_WECOM_ROBOT_KEY = os.environ.get("GRASSROOTS_WECOM_ROBOT_KEY", "")
+GRASSROOTS_WECOM_ROBOT_URL = os.environ.get(
+    "GRASSROOTS_WECOM_ROBOT_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
+)
+GRASSROOTS_WECOM_REASONS = tuple(
+    reason.strip()
+    for reason in os.environ.get("GRASSROOTS_WECOM_REASONS", "urged,overdue,whistled,summary").split(",")
+    if reason.strip()
+)
+GRASSROOTS_WECOM_SUMMARY_HOUR = int(os.environ.get("GRASSROOTS_WECOM_SUMMARY_HOUR", "18"))
 
 DEFAULT_FROM_EMAIL = os.environ.get("GRASSROOTS_FROM_EMAIL", "grassroots@localhost")
 EMAIL_SUBJECT_PREFIX = "[grassroots] "

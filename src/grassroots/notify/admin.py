@@ -42,6 +42,8 @@ class MessageAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "created_at",
         "sent_at",
+        "provider_ref",
+        "delivered_at",
         "read_at",
     ]
     readonly_fields = fields

@@ -41,7 +41,7 @@ def _old_messages(cutoff):
     """Messages whose story is over (nothing left to send or retry), older than the cutoff."""
     from grassroots.notify.models import Message, MessageStatus
 
-    finished = [MessageStatus.SENT, MessageStatus.FAILED, MessageStatus.REROUTED]
+    finished = [MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.REROUTED]
     return Message.objects.filter(created_at__lt=cutoff, status__in=finished).order_by("created_at")
 
 
@@ -63,7 +63,7 @@ def check_notify_settings(app_configs=None, **kwargs) -> list[checks.CheckMessag
 
     problems: list[checks.CheckMessage] = []
     transport = conf.get("GRASSROOTS_NOTIFY_SMS")
-    if transport not in {"console", "webhook"}:
+    if transport not in {"console", "webhook", "aliyun", "tencent"}:
         problems.append(
             checks.Warning(
                 f"GRASSROOTS_NOTIFY_SMS={transport!r} is unknown; the console channel is used.",
@@ -77,6 +77,48 @@ def check_notify_settings(app_configs=None, **kwargs) -> list[checks.CheckMessag
                 "GRASSROOTS_NOTIFY_SMS is 'webhook' but GRASSROOTS_NOTIFY_WEBHOOK_URL is not an http(s) URL; "
                 "SMS messages will fail and be retried.",
                 id="grassroots.notify.W002",
+            )
+        )
+    problems += _gateway_problems(transport)
+    return problems
+
+
+#: The settings each SMS gateway cannot work without (docs/channels.md).
+GATEWAY_SETTINGS = {
+    "aliyun": ("GRASSROOTS_ALIYUN_ACCESS_KEY_ID", "GRASSROOTS_ALIYUN_ACCESS_KEY_SECRET"),
+    "tencent": (
+        "GRASSROOTS_TENCENT_SECRET_ID",
+        "GRASSROOTS_TENCENT_SECRET_KEY",
+        "GRASSROOTS_TENCENT_SMS_APP_ID",
+    ),
+}
+
+
+def _gateway_problems(transport: str) -> list[checks.CheckMessage]:
+    """An SMS gateway without its keys, signature or templates: every SMS would fail."""
+    from grassroots.notify import conf, gateways
+
+    if transport not in GATEWAY_SETTINGS:
+        return []
+    missing = [
+        name for name in (*GATEWAY_SETTINGS[transport], "GRASSROOTS_SMS_SIGN_NAME") if not conf.get(name)
+    ]
+    problems = []
+    if missing:
+        problems.append(
+            checks.Warning(
+                f"GRASSROOTS_NOTIFY_SMS is {transport!r} but {', '.join(missing)} not set; "
+                "SMS will fail and be retried.",
+                id="grassroots.notify.W004",
+            )
+        )
+    if not gateways.templates():
+        problems.append(
+            checks.Warning(
+                "GRASSROOTS_SMS_TEMPLATES names no approved template: "
+                "every SMS will fail and be passed on to call.",
+                hint="See docs/channels.md, 'Templates: the approval model'.",
+                id="grassroots.notify.W005",
             )
         )
     return problems

@@ -1,10 +1,11 @@
 """How a message leaves the system: one small interface, a few transports behind it.
 
-A channel's `send(message)` returns nothing when the message is on its way and
-raises DeliveryError (or anything else) when it is not; the delivery task records
-the error and tries again later. Which transport carries which kind of message is
-configured in settings (GRASSROOTS_NOTIFY_*): by default everything goes to the
-console channel, which writes to var/outbox.log and sends nothing.
+A channel's `send(message)` returns when the message is on its way (a gateway's
+reference for it, or nothing) and raises DeliveryError (or anything else) when it
+is not; the delivery task records the error and tries again later. Which transport
+carries which kind of message is configured in settings (GRASSROOTS_NOTIFY_*): by
+default everything goes to the console channel, which writes to var/outbox.log and
+sends nothing; gateways.py holds the real SMS gateways and the WeCom group robot.
 
 No channel ever writes a full phone number to a file or a log: only the masked form.
 """
@@ -38,9 +39,25 @@ _PHONE_LIKE = re.compile(
 )
 
 
+#: What a link of ours is made of (no CJK punctuation: a text may go on right after a link).
+URL_CHARS = r"[A-Za-z0-9\-._~/?#=&%+*:]"
+
+
 def scrub_phones(text: str) -> str:
-    """Mask anything that looks like a phone number (7 or more digits), e.g. typed into a description."""
-    return _PHONE_LIKE.sub(lambda match: pii.mask_phone(pii.normalise_phone(match.group())), text or "")
+    """Mask anything that looks like a phone number (7 or more digits), e.g. typed into a description.
+
+    Our own links (on GRASSROOTS_PUBLIC_URL) are left whole: a case's random token may begin with
+    seven digits, and a masked token is a dead link.
+    """
+    text = text or ""
+    base = conf.get("GRASSROOTS_PUBLIC_URL")
+    parts = re.split(f"({re.escape(base)}/{URL_CHARS}*)", text) if base else [text]
+    return "".join(
+        part
+        if index % 2
+        else _PHONE_LIKE.sub(lambda match: pii.mask_phone(pii.normalise_phone(match.group())), part)
+        for index, part in enumerate(parts)
+    )
 
 
 class DeliveryError(Exception):
@@ -52,7 +69,7 @@ class Channel(Protocol):
 
     name: str
 
-    def send(self, message: Message) -> None: ...
+    def send(self, message: Message) -> str | None: ...
 
 
 class InboxChannel:
@@ -160,9 +177,14 @@ class WebhookChannel:
 
 
 def sms_channel() -> Channel:
+    """The SMS transport GRASSROOTS_NOTIFY_SMS names: console (default), webhook, aliyun or tencent."""
     transport = conf.get("GRASSROOTS_NOTIFY_SMS")
     if transport == "webhook":
         return WebhookChannel()
+    if transport in {"aliyun", "tencent"}:
+        from grassroots.notify import gateways
+
+        return gateways.AliyunSmsChannel() if transport == "aliyun" else gateways.TencentSmsChannel()
     return ConsoleChannel()
 
 
@@ -172,4 +194,8 @@ def channel_for(message: Message) -> Channel:
         return InboxChannel()
     if message.channel == "email":
         return EmailChannel()
+    if message.channel == "wecom":
+        from grassroots.notify.gateways import WeComRobotChannel
+
+        return WeComRobotChannel()
     return sms_channel()

@@ -25,12 +25,16 @@ class MessageChannel(models.TextChoices):
     INBOX = "inbox", _("in-app inbox")
     EMAIL = "email", _("e-mail")
     SMS = "sms", _("SMS")
+    # A WeCom (企业微信) group robot: one message to the staff's group, never to a person.
+    WECOM = "wecom", _("WeCom group")
 
 
 class MessageStatus(models.TextChoices):
     QUEUED = "queued", _("queued")
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
+    # An SMS gateway's delivery receipt said the phone received it.
+    DELIVERED = "delivered", _("delivered")
     FAILED = "failed", _("failed")
     # An SMS that cannot reach its phone (a landline, "no SMS"): a coordinator was asked to call.
     REROUTED = "rerouted", _("passed on to call")
@@ -55,6 +59,7 @@ class MessageReason(models.TextChoices):
     MERGED = "merged", pgettext_lazy("message reason", "merged into another case")
     CALL = "call", pgettext_lazy("message reason", "call instead of SMS")
     CALLBACK = "callback", pgettext_lazy("message reason", "call-back due")
+    SUMMARY = "summary", pgettext_lazy("message reason", "daily summary")
 
 
 def reason_display(code: str) -> str:
@@ -117,7 +122,7 @@ class Message(models.Model):
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"))
     status = models.CharField(
-        _("status"), max_length=8, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True
+        _("status"), max_length=12, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
@@ -125,6 +130,12 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # What the gateway calls this message (Aliyun BizId, Tencent SerialNo): its receipts name it.
+    provider_ref = models.CharField(_("gateway reference"), max_length=64, blank=True)
+    # An attempt timed out after the request left: the gateway may have sent it. The next attempt
+    # asks the gateway first (by our out-id), so that a resident never gets the same SMS twice.
+    maybe_sent = models.BooleanField(default=False, editable=False)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     # The one-tap link an SMS to a party without an account carries (cases.links). The stored body
     # shows it masked; the secret is derived again only for the text as it is sent.
     party_link = models.ForeignKey(
@@ -145,6 +156,9 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="message_due_idx"),
             models.Index(fields=["recipient", "channel", "read_at"], name="message_inbox_idx"),
+            models.Index(
+                fields=["provider_ref"], condition=~Q(provider_ref=""), name="message_provider_ref_idx"
+            ),
         ]
         constraints = [
             # Announcing the same event twice must not tell anyone twice.
@@ -152,6 +166,12 @@ class Message(models.Model):
                 fields=["event", "recipient_key", "channel"],
                 condition=Q(event__isnull=False),
                 name="message_once_per_event_recipient_channel",
+            ),
+            # The daily summary to a group: once per day ("wecom-summary:2026-12-04"), however many sweeps.
+            models.UniqueConstraint(
+                fields=["recipient_key", "channel"],
+                condition=Q(reason="summary"),
+                name="message_summary_once_per_day",
             ),
         ]
 

@@ -35,6 +35,7 @@ from grassroots.cases.workflow import REGISTRY
 from grassroots.core import pii
 from grassroots.notify import conf
 from grassroots.notify.channels import channel_for, scrub_phones
+from grassroots.notify.gateways import DeferDelivery, PermanentDeliveryError, UncertainDeliveryError
 from grassroots.notify.models import Message, MessageChannel, MessageReason, MessageStatus
 from grassroots.notify.texts import compose, compose_call
 
@@ -415,6 +416,8 @@ def _write(
             continue
         seen.add(recipient.key)
         messages += _messages_for(case, recipient, kind=kind, note=note, event=event)
+    if group_takes(kind):
+        messages.append(_group_message(case, kind=kind, note=note, event=event))
     with transaction.atomic():
         for message in messages:
             message.save()
@@ -437,13 +440,14 @@ def notify_case_event(event_id: int) -> list[int]:
         return []
     kind, recipients = recipients_for(event)
     follow_up = _follow_up_for(event)
-    if not (kind and recipients) and follow_up is None:
+    told = bool(kind and (recipients or group_takes(kind)))  # the staff's group hears of it too
+    if not told and follow_up is None:
         return []
     note = event.case.rejection_reason if kind == "rejected" else event.note
     written: list[int] = []
     try:
         with transaction.atomic():
-            if kind and recipients:
+            if told:
                 written += _write(
                     event.case, recipients, kind=kind, note=note, event=event, actor_id=event.actor_id
                 )
@@ -467,9 +471,174 @@ def _follow_up_for(event) -> tuple[str, list[Recipient]] | None:
 
 
 def notify_case_overdue(case_id: int) -> list[int]:
-    """Tell the legs that a case is past its resolution due time (called once, by the sweep)."""
+    """Tell the legs (and the group, when it takes overdue alerts) that a case is past its due time.
+
+    Called once per case, by the sweep.
+    """
     case = Case.objects.select_related("category", "community").get(pk=case_id)
     return _write(case, _legs(case, street=case.escalated_at is not None), kind="overdue")
+
+
+# --- the staff's WeCom group ------------------------------------------------------------------------------
+
+
+def group_takes(kind: str) -> bool:
+    """A group robot is configured and GRASSROOTS_WECOM_REASONS names this kind of message."""
+    return bool(conf.get("GRASSROOTS_WECOM_ROBOT_KEY")) and kind in conf.get("GRASSROOTS_WECOM_REASONS")
+
+
+def group_text(case, *, kind: str, note: str = "") -> str:
+    """The group's markdown: reason, case number, category, grid, urgency, due, what was said, link.
+
+    Nothing that names how to reach a person: no reporter, no phone, no ID, no description (it may
+    hold any of them); the note of an urge or whistle is staff's own words, phones masked. A
+    sensitive category is not named at all.
+    """
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        reason = str(MessageReason(kind).label) if kind in MessageReason.values else kind
+        category = "（保密类别）" if case.category.sensitive else case.category.name_zh
+        urgency = str(case.get_urgency_display())
+    due = timezone.localtime(case.resolution_due).strftime("%m-%d %H:%M") if case.resolution_due else "—"
+    lines = [
+        f"**{reason}** · {case.number}",
+        f"> 类别：{category}",
+        f"> 网格：{case.grid.name if case.grid_id else '—'} · 紧急程度：{urgency} · 期限：{due}",
+    ]
+    if note and not case.category.sensitive:
+        lines.append(f"> 说明：{scrub_phones(' '.join(note.split()))[:200]}")
+    base = conf.get("GRASSROOTS_PUBLIC_URL")
+    lines.append(f"[打开诉求]({base}/cases/{case.number}/)")
+    return scrub_phones("\n".join(lines))
+
+
+def _group_message(case, *, kind: str, note: str, event=None) -> Message:
+    now = timezone.now()
+    return Message(
+        case=case,
+        event=event,
+        reason=kind,
+        recipient_key="wecom:group",
+        recipient_name="企业微信群",
+        address_masked="企业微信群",
+        channel=MessageChannel.WECOM,
+        subject=f"{case.number}",
+        body=group_text(case, kind=kind, note=note),
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
+def summary_text(*, day) -> str:
+    """The daily summary for the group: per community, cases reported today, open, overdue, resolved."""
+    from grassroots.cases.clock import RUNNING, overdue_q  # one definition of open and overdue
+    from grassroots.places.models import Community
+
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    end = start + timedelta(days=1)
+    lines = [f"**每日汇总** · {day:%Y-%m-%d}"]
+    for community in Community.objects.order_by("pk")[:50]:
+        cases = Case.objects.filter(community=community)
+        reported = cases.filter(reported_at__gte=start, reported_at__lt=end).count()
+        resolved = cases.filter(resolved_at__gte=start, resolved_at__lt=end).count()
+        open_ = cases.filter(status__in=RUNNING).count()
+        overdue = cases.filter(status__in=RUNNING).filter(overdue_q(timezone.now())).count()
+        lines.append(
+            f"> {community.name}：今日新增 {reported}，今日办结 {resolved}，在办 {open_}，超期 {overdue}"
+        )
+    return "\n".join(lines)
+
+
+def post_daily_summary(*, now: datetime | None = None) -> int | None:
+    """Write (once a day, after GRASSROOTS_WECOM_SUMMARY_HOUR local time) the group's daily summary.
+
+    Run by the periodic sweep; the unique key "wecom-summary:<day>" makes a second sweep, or a
+    second worker, a no-op. Its id, or None when nothing was written.
+    """
+    hour = conf.get("GRASSROOTS_WECOM_SUMMARY_HOUR")
+    if hour < 0 or not group_takes(MessageReason.SUMMARY):
+        return None
+    local = timezone.localtime(now or timezone.now())
+    if local.hour < hour:
+        return None
+    key = f"wecom-summary:{local.date():%Y-%m-%d}"
+    # Over the partial unique index of the summaries (reason "summary"): one row a day to look at.
+    if Message.objects.filter(
+        reason=MessageReason.SUMMARY, recipient_key=key, channel=MessageChannel.WECOM
+    ).exists():
+        return None
+    message = Message(
+        reason=MessageReason.SUMMARY,
+        recipient_key=key,
+        recipient_name="企业微信群",
+        address_masked="企业微信群",
+        channel=MessageChannel.WECOM,
+        subject=key,
+        body=summary_text(day=local.date()),
+        next_attempt_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:  # another worker wrote today's summary
+        return None
+    transaction.on_commit(lambda: _enqueue_all([message.pk]))
+    return message.pk
+
+
+# --- delivery receipts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One delivery report from a gateway: which message (our id or its reference), and the outcome."""
+
+    message_id: int | None
+    provider_ref: str
+    delivered: bool
+    code: str = ""
+
+
+def receipts_record(*, transport: str, receipts: Iterable[Receipt]) -> int:
+    """Mark sent SMS delivered, or failed with the gateway's code (then coordinators are asked to call).
+
+    Only a message of this transport that is "sent" changes, or, named by our out-id, one waiting
+    for a retry after an attempt whose answer was lost (the report proves the gateway had it, so it
+    is not sent again); a repeated report, or one for another installation's message, changes
+    nothing. The number of messages changed.
+    """
+    changed = 0
+    sent = Q(transport=transport, status=MessageStatus.SENT)
+    # An attempt whose answer was lost but which the gateway did send: its report settles it.
+    answer_lost = Q(status=MessageStatus.QUEUED, maybe_sent=True, channel=MessageChannel.SMS)
+    for receipt in receipts:
+        if receipt.message_id is not None:
+            condition = Q(pk=receipt.message_id) & (sent | answer_lost)
+        elif receipt.provider_ref:
+            condition = Q(provider_ref=receipt.provider_ref) & sent
+        else:
+            continue
+        message = Message.objects.filter(condition).select_related("case").first()
+        if message is None:
+            continue
+        now = timezone.now()
+        settled = {"transport": transport, "maybe_sent": False, "next_attempt_at": None}
+        if message.sent_at is None:
+            settled["sent_at"] = now
+        if receipt.delivered:
+            changed += Message.objects.filter(condition, pk=message.pk).update(
+                status=MessageStatus.DELIVERED, delivered_at=now, **settled
+            )
+            continue
+        text = scrub_phones(f"{transport} receipt: not delivered ({receipt.code or '?'})")[:500]
+        if Message.objects.filter(condition, pk=message.pk).update(
+            status=MessageStatus.FAILED, last_error=text, **settled
+        ):
+            changed += 1
+            logger.warning("message %s was not delivered: %s", message.pk, text)
+            _ask_to_call_about(message)
+    return changed
 
 
 # --- delivery --------------------------------------------------------------------------------------------
@@ -503,21 +672,36 @@ def deliver(message_id: int) -> Outcome:
     )
     if not claimed:
         return Outcome("skipped")
-    message = Message.objects.select_related("case", "recipient").get(pk=message_id)
+    message = Message.objects.select_related("case__community", "recipient").get(pk=message_id)
     channel = channel_for(message)
     try:
-        channel.send(message)
-    except Exception as error:  # any failure of a transport is retried
-        return _failed(message, error)
+        reference = channel.send(message)
+    except DeferDelivery as wait:  # the phone's hourly limit: wait, this attempt does not count
+        Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+            status=MessageStatus.QUEUED,
+            attempts=F("attempts") - 1,
+            last_error=scrub_phones(str(wait))[:500],
+            next_attempt_at=wait.retry_at,
+        )
+        return Outcome("retry", wait.retry_at)
+    except Exception as error:  # any other failure of a transport is retried, unless it says it is final
+        if isinstance(error, UncertainDeliveryError):
+            Message.objects.filter(pk=message_id).update(maybe_sent=True)
+        return _failed(message, error, permanent=isinstance(error, PermanentDeliveryError))
     Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
-        status=MessageStatus.SENT, sent_at=timezone.now(), transport=channel.name, next_attempt_at=None
+        status=MessageStatus.SENT,
+        sent_at=timezone.now(),
+        transport=channel.name,
+        next_attempt_at=None,
+        maybe_sent=False,
+        provider_ref=(reference or "")[:64] if isinstance(reference, str) else "",
     )
     return Outcome("sent")
 
 
-def _failed(message: Message, error: Exception) -> Outcome:
+def _failed(message: Message, error: Exception, *, permanent: bool = False) -> Outcome:
     text = scrub_phones(f"{type(error).__name__}: {error}")[:500]
-    if message.attempts >= conf.get("GRASSROOTS_NOTIFY_MAX_ATTEMPTS"):
+    if permanent or message.attempts >= conf.get("GRASSROOTS_NOTIFY_MAX_ATTEMPTS"):
         Message.objects.filter(pk=message.pk).update(
             status=MessageStatus.FAILED, last_error=text, next_attempt_at=None
         )
@@ -579,8 +763,8 @@ def _ask_to_call_about(message: Message) -> None:
     notice is in the coordinators' notification list, like a "call instead" for a landline, and
     the message itself stays failed until someone sends it again (`messages_retry`).
     """
-    if message.case_id is None or message.channel == MessageChannel.INBOX:
-        return
+    if message.case_id is None or message.channel in {MessageChannel.INBOX, MessageChannel.WECOM}:
+        return  # a group's alert that failed shows on the case page; there is nobody to phone
     case = message.case
     secretaries = User.objects.filter(
         role_filter(is_party_committee), community_id=case.community_id, is_active=True
