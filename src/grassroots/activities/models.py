@@ -27,8 +27,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.core.language import in_reader_language
 from grassroots.core.scoping import ScopedQuerySet, ScopePolicy
+from grassroots.orgs.models import CodedName
 
 
 def _community_of(user) -> int | None:
@@ -80,22 +80,16 @@ class OwnRowsScope(ScopePolicy):
         return own
 
 
-class Theme(models.Model):
+class Theme(CodedName):
     """A theme of activities (红色灯塔, 邻里守望·幸福敲门, 银发互助): data, both languages."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=50)
-    name_en = models.CharField(_("name (English)"), max_length=80)
     active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
-    class Meta:
+    class Meta(CodedName.Meta):
         verbose_name = _("activity theme")
         verbose_name_plural = _("activity themes")
         ordering = ["order", "code"]
-
-    def __str__(self) -> str:
-        return in_reader_language(self.name_zh, self.name_en)
 
 
 class Audience(models.TextChoices):

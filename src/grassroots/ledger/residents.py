@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from grassroots.core import bulk, pii
 from grassroots.ledger import cells
 from grassroots.ledger.reading import Table
+from grassroots.ledger.rows import Plan, cell, read_address, refuse_row
 from grassroots.people import history, services
 from grassroots.people.models import Person, PhoneKind, RegistryChange, phone_kind_of
 from grassroots.places.models import Building, Community, Household
@@ -52,31 +53,15 @@ class ResidentRow:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (column key, message)
     notes: list[tuple[str, str]] = field(default_factory=list)  # warnings that do not stop the row
 
-    def refuse(self, column: str, message: str) -> None:
-        self.problems.append((column, message))
-        self.action = REJECTED
+    refuse = refuse_row
 
 
 @dataclass
-class ResidentPlan:
+class ResidentPlan(Plan):
     rows: list[ResidentRow]
     households: dict[Address, int]  # the household id of every address of the community
     missing_households: set[Address]  # to create (asked for, and the building exists)
     buildings: dict[int, Building]
-
-    def count(self, action: str) -> int:
-        return sum(1 for row in self.rows if row.action == action)
-
-    @property
-    def rejected(self) -> list[ResidentRow]:
-        return [row for row in self.rows if row.action == REJECTED]
-
-
-def _cell(table_row: list, mapping: dict[str, int], key: str):
-    position = mapping.get(key)
-    if position is None or position >= len(table_row):
-        return None
-    return table_row[position]
 
 
 #: What each reader makes of an empty cell (the same for every row: not read again each time).
@@ -95,43 +80,30 @@ _BLANK = {
 
 def _read(row: ResidentRow, reader, table_row, mapping, key: str, default=None):
     """A cell read with its reader; a bad cell is noted on the row and gives the default."""
-    cell = _cell(table_row, mapping, key)
-    if (cell is None or cell == "") and reader in _BLANK:
+    value = cell(table_row, mapping, key)
+    if (value is None or value == "") and reader in _BLANK:
         return _BLANK[reader]
     try:
-        return reader(cell)
+        return reader(value)
     except cells.CellError as error:
         row.refuse(key, str(error))
         return default
 
 
 def _address(row: ResidentRow, table_row, mapping) -> Address | None:
-    if "address" in mapping and cells.text(_cell(table_row, mapping, "address")):
-        return _read(row, cells.address, table_row, mapping, "address")
-    parts = [_cell(table_row, mapping, key) for key in ("building", "entrance", "room")]
-    if cells.text(parts[2]) and not (cells.text(parts[0]) or cells.text(parts[1])):
-        # A 门牌 column alone often holds the whole address ("4-2-301"): read it as one.
-        return _read(row, cells.address, table_row, mapping, "room")
-    if all(cells.text(part) == "" for part in parts):
-        row.refuse("address", _("Please give the address (building-entrance-room, for example 4-2-301)."))
-        return None
-    try:
-        return cells.address_parts(*parts)
-    except cells.CellError as error:
-        row.refuse("address", str(error))
-        return None
+    return read_address(row, table_row, mapping, reader=_read)
 
 
 def read_row(number: int, table_row: list, mapping: dict[str, int]) -> ResidentRow:
     """The row's cells read and its details checked by the people services' own rules."""
     row = ResidentRow(number=number)
     details = services.PersonDetails(
-        name=cells.text(_cell(table_row, mapping, "name")),
+        name=cells.text(cell(table_row, mapping, "name")),
         sex=_read(row, cells.sex, table_row, mapping, "sex", ""),
         birth_date=_read(row, cells.a_date, table_row, mapping, "birth_date"),
         id_number=_read(row, cells.id_number, table_row, mapping, "id_number", ""),
-        phone=cells.text(_cell(table_row, mapping, "phone")),
-        note=cells.text(_cell(table_row, mapping, "note")),
+        phone=cells.text(cell(table_row, mapping, "phone")),
+        note=cells.text(cell(table_row, mapping, "note")),
         no_sms=_read(row, cells.yes_no, table_row, mapping, "no_sms", False),
     )
     row.relation = _read(row, cells.relation, table_row, mapping, "relation", "")

@@ -31,6 +31,12 @@ Address = tuple[int, int, str]
 NEW, CHANGED, UNCHANGED, REJECTED = "new", "changed", "unchanged", "rejected"
 
 
+def refuse_row(row, column: str, message: str) -> None:
+    """A row's problem in one column: noted, and the row is rejected (every kind's rows use this)."""
+    row.problems.append((column, message))
+    row.action = REJECTED
+
+
 @dataclass
 class Row:
     """One row of a file: its number as Excel shows it, what it would do, what is wrong with it."""
@@ -42,9 +48,7 @@ class Row:
     values: dict = field(default_factory=dict)  # the row's cells read, by column key
     target: object = None  # what the row changes in the register (a household, a person, a unit)
 
-    def refuse(self, column: str, message: str) -> None:
-        self.problems.append((column, message))
-        self.action = REJECTED
+    refuse = refuse_row
 
 
 @dataclass
@@ -89,14 +93,19 @@ def read(row: Row, reader, table_row: list, mapping: dict[str, int], key: str, d
 
 
 def read_address(
-    row: Row, table_row: list, mapping: dict[str, int], *, required: bool = True
+    row, table_row: list, mapping: dict[str, int], *, required: bool = True, reader=None
 ) -> Address | None:
-    """The row's address from one address column, or 楼号/单元/门牌 (a 门牌 alone may hold it all)."""
+    """The row's address from one address column, or 楼号/单元/门牌 (a 门牌 alone may hold it all).
+
+    `reader` reads one cell the caller's way (the residents' check has its own, faster `read`).
+    """
+    reader = reader or read
     if "address" in mapping and cells.text(cell(table_row, mapping, "address")):
-        return read(row, cells.address, table_row, mapping, "address")
+        return reader(row, cells.address, table_row, mapping, "address")
     parts = [cell(table_row, mapping, key) for key in ("building", "entrance", "room")]
     if cells.text(parts[2]) and not (cells.text(parts[0]) or cells.text(parts[1])):
-        return read(row, cells.address, table_row, mapping, "room")
+        # A 门牌 column alone often holds the whole address ("4-2-301"): read it as one.
+        return reader(row, cells.address, table_row, mapping, "room")
     if all(cells.text(part) == "" for part in parts):
         if required:
             row.refuse("address", _("Please give the address (building-entrance-room, for example 4-2-301)."))
