@@ -224,6 +224,7 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
         "/activities/new/",
     ),  # a blank form
     "activity-mine": (SIGNED_IN - {"patroller", "street_user"}, "/activities/mine/"),
+    "activity-scan": (SIGNED_IN - {"patroller", "street_user"}, "/activities/scan/"),
     "activity-detail": (COORDINATORS | {"volunteer", "unitcontact", "resident"}, "/activities/{activity}/"),
     "activity-signup": (NOBODY, None),
     "activity-cancel": (NOBODY, None),
