@@ -581,3 +581,16 @@ def test_old_keys_and_requests_are_deleted_by_retention(granny_wang, community):
     ended = enforce()
     assert ended["wechat-inbound"] == 1 and ended["wechat-binding-requests"] == 1
     assert ended["wechat-followers"] == 1 and Follower.objects.count() == 0
+
+
+def test_the_system_check_names_what_the_account_lacks(settings):
+    from grassroots.wechat.apps import check_wechat_settings
+
+    settings.GRASSROOTS_WECHAT_APP_SECRET = ""
+    settings.GRASSROOTS_WECHAT_ENCODING_AES_KEY = "too-short"
+    found = {problem.id: problem.msg for problem in check_wechat_settings()}
+    assert set(found) == {"grassroots.wechat.W001", "grassroots.wechat.W002"}
+    assert "GRASSROOTS_WECHAT_APP_SECRET" in found["grassroots.wechat.W002"]
+    settings.GRASSROOTS_WECHAT_TOKEN = ""
+    settings.GRASSROOTS_WECHAT_TEMPLATES = ""
+    assert check_wechat_settings() == []

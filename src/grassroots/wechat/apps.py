@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +14,7 @@ class WechatConfig(AppConfig):
         from grassroots.notify import followers
         from grassroots.wechat.directory import WECHAT_DIRECTORY
 
+        checks.register(check_wechat_settings, checks.Tags.compatibility)
         register_sealed_fields("wechat.Follower", "openid")
         followers.register("wechat", WECHAT_DIRECTORY)
         register_retention(
@@ -66,3 +68,39 @@ def _old_requests(cutoff):
     from grassroots.wechat.models import BindingRequest
 
     return BindingRequest.objects.filter(created_at__lt=cutoff).order_by("created_at")
+
+
+def check_wechat_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Name what a configured Official Account lacks (docs/channels.md), before a follower finds out."""
+    from grassroots.notify import conf
+    from grassroots.notify.gateways import wechat_templates
+
+    problems: list[checks.CheckMessage] = []
+    token, key = conf.get("GRASSROOTS_WECHAT_TOKEN"), conf.get("GRASSROOTS_WECHAT_ENCODING_AES_KEY")
+    if not token and not wechat_templates():
+        return problems
+    if key and len(key) != 43:
+        problems.append(
+            checks.Warning(
+                "GRASSROOTS_WECHAT_ENCODING_AES_KEY must be the console's 43 characters.",
+                id="grassroots.wechat.W001",
+            )
+        )
+    missing = [
+        name
+        for name in (
+            "GRASSROOTS_WECHAT_APP_ID",
+            "GRASSROOTS_WECHAT_APP_SECRET",
+            "GRASSROOTS_WECHAT_COMMUNITY",
+        )
+        if not conf.get(name)
+    ]
+    if missing:
+        problems.append(
+            checks.Warning(
+                f"The WeChat Official Account is configured without {', '.join(missing)}: "
+                "its callback or its template messages will not work.",
+                id="grassroots.wechat.W002",
+            )
+        )
+    return problems

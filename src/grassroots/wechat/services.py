@@ -124,7 +124,9 @@ def receive(incoming: Incoming) -> str:
             row.save(update_fields=["reply", "case"])
     except IntegrityError:  # the same message, handled meanwhile by another request
         found = Inbound.objects.filter(key=incoming.key).first()
-        return found.reply if found is not None else ""
+        if found is None:
+            raise
+        return found.reply
     return reply
 
 

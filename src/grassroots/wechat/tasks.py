@@ -38,8 +38,8 @@ def fetch_photo(case_id: int, media_id: str) -> str:
         upload = SimpleUploadedFile(f"wechat-{case.number}{extension}", content)
         cases.case_note(actor=actor, case=case, note=PHOTO_NOTE, photos=[upload])
         return "attached"
-    except (DeliveryError, ValidationError) as error:
-        why = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    except (DeliveryError, ValidationError, cases.ActionNotAllowed) as error:
+        why = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error) or "—"
         logger.warning("the photo of a WeChat message for case %s was not attached: %s", case_id, why)
         try:
             cases.case_note(actor=actor, case=case, note=PHOTO_LOST.format(why=why[:200]), public=False)
