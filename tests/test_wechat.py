@@ -594,3 +594,28 @@ def test_the_system_check_names_what_the_account_lacks(settings):
     settings.GRASSROOTS_WECHAT_TOKEN = ""
     settings.GRASSROOTS_WECHAT_TEMPLATES = ""
     assert check_wechat_settings() == []
+
+
+def test_the_code_goes_through_an_sms_gateway_by_its_approved_template(weixin, granny_wang, settings):
+    from tests.provider_servers import Aliyun
+
+    server = Aliyun().start()
+    try:
+        settings.GRASSROOTS_NOTIFY_SMS = "aliyun"
+        settings.GRASSROOTS_ALIYUN_SMS_ENDPOINT = server.url
+        settings.GRASSROOTS_ALIYUN_ACCESS_KEY_ID = server.key_id
+        settings.GRASSROOTS_ALIYUN_ACCESS_KEY_SECRET = server.secret
+        settings.GRASSROOTS_SMS_SIGN_NAME = "和盛苑社区"
+        settings.GRASSROOTS_SMS_TEMPLATES = json.dumps(
+            {"verify": {"code": "SMS_200001", "params": {"code": "code"}}}
+        )
+        server.script = ["isv.BUSINESS_LIMIT_CONTROL"]  # the gateway's own limit: kept and retried
+        weixin.say(f"绑定 {GRANNY_PHONE}", msg_id=9001)
+        sms = Message.objects.get(reason=MessageReason.VERIFY)
+        assert sms.status == MessageStatus.QUEUED and server.accepted == []
+        assert retry_now(sms).status == "sent"
+        [sent] = server.accepted
+        assert sent["PhoneNumbers"] == GRANNY_PHONE and sent["TemplateCode"] == "SMS_200001"
+        assert json.loads(sent["TemplateParam"]) == {"code": code_sent_to()}
+    finally:
+        server.stop()

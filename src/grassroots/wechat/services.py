@@ -322,7 +322,7 @@ def report(
 ) -> tuple[str, Case | None]:
     """A bound follower's text or photo: a new case, or an addition to the one they are writing about."""
     follower = (
-        Follower.objects.select_for_update()
+        Follower.objects.select_for_update(of=("self",))
         .select_related("person__current_household")
         .filter(openid_hash=follower_hash, community=community)
         .first()
