@@ -203,6 +203,8 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "notification-retry": (NOBODY, None),
     # An SMS gateway's delivery report: POST only, the secret token in the address is the proof.
     "sms-receipt": (NOBODY, None),
+    # The WeChat Official Account's callback: WeChat's signature is the proof (unconfigured here: 404).
+    "wechat-callback": (NOBODY, "/wechat/callback/"),
     "privacy-mine": ({"resident"}, "/privacy/mine/"),
     "privacy-mine-file": ({"resident"}, "/privacy/mine/file/"),
     "privacy-requests": (
@@ -282,6 +284,7 @@ POSTS = {
     "notification-retry": "/notifications/{message}/retry/",
     "notification-read": "/notifications/{message}/read/",
     "sms-receipt": "/notifications/receipts/aliyun/guessed-token/",
+    "wechat-callback": "/wechat/callback/",
     "privacy-consent": "/privacy/people/{person}/consent/",
     "ledger-import-mapping": "/ledger/imports/{import_run}/mapping/",
     "ledger-import-start": "/ledger/imports/{import_run}/start/",

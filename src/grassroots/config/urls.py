@@ -23,6 +23,7 @@ urlpatterns = [
     path("privacy/", include("grassroots.privacy.urls")),
     path("notifications/", include("grassroots.notify.urls")),
     path("ledger/", include("grassroots.ledger.urls")),
+    path("wechat/", include("grassroots.wechat.urls")),
     path("api/v1/", include("grassroots.api.urls")),
     path("open311/v2/", include("grassroots.api.open311_urls")),
 ]
