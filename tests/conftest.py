@@ -83,6 +83,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _replica_tests_need_a_replica(config, items)
+    _serialized_rollback_for_transactional_tests(items)
+
+
+def _replica_tests_need_a_replica(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `replica` read a real streaming standby: collected only when DATABASE_REPLICA_URL
+    names one. `.ci/run` always starts one and runs them with `-m replica`, which fails (no test
+    ran) if they were left out."""
+    if "replica" in settings.DATABASES:
+        return
+    left_out = [item for item in items if item.get_closest_marker("replica")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("replica")]
+
+
+def _serialized_rollback_for_transactional_tests(items: list[pytest.Item]) -> None:
     """Give every transactional test (live server, threads) the data that migrations create.
 
     A transactional test ends by emptying every table, rows from data migrations included

@@ -7,11 +7,12 @@ import sqlite3
 import stat
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 from django.db.utils import ConnectionHandler
 
 from grassroots.config import settings as project_settings
-from grassroots.config.env import env_bool, env_list, persistent_secret, var_dir
+from grassroots.config.env import env_bool, env_list, persistent_secret, replica_config, tasks_config, var_dir
 
 # --- DATABASE_URL -------------------------------------------------------------------------
 
@@ -178,3 +179,65 @@ def test_env_list(monkeypatch, value, expected):
     else:
         monkeypatch.setenv("GRASSROOTS_HOSTS", value)
     assert env_list("GRASSROOTS_HOSTS", default=["localhost"]) == expected
+
+
+# --- the task queue and the read replica ----------------------------------------------------------------
+
+
+def test_tasks_queue_in_the_database_unless_told_otherwise():
+    tasks, rq_queues = tasks_config({})
+    assert tasks == {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "notifications"]}
+    }
+    assert rq_queues == {}
+    assert tasks_config({"GRASSROOTS_TASKS_BACKEND": "database"}) == (tasks, {})
+
+
+def test_tasks_on_redis_take_the_queue_url_or_the_shared_one():
+    tasks, rq_queues = tasks_config(
+        {"GRASSROOTS_TASKS_BACKEND": "redis", "GRASSROOTS_REDIS_URL": "redis://cache.internal:6379/0"}
+    )
+    assert tasks["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
+    assert set(rq_queues) == {"default", "notifications"}
+    assert rq_queues["notifications"]["URL"] == "redis://cache.internal:6379/0"
+    _tasks, own = tasks_config(
+        {
+            "GRASSROOTS_TASKS_BACKEND": "Redis",
+            "GRASSROOTS_REDIS_URL": "redis://cache.internal:6379/0",
+            "GRASSROOTS_TASKS_REDIS_URL": "redis://queue.internal:6379/3",
+        }
+    )
+    assert {queue["URL"] for queue in own.values()} == {"redis://queue.internal:6379/3"}
+
+
+@pytest.mark.parametrize(
+    ("environ", "reason"),
+    [
+        ({"GRASSROOTS_TASKS_BACKEND": "redis"}, "needs GRASSROOTS_TASKS_REDIS_URL"),
+        ({"GRASSROOTS_TASKS_BACKEND": "redis", "GRASSROOTS_REDIS_URL": "http://x"}, "redis://"),
+        ({"GRASSROOTS_TASKS_BACKEND": "rabbit"}, "database or redis"),
+    ],
+)
+def test_a_wrong_task_backend_stops_the_start_with_the_reason(environ, reason):
+    with pytest.raises(ImproperlyConfigured, match=reason):
+        tasks_config(environ)
+
+
+def test_a_dotted_task_backend_is_taken_as_it_is():
+    immediate = "django.tasks.backends.immediate.ImmediateBackend"
+    assert tasks_config({"GRASSROOTS_TASKS_BACKEND": immediate})[0]["default"]["BACKEND"] == immediate
+
+
+def test_the_replica_is_postgres_and_mirrors_the_primary_in_tests():
+    primary = {"ENGINE": "django.db.backends.postgresql", "CONN_MAX_AGE": 60}
+    assert replica_config({}, primary) is None
+    config = replica_config({"DATABASE_REPLICA_URL": "postgres://reader@db-replica:5432/district"}, primary)
+    assert config["ENGINE"] == "django.db.backends.postgresql" and config["HOST"] == "db-replica"
+    assert config["CONN_MAX_AGE"] == 60 and config["TEST"] == {"MIRROR": "default"}
+    with pytest.raises(ImproperlyConfigured, match="PostgreSQL"):
+        replica_config(
+            {"DATABASE_REPLICA_URL": "postgres://db-replica/district"},
+            {"ENGINE": "django.db.backends.sqlite3"},
+        )
+    with pytest.raises(ImproperlyConfigured, match="PostgreSQL"):
+        replica_config({"DATABASE_REPLICA_URL": "sqlite:///copy.sqlite3"}, primary)

@@ -1,7 +1,8 @@
-"""The worker: the database queue, the SMS gateway that fails and recovers, the overdue sweep.
+"""The worker: its queue, the SMS gateway that fails and recovers, the overdue sweep.
 
-These tests use the real database queue (django_tasks_db), as `grassroots worker`
-does, and a real HTTP server standing in for an SMS gateway.
+Every test runs twice, once on each queue `grassroots worker` runs: the database queue
+(django_tasks_db, the default) and Redis (django-tasks-rq, on the real server; see
+tests/task_queues.py). A real HTTP server stands in for an SMS gateway.
 """
 
 from __future__ import annotations
@@ -17,31 +18,40 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
-from django_tasks_db.models import DBTaskResult
 
 from grassroots.cases.models import Case, Category, Urgency
 from grassroots.cases.services import Party, ReportDetails, case_dispatch, case_escalate, case_report
 from grassroots.cases.tasks import sweep_overdue
 from grassroots.notify import services
+from grassroots.notify import worker as worker_module
 from grassroots.notify.models import Message, MessageChannel, MessageStatus
 from grassroots.notify.worker import make_worker, run_periodic, start_worker_thread
+from tests.task_queues import QUEUES
 
-DATABASE_QUEUE = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "notifications"]}
-}
 AUNT_LIU_PHONE = "13900001111"
 
 
 @pytest.fixture(autouse=True)
 def keep_the_test_connection(request, monkeypatch):
-    """The worker loop recycles "old" connections; inside a test's transaction that would drop it."""
+    """The worker loops recycle "old" connections; inside a test's transaction that would drop it."""
     if "transactional_db" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
         monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+        monkeypatch.setattr(worker_module, "close_old_connections", lambda: None)
+
+
+@pytest.fixture(params=list(QUEUES), autouse=True)
+def task_queue(request, settings):
+    """The queue of this run of the test: the database, then Redis."""
+    queue = QUEUES[request.param]()
+    settings.TASKS = queue.tasks
+    settings.RQ_QUEUES = queue.rq_queues
+    queue.reset()
+    yield queue
+    queue.reset()
 
 
 @pytest.fixture(autouse=True)
-def worker_settings(settings, tmp_path):
-    settings.TASKS = DATABASE_QUEUE
+def worker_settings(settings, tmp_path, task_queue):
     settings.GRASSROOTS_NOTIFY_OUTBOX = str(tmp_path / "outbox.log")
     settings.GRASSROOTS_NOTIFY_SMS = "console"
     settings.GRASSROOTS_NOTIFY_EMAIL = False
@@ -119,7 +129,7 @@ def report(community, actor, category, **overrides) -> Case:
 
 
 def test_the_gateway_fails_twice_then_the_sms_goes_out(
-    worker_settings, community, socialworker, plain, committed, caplog
+    worker_settings, task_queue, community, socialworker, plain, committed, caplog
 ):
     worker_settings.GRASSROOTS_NOTIFY_SMS = "webhook"
     worker_settings.GRASSROOTS_NOTIFY_WEBHOOK_TOKEN = "gateway-secret"
@@ -129,9 +139,9 @@ def test_the_gateway_fails_twice_then_the_sms_goes_out(
         with committed():
             case = report(community, socialworker, plain, reporter_phone=AUNT_LIU_PHONE)
         message = case.messages.get()
-        # Written before any attempt, and queued in the database.
+        # Written before any attempt, and queued.
         assert message.status == MessageStatus.QUEUED and message.attempts == 0
-        assert DBTaskResult.objects.filter(queue_name="notifications").count() == 1
+        assert task_queue.waiting("notifications") == 1
         run_queue()
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT and message.attempts == 3 and message.transport == "webhook"
@@ -148,12 +158,14 @@ def test_the_gateway_fails_twice_then_the_sms_goes_out(
     assert first["authorization"] == "Bearer gateway-secret"
     assert {request["key"] for request in gateway.requests} == {f"grassroots-message-{message.pk}"}
     # Each retry was a task of its own, queued with run_after; all ended well.
-    results = DBTaskResult.objects.filter(queue_name="notifications")
-    assert results.count() == 3 and all(result.status == "SUCCESSFUL" for result in results)
+    assert task_queue.finished("notifications") == ["SUCCESSFUL"] * 3
+    assert task_queue.waiting("notifications") == 0
     assert AUNT_LIU_PHONE not in caplog.text
 
 
-def test_retries_wait_longer_each_time(worker_settings, community, socialworker, plain, committed):
+def test_retries_wait_longer_each_time(
+    worker_settings, task_queue, community, socialworker, plain, committed
+):
     worker_settings.GRASSROOTS_NOTIFY_RETRY_SECONDS = 60
     worker_settings.GRASSROOTS_NOTIFY_SMS = "webhook"
     with Gateway([500, 500]) as gateway:
@@ -163,11 +175,11 @@ def test_retries_wait_longer_each_time(worker_settings, community, socialworker,
         run_queue()  # the first attempt fails; the retry waits a minute, so the batch ends
         message = case.messages.get()
         assert message.status == MessageStatus.QUEUED and message.attempts == 1
-        retry = DBTaskResult.objects.filter(queue_name="notifications", status="READY").get()
-        assert retry.run_after == message.next_attempt_at
+        [run_after] = task_queue.deferred("notifications")  # RQ keeps whole seconds
+        assert abs(run_after - message.next_attempt_at) < timedelta(seconds=1)
         assert timedelta(seconds=55) < message.next_attempt_at - timezone.now() <= timedelta(seconds=60)
         # A minute later (as if): the second attempt fails and waits two minutes.
-        DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+        task_queue.make_due("notifications")
         Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
         run_queue()
         message.refresh_from_db()
@@ -222,12 +234,12 @@ def test_a_task_that_runs_twice_sends_once(worker_settings, community, socialwor
 
 
 def test_a_message_whose_task_was_lost_is_queued_again_by_the_sweep(
-    community, socialworker, plain, committed, worker_settings
+    community, socialworker, plain, committed, worker_settings, task_queue
 ):
     with committed():
         case = report(community, socialworker, plain, reporter_phone=AUNT_LIU_PHONE)
     message = case.messages.get()
-    DBTaskResult.objects.all().delete()  # the queue lost it
+    task_queue.lose_everything()  # the queue lost it
     assert services.requeue_due_messages() == []  # still within its grace period
     Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=6))
     assert services.requeue_due_messages() == [message.pk]
@@ -305,9 +317,9 @@ def test_the_worker_command_in_batch_mode_sweeps_and_delivers(overdue_case, secr
     assert set(run_periodic()) == {"overdue", "requeued", "summary", "audit_pruned", "retention"}
 
 
-def test_the_worker_command_needs_the_database_queue(worker_settings):
+def test_the_worker_command_needs_a_queue_it_runs(worker_settings):
     worker_settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    with pytest.raises(CommandError, match="database queue"):
+    with pytest.raises(CommandError, match="neither the database queue nor Redis"):
         call_command("worker", "--batch")
 
 

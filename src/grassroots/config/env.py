@@ -88,13 +88,11 @@ def cache_config(environ: Mapping[str, str]) -> dict:
     MAX_ENTRIES keys before it culls a third of them; the limit is raised from 300 so that a
     crowd of addresses cannot push live counters out. A Redis server may be shared with other
     programs: the key prefix keeps our keys apart (but `cache.clear()` empties its whole database
-    number, so give grassroots a number of its own).
+    number, the task queue's too when it shares it: give the cache a number of its own).
     """
-    name = "GRASSROOTS_CACHE_URL" if environ.get("GRASSROOTS_CACHE_URL") else "GRASSROOTS_REDIS_URL"
-    url = environ.get(name)
-    if url:
-        if not url.startswith(("redis://", "rediss://", "unix://")):
-            raise ImproperlyConfigured(f"{name} must be a redis://, rediss:// or unix:// URL")
+    found = redis_url(environ, "GRASSROOTS_CACHE_URL")
+    if found:
+        _name, url = found
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
@@ -110,6 +108,80 @@ def cache_config(environ: Mapping[str, str]) -> dict:
         "LOCATION": CACHE_TABLE,
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
+
+
+#: The task queues every backend must serve: "notifications" (deliveries) and "default" (the rest).
+TASK_QUEUES = ["default", "notifications"]
+#: GRASSROOTS_TASKS_BACKEND's short names; any other value is a backend's dotted path (tests use
+#: Django's immediate backend).
+TASK_BACKENDS = {"database": "django_tasks_db.DatabaseBackend", "redis": "django_tasks_rq.RQBackend"}
+
+
+def redis_url(environ: Mapping[str, str], *names: str) -> tuple[str, str] | None:
+    """The first of the named variables that is set (falling back to GRASSROOTS_REDIS_URL), checked.
+
+    One Redis server may hold the cache and the queue; a variable of their own lets a
+    deployment give each a database number (or a server) of its own.
+    """
+    for name in (*names, "GRASSROOTS_REDIS_URL"):
+        url = environ.get(name, "").strip()
+        if url:
+            if not url.startswith(("redis://", "rediss://", "unix://")):
+                raise ImproperlyConfigured(f"{name} must be a redis://, rediss:// or unix:// URL")
+            return name, url
+    return None
+
+
+def tasks_config(environ: Mapping[str, str]) -> tuple[dict, dict]:
+    """TASKS and django-rq's RQ_QUEUES: the database queue unless GRASSROOTS_TASKS_BACKEND says otherwise.
+
+    "database" (the default) queues in the database (django-tasks-db), which needs nothing
+    more and survives what the database survives. "redis" queues in Redis through
+    django-tasks-rq (RQ), for a deployment whose workers should not poll the database:
+    GRASSROOTS_TASKS_REDIS_URL (or GRASSROOTS_REDIS_URL) names the server. `grassroots worker`
+    runs either.
+    """
+    choice = environ.get("GRASSROOTS_TASKS_BACKEND", "").strip() or "database"
+    backend = TASK_BACKENDS.get(choice.lower(), choice)
+    if "." not in backend:
+        raise ImproperlyConfigured(
+            f"GRASSROOTS_TASKS_BACKEND must be {' or '.join(TASK_BACKENDS)} or a dotted path, not {choice!r}"
+        )
+    rq_queues: dict = {}
+    if backend == TASK_BACKENDS["redis"]:
+        found = redis_url(environ, "GRASSROOTS_TASKS_REDIS_URL")
+        if found is None:
+            raise ImproperlyConfigured(
+                "GRASSROOTS_TASKS_BACKEND=redis needs GRASSROOTS_TASKS_REDIS_URL or GRASSROOTS_REDIS_URL"
+            )
+        rq_queues = rq_queues_for(found[1])
+    return {"default": {"BACKEND": backend, "QUEUES": list(TASK_QUEUES)}}, rq_queues
+
+
+def rq_queues_for(url: str) -> dict:
+    """django-rq's RQ_QUEUES for our queues on one Redis database (a task's run is capped at 5 minutes)."""
+    return {name: {"URL": url, "DEFAULT_TIMEOUT": 300} for name in TASK_QUEUES}
+
+
+def replica_config(environ: Mapping[str, str], primary: dict) -> dict | None:
+    """The "replica" database from DATABASE_REPLICA_URL: a streaming replica of the primary, or None.
+
+    It must be PostgreSQL like the primary (a SQLite file has no replica). Its test database is the
+    primary's own (MIRROR): a standby cannot create one, and it receives the primary's by streaming.
+    """
+    url = environ.get("DATABASE_REPLICA_URL", "").strip()
+    if not url:
+        return None
+    import dj_database_url
+
+    config = dj_database_url.parse(url, conn_max_age=primary.get("CONN_MAX_AGE", 0))
+    engine = "django.db.backends.postgresql"
+    if config["ENGINE"] != engine or primary["ENGINE"] != engine:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL, for the replica and in DATABASE_URL"
+        )
+    config["TEST"] = {"MIRROR": "default"}
+    return config
 
 
 def var_dir() -> Path:

@@ -26,6 +26,8 @@ from grassroots.config.env import (
     env_list,
     persistent_secret,
     production,
+    replica_config,
+    tasks_config,
     var_dir,
 )
 
@@ -104,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, cached long; answers them here
     "grassroots.core.headers.NoStoreMiddleware",  # every other answer: Cache-Control no-store
+    "grassroots.core.replica.ReplicaMiddleware",  # read-heavy pages on the replica, when there is one
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,6 +166,14 @@ def _database_config() -> dict:
 
 
 DATABASES = {"default": _database_config()}
+# A streaming replica of the primary for the read-heavy pages (core.replica; docs/operations.md,
+# "A read replica"): DATABASE_REPLICA_URL names it; without it every read goes to the primary.
+if replica := replica_config(os.environ, DATABASES["default"]):
+    DATABASES["replica"] = replica
+DATABASE_ROUTERS = ["grassroots.core.replica.ReplicaRouter"]
+# After a POST (or any unsafe request) the browser reads from the primary for this long, so the
+# page after it shows what was just saved even when the replica lags.
+GRASSROOTS_REPLICA_PIN_SECONDS = env_int("GRASSROOTS_REPLICA_PIN_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -314,13 +325,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # its log lines would carry the address and username of every attempt
 
 # Background work (notifications, overdue sweeps) through Django's tasks framework, queued in the
-# database by default; `grassroots worker` runs the queue. Tests run tasks immediately.
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("GRASSROOTS_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "notifications"],
-    }
-}
+# database by default (django-tasks-db) or in Redis with GRASSROOTS_TASKS_BACKEND=redis (django-tasks-rq,
+# on GRASSROOTS_TASKS_REDIS_URL or GRASSROOTS_REDIS_URL); `grassroots worker` runs either queue.
+# Tests run tasks immediately unless they test the queue itself (tests/test_worker.py runs both).
+TASKS, RQ_QUEUES = tasks_config(os.environ)
+if RQ_QUEUES:
+    INSTALLED_APPS.append("django_rq")  # its system checks, and the queues in the admin
 
 # Error reports (to ADMINS, or the debug page) without searched values or numbers (core.accesslog).
 DEFAULT_EXCEPTION_REPORTER = "grassroots.core.accesslog.RedactingExceptionReporter"

@@ -15,6 +15,7 @@ from grassroots.accounts.roles import user_can
 from grassroots.cases import figures, metrics
 from grassroots.cases.views.common import filter_form
 from grassroots.cases.workflow import Status
+from grassroots.core.replica import replica_reads
 from grassroots.insights.selectors import dashboard_for
 
 
@@ -33,6 +34,7 @@ def dashboard_request(request):
     return form, reachable, communities, figures.filters_from(cleaned, today=timezone.localdate())
 
 
+@replica_reads
 def dashboard(request):
     form, reachable, communities, filters = dashboard_request(request)
     board = dashboard_for(

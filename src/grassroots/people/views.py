@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from grassroots.core.audit import client_ip
 from grassroots.core.authority import user_can
+from grassroots.core.replica import replica_reads
 from grassroots.people import history
 from grassroots.people.forms import RelationForm
 from grassroots.people.models import Person, PersonTag, Residency
@@ -31,6 +32,7 @@ def _visible_tags(user):
     return Prefetch("tags", queryset=tags)
 
 
+@replica_reads
 def person_search(request):
     """One box for names, surnames, pinyin initials, phone tails and addresses (HTMX live)."""
     if not user_can(request.user, "people.person.view"):

@@ -27,6 +27,7 @@ from grassroots.cases.permissions import coordinates
 from grassroots.cases.views.actions import Failure, action_forms, offers_on_page, perform
 from grassroots.cases.views.common import filter_form, is_coordinator, require, status_links
 from grassroots.cases.workflow import REGISTRY, Action, Status
+from grassroots.core.replica import replica_reads
 
 CASES_PER_PAGE = 50
 CALL_BACK_ACTIONS = (Action.VERIFY, Action.CLOSE)
@@ -190,6 +191,7 @@ def render_verify_page(request, case: Case, *, failure: Failure | None = None, s
 # --- the case list -------------------------------------------------------------------------------------
 
 
+@replica_reads
 def case_list(request):
     """Every case in the coordinator's scope, newest first, searchable by number, filtered like the board."""
     require(is_coordinator(request.user))

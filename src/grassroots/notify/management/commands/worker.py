@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from grassroots.core.management.commands.serve import refuse_a_wrong_data_key
 from grassroots.notify import conf
-from grassroots.notify.worker import QUEUES, Sweeper, make_worker, run_periodic, uses_database_queue
+from grassroots.notify.worker import QUEUES, Sweeper, make_worker, queue_kind, run_periodic
 
 logger = logging.getLogger("grassroots.worker")
 
@@ -48,13 +48,14 @@ class Command(BaseCommand):
     def handle(
         self, *args, queues: str, interval: float, sweep_every, batch: bool, max_tasks, worker_id, **options
     ):
-        if not uses_database_queue():
+        kind = queue_kind()
+        if kind is None:
             raise CommandError(
-                "The task backend is not the database queue (GRASSROOTS_TASKS_BACKEND); "
+                "The task backend is neither the database queue nor Redis (GRASSROOTS_TASKS_BACKEND); "
                 "run that backend's own worker instead."
             )
         refuse_a_wrong_data_key()  # a worker sending SMS must be able to open the phone numbers
-        self._configure_logging(options["verbosity"])
+        level = self._configure_logging(options["verbosity"])
         queue_names = [name.strip() for name in queues.split(",") if name.strip()]
         every = conf.get("GRASSROOTS_SWEEP_SECONDS") if sweep_every is None else sweep_every
         worker = make_worker(
@@ -65,15 +66,17 @@ class Command(BaseCommand):
             worker_id=worker_id,
             startup_delay=False,
         )
+        if kind == "redis":
+            worker.logging_level = logging.getLevelName(level)
         if batch:
             if every:
                 self.stdout.write(f"sweep: {run_periodic()}")
             worker.run()
             return
         self.stdout.write(
-            f"grassroots worker: queues {', '.join(queue_names)}; sweep every {every:g} s"
+            f"grassroots worker ({kind}): queues {', '.join(queue_names)}; sweep every {every:g} s"
             if every
-            else f"grassroots worker: queues {', '.join(queue_names)}; no sweep"
+            else f"grassroots worker ({kind}): queues {', '.join(queue_names)}; no sweep"
         )
         time.sleep(random.random())  # noqa: S311 - spread workers started together
         sweeper = Sweeper(every) if every else None
@@ -86,7 +89,14 @@ class Command(BaseCommand):
             if sweeper:
                 sweeper.stop()
 
-    def _configure_logging(self, verbosity: int) -> None:
+    def _configure_logging(self, verbosity: int) -> int:
         level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-        for name in ("django_tasks_db", "django.tasks", "grassroots.worker", "grassroots.notify"):
+        for name in (
+            "django_tasks_db",
+            "django.tasks",
+            "rq.worker",
+            "grassroots.worker",
+            "grassroots.notify",
+        ):
             logging.getLogger(name).setLevel(level)
+        return level
