@@ -40,7 +40,7 @@ from types import SimpleNamespace
 
 import django
 
-PASSWORD = "grassroots-bench"
+PASSWORD = "grassroots-bench"  # noqa: S105 (the synthetic district's accounts)
 #: Households of each building shape: (floors, entrances, flats per landing).
 SHAPES = ((6, 3, 2), (6, 4, 2), (11, 2, 2), (18, 2, 2))
 SHAPE_WEIGHTS = (4, 2, 2, 3)
@@ -111,7 +111,9 @@ class Families:
             moved_in=max(moved_in, birth),
         )
         if rng.random() < (0.72 if age < 16 else 0.96):
-            region = "120116" if kind == "registered" else rng.choice(("130203", "371302", "410102", "230102"))
+            region = (
+                "120116" if kind == "registered" else rng.choice(("130203", "371302", "410102", "230102"))
+            )
             person.id_number = self.names.id_number(birth, sex, region=region)
         if age >= 16 and rng.random() < (0.93 if age < 70 else 0.7):
             person.phone = self.names.mobile() if age < 75 or rng.random() < 0.5 else self.names.landline()
@@ -156,7 +158,9 @@ class Families:
         if kind == "tenants":
             people = [self.person(rng.choice("MF"), rng.randint(20, 45), "head", since, kind="migrant")]
             for _ in range(rng.randint(0, 2)):
-                people.append(self.person(rng.choice("MF"), rng.randint(20, 45), "tenant", since, kind="migrant"))
+                people.append(
+                    self.person(rng.choice("MF"), rng.randint(20, 45), "tenant", since, kind="migrant")
+                )
             return people
         age = rng.randint(25, 50)
         head = husband(age)
@@ -166,11 +170,19 @@ class Families:
         else:
             people[0] = self.person(rng.choice("MF"), age, "head", since)
         surname = head.name[0]
-        children = {"young_couple": 0, "couple_child": 1, "couple_two": 2, "single_parent": 1, "three_gen": 1}[kind]
+        children = {
+            "young_couple": 0,
+            "couple_child": 1,
+            "couple_two": 2,
+            "single_parent": 1,
+            "three_gen": 1,
+        }[kind]
         for _ in range(children):
             child_age = max(0, min(age - 22, rng.randint(0, 25)))
             born = self.birth(child_age)
-            people.append(self.person(rng.choice("MF"), child_age, "child", max(since, born), surname=surname))
+            people.append(
+                self.person(rng.choice("MF"), child_age, "child", max(since, born), surname=surname)
+            )
         if kind == "three_gen":
             for sex in rng.choice(("M", "F", "MF")):
                 people.append(self.person(sex, age + rng.randint(24, 32), "parent", since))
@@ -202,7 +214,7 @@ class District:
         from grassroots.people.models import VulnerabilityTag
 
         self.args = args
-        self.rng = random.Random(args.seed)
+        self.rng = random.Random(args.seed)  # noqa: S311 (seeded: the same district every time)
         self.now = timezone.now().replace(microsecond=0)
         self.today = timezone.localdate()
         self.names = NameMaker(self.rng)
@@ -211,7 +223,9 @@ class District:
         self.password = make_password(PASSWORD)
         self.system = system_actor()
         self.tags = dict(VulnerabilityTag.objects.values_list("code", "pk"))
-        leaves = [c for c in Category.objects.filter(active=True).select_related("parent") if c.code in DESCRIPTIONS]
+        leaves = [
+            c for c in Category.objects.filter(active=True).select_related("parent") if c.code in DESCRIPTIONS
+        ]
         self.categories = leaves
         self.category_weights = [0.3 if c.sensitive else (3 if c.parent_id else 1) for c in leaves]
         self.descriptions = DESCRIPTIONS
@@ -228,7 +242,7 @@ class District:
         count = max(1, -(-self.args.communities // COMMUNITIES_PER_STREET))
         return [
             Street.objects.create(
-                name=f"{STREET_NAMES[i % len(STREET_NAMES) * 2 % len(STREET_NAMES):][:2]}街道{i + 1}",
+                name=f"{STREET_NAMES[i % len(STREET_NAMES) * 2 % len(STREET_NAMES) :][:2]}街道{i + 1}",
                 code=f"ST{i + 1:02d}",
                 district="滨海新区",
             )
@@ -244,7 +258,10 @@ class District:
         with transaction.atomic():
             word = COMMUNITY_WORDS[(index * 3) % (len(COMMUNITY_WORDS) - 2) :][:3]
             community = Community.objects.create(
-                street=street, name=f"{word}社区{index + 1}", code=f"C{index + 1:03d}", address=f"滨海新区{word}"
+                street=street,
+                name=f"{word}社区{index + 1}",
+                code=f"C{index + 1:03d}",
+                address=f"滨海新区{word}",
             )
             places = self.places(community)
             people = self.people(community, places)
@@ -281,7 +298,9 @@ class District:
                 for floor in range(1, floors + 1):
                     for flat in range(1, flats + 1):
                         households.append((pk, grid, entrance, f"{floor}{flat:02d}", number))
-        bulk.copy_rows(Building, ("id", "community_id", "grid_id", "number", "floors", "entrances"), buildings)
+        bulk.copy_rows(
+            Building, ("id", "community_id", "grid_id", "number", "floors", "entrances"), buildings
+        )
         household_ids = bulk.allocate_ids(Household, len(households))
         bulk.copy_rows(
             Household,
@@ -292,7 +311,8 @@ class District:
         return {
             "grids": grid_ids,
             "households": [
-                (pk, b, g, f"{n}-{e}-{r}") for pk, (b, g, e, r, n) in zip(household_ids, households, strict=True)
+                (pk, b, g, f"{n}-{e}-{r}")
+                for pk, (b, g, e, r, n) in zip(household_ids, households, strict=True)
             ],
         }
 
@@ -335,7 +355,12 @@ class District:
 
         def user(username, role, last, first, **extra):
             return User(
-                username=username, password=self.password, role=role, last_name=last, first_name=first, **extra
+                username=username,
+                password=self.password,
+                role=role,
+                last_name=last,
+                first_name=first,
+                **extra,
             )
 
         made = [
@@ -357,7 +382,11 @@ class District:
             links(user_id=w.pk, grid_id=g) for w, g in zip(workers, grid_ids, strict=True)
         )
         self.add("users", len(made))
-        return {"secretary": made[0], "socialworker": made[1], "grid": dict(zip(grid_ids, workers, strict=True))}
+        return {
+            "secretary": made[0],
+            "socialworker": made[1],
+            "grid": dict(zip(grid_ids, workers, strict=True)),
+        }
 
     # --- care ------------------------------------------------------------------------------------------
 
@@ -419,7 +448,9 @@ class District:
         ids = bulk.allocate_ids(Case, count)
         adults = [p for p in people if 25 <= (self.today - p[1].birth).days // 365 <= 70]
         users["volunteers"] = [p[0] for p in self.rng.sample(adults, min(VOLUNTEERS, len(adults)))]
-        drafts = [self.case(pk, at, community, places, people, users) for pk, at in zip(ids, moments, strict=True)]
+        drafts = [
+            self.case(pk, at, community, places, people, users) for pk, at in zip(ids, moments, strict=True)
+        ]
         numbered: dict[date, int] = {}
         for draft in drafts:
             day = draft.row["reported_at"].date()
@@ -456,7 +487,6 @@ class District:
         channel = rng.choice(("phone", "phone", "phone", "wechat", "walk_in", "patrol", "visit", "hotline"))
         worker = users["grid"][grid_id]
         registrar = users["socialworker"] if rng.random() < 0.6 else worker
-        response_due, resolution_due = case_due_times(category, urgency, at)
         age = (self.now - at).days
         steps = 7 if age > 30 else rng.choice((1, 2, 3, 4, 5, 6, 7, 7, 7))
         rejected = steps >= 2 and rng.random() < 0.03
@@ -510,23 +540,42 @@ class District:
             row["status"], row["version"] = to, row["version"] + 1
             return clock
 
-        draft.events.append((pk, at, registrar.pk, registrar.role, "report", "", "", "reported", {}, True, ""))
+        draft.events.append(
+            (pk, at, registrar.pk, registrar.role, "report", "", "", "reported", {}, True, "")
+        )
         if steps >= 2 and rejected:
             row["rejection_reason"] = "不属于社区受理范围，已告知居民向相关部门反映。"
-            row["closed_at"] = step("reject", registrar, "rejected", rng.uniform(5, 90), note=row["rejection_reason"])
+            row["closed_at"] = step(
+                "reject", registrar, "rejected", rng.uniform(5, 90), note=row["rejection_reason"]
+            )
             return draft
         if steps >= 2:
             row["registered_at"] = step("register", registrar, "registered", rng.uniform(2, 60))
-            row["response_due"], row["resolution_due"] = case_due_times(category, urgency, row["registered_at"])
+            row["response_due"], row["resolution_due"] = case_due_times(
+                category, urgency, row["registered_at"]
+            )
             draft.events[-1][8].update(
-                {"response_due": row["response_due"].isoformat(), "resolution_due": row["resolution_due"].isoformat()}
+                {
+                    "response_due": row["response_due"].isoformat(),
+                    "resolution_due": row["resolution_due"].isoformat(),
+                }
             )
         if steps >= 3:
             lead_person = rng.choice(users["volunteers"]) if rng.random() < 0.15 else None
             party = f"person:{lead_person}" if lead_person else f"user:{worker.pk}"
-            summoned = step("dispatch", registrar, "dispatched", rng.uniform(1, 30), {"lead": party, "supporters": []})
+            summoned = step(
+                "dispatch", registrar, "dispatched", rng.uniform(1, 30), {"lead": party, "supporters": []}
+            )
             draft.lead = [
-                pk, True, None if lead_person else worker.pk, lead_person, "", summoned, None, None, True,
+                pk,
+                True,
+                None if lead_person else worker.pk,
+                lead_person,
+                "",
+                summoned,
+                None,
+                None,
+                True,
             ]
             draft.lead_person = lead_person
         if steps >= 4:
@@ -537,12 +586,19 @@ class District:
             hours = Decimal(rng.choice(("0.5", "1.0", "1.5", "2.0", "3.0")))
             row["resolution_report"] = "已上门处理，问题解决。"
             row["resolved_at"] = step(
-                "resolve", worker, "resolved", rng.uniform(60, 4 * 1440), {"hours": str(hours)}, row["resolution_report"]
+                "resolve",
+                worker,
+                "resolved",
+                rng.uniform(60, 4 * 1440),
+                {"hours": str(hours)},
+                row["resolution_report"],
             )
             draft.hours = (hours, row["resolved_at"])
         if steps >= 6:
             row["satisfaction"] = rng.choices(("satisfied", "basic", "unsatisfied"), (85, 12, 3))[0]
-            step("verify", registrar, "verified", rng.uniform(30, 1440), {"satisfaction": row["satisfaction"]})
+            step(
+                "verify", registrar, "verified", rng.uniform(30, 1440), {"satisfaction": row["satisfaction"]}
+            )
         if steps >= 7:
             row["closed_at"] = step("close", registrar, "closed", rng.uniform(5, 600))
         return draft
@@ -600,7 +656,10 @@ class District:
         rows = []
         for d in drafts:
             case = SimpleNamespace(pk=d.pk, escalated_at=None, **d.row)
-            events = [SimpleNamespace(**dict(zip(names, (e[0], e[4], e[7], e[1], e[8]), strict=True))) for e in d.events]
+            events = [
+                SimpleNamespace(**dict(zip(names, (e[0], e[4], e[7], e[1], e[8]), strict=True)))
+                for e in d.events
+            ]
             lead = d.lead and (f"person:{d.lead[3]}" if d.lead[3] else f"user:{d.lead[2]}")
             fact = rollups.derive(case, events, lead=lead or "", repeat=False)
             fact_columns = fact_columns or tuple(fact)
@@ -640,7 +699,9 @@ def main(argv: list[str]) -> int:
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        print("The district is written with COPY: set DATABASE_URL to a PostgreSQL database.", file=sys.stderr)
+        print(
+            "The district is written with COPY: set DATABASE_URL to a PostgreSQL database.", file=sys.stderr
+        )
         return 2
     call_command("migrate", verbosity=0)
     from grassroots.core.bulk import without_cyclic_gc
