@@ -51,6 +51,8 @@ class Endpoint:
     body: dict | None = None
     timings: dict[int, list[float]] = field(default_factory=dict)
     queries: list[int] = field(default_factory=list)
+    cpu: dict[int, list[float]] = field(default_factory=dict)  # the server's Python CPU ms (X-Request-CPU)
+    sql: dict[int, list[float]] = field(default_factory=dict)  # the SQL ms as the app saw them (X-Query-Time)
     statuses: set[int] = field(default_factory=set)
 
 
@@ -112,7 +114,7 @@ class Client:
         response, content = self.request(
             "POST", "/api/v1/auth/token/", body={"username": username, "password": PASSWORD}
         )
-        if response.status != 200:
+        if response.status not in (200, 201):
             raise SystemExit(f"API token for {username}: {response.status} {content[:200]!r}")
         self.cookies = {}
         self.token = json.loads(content)["token"]
@@ -177,11 +179,17 @@ def targets(community_code: str) -> tuple[list[Endpoint], dict]:
     return endpoints, about
 
 
-def fetch(client: Client, endpoint: Endpoint) -> tuple[float, int, int]:
+def fetch(client: Client, endpoint: Endpoint) -> tuple[float, int, int, float, float]:
     started = time.perf_counter()
     response, _content = client.request(endpoint.method, endpoint.path, body=endpoint.body)
     elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, response.status, int(response.getheader("X-Query-Count") or -1)
+    return (
+        elapsed,
+        response.status,
+        int(response.getheader("X-Query-Count") or -1),
+        float(response.getheader("X-Request-CPU") or -1),
+        float(response.getheader("X-Query-Time") or -1),
+    )
 
 
 def run(endpoint: Endpoint, host: str, port: int, *, concurrency: int, runs: int, warmup: int) -> None:
@@ -195,15 +203,18 @@ def run(endpoint: Endpoint, host: str, port: int, *, concurrency: int, runs: int
         for _ in range(warmup):
             fetch(client, endpoint)
     timings: list[float] = []
+    endpoint.cpu[concurrency], endpoint.sql[concurrency] = [], []
     lock = threading.Lock()
     start = threading.Barrier(concurrency)
 
     def work(client: Client) -> None:
         start.wait()
         for _ in range(runs):
-            elapsed, status, queries = fetch(client, endpoint)
+            elapsed, status, queries, cpu, sql = fetch(client, endpoint)
             with lock:
                 timings.append(elapsed)
+                endpoint.cpu[concurrency].append(cpu)
+                endpoint.sql[concurrency].append(sql)
                 endpoint.statuses.add(status)
                 endpoint.queries.append(queries)
 
@@ -227,35 +238,43 @@ def summary(endpoint: Endpoint, concurrency: int) -> dict:
         "p95": round(percentile(values, 0.95), 1),
         "p99": round(percentile(values, 0.99), 1),
         "n": len(values),
+        "server_cpu_ms_p50": round(statistics.median(endpoint.cpu[concurrency]), 1),
+        "sql_ms_p50": round(statistics.median(endpoint.sql[concurrency]), 1),
     }
 
 
 def _children(pid: int) -> list[int]:
+    """The processes `pid` started, from any of its threads (uv starts the server from another)."""
+    children = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as listing:
-            return [int(child) for child in listing.read().split()]
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return []
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as listing:
+                children += [int(child) for child in listing.read().split()]
+        except OSError:
+            continue
+    return children
 
 
-def workers_peak_kb(root: int | None) -> dict[int, int]:
-    """VmHWM (peak resident memory) of the server's workers: the leaves of its process tree."""
+def workers_peak_kb(root: int | None) -> dict[str, int]:
+    """VmHWM (peak resident memory, kB) of every process under the server, by "pid command"."""
     if root is None:
         return {}
-    peaks, todo = {}, [root]
+    peaks, todo = {}, _children(root)
     while todo:
         pid = todo.pop()
-        children = _children(pid)
-        todo += children
-        if children:
-            continue
+        todo += _children(pid)
         try:
-            with open(f"/proc/{pid}/status") as status:
+            with open(f"/proc/{pid}/status") as status, open(f"/proc/{pid}/cmdline", "rb") as cmdline:
                 found = re.search(r"VmHWM:\s+(\d+) kB", status.read())
+                command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")[-60:]
         except OSError:
             continue
         if found:
-            peaks[pid] = int(found.group(1))
+            peaks[f"{pid} {command.strip()}"] = int(found.group(1))
     return peaks
 
 
@@ -328,7 +347,9 @@ def main(argv: list[str]) -> int:
                 s = summary(endpoint, concurrency)
                 print(
                     f"c={concurrency} {endpoint.label:52} p50 {s['p50']:>8.1f}  p95 {s['p95']:>8.1f}"
-                    f"  p99 {s['p99']:>8.1f}  queries {max(endpoint.queries)}  {sorted(endpoint.statuses)}",
+                    f"  p99 {s['p99']:>8.1f}  queries {max(endpoint.queries)}"
+                    f"  cpu {s['server_cpu_ms_p50']:>6.1f}  sql {s['sql_ms_p50']:>6.1f}"
+                    f"  {sorted(endpoint.statuses)}",
                     flush=True,
                 )
         peaks = workers_peak_kb(master)
@@ -345,7 +366,7 @@ def main(argv: list[str]) -> int:
             "python": platform.python_version(),
         },
         "load_average": {"min": min(loads), "max": max(loads), "mean": round(statistics.mean(loads), 2)},
-        "workers_peak_rss_mb": {str(pid): round(kb / 1024, 1) for pid, kb in peaks.items()},
+        "server_processes_peak_rss_mb": {name: round(kb / 1024, 1) for name, kb in peaks.items()},
         "endpoints": [
             {
                 "label": e.label,
@@ -362,16 +383,16 @@ def main(argv: list[str]) -> int:
     }
     with open(args.out, "w") as out:
         json.dump(result, out, ensure_ascii=False, indent=2)
-    print(f"load average during the run: {result['load_average']}; worker peak RSS (MB): "
-          f"{result['workers_peak_rss_mb']}; written to {args.out}")  # fmt: skip
+    print(f"load average during the run: {result['load_average']}; peak RSS of the server's processes (MB): "
+          f"{result['server_processes_peak_rss_mb']}; written to {args.out}")  # fmt: skip
     return 0
 
 
 def print_table(endpoints: list[Endpoint], levels: list[int]) -> None:
     """The Markdown table docs/performance.md keeps."""
     heads = " | ".join(f"c={c} p50 | p95 | p99" for c in levels)
-    print(f"\n| endpoint | queries | {heads} | target p95 |")
-    print("| --- | ---: |" + " ---: | ---: | ---: |" * len(levels) + " ---: |")
+    print(f"\n| endpoint | queries | CPU ms | SQL ms | {heads} | target p95 |")
+    print("| --- | ---: | ---: | ---: |" + " ---: | ---: | ---: |" * len(levels) + " ---: |")
     for e in endpoints:
         cells = " | ".join(
             " | ".join(f"{summary(e, c)[p]:.0f}" for p in ("p50", "p95", "p99"))
@@ -379,7 +400,11 @@ def print_table(endpoints: list[Endpoint], levels: list[int]) -> None:
             if c in e.timings
         )
         target = TARGETS[e.kind]
-        print(f"| {e.label} | {max(e.queries)} | {cells} | {target if target else '–'} |")
+        first = summary(e, levels[0])
+        print(
+            f"| {e.label} | {max(e.queries)} | {first['server_cpu_ms_p50']:.0f} | {first['sql_ms_p50']:.0f}"
+            f" | {cells} | {target if target else '–'} |"
+        )
 
 
 if __name__ == "__main__":

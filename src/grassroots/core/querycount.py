@@ -4,7 +4,9 @@ Opt-in only: settings add this middleware when GRASSROOTS_BENCH_HEADERS=1, never
 a production server does not tell every client how its pages query. The count comes from an
 execute wrapper (`connection.execute_wrapper`) around the whole request, so it holds every query
 the request ran on its thread (the session and the user included), as a benchmark over HTTP
-needs; `X-Query-Time` is the milliseconds those queries took as the app saw them.
+needs; `X-Query-Time` is the milliseconds those queries took as the app saw them, and
+`X-Request-CPU` the CPU milliseconds the request's thread spent in Python (on a machine shared with
+other work, the part of the wall clock that does not depend on the load).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 
 COUNT_HEADER = "X-Query-Count"
 TIME_HEADER = "X-Query-Time"
+CPU_HEADER = "X-Request-CPU"
 
 
 class _Counter:
@@ -43,8 +46,10 @@ class QueryCountMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         counter = _Counter()
+        cpu = time.thread_time()
         with connection.execute_wrapper(counter):
             response = self.get_response(request)
         response[COUNT_HEADER] = str(counter.count)
         response[TIME_HEADER] = f"{counter.seconds * 1000:.1f}"
+        response[CPU_HEADER] = f"{(time.thread_time() - cpu) * 1000:.1f}"
         return response
