@@ -4,7 +4,8 @@ Run after `uv run grassroots demo --build-only`:
 
     GRASSROOTS_DEMO=1 GRASSROOTS_ALLOWED_HOSTS=testserver uv run python bench/pages.py
 
-`BENCH_ONLY="care tasks"` times only the pages whose label contains it. Each page is fetched once to warm up, then N times; the median and the best are printed
+`BENCH_ONLY="care tasks"` times only the pages whose label contains it. Each page is fetched once
+to warm up, then N times; the median and the best are printed
 with the number of SQL queries. Speed targets live here, not in the test suite, because
 a shared CI machine's timings say more about its load than about the code.
 """

@@ -96,10 +96,12 @@ def _changes(profiles, today: date):
 
     since = _start_of(today - timedelta(days=CHANGE_LOOKBACK_DAYS))
     notes = SituationNote.objects.filter(profile=OuterRef("pk"), at__gt=since).order_by("-at").values("at")
+    # "Not raised by a visit" as NOT EXISTS: an anti-join on the visits' case index, where
+    # `care_visits__isnull=True` (a LEFT JOIN) read every visit of the district once per row.
+    raised = Visit.objects.filter(case=OuterRef("pk"))
     cases = (
-        Case.objects.filter(
-            household=OuterRef("household_id"), reported_at__gt=since, care_visits__isnull=True
-        )
+        Case.objects.filter(household=OuterRef("household_id"), reported_at__gt=since)
+        .filter(~Exists(raised))
         .order_by("-reported_at")
         .values("reported_at")
     )

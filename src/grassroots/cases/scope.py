@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from grassroots.accounts.roles import user_can, user_scope
-from grassroots.core.scoping import ScopePolicy, scope_filter, signed_in
+from grassroots.core.scoping import InSubquery, ScopePolicy, scope_filter, signed_in
 
 
 def party_filter(user, prefix: str = "") -> Q:
@@ -34,10 +34,16 @@ def party_filter(user, prefix: str = "") -> Q:
 
 
 def _assigned(user) -> Q:
+    """The cases assigned to the user, as `id = ANY(ARRAY(...))` on PostgreSQL (core.scoping.InSubquery).
+
+    Beside "in my community" (an OR), `id IN (SELECT ...)` would be a hashed subplan run on every
+    row of a district's cases (a sequential scan); the array is computed once, so each side of the
+    OR is an index condition and the planner reads only the rows they find (a BitmapOr).
+    """
     from grassroots.cases.models import Assignment
 
-    assignment_ids = Assignment.objects.filter(party_filter(user), active=True).values("case_id")
-    return Q(id__in=assignment_ids)
+    assignment_ids = Assignment.objects.filter(party_filter(user), active=True).order_by().values("case_id")
+    return Q(InSubquery("id", assignment_ids))
 
 
 def _reported(user) -> Q:

@@ -41,6 +41,7 @@ from grassroots.cases.permissions import is_coordinator
 from grassroots.cases.scope import party_filter
 from grassroots.cases.services import Party
 from grassroots.cases.workflow import ASSIGNEE, LEAD, OPEN, Action, Status, allowed, label
+from grassroots.core.counting import CappedCount, capped_counts
 from grassroots.core.ids import parse_id
 from grassroots.orgs.models import MemberUnit, PartyMember, UnitKind, Volunteer, VolunteerTeam
 from grassroots.people.models import Person, PersonTag
@@ -255,14 +256,24 @@ def _party_label(row: dict) -> tuple[str, str]:
     return f"unit:{row['unit_id']}", row["unit__name"]
 
 
-def handler_choices_for(*, user: User, open_only: bool = False) -> list[tuple[str, str]]:
-    """The leads of the cases the user sees (the open ones, for the board), for the "handler" filter.
+#: The case list offers the leads of the open cases and of the cases reported in these last days.
+RECENT_HANDLER_DAYS = 90
 
-    One query of distinct rows, however many cases each lead holds.
+
+def handler_choices_for(*, user: User, open_only: bool = False) -> list[tuple[str, str]]:
+    """The leads of the open cases the user sees (the board), and for the case list also of the
+    cases reported in the last RECENT_HANDLER_DAYS, for the "handler" filter.
+
+    One query of distinct rows over a bounded set of cases: the open ones (the workload) and the
+    recent ones, never every assignment of the years of history (at district size that join read
+    millions of rows). A handler of older cases alone is found through the case search.
     """
     cases = Case.objects.visible_to(user)
     if open_only:
         cases = cases.filter(status__in=OPEN)
+    else:
+        since = timezone.now() - timedelta(days=RECENT_HANDLER_DAYS)
+        cases = cases.filter(Q(status__in=OPEN) | Q(reported_at__gte=since))
     rows = (
         Assignment.objects.filter(case__in=cases.values("id"), is_lead=True, active=True)
         .order_by()  # no default ordering, or DISTINCT would see every row
@@ -343,10 +354,13 @@ def case_text_q(text: str) -> Q:
     return matched
 
 
-def _status_counts(cases: QuerySet[Case]) -> dict[str, int]:
-    """How many cases per status (one grouped query)."""
-    rows = cases.order_by().values("status").annotate(n=Count("id"))
-    return {row["status"]: row["n"] for row in rows}
+def _status_counts(cases: QuerySet[Case], *, final: bool = True) -> dict[str, CappedCount]:
+    """How many cases per status (the final ones too unless `final` is false: the board), each
+    counted no further than COUNT_CAP ("1,000+"), all in one query: years of closed cases are
+    never counted row by row."""
+    statuses = [status for status in Status.values if final or status in OPEN]
+    counts = capped_counts({status: cases.filter(status=status) for status in statuses})
+    return {status: count for status, count in counts.items() if count}
 
 
 @dataclass(frozen=True)
@@ -424,7 +438,9 @@ def board_list(*, user: User, filters: Mapping[str, Any], now: datetime) -> Boar
         extensions=Count("id", filter=Q(extension_requested_minutes__isnull=False)),
     )
     return BoardListing(
-        rows=_board_rows(filtered, now), status_counts=_status_counts(any_status), figures=figures
+        rows=_board_rows(filtered, now),
+        status_counts=_status_counts(any_status, final=False),
+        figures=figures,
     )
 
 

@@ -123,6 +123,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it answers a lockout with a page
 ]
 
+# The benchmarks' header of SQL queries per answer (core.querycount): opt-in, never by default.
+if env_bool("GRASSROOTS_BENCH_HEADERS", default=False):
+    MIDDLEWARE.insert(0, "grassroots.core.querycount.QueryCountMiddleware")
+
 ROOT_URLCONF = "grassroots.config.urls"
 WSGI_APPLICATION = "grassroots.config.wsgi.application"
 

@@ -31,6 +31,9 @@ _COPY_TYPES = {
     "TextField": "text",
     "DateField": "date",
     "DateTimeField": "timestamptz",
+    "DecimalField": "numeric",
+    "FloatField": "float8",
+    "JSONField": "jsonb",
 }
 
 

@@ -64,6 +64,45 @@ def scope_filter(model: type[models.Model], scope: Scope) -> models.Q | None:
     return models.Q(**{f"{path}__in": sorted(scope.ids)})
 
 
+class InSubquery(models.Expression):
+    """`column IN (subquery)` that an OR can keep on indexes: `column = ANY(ARRAY(subquery))` on PostgreSQL.
+
+    A scope is often "in my community OR assigned to me". Written `id IN (SELECT ...)`, PostgreSQL
+    can only test the subquery row by row (a hashed subplan), so the whole OR becomes a sequential
+    scan of the table. `= ANY(ARRAY(...))` computes the subquery once (an InitPlan) and compares
+    with the resulting array, which an index can serve: each side of the OR becomes a bitmap index
+    scan. The subquery must be small (one user's assignments); other databases get `IN (...)`.
+    """
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, column: str, queryset) -> None:
+        super().__init__()
+        self.lhs = models.F(column)
+        self.subquery = models.Subquery(queryset)
+
+    def get_source_expressions(self):
+        return [self.lhs, self.subquery]
+
+    def set_source_expressions(self, expressions) -> None:
+        self.lhs, self.subquery = expressions
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        clone = self.copy()
+        clone.is_summary = summarize
+        clone.lhs = self.lhs.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        clone.subquery = self.subquery.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = compiler.compile(self.lhs)
+        subquery, subquery_params = compiler.compile(self.subquery)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(ARRAY{subquery})", (*lhs_params, *subquery_params)
+        return f"{lhs} IN {subquery}", (*lhs_params, *subquery_params)
+
+
 def signed_in(user: User | None) -> bool:
     """Deny by default: nobody, the anonymous and the inactive reach no scoped row at all."""
     return user is not None and user.is_authenticated and user.is_active

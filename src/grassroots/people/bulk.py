@@ -219,11 +219,13 @@ def write_orm(
     RegistryChange.objects.bulk_create(changes, batch_size=batch_size)
 
 
-def write_copy(residents: list[NewResident], *, actor, community_id: int, source: str) -> None:
+def write_copy(residents: list[NewResident], *, actor, community_id: int, source: str) -> list[int]:
     """The rows with COPY (PostgreSQL): ids first, then each table's rows streamed as they are made.
 
     The history's numbers are sealed already: a row about a new person's ID number or phone
     holds the very value sealed in the person's row (the same number, one encryption less).
+    Returns the new people's ids, in the order of `residents` (the district generator's rows
+    that name them: tags, cases, visits).
     """
     seal, now = pii.sealer(), timezone.now()
     ids = bulk.allocate_ids(Person, len(residents))  # before the COPY: no other query during one
@@ -255,3 +257,4 @@ def write_copy(residents: list[NewResident], *, actor, community_id: int, source
                     yield (*values[:7], seal(values[7]), columns[column], *values[9:])
 
     bulk.copy_rows(RegistryChange, history.CHANGE_COLUMNS, changes())
+    return ids

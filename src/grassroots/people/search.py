@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
+from django.db import connection
 from django.db.models import F, Q
+from django.db.models.functions import Collate
+from django.db.models.lookups import StartsWith
 from pypinyin import Style, lazy_pinyin, pinyin
 
 from grassroots.core import pii
@@ -202,12 +205,34 @@ def surname_match_q(query: ParsedQuery) -> Q | None:
     return None
 
 
+def name_key():
+    """The name as the search's index holds it: compared byte by byte (code point order).
+
+    On PostgreSQL a database whose collation is not "C" (C.UTF-8 included) cannot serve
+    `name LIKE '王%'` from the ordinary index on the name, so `ORDER BY name LIMIT 50` walked
+    it from the start (a district's surname: seconds). `name COLLATE "C"` has indexes of its own
+    (people.0011: alone, and after the community), which serve both the prefix and the order.
+    SQLite compares bytes anyway.
+    """
+    return Collate(F("name"), "C") if connection.vendor == "postgresql" else F("name")
+
+
+def name_starts_with(text: str) -> Q:
+    """Names that start with `text`, as a range of the byte-wise name index (name_key)."""
+    return Q(StartsWith(name_key(), text))
+
+
 def matching_people(queryset, query: ParsedQuery):
     """People in `queryset` that match the query, unordered: each kind of query is one indexed filter."""
     if query.kind == "empty":
         return queryset.none()
     if query.kind == "address":
-        found = queryset.filter(current_household__building__number=query.building)
+        # The building's community is the person's: the planner then finds building 4 of the
+        # scope's community by its (community, number) index, not building 4 of every community.
+        found = queryset.filter(
+            current_household__building__number=query.building,
+            current_household__building__community_id=F("community_id"),
+        )
         if query.entrance is not None:
             found = found.filter(current_household__entrance=query.entrance)
         if query.room:
@@ -224,8 +249,8 @@ def matching_people(queryset, query: ParsedQuery):
     if len(query.text) >= GIVEN_NAME_LENGTH:
         # The given name alone: a name ends with it after a surname of one or two characters. Not an
         # index range, but read inside the caller's scope (one community at most for the mouth).
-        return queryset.filter(Q(name__startswith=query.text) | Q(name__endswith=query.text))
-    return queryset.filter(name__startswith=query.text)
+        return queryset.filter(name_starts_with(query.text) | Q(name__endswith=query.text))
+    return queryset.filter(name_starts_with(query.text))
 
 
 def likeliest_reading_q(query: ParsedQuery) -> Q | None:
@@ -240,8 +265,8 @@ def index_order(query: ParsedQuery) -> tuple[str, ...]:
     if query.kind == "address":
         return ("current_household__entrance", "current_household__room", "id")
     if query.kind == "initials":
-        return ("name_initials", "name", "id")
-    return ("name", "id")
+        return ("name_initials", name_key().asc(), "id")
+    return (name_key().asc(), "id")
 
 
 def exact_match_q(query: ParsedQuery) -> Q | None:

@@ -10,7 +10,6 @@ views.tasks and views.board.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +26,7 @@ from grassroots.cases.permissions import coordinates
 from grassroots.cases.views.actions import Failure, action_forms, offers_on_page, perform
 from grassroots.cases.views.common import filter_form, is_coordinator, require, status_links
 from grassroots.cases.workflow import REGISTRY, Action, Status
+from grassroots.core.counting import CappedPaginator
 from grassroots.core.replica import replica_reads
 
 CASES_PER_PAGE = 50
@@ -197,7 +197,7 @@ def case_list(request):
     require(is_coordinator(request.user))
     form = filter_form(request, open_only=False, statuses=Status.values)
     listing = selectors.case_list(user=request.user, filters=form.cleaned_data if form.is_bound else {})
-    page = Paginator(listing.rows, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(listing.rows, CASES_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     likely = selectors.likely_duplicates_of(user=request.user, cases=page.object_list)
     mergeable = REGISTRY[Action.MERGE].sources
@@ -215,7 +215,6 @@ def case_list(request):
         "form": form,
         "page": page,
         "counts": status_links(request.GET, counts, Status.choices),
-        "total": sum(counts.values()),
         "now": timezone.now(),
     }
     return render(request, "cases/case_list.html", context)
