@@ -8,6 +8,7 @@ plus the event, say) and a retried request gets the first answer again.
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,11 +16,11 @@ from rest_framework.views import APIView
 from grassroots.api.authentication import api_client_of
 from grassroots.api.idempotency import idempotent
 from grassroots.api.models import Scope
-from grassroots.api.schema import document
+from grassroots.api.schema import ApiSchema, document
 from grassroots.api.throttling import _PerClientThrottle, rate_for
 from grassroots.api.views import ApiMixin
 from grassroots.telephony.models import CallBack, CallStatus
-from grassroots.telephony.services import CallEvent, call_event
+from grassroots.telephony.services import call_event
 
 
 class CallEventThrottle(_PerClientThrottle):
@@ -34,7 +35,7 @@ class CallEventThrottle(_PerClientThrottle):
 
 class CallEventSerializer(serializers.Serializer):
     call_id = serializers.RegexField(
-        r"^[A-Za-z0-9._:@-]+$",
+        r"^[A-Za-z0-9._:@-]+\Z",
         max_length=100,
         help_text="The switchboard's id of the call (Asterisk ${UNIQUEID}, FreeSWITCH ${uuid}); "
         "letters, digits and . _ : @ -",
@@ -47,7 +48,10 @@ class CallEventSerializer(serializers.Serializer):
         help_text="The caller's number (CALLERID(num)); blank or 'anonymous' when withheld.",
     )
     line = serializers.SlugField(max_length=40, help_text="The line's code, as configured in grassroots.")
-    event = serializers.ChoiceField(choices=list(CallEvent.ALL))
+    event = serializers.ChoiceField(
+        choices=CallStatus.choices,
+        help_text="What happened: the call rings, is answered, ends (or is missed).",
+    )
     time = serializers.DateTimeField(required=False, help_text="When it happened (default: now).")
 
 
@@ -55,7 +59,7 @@ class CallAnswerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     call_id = serializers.CharField()
     line = serializers.CharField()
-    status = serializers.ChoiceField(choices=CallStatus.values)
+    status = serializers.ChoiceField(choices=CallStatus.choices)
     changed = serializers.BooleanField(
         help_text="False when the event repeated or came after the call moved on."
     )
@@ -63,10 +67,29 @@ class CallAnswerSerializer(serializers.Serializer):
     callback = serializers.ChoiceField(choices=CallBack.values, help_text="'due': a call-back task was made.")
 
 
+class CallEventSchema(ApiSchema):
+    """The operation's schema, with the request a dialplan sends as its example."""
+
+    def get_examples(self):
+        return [
+            OpenApiExample(
+                "The phone rings",
+                value={
+                    "call_id": "1733540000.17",
+                    "caller": "13812345678",
+                    "line": "office",
+                    "event": "ringing",
+                },
+                request_only=True,
+            )
+        ]
+
+
 class CallEventView(ApiMixin, APIView):
     """A call event from the switchboard: opens the screen pop of the workers on duty for the line."""
 
     required_scope = Scope.TELEPHONY
+    schema = CallEventSchema()
     clients_only = True
     throttle_classes = [CallEventThrottle]
     pagination_class = None

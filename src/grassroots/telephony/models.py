@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grassroots.care.models import CommunityWideScope
 from grassroots.core import pii
@@ -91,10 +92,10 @@ class LineDuty(models.Model):
 
 
 class CallStatus(models.TextChoices):
-    RINGING = "ringing", _("ringing")
-    ANSWERED = "answered", _("answered")
-    ENDED = "ended", _("ended")
-    MISSED = "missed", _("missed")
+    RINGING = "ringing", pgettext_lazy("phone call", "ringing")
+    ANSWERED = "answered", pgettext_lazy("phone call", "answered")
+    ENDED = "ended", pgettext_lazy("phone call", "ended")
+    MISSED = "missed", pgettext_lazy("phone call", "missed")
 
 
 #: A call on someone's screen.
