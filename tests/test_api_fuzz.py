@@ -195,7 +195,7 @@ def test_the_switchboards_call_events_answer_as_the_schema_says(case, switchboar
     Its example (line "office", Granny Wang's number) rings for real: a call row is written."""
     from grassroots.telephony.models import Call
 
-    response = case.call_and_validate(headers={"X-Api-Key": switchboard_key})
+    response = case.call_and_validate(headers={"Authorization": f"Bearer {switchboard_key}"})
     if response.status_code == 201:
         assert Call.objects.filter(call_id=response.json()["call_id"]).exists()
 
