@@ -47,15 +47,26 @@ class Provider:
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.answer(provider.handle(self.path, self.headers, None))
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, answer, step = provider.handle(self.path, self.headers, body)
+                self.answer(provider.handle(self.path, self.headers, body))
+
+            def answer(self, handled):
+                status, answer, step = handled
                 if step in {"timeout", "lost"}:
                     time.sleep(SLOW)
-                data = json.dumps(answer, ensure_ascii=False).encode()
+                # A file (WeChat's media) is answered as (bytes, content type); everything else is JSON.
+                data, content_type = (
+                    answer
+                    if isinstance(answer, tuple)
+                    else (json.dumps(answer, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+                )
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
@@ -266,4 +277,82 @@ class WeComRobot(Provider):
             return 200, {"errcode": 0, "errmsg": "ok"}, step
         if step == "lost":
             return 200, {"errcode": 0, "errmsg": "ok"}, step
+        return 200, {"errcode": int(step), "errmsg": "refused"}, step
+
+
+# --- WeChat Official Account API ----------------------------------------------------------------------
+
+
+@dataclass
+class WeChatApi(Provider):
+    """api.weixin.qq.com: /cgi-bin/token, /cgi-bin/message/template/send and /cgi-bin/media/get.
+
+    Tokens are issued per call (expires_in 7200) and checked on every call: an unknown token is
+    40001, one the test has `expire`d is 42001, as WeChat answers. A template message needs a known
+    template id (else 40037) and a follower's OpenID (else 40003); `script` gives the send's next
+    answers ("ok", "timeout", "lost", or an errcode such as "45009", "-1", "43004", "42001").
+    `media` holds the temporary media by media_id.
+    """
+
+    app_id: str = "wx-test-app-id"
+    secret: str = "wechat-test-secret"
+    templates: set[str] = field(default_factory=lambda: {"TPL-REGISTERED", "TPL-RESOLVED"})
+    followers: set[str] = field(default_factory=set)
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    tokens: list[str] = field(default_factory=list)
+    expired: set[str] = field(default_factory=set)
+
+    def expire(self) -> None:
+        """Every token issued so far expires (WeChat: 42001 access_token expired)."""
+        self.expired.update(self.tokens)
+
+    def _token_error(self, query: dict) -> dict | None:
+        token = query.get("access_token", "")
+        if token in self.expired:
+            return {"errcode": 42001, "errmsg": "access_token expired"}
+        if token not in self.tokens:
+            return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
+        return None
+
+    def handle(self, path, headers, body):
+        parts = urllib.parse.urlsplit(path)
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        if parts.path == "/cgi-bin/token":
+            if query.get("grant_type") != "client_credential" or query.get("appid") != self.app_id:
+                return 200, {"errcode": 40013, "errmsg": "invalid appid"}, ""
+            if query.get("secret") != self.secret:
+                self.refused.append("secret")
+                return 200, {"errcode": 40125, "errmsg": "invalid appsecret"}, ""
+            token = f"token-{len(self.tokens) + 1}"
+            self.tokens.append(token)
+            return 200, {"access_token": token, "expires_in": 7200}, ""
+        if parts.path == "/cgi-bin/media/get":
+            if (error := self._token_error(query)) is not None:
+                return 200, error, ""
+            self.requests.append({"media_id": query.get("media_id")})
+            if query.get("media_id") not in self.media:
+                return 200, {"errcode": 40007, "errmsg": "invalid media_id"}, ""
+            return 200, self.media[query["media_id"]], ""
+        if parts.path != "/cgi-bin/message/template/send" or body is None:
+            return 404, {"errcode": 404, "errmsg": "not found"}, ""
+        if (error := self._token_error(query)) is not None:
+            return 200, error, ""
+        data = json.loads(body)
+        self.requests.append(data)
+        if data.get("template_id") not in self.templates:
+            return 200, {"errcode": 40037, "errmsg": "invalid template_id"}, ""
+        if data.get("touser") not in self.followers:
+            return 200, {"errcode": 40003, "errmsg": "invalid openid"}, ""
+        if any(len(item.get("value", "")) > 20 for item in data.get("data", {}).values()):
+            return 200, {"errcode": 47003, "errmsg": "argument invalid! data.keyword1.value exceed limit"}, ""
+        step = self.next_step()
+        if step in {"ok", "timeout"}:
+            msgid = 200_000_000 + len(self.accepted) + 1
+            self.accepted.append({**data, "msgid": msgid})
+            return 200, {"errcode": 0, "errmsg": "ok", "msgid": msgid}, step
+        if step == "lost":
+            return 200, {"errcode": 0, "errmsg": "ok", "msgid": 1}, step
+        if step == "42001":  # the token expires just now: this request is refused like any with it
+            self.expire()
+            return 200, {"errcode": 42001, "errmsg": "access_token expired"}, step
         return 200, {"errcode": int(step), "errmsg": "refused"}, step

@@ -204,6 +204,8 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "notification-retry": (NOBODY, None),
     # An SMS gateway's delivery report: POST only, the secret token in the address is the proof.
     "sms-receipt": (NOBODY, None),
+    # The WeChat Official Account's callback: WeChat's signature is the proof (unconfigured here: 404).
+    "wechat-callback": (NOBODY, "/wechat/callback/"),
     "privacy-mine": ({"resident"}, "/privacy/mine/"),
     "privacy-mine-file": ({"resident"}, "/privacy/mine/file/"),
     "privacy-requests": (
@@ -225,6 +227,7 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
         "/activities/new/",
     ),  # a blank form
     "activity-mine": (SIGNED_IN - {"patroller", "street_user"}, "/activities/mine/"),
+    "activity-scan": (SIGNED_IN - {"patroller", "street_user"}, "/activities/scan/"),
     "activity-detail": (COORDINATORS | {"volunteer", "unitcontact", "resident"}, "/activities/{activity}/"),
     "activity-signup": (NOBODY, None),
     "activity-cancel": (NOBODY, None),
@@ -289,6 +292,7 @@ POSTS = {
     "notification-retry": "/notifications/{message}/retry/",
     "notification-read": "/notifications/{message}/read/",
     "sms-receipt": "/notifications/receipts/aliyun/guessed-token/",
+    "wechat-callback": "/wechat/callback/",
     "privacy-consent": "/privacy/people/{person}/consent/",
     "ledger-import-mapping": "/ledger/imports/{import_run}/mapping/",
     "ledger-import-start": "/ledger/imports/{import_run}/start/",

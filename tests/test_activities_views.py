@@ -139,3 +139,65 @@ def test_the_statement_page_pdf_redeem_correct_and_totals(client, secretary, vol
     page = client.get(f"/activities/hours/people/{person}/").content.decode()
     assert 'id="balance">1.0<' in page  # 3 earned, 1 spent, corrected to 2
     assert client.get("/activities/hours/totals/?year=abc").status_code == 200
+
+
+def test_the_typed_code_checks_in_once_and_a_wrong_one_keeps_what_was_typed(client, volunteer, now_on):
+    services.signup_add(actor=volunteer, activity=now_on)
+    client.force_login(volunteer)
+    code = services.checkin_code(now_on)
+    assert len(code) == services.CODE_DIGITS and code.isdigit()
+    assert f'id="checkin-code">{code}<' in client.get(f"/activities/{now_on.pk}/qr/").content.decode()
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    with translation.override("en"):
+        response = client.post("/activities/scan/", {"code": wrong}, HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.status_code == 400 and f'value="{wrong}"' in page and "has this code" in page
+    assert Signup.objects.get(person=volunteer.person).checked_in_at is None
+    spaced = f"{code[:3]} {code[3:]}"  # as read aloud at the door
+    response = client.post("/activities/scan/", {"code": spaced})
+    assert response.status_code == 200 and 'id="checked-in"' in response.content.decode()
+    first = Signup.objects.get(person=volunteer.person).checked_in_at
+    assert first is not None
+    client.post("/activities/scan/", {"code": code})
+    assert Signup.objects.get(person=volunteer.person).checked_in_at == first  # twice counts once
+
+
+def test_a_code_opens_only_the_participants_own_activity_while_check_in_is_open(
+    client, volunteer, resident, now_on, socialworker, community, team
+):
+    code = services.checkin_code(now_on)
+    client.force_login(resident)  # not signed up for it
+    with translation.override("en"):
+        assert client.post("/activities/scan/", {"code": code}, HTTP_ACCEPT_LANGUAGE="en").status_code == 400
+    later = timezone.now() + timedelta(days=2)
+    tomorrow = services.activity_publish(
+        actor=socialworker,
+        community=community,
+        team=team,
+        details=services.ActivityDetails(
+            title="红色灯塔·楼道清扫",
+            theme=Theme.objects.get(code="red-lighthouse"),
+            place="4号楼",
+            starts_at=later,
+            ends_at=later + timedelta(hours=2),
+            capacity=5,
+            signup_deadline=later,
+        ),
+    )
+    services.signup_add(actor=volunteer, activity=tomorrow)
+    client.force_login(volunteer)
+    assert client.post("/activities/scan/", {"code": services.checkin_code(tomorrow)}).status_code == 400
+    assert Signup.objects.get(activity=tomorrow, person=volunteer.person).checked_in_at is None
+
+
+def test_wrong_codes_are_limited_per_participant(client, volunteer, now_on):
+    from grassroots.activities.views import WRONG_CODES
+
+    services.signup_add(actor=volunteer, activity=now_on)
+    client.force_login(volunteer)
+    wrong = f"{(int(services.checkin_code(now_on)) + 1) % 10**6:06d}"
+    for _attempt in range(WRONG_CODES):
+        assert client.post("/activities/scan/", {"code": wrong}).status_code == 400
+    response = client.post("/activities/scan/", {"code": services.checkin_code(now_on)})
+    assert response.status_code == 429
+    assert Signup.objects.get(person=volunteer.person).checked_in_at is None

@@ -622,13 +622,46 @@ def test_the_tables_cover_every_scoped_model():
     from grassroots.ledger.models import ImportRun
 
     # ImportRun (a ledger import, community-wide): who opens a run is tried in tests/test_access_matrix.py.
+    from grassroots.wechat.models import Follower
+
     assert _scoped_models() == set(TABLE) | set(CARE_TABLE) | _activities_models() | {
         Case,
         DataRequest,
         ImportRun,
         Line,
         Call,
+        Follower,
     }
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("secretary", set()),
+        ("socialworker", set()),
+        ("street_user", set()),
+        ("gridworker", set()),
+        ("resident", set()),
+        ("outsider", set()),
+        ("admin_user", {"ours", "X"}),
+    ],
+)
+def test_wechat_followers_are_seen_by_no_community_role(
+    request, role, sees, granny_wang, other_household, resident
+):
+    """A follower's binding (an OpenID) serves the channel only: no page shows it, no role reads it."""
+    from grassroots.wechat.models import Follower, openid_hash
+
+    theirs = PersonFactory(household=other_household)
+    rows = {}
+    for label, person in (("ours", granny_wang), ("X", theirs)):
+        openid = f"o-follower-{label}"
+        follower = Follower.objects.create(
+            community=person.community, person=person, openid=openid, openid_hash=openid_hash(openid)
+        )
+        rows[follower.pk] = label
+    seen = Follower.objects.visible_to(request.getfixturevalue(role)).values_list("pk", flat=True)
+    assert {rows[pk] for pk in seen} == sees
 
 
 @pytest.mark.parametrize(

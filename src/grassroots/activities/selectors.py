@@ -195,3 +195,16 @@ def totals_for(user, year: int) -> Totals:
         branches=grouped(PartyBranch, "person__party_membership__branch"),
         units=grouped(MemberUnit, "person__user__member_unit"),
     )
+
+
+def recent_hours_by_person(person_ids, since: datetime) -> dict[int, Decimal]:
+    """Each person's hours in the ledger since a moment, corrections included (the dispatch ranking).
+
+    One grouped query over the (person, worked_at) index, for the few candidates on a dispatch screen.
+    """
+    rows = (
+        HoursEntry.objects.filter(person_id__in=list(person_ids), worked_at__gte=since)
+        .values("person_id")
+        .annotate(total=Sum("hours"))
+    )
+    return {row["person_id"]: row["total"] for row in rows if row["total"]}

@@ -16,6 +16,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from grassroots.accounts.roles import user_can
@@ -299,6 +300,54 @@ def checkin_by_token(*, actor, activity: Activity, token: str) -> Signup:
             signup.checkin_method = CheckinMethod.QR
             signup.save(update_fields=["checked_in_at", "checkin_method"])
     return signup
+
+
+#: The short code under the QR code: this many digits.
+CODE_DIGITS = 6
+
+
+def checkin_code(activity: Activity) -> str:
+    """The digits shown under the activity's QR code, typed on a phone whose camera cannot read it.
+
+    Derived from the same check-in key as the QR token (a new key voids both). Six digits alone
+    would be guessable, so a code is only ever compared with the activities the participant is
+    signed up for and whose check-in is open, and wrong codes are limited per participant (views).
+    """
+    digest = salted_hmac(
+        f"{CHECKIN_SALT}.code", f"{activity.pk}:{activity.checkin_key}", algorithm="sha256"
+    ).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
+
+
+def checkin_by_code(*, actor, code: str) -> Signup:
+    """The participant typed the code shown at the door: checked in to the activity it opens, once."""
+    if not getattr(actor, "person_id", None):
+        raise PermissionDenied
+    digits = "".join(ch for ch in str(code) if not ch.isspace())
+    if len(digits) != CODE_DIGITS or not digits.isdigit():
+        raise ValidationError({"code": _("Type the six digits shown under the QR code.")})
+    now = timezone.now()
+    open_now = (
+        Activity.objects.filter(
+            signups__person_id=actor.person_id,
+            signups__status=SignupStatus.CONFIRMED,
+            status=ActivityStatus.PUBLISHED,
+            starts_at__lte=now + CHECKIN_EARLY,
+            ends_at__gte=now - CHECKIN_LATE,
+        )
+        .distinct()
+        .order_by("starts_at")[:OPEN_CHECKINS_LIMIT]
+    )
+    for activity in open_now:
+        if constant_time_compare(checkin_code(activity), digits):
+            return checkin_by_token(actor=actor, activity=activity, token=checkin_token(activity))
+    raise ValidationError(
+        {"code": _("None of your activities with check-in open now has this code. Check the digits.")}
+    )
+
+
+#: A participant has at most a few activities with check-in open at once; more is not looked at.
+OPEN_CHECKINS_LIMIT = 10
 
 
 def checkin_roll(*, actor, signup: Signup) -> Signup:

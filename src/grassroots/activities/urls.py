@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.activity_list, name="activity-list"),
     path("new/", views.activity_new, name="activity-new"),
     path("mine/", views.activity_mine, name="activity-mine"),
+    path("scan/", views.activity_scan, name="activity-scan"),
     path("<int:pk>/", views.activity_detail, name="activity-detail"),
     path("<int:pk>/signup/", views.activity_signup, name="activity-signup"),
     path("<int:pk>/cancel/", views.activity_cancel, name="activity-cancel"),

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import segno
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -268,6 +269,7 @@ def activity_qr(request, pk: int):
         "activity": activity,
         "url": url,
         "svg": qr.svg_inline(scale=6, border=4, omitsize=True, light="#fff"),
+        "code": services.checkin_code(activity),
         "opens": opens,
         "closes": closes,
     }
@@ -287,6 +289,42 @@ def activity_checkin(request, pk: int, token: str):
             request, "activities/checkin.html", {"activity": activity, "problems": problems}, status=400
         )
     return render(request, "activities/checkin.html", {"activity": activity, "signup": signup})
+
+
+#: Wrong typed codes a participant may make in a window before the scanner page says "wait".
+WRONG_CODES, WRONG_CODES_WINDOW = 10, 15 * 60
+
+
+def _wrong_codes_key(user) -> str:
+    return f"grassroots:activities:wrong-codes:{user.pk}"
+
+
+def activity_scan(request):
+    """The check-in scanner: the phone's camera reads the QR code at the door, or the code is typed.
+
+    The camera part is static/grassroots/activities-scan.js (the browser's BarcodeDetector, else the
+    vendored jsQR); it only follows a check-in link of this site. The typed code is checked here
+    against the participant's own activities whose check-in is open (services.checkin_by_code).
+    """
+    _need(request.user, "activities.signup.add")
+    context = {"code": "", "problems": [], "may_check_in": bool(request.user.person_id)}
+    if request.method != "POST":
+        return render(request, "activities/scan.html", context)
+    context["code"] = request.POST.get("code", "")[:20]
+    key = _wrong_codes_key(request.user)
+    if (cache.get(key) or 0) >= WRONG_CODES:
+        context["problems"] = [_("Too many wrong codes: wait a quarter of an hour, or ask the organiser.")]
+        return render(request, "activities/scan.html", context, status=429)
+    try:
+        signup = services.checkin_by_code(actor=request.user, code=context["code"])
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        cache.add(key, 0, timeout=WRONG_CODES_WINDOW)
+        cache.incr(key)
+        context["problems"] = [text for texts in errors_by_field(error).values() for text in texts]
+        return render(request, "activities/scan.html", context, status=400)
+    return render(request, "activities/checkin.html", {"activity": signup.activity, "signup": signup})
 
 
 # --- my activities and hours -------------------------------------------------------------------------------

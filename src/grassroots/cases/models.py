@@ -183,7 +183,10 @@ class CategoryQuestion(models.Model):
         _("choices"),
         default=list,
         blank=True,
-        help_text=_('For choice questions: a list of {"key": ..., "zh": ..., "en": ...}.'),
+        help_text=_(
+            'For choice questions: a list of {"key": ..., "zh": ..., "en": ...}; '
+            'add "urgent": true to an answer that makes the case urgent.'
+        ),
     )
     required = models.BooleanField(_("required"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -204,6 +207,11 @@ class CategoryQuestion(models.Model):
     def choice_labels(self) -> list[tuple[str, str]]:
         zh = reading_chinese()
         return [(item["key"], item["zh"] if zh else item["en"]) for item in self.choices]
+
+    @property
+    def urgent_keys(self) -> set[str]:
+        """The answers that make a case urgent (`"urgent": true` on a choice): intake proposes it."""
+        return {item["key"] for item in self.choices if item.get("urgent")}
 
 
 class CaseQuerySet(ScopedQuerySet):

@@ -32,7 +32,7 @@ from grassroots.accounts.roles import (
     role_label,
     user_can,
 )
-from grassroots.cases import duplicates
+from grassroots.cases import duplicates, suggest
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.clock import BOARD_ORDER, near_due_q, overdue_q
 from grassroots.cases.figures import figure_cases_q, figure_period
@@ -531,6 +531,7 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
     checked: bool = False
     is_lead: bool = False
+    fit: suggest.Fit = field(default_factory=suggest.Fit)  # what the ranking weighs
 
 
 @dataclass
@@ -538,6 +539,7 @@ class Group:
     title: str
     candidates: list[Candidate]
     open: bool = True
+    suggested: bool = False  # the ranked best few (its first one is pre-selected as lead)
 
 
 def _user_name(user: User) -> str:
@@ -550,8 +552,9 @@ def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
     The order follows the article: the grid's worker, the category's default volunteer team or
     member units of the right kind (the property company for common parts), volunteers with the
     matching skill in the case's grid (then elsewhere), the building head, and party members
-    living in the building; then every team and unit, folded. Each group is one query, within
-    the user's scope.
+    living in the building; then every team and unit. Each group is one query, within the
+    user's scope. Those who fit the case best (cases.suggest.rank) come first, in a group of their
+    own with their reasons in words (a whistle still picks from the groups below).
     """
     seen: dict[str, Candidate] = {}
     groups: list[Group] = []
@@ -561,6 +564,7 @@ def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
         for item in items:
             if item.party in seen:
                 seen[item.party].reasons.extend(item.reasons)
+                seen[item.party].fit.fits.update(item.fit.fits)
                 continue
             seen[item.party] = item
             fresh.append(item)
@@ -573,7 +577,13 @@ def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
         add(
             _("Grid worker"),
             [
-                Candidate(f"user:{w.pk}", _user_name(w), _("grid worker"), reasons=[str(case.grid)])
+                Candidate(
+                    f"user:{w.pk}",
+                    _user_name(w),
+                    _("grid worker"),
+                    reasons=[str(case.grid)],
+                    fit=suggest.Fit({"grid_worker": _("grid worker of %(grid)s") % {"grid": case.grid}}),
+                )
                 for w in workers
             ],
         )
@@ -591,7 +601,15 @@ def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
     if team is not None:
         add(
             _("The category's team"),
-            [Candidate(f"team:{team.pk}", team.name, _("volunteer team"), detail=team.focus)],
+            [
+                Candidate(
+                    f"team:{team.pk}",
+                    team.name,
+                    _("volunteer team"),
+                    detail=team.focus,
+                    fit=suggest.Fit({"team": _("the category's team")}),
+                )
+            ],
         )
 
     units = list(MemberUnit.objects.visible_to(user).filter(community_id=case.community_id))
@@ -607,6 +625,9 @@ def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
                 str(UNIT_NOTES.get(unit.kind, unit.get_kind_display())),
                 detail=unit.contact_name,
                 reasons=[_("handles this kind of problem")] if unit.kind == kind else [],
+                fit=suggest.Fit(
+                    {"unit_kind": _("handles this kind of problem")} if unit.kind == kind else {}
+                ),
             )
             for unit in sorted(units, key=lambda u: (u.kind != kind, u.kind, u.name))
             if unit.kind in suggested_kinds
@@ -643,6 +664,7 @@ def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
                     reasons=[_("lives in this grid")]
                     if v.home_grid_id and v.home_grid_id == case.grid_id
                     else [],
+                    fit=_volunteer_fit(v, case, skill=str(skill)),
                 )
                 for v in volunteers
             ],
@@ -663,6 +685,7 @@ def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
                     v.person.name,
                     _("volunteer"),
                     detail=" · ".join(part for part in (v.person.phone_masked, v.availability) if part),
+                    fit=_volunteer_fit(v, case),
                 )
                 for v in neighbours
             ],
@@ -675,7 +698,15 @@ def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
             head = building.head
             add(
                 _("Building head"),
-                [Candidate(f"person:{head.pk}", head.name, _("building head"), detail=head.phone_masked)],
+                [
+                    Candidate(
+                        f"person:{head.pk}",
+                        head.name,
+                        _("building head"),
+                        detail=head.phone_masked,
+                        fit=suggest.Fit({"building_head": _("building head")}, person_id=head.pk),
+                    )
+                ],
             )
         members = (
             PartyMember.objects.visible_to(user)
@@ -693,6 +724,7 @@ def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
                     detail=" · ".join(
                         part for part in (m.person.current_household.address, m.person.phone_masked) if part
                     ),
+                    fit=suggest.Fit({"building": _("lives in the building")}, person_id=m.person_id),
                 )
                 for m in members
             ],
@@ -716,7 +748,35 @@ def dispatch_suggestions_for(*, user: User, case: Case) -> list[Group]:
         ],
         is_open=False,
     )
-    return groups
+    return _with_best_first(groups, seen)
+
+
+def _volunteer_fit(volunteer: Volunteer, case: Case, *, skill: str = "") -> suggest.Fit:
+    """How a volunteer fits a case: the skill asked for, living in its building or grid, when free."""
+    fits = {"skill": skill} if skill else {}
+    if case.building_id and volunteer.home_building_id == case.building_id:
+        fits["building"] = _("lives in the building")
+    elif case.grid_id and volunteer.home_grid_id == case.grid_id:
+        fits["grid"] = _("lives in this grid")
+    return suggest.Fit(fits, slots=volunteer.weekly_slots or (), person_id=volunteer.person_id)
+
+
+def _with_best_first(groups: list[Group], seen: dict[str, Candidate]) -> list[Group]:
+    """The best few suggestions (cases.suggest) in a first group, the others below as they were."""
+    best = suggest.rank({party: candidate.fit for party, candidate in seen.items()})[
+        : suggest.SUGGESTED_LIMIT
+    ]
+    if not best:
+        return groups
+    chosen = {item.party for item in best}
+    for item in best:
+        seen[item.party].reasons = item.reasons
+    rest = []
+    for group in groups:
+        others = [c for c in group.candidates if c.party not in chosen]
+        if others:
+            rest.append(Group(group.title, others, open=group.open))
+    return [Group(str(_("Suggested")), [seen[item.party] for item in best], suggested=True), *rest]
 
 
 # --- intake and the patrol report ---------------------------------------------------------------------

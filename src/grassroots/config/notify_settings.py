@@ -37,6 +37,14 @@ __all__ = [
     "GRASSROOTS_TENCENT_SMS_APP_ID",
     "GRASSROOTS_TENCENT_SMS_ENDPOINT",
     "GRASSROOTS_TENCENT_SMS_REGION",
+    "GRASSROOTS_WECHAT_API_URL",
+    "GRASSROOTS_WECHAT_APP_ID",
+    "GRASSROOTS_WECHAT_APP_SECRET",
+    "GRASSROOTS_WECHAT_COMMUNITY",
+    "GRASSROOTS_WECHAT_ENCODING_AES_KEY",
+    "GRASSROOTS_WECHAT_TEMPLATES",
+    "GRASSROOTS_WECHAT_THREAD_HOURS",
+    "GRASSROOTS_WECHAT_TOKEN",
     "GRASSROOTS_WECOM_REASONS",
     "GRASSROOTS_WECOM_ROBOT_KEY",
     "GRASSROOTS_WECOM_ROBOT_URL",
@@ -106,6 +114,22 @@ GRASSROOTS_WECOM_REASONS = tuple(
     if reason.strip()
 )
 GRASSROOTS_WECOM_SUMMARY_HOUR = int(os.environ.get("GRASSROOTS_WECOM_SUMMARY_HOUR", "18"))
+
+# The WeChat Official Account (公众号, docs/channels.md): its AppID and AppSecret (the API), the
+# server configuration's Token and EncodingAESKey (the callback; with the key set, only the safe,
+# encrypted mode is accepted), the community whose residents follow it (its code), the approved
+# template per message reason (JSON {"registered": {"id": "...", "data": {"keyword1": "case"}}}),
+# and how long after a follower's last message a new one still adds to their open case.
+GRASSROOTS_WECHAT_APP_ID = os.environ.get("GRASSROOTS_WECHAT_APP_ID", "")
+GRASSROOTS_WECHAT_APP_SECRET = os.environ.get("GRASSROOTS_WECHAT_APP_SECRET", "")
+GRASSROOTS_WECHAT_TOKEN = os.environ.get("GRASSROOTS_WECHAT_TOKEN", "")
+GRASSROOTS_WECHAT_ENCODING_AES_KEY = os.environ.get("GRASSROOTS_WECHAT_ENCODING_AES_KEY", "")
+GRASSROOTS_WECHAT_COMMUNITY = os.environ.get("GRASSROOTS_WECHAT_COMMUNITY", "")
+GRASSROOTS_WECHAT_TEMPLATES = os.environ.get("GRASSROOTS_WECHAT_TEMPLATES", "")
+GRASSROOTS_WECHAT_THREAD_HOURS = float(os.environ.get("GRASSROOTS_WECHAT_THREAD_HOURS", "2"))
+GRASSROOTS_WECHAT_API_URL = os.environ.get("GRASSROOTS_WECHAT_API_URL", "https://api.weixin.qq.com").rstrip(
+    "/"
+)
 
 DEFAULT_FROM_EMAIL = os.environ.get("GRASSROOTS_FROM_EMAIL", "grassroots@localhost")
 EMAIL_SUBJECT_PREFIX = "[grassroots] "

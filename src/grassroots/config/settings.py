@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "grassroots.portal",
     "grassroots.privacy",
     "grassroots.ledger",
+    "grassroots.wechat",
     "grassroots.telephony",
     "grassroots.demo",
     "django_tasks_db",

@@ -194,6 +194,10 @@ def channel_for(message: Message) -> Channel:
         return InboxChannel()
     if message.channel == "email":
         return EmailChannel()
+    if message.channel == "wechat":
+        from grassroots.notify.gateways import WeChatTemplateChannel
+
+        return WeChatTemplateChannel()
     if message.channel == "wecom":
         from grassroots.notify.gateways import WeComRobotChannel
 

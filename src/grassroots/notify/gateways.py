@@ -83,11 +83,13 @@ def message_id_from_out_id(value: str) -> int | None:
 # --- HTTP ------------------------------------------------------------------------------------------
 
 
-def post_json_answer(url: str, *, data: bytes, headers: dict[str, str], what: str) -> dict:
-    """POST and read a JSON answer. Never echoes an answer body (it may quote the number)."""
+def post_json_answer(url: str, *, data: bytes | None, headers: dict[str, str], what: str) -> dict:
+    """POST (GET when there is no data) and read a JSON answer. Never echoes an answer body or the
+    URL (a body may quote the number; WeChat's token URL holds the AppSecret)."""
     if not url.startswith(("http://", "https://")):
         raise DeliveryError(f"{what}: the endpoint is not an http(s) URL")
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310
+    method = "GET" if data is None else "POST"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=conf.get("GRASSROOTS_NOTIFY_WEBHOOK_TIMEOUT")) as answer:  # noqa: S310
             body = answer.read()
@@ -114,6 +116,19 @@ def post_json_answer(url: str, *, data: bytes, headers: dict[str, str], what: st
 # --- templates and parameters ----------------------------------------------------------------------------
 
 _URL = re.compile(rf"https?://{URL_CHARS}+")
+
+
+_CODE = re.compile(r"验证码\D{0,3}(\d{4,8})")
+
+
+def _status_words(message: Message) -> str:
+    """The case's status as the resident reads it (zh-hans, as every message's text)."""
+    from django.utils import translation
+
+    if not message.case_id:
+        return ""
+    with translation.override("zh-hans"):
+        return str(message.case.get_status_display())
 
 
 @dataclass(frozen=True)
@@ -154,6 +169,10 @@ def template_values(message: Message, template: Template) -> dict[str, str]:
         "link": lambda: next(iter(_URL.findall(message.deliverable_body())), ""),
         "community": lambda: message.case.community.name if message.case_id else "",
         "reason": lambda: message.reason_label,
+        "status": lambda: _status_words(message),
+        "time": lambda: timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M"),
+        # A verification code (reason "verify"): the digits the text gives after 验证码.
+        "code": lambda: next(iter(_CODE.findall(message.deliverable_body())), ""),
     }
     values = {}
     for name, source in template.params.items():
@@ -509,3 +528,134 @@ class WeComRobotChannel:
         if code in WECOM_PERMANENT:
             raise PermanentDeliveryError(detail)
         raise DeliveryError(detail)
+
+
+# --- WeChat Official Account (公众号) template messages --------------------------------------------------
+
+#: errcodes after which the access_token is fetched again and the request repeated, once.
+WECHAT_TOKEN_ERRORS = {40001, 40014, 42001}
+#: errcodes after which trying again cannot help: the follower left (43004), the OpenID is not of
+#: this account (40003), the template is not ours or was removed (40037), the data is refused (47003),
+#: the follower refused template messages (43101), the link's domain is not allowed (40055).
+WECHAT_PERMANENT = {40003, 40037, 40055, 43004, 43101, 47003}
+
+
+def wechat_templates() -> dict[str, dict]:
+    """GRASSROOTS_WECHAT_TEMPLATES, parsed: {"reason": {"id": ..., "data": {keyword: source}}}."""
+    raw = conf.get("GRASSROOTS_WECHAT_TEMPLATES")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            logger.warning("GRASSROOTS_WECHAT_TEMPLATES is not JSON; no WeChat template is configured")
+            raw = {}
+    return {
+        reason: {"id": str(spec["id"]), "data": dict(spec.get("data") or {})}
+        for reason, spec in (raw or {}).items()
+        if isinstance(spec, dict) and spec.get("id")
+    }
+
+
+def wechat_token_key(app_id: str) -> str:
+    return f"grassroots:wechat-token:{hashlib.sha256(app_id.encode()).hexdigest()[:16]}"
+
+
+def wechat_access_token(*, refresh: bool = False) -> str:
+    """The account's access_token, from the shared cache, else fetched from /cgi-bin/token.
+
+    Kept until five minutes before WeChat's expires_in (7200 s), so every worker and web process
+    shares one token. After a refresh the previous token stays valid for five minutes, so two
+    workers refreshing at once do not lock each other out. A refusal (a wrong AppSecret, 40125; an
+    address not on the IP whitelist, 40164) is a DeliveryError: retried, so a fixed setting delivers.
+    """
+    app_id = conf.get("GRASSROOTS_WECHAT_APP_ID")
+    secret = conf.get("GRASSROOTS_WECHAT_APP_SECRET")
+    if not (app_id and secret):
+        raise DeliveryError("GRASSROOTS_WECHAT_APP_ID / _APP_SECRET are not set")
+    key = wechat_token_key(app_id)
+    if not refresh:
+        token = cache.get(key)
+        if token:
+            return token
+    query = urllib.parse.urlencode({"grant_type": "client_credential", "appid": app_id, "secret": secret})
+    answer = post_json_answer(
+        f"{conf.get('GRASSROOTS_WECHAT_API_URL')}/cgi-bin/token?{query}",
+        data=None,
+        headers={},
+        what="WeChat token",
+    )
+    token = str(answer.get("access_token") or "")
+    if not token:
+        raise DeliveryError(f"WeChat token errcode {answer.get('errcode')}: {answer.get('errmsg', '')}"[:300])
+    expires = int(answer.get("expires_in") or 7200)
+    cache.set(key, token, timeout=max(expires - 300, 60))
+    return token
+
+
+def wechat_call(path: str, *, data: bytes | None, what: str) -> dict:
+    """An API call with the access_token; on 40001/40014/42001 the token is fetched again, once.
+
+    The request that answered "token expired" was refused, so repeating it cannot send twice.
+    """
+    for refresh in (False, True):
+        token = wechat_access_token(refresh=refresh)
+        separator = "&" if "?" in path else "?"
+        base = conf.get("GRASSROOTS_WECHAT_API_URL")
+        url = f"{base}{path}{separator}access_token={urllib.parse.quote(token)}"
+        headers = {"Content-Type": "application/json; charset=utf-8"} if data is not None else {}
+        answer = post_json_answer(url, data=data, headers=headers, what=what)
+        if answer.get("errcode") not in WECHAT_TOKEN_ERRORS:
+            return answer
+        cache.delete(wechat_token_key(conf.get("GRASSROOTS_WECHAT_APP_ID")))
+    raise DeliveryError(
+        f"{what}: the access_token was refused after a refresh (errcode {answer.get('errcode')})"
+    )
+
+
+class WeChatTemplateChannel:
+    """A template message (模板消息) of the Official Account to a follower bound to a resident.
+
+    The follower's OpenID is asked of the app that keeps the bindings (notify.followers) as the
+    message leaves, so a follower who unbound or unsubscribed after the message was written is not
+    written to (failed: the coordinators are asked to call, as for an SMS that cannot be sent). The
+    parameters come from the approved template of the message's reason, like an SMS template's;
+    the link opens the resident's follow page. WeChat has no idempotency key and no way to ask
+    whether a template message went out, so after a lost answer it is sent again: at least once.
+    Its reference (msgid) is kept, and the TEMPLATESENDJOBFINISH event settles it as delivered or failed.
+    """
+
+    name = "wechat"
+
+    def send(self, message: Message) -> str:
+        from grassroots.notify import followers
+
+        template = wechat_templates().get(message.reason)
+        if template is None:
+            raise PermanentDeliveryError(
+                f"no approved WeChat template for the reason {message.reason or '-'!r}"
+            )
+        openid = followers.address_of(message.recipient_key)
+        if not openid:
+            raise PermanentDeliveryError("the follower is no longer bound to the resident")
+        values = template_values(message, Template(code=template["id"], params=template["data"]))
+        payload = {
+            "touser": openid,
+            "template_id": template["id"],
+            # WeChat refuses a keyword value longer than 20 characters (47003): cut, never refused.
+            "data": {name: {"value": value[:20]} for name, value in values.items()},
+        }
+        link = next(iter(_URL.findall(message.deliverable_body())), "")
+        if link:
+            payload["url"] = link
+        answer = wechat_call(
+            "/cgi-bin/message/template/send",
+            data=json.dumps(payload, ensure_ascii=False).encode(),
+            what="WeChat template",
+        )
+        code = answer.get("errcode")
+        if code == 0:
+            return str(answer.get("msgid") or "")[:64]
+        detail = scrub_phones(f"WeChat errcode {code}: {answer.get('errmsg', '')}")[:300]
+        if code in WECHAT_PERMANENT:
+            raise PermanentDeliveryError(detail)
+        raise DeliveryError(detail)  # -1 busy, 45009 over the day's quota, anything unknown

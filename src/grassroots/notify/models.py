@@ -27,6 +27,8 @@ class MessageChannel(models.TextChoices):
     SMS = "sms", _("SMS")
     # A WeCom (企业微信) group robot: one message to the staff's group, never to a person.
     WECOM = "wecom", _("WeCom group")
+    # A template message of the WeChat Official Account to a follower bound to a resident (grassroots.wechat).
+    WECHAT = "wechat", _("WeChat")
 
 
 class MessageStatus(models.TextChoices):
@@ -60,6 +62,8 @@ class MessageReason(models.TextChoices):
     CALL = "call", pgettext_lazy("message reason", "call instead of SMS")
     CALLBACK = "callback", pgettext_lazy("message reason", "call-back due")
     SUMMARY = "summary", pgettext_lazy("message reason", "daily summary")
+    # The code a WeChat follower types to bind their account to a resident's phone (grassroots.wechat).
+    VERIFY = "verify", pgettext_lazy("message reason", "verification code")
 
 
 def reason_display(code: str) -> str:

@@ -66,6 +66,7 @@ class Recipient:
     role: str = ""  # lead / supporter, for handlers
     problem: str = ""
     assignment: object | None = None  # a summoned party reached by phone: its SMS carries a one-tap link
+    person_id: int | None = None  # the resident they are, when known: a WeChat follower may be bound to them
 
 
 def _user(user, *, role: str = "") -> Recipient:
@@ -75,6 +76,7 @@ def _user(user, *, role: str = "") -> Recipient:
         user=user,
         resident=is_resident(user),
         role=role,
+        person_id=getattr(user, "person_id", None),
     )
 
 
@@ -103,13 +105,16 @@ def _person(person, *, resident: bool, role: str = "") -> list[Recipient]:
     if person.status == "deceased":
         return [Recipient(key=f"none:person:{person.pk}", name=person.name, role=role, problem="已故")]
     return [
-        _phone(
-            pii.decrypt(person.phone_encrypted),
-            name=person.name,
-            resident=resident,
-            role=role,
-            label=f"person:{person.pk}",
-            no_sms=person.no_sms,
+        replace(
+            _phone(
+                pii.decrypt(person.phone_encrypted),
+                name=person.name,
+                resident=resident,
+                role=role,
+                label=f"person:{person.pk}",
+                no_sms=person.no_sms,
+            ),
+            person_id=person.pk,
         )
     ]
 
@@ -336,6 +341,7 @@ def _messages_for(case, recipient: Recipient, *, kind: str, note: str, event=Non
         message.next_attempt_at = None
         message.address_masked = "—"
         return [message]
+    wechat = _wechat_message(recipient, kind, make)
     if recipient.user is not None:
         inbox = make(MessageChannel.INBOX)
         inbox.address_masked = recipient.user.username
@@ -350,7 +356,9 @@ def _messages_for(case, recipient: Recipient, *, kind: str, note: str, event=Non
             email = make(MessageChannel.EMAIL)
             email.address = email.address_masked = recipient.user.email
             messages.append(email)
-        return messages
+        return [*messages, *wechat]
+    if wechat:
+        return wechat  # in place of the SMS: free for the resident, and it reaches a landline's household
     sms = make(MessageChannel.SMS)
     sms.set_phone(recipient.phone)
     if not recipient.takes_sms:
@@ -358,6 +366,50 @@ def _messages_for(case, recipient: Recipient, *, kind: str, note: str, event=Non
     if _one_tap(recipient, kind):
         sms.party_link = links.party_link_for(assignment=recipient.assignment, holder_name=recipient.name)
     return [sms]
+
+
+def _wechat_message(recipient: Recipient, kind: str, make) -> list[Message]:
+    """A template message to the WeChat follower bound to this resident, when the reason has a template.
+
+    Only residents hear by WeChat (their own cases' progress); a reason without an approved
+    template goes as before (SMS or inbox), so nothing is left unsaid for want of a template.
+    """
+    from grassroots.notify import followers
+    from grassroots.notify.gateways import wechat_templates
+
+    if not recipient.resident or kind not in wechat_templates():
+        return []
+    key = followers.follower_of(MessageChannel.WECHAT, recipient.person_id)
+    if key is None:
+        return []
+    message = make(MessageChannel.WECHAT)
+    message.recipient_key = key[:120]
+    message.recipient = None
+    message.address_masked = f"微信：{recipient.name}"[:254]
+    return [message]
+
+
+def sms_write(*, digits: str, name: str, reason: str, subject: str, body: str, key: str) -> int:
+    """One SMS that belongs to no case (a verification code), written now and sent after commit.
+
+    It goes through the configured SMS transport and `deliver` like every SMS: the per-phone limit,
+    the retries with back-off, the dead letter. Its id.
+    """
+    now = timezone.now()
+    message = Message(
+        reason=reason,
+        recipient_key=key[:120],
+        recipient_name=name[:100],
+        channel=MessageChannel.SMS,
+        subject=subject[:200],
+        body=body,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    message.set_phone(pii.normalise_phone(digits))
+    message.save()
+    transaction.on_commit(lambda: _enqueue_all([message.pk]))
+    return message.pk
 
 
 def _call_instead(case, recipient: Recipient, sms: Message, *, event=None) -> list[Message]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core.language import in_reader_language
@@ -170,6 +171,20 @@ WEEK_DAYS = (
 )
 DAY_PARTS = (("am", _("morning")), ("pm", _("afternoon")), ("eve", _("evening")))
 WEEK_SLOTS = tuple(f"{day}-{part}" for day, _day in WEEK_DAYS for part, _part in DAY_PARTS)
+#: Where the parts of the day begin (local hours): morning until noon, afternoon until six.
+AFTERNOON_FROM, EVENING_FROM = 12, 18
+
+
+def week_slot(moment) -> str:
+    """The part of the week ("tue-pm") that a local date-time falls in."""
+    part = "am" if moment.hour < AFTERNOON_FROM else "pm" if moment.hour < EVENING_FROM else "eve"
+    return f"{WEEK_DAYS[moment.weekday()][0]}-{part}"
+
+
+def slot_label(slot: str) -> str:
+    """A part of the week in words: "Tue afternoon" (周二下午)."""
+    day, _sep, part = slot.partition("-")
+    return gettext("%(day)s %(part)s") % {"day": dict(WEEK_DAYS)[day], "part": dict(DAY_PARTS)[part]}
 
 
 class Volunteer(models.Model):

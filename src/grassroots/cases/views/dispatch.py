@@ -2,9 +2,11 @@
 
 The suggestions (cases.selectors.dispatch_suggestions_for) follow the article: the grid's
 worker, the category's default volunteer team or member units of the right kind, volunteers
-with the matching skill, the building head, and party members living in the building. The
-coordinator picks a lead (and any supporters), or "whistles": several parties at once, each
-with a note of their role in this case, each to report for duty.
+with the matching skill, the building head, and party members living in the building. The few
+who fit best (cases.suggest) come first with their reasons, and on a first dispatch the best one
+is already ticked as the lead: one party is one click. The coordinator picks a lead (and any
+supporters), or "whistles": several parties at once, each with a note of their role in this case,
+each to report for duty.
 """
 
 from __future__ import annotations
@@ -74,6 +76,10 @@ def case_dispatch_page(request, number: str):
         lead = next((f"{a.party_kind}:{a.party.pk}" for a in current if a.is_lead), "")
         notes = {f"{a.party_kind}:{a.party.pk}": a.role_note for a in current if a.role_note}
     groups = selectors.dispatch_suggestions_for(user=request.user, case=case) if may_dispatch else []
+    preselected = posted is None and not current and bool(groups) and groups[0].suggested
+    if preselected:
+        best = groups[0].candidates[0].party  # a first dispatch: the best suggestion leads, one click
+        chosen, lead = {best}, best
     for group in groups:
         for candidate in group.candidates:
             candidate.checked = candidate.party in chosen
@@ -84,6 +90,7 @@ def case_dispatch_page(request, number: str):
         "groups": groups,
         "may_dispatch": may_dispatch,
         "may_whistle": Action.WHISTLE in actions,
+        "preselected": preselected,
         "outcome": outcome,
         "current": current,
         "note": posted.get("note", "") if posted else "",

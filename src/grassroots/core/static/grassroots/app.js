@@ -31,6 +31,35 @@
     if (target) target.replaceChildren();
   });
 
+  /* A category question's answer marked data-urgent ("no drinking water", "someone hurt"):
+     ticking it proposes the urgent time limits; the coordinator can still choose otherwise. */
+  document.addEventListener("change", function (event) {
+    var answer = event.target;
+    if (!answer.matches || !answer.matches("input[data-urgent]") || !answer.checked || !answer.form) return;
+    var urgent = answer.form.querySelector("input[name=urgency][value=urgent]");
+    if (urgent && !urgent.checked) {
+      urgent.checked = true;
+      urgent.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
+  /* Dispatch: the best suggestion comes ticked as the lead (data-preselected). Choosing another
+     lead unticks it, unless the coordinator ticked it themselves, so it does not ride along as
+     a supporter nobody asked for. */
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches) return;
+    if (input.matches("input[data-preselected]")) {
+      input.removeAttribute("data-preselected");  // touched: the coordinator's own choice now
+      return;
+    }
+    if (!input.matches("input[type=radio][name=lead]") || !input.checked || !input.form) return;
+    var preselected = input.form.querySelector("input[data-preselected]");
+    if (!preselected || preselected.value === input.value) return;
+    preselected.checked = false;
+    preselected.removeAttribute("data-preselected");
+  });
+
   /* Intake: a lookup result can fill the form with a new caller's number. */
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-new-caller]");
