@@ -34,6 +34,7 @@ from grassroots.ledger import runs as ledger_runs
 from grassroots.notify.models import Message
 from grassroots.orgs.serving import serving_report_submit
 from grassroots.privacy import services as privacy
+from grassroots.telephony.models import Call, Line
 from tests.factories import (
     MemberUnitFactory,
     PartyBranchFactory,
@@ -255,6 +256,13 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     ),
     "hours-redeem": (NOBODY, None),
     "hours-correct": (NOBODY, None),
+    # The phone desk (telephony): who takes calls on a line; the outsider reads their own (none).
+    "telephony-panel": (MOUTH_AND_LEGS | {"admin_user", "outsider"}, "/telephony/panel/"),
+    "telephony-stream": (MOUTH_AND_LEGS | {"admin_user", "outsider"}, "/telephony/stream/"),
+    "telephony-callbacks": (COORDINATORS | {"outsider"}, "/telephony/callbacks/"),
+    "telephony-sign-on": (NOBODY, None),
+    "telephony-sign-off": (NOBODY, None),
+    "telephony-called-back": (NOBODY, None),
     # Last: the token is the proof, and opening it lets this session see the case in the portal.
     "portal-follow-link": (EVERYONE, "/portal/follow/{token}/"),
     # A summoned party's one-tap link: the secret is the proof, signed in or not (cases.links).
@@ -294,6 +302,9 @@ POSTS = {
     "activity-roll-act": "/activities/{activity}/roll/act/",
     "hours-redeem": "/activities/hours/people/{volunteer_person}/redeem/",
     "hours-correct": "/activities/hours/entries/{entry}/correct/",
+    "telephony-sign-on": "/telephony/lines/{line}/sign-on/",
+    "telephony-sign-off": "/telephony/lines/{line}/sign-off/",
+    "telephony-called-back": "/telephony/calls/{call}/called-back/",
 }
 
 
@@ -425,7 +436,14 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         hours=Decimal(2),
         at=timezone.now(),
     )
+    line = Line.objects.create(community=community, code="office", name="社区服务热线")
+    call = Call(community=community, line=line, call_id="c-1", status="missed", callback="due")
+    call.rang_at = call.updated_at = timezone.now()
+    call.set_caller("13812345678")
+    call.save()
     return {
+        "line": line.pk,
+        "call": call.pk,
         "serving_report": serving_report.pk,
         "community_code": community.code,
         "community_id": community.pk,

@@ -67,6 +67,7 @@ from grassroots.people.models import (
 from grassroots.places.models import Building, Community, Grid, Household
 from grassroots.privacy import services as privacy
 from grassroots.privacy.models import DataRequest
+from grassroots.telephony.models import Call, Line
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,
@@ -627,6 +628,8 @@ def test_the_tables_cover_every_scoped_model():
         Case,
         DataRequest,
         ImportRun,
+        Line,
+        Call,
         Follower,
     }
 
@@ -688,6 +691,37 @@ def test_personal_information_requests_stay_in_their_community(
     user = request.getfixturevalue(role)
     seen = DataRequest.objects.visible_to(user).values_list("pk", flat=True)
     assert {rows[pk] for pk in seen} == sees
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("secretary", {"ours"}),
+        ("socialworker", {"ours"}),
+        ("gridworker", {"ours"}),  # a line rings for the whole community, grids or not
+        ("street_user", {"ours", "X"}),
+        ("admin_user", {"ours", "X"}),
+        ("outsider", {"X"}),
+        ("volunteer", set()),
+        ("patroller", set()),
+        ("resident", set()),
+    ],
+)
+def test_phone_lines_and_calls_stay_in_their_community(request, role, sees, community, other_community):
+    from django.utils import timezone
+
+    labels: dict[type, dict[int, str]] = {Line: {}, Call: {}}
+    for place, label in ((community, "ours"), (other_community, "X")):
+        line = Line.objects.create(community=place, code="office", name="热线")
+        call = Call(community=place, line=line, call_id="c-1", status="ringing")
+        call.rang_at = call.updated_at = timezone.now()
+        call.save()
+        labels[Line][line.pk], labels[Call][call.pk] = label, label
+    user = request.getfixturevalue(role)
+    for model in (Line, Call):
+        seen = model.objects.visible_to(user).values_list("pk", flat=True)
+        assert {labels[model][pk] for pk in seen} == sees, model.__name__
+    assert isinstance(scope_policy_of(Call), CommunityWideScope)
 
 
 def test_every_scoped_model_goes_through_the_one_door_and_names_a_policy():

@@ -206,8 +206,21 @@ _ACTIVITIES_ROLES: dict[str, set[str]] = {
     Role.UNIT_CONTACT: _ACTIVITIES_JOIN | _ACTIVITIES_OWN_HOURS,
     Role.RESIDENT: _ACTIVITIES_JOIN | _ACTIVITIES_OWN_HOURS,
 }
+# The phone lines (telephony.*): the mouth (and the secretary, who takes calls too) sign on to a line
+# and call back a missed caller; the legs read the calls of their community or street; lines are
+# configured by administrators in the admin.
+_TELEPHONY_VIEW = {"telephony.line.view", "telephony.call.view"}
+_TELEPHONY_WORK = _TELEPHONY_VIEW | {"telephony.line.take", "telephony.call.call_back"}
+_TELEPHONY_ROLES: dict[str, set[str]] = {
+    Role.ADMIN: _TELEPHONY_VIEW,
+    Role.SECRETARY: _TELEPHONY_WORK,
+    Role.STREET: _TELEPHONY_VIEW,
+    Role.SOCIAL_WORKER: _TELEPHONY_WORK,
+    Role.GRID_WORKER: _TELEPHONY_WORK,
+}
 ROLE_CAPABILITIES = {
     role: capabilities
+    | frozenset(_TELEPHONY_ROLES.get(role, ()))
     | frozenset(_INSIGHTS_ROLES.get(role, ()))
     | frozenset(_CARE_ROLES.get(role, ()))
     | frozenset(_ACTIVITIES_ROLES.get(role, ()))

@@ -52,6 +52,8 @@ SPECTACULAR = {
         "UrgencyEnum": "grassroots.cases.models.Urgency",
         "SatisfactionEnum": "grassroots.cases.models.Satisfaction",
         "PersonStatusEnum": "grassroots.people.models.PersonStatus",
+        # A call's status and the switchboard's event name the same four states.
+        "CallStatusEnum": "grassroots.telephony.models.CallStatus",
     },
 }
 

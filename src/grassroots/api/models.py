@@ -33,6 +33,7 @@ class Scope(models.TextChoices):
     CASES_ACT = "cases:act", _("act on the cases it reported (call-back verdict, notes)")
     INBOUND = "inbound", _("inbound messages (WeChat or SMS bridge)")
     REGISTRY_READ = "registry:read", _("read places and categories")
+    TELEPHONY = "telephony", _("call events of the phone lines (switchboard)")
 
 
 #: What a new client gets unless the administrator chooses otherwise.

@@ -52,3 +52,65 @@ def caller_panel_context(*, user: User, person: Person) -> dict[str, Any]:
     for panel in panels:
         context[panel.name] = panel.load(user=user, person=person)
     return context
+
+
+# --- the desk above the intake form, and what the form starts with ----------------------------------
+#
+# An app above cases may put a part of its own above the intake form (telephony: the phone desk,
+# where a worker signs on to a line and the ringing call pops), and may fill the form's starting
+# values from the query string (telephony: "new case from this call", /cases/intake/?call=7).
+
+
+@dataclass(frozen=True)
+class IntakeDesk:
+    """A part shown above the intake form: its context name, its template, and how it reads."""
+
+    name: str
+    template: str
+    load: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class IntakePrefill:
+    """Starting values of the intake form from the query string.
+
+    `load(user=..., params=...)` returns None (nothing to fill) or a dict with any of the
+    IntakeForm's initial values (reporter_kind, reporter_person, reporter_name, reporter_phone,
+    channel) and "person" (the caller, read through the intake's own scoped selector).
+    """
+
+    name: str
+    load: Callable[..., dict | None]
+
+
+_DESKS: dict[str, IntakeDesk] = {}
+_PREFILLS: dict[str, IntakePrefill] = {}
+
+
+def register_intake_desk(*, name: str, template: str, load: Callable[..., Any]) -> None:
+    """Offer a part above the intake form; `load(request=...)` returns its context (None: not shown)."""
+    _DESKS[name] = IntakeDesk(name=name, template=template, load=load)
+
+
+def register_intake_prefill(*, name: str, load: Callable[..., dict | None]) -> None:
+    """Offer starting values for the intake form; the first prefill that answers wins."""
+    _PREFILLS[name] = IntakePrefill(name=name, load=load)
+
+
+def intake_desk_context(*, request) -> dict[str, Any]:
+    """The desks to include ("intake_desks": (template, context) pairs that answered)."""
+    desks = []
+    for desk in _DESKS.values():
+        context = desk.load(request=request)
+        if context is not None:
+            desks.append((desk.template, context))
+    return {"intake_desks": desks}
+
+
+def intake_prefill(*, user: User, params) -> dict | None:
+    """The first registered prefill's starting values for these query parameters, or None."""
+    for prefill in _PREFILLS.values():
+        values = prefill.load(user=user, params=params)
+        if values:
+            return values
+    return None

@@ -897,6 +897,19 @@ def caller_lookup_for(*, user: User, text: str, more: bool = False) -> CallerLoo
     )
 
 
+#: The most members of the caller's household a screen lists (a flat, not a building).
+HOUSEHOLD_LIMIT = 12
+
+
+def caller_household_for(*, user: User, person: Person) -> list[Person]:
+    """The other people living in the caller's household, as the intake shows people (address,
+    the tags this user may read), at most HOUSEHOLD_LIMIT: who else the call may be about."""
+    if not person.current_household_id:
+        return []
+    members = _callers(user).filter(current_household_id=person.current_household_id).exclude(pk=person.pk)
+    return list(members.order_by("id")[:HOUSEHOLD_LIMIT])
+
+
 def caller_cases_for(*, user: User, person: Person) -> tuple[list[Case], list[Case]]:
     """The caller's open cases and their five latest closed ones (reported by them or about their
     home), so the mouth sees at once whether this call repeats a case already open."""

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "grassroots.privacy",
     "grassroots.ledger",
     "grassroots.wechat",
+    "grassroots.telephony",
     "grassroots.demo",
     "django_tasks_db",
     "rest_framework",
@@ -302,6 +303,11 @@ GRASSROOTS_RETENTION_DAYS = env_days_by_kind("GRASSROOTS_RETENTION_DAYS")
 # The dashboard's rules (cases.metrics.DEFAULT_RULES; docs/metrics.md), as JSON: which statuses count
 # as resolved, what each call-back verdict is worth, the weights of the composite score.
 GRASSROOTS_METRICS = env_json("GRASSROOTS_METRICS")
+
+# The phone desk's screen pop (docs/telephony.md): a server-sent-events stream holds one gunicorn thread,
+# so it ends after this many seconds and the browser reconnects after GRASSROOTS_SCREENPOP_RETRY_MS.
+GRASSROOTS_SCREENPOP_STREAM_SECONDS = env_int("GRASSROOTS_SCREENPOP_STREAM_SECONDS", default=25)
+GRASSROOTS_SCREENPOP_RETRY_MS = env_int("GRASSROOTS_SCREENPOP_RETRY_MS", default=1000)
 
 # Urging a case (督办) texts every party: at most once per this many minutes per case.
 GRASSROOTS_URGE_COOLDOWN_MINUTES = env_int("GRASSROOTS_URGE_COOLDOWN_MINUTES", default=30)

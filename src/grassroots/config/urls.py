@@ -24,6 +24,9 @@ urlpatterns = [
     path("notifications/", include("grassroots.notify.urls")),
     path("ledger/", include("grassroots.ledger.urls")),
     path("wechat/", include("grassroots.wechat.urls")),
+    path("telephony/", include("grassroots.telephony.urls")),
+    # Before the API's own URLs, whose last pattern answers 404 for anything else under /api/v1/.
+    path("api/v1/telephony/", include("grassroots.telephony.api_urls")),
     path("api/v1/", include("grassroots.api.urls")),
     path("open311/v2/", include("grassroots.api.open311_urls")),
 ]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from grassroots.accounts.roles import is_eyes, is_resident, user_can, user_scope
 from grassroots.cases import selectors, services
 from grassroots.cases.forms import IntakeForm, NewResidentForm, ReportForm
-from grassroots.cases.intake_panels import caller_panel_context
+from grassroots.cases.intake_panels import caller_panel_context, intake_desk_context, intake_prefill
 from grassroots.cases.models import Category, Channel, Urgency
 from grassroots.cases.views.common import (
     Outcome,
@@ -296,7 +296,9 @@ def intake(request):
     user = request.user
     require(_may_take_calls(user))
     data = request.POST if request.method == "POST" else None
-    form = _intake_form(request, data=data, files=request.FILES if data else None)
+    prefill = intake_prefill(user=user, params=request.GET) if data is None else None
+    initial = {key: value for key, value in (prefill or {}).items() if key != "person"}
+    form = _intake_form(request, data=data, files=request.FILES if data else None, initial=initial)
     category = selectors.category_for(user=user, pk=(data or request.GET).get("category"))
     answers = collect_answers(category, data) if data else {}
     extra_errors: dict[str, list[str]] = {}
@@ -316,8 +318,13 @@ def intake(request):
     person = None
     if form.is_bound:
         person = selectors.caller_for(user=user, pk=form.data.get("reporter_person"))
+    elif prefill and prefill.get("person") is not None:  # e.g. "new case from this call"
+        person = selectors.caller_for(user=user, pk=prefill["person"].pk)
     building_id = form.data.get("building") if form.is_bound else ""
     household_id = form.data.get("household") if form.is_bound else ""
+    if person is not None and not form.is_bound and person.current_household_id:
+        building_id = person.current_household.building_id
+        household_id = person.current_household_id
     context = {
         **_report_form_context(form, category, answers, extra_errors),
         "plan": _intake_plan(user)[0],
@@ -329,6 +336,7 @@ def intake(request):
             building_id=building_id,
             household_id=household_id,
         ),
+        **intake_desk_context(request=request),
     }
     return render(request, "cases/intake.html", context, status=status)
 
