@@ -302,7 +302,7 @@ def test_the_worker_command_in_batch_mode_sweeps_and_delivers(overdue_case, secr
         call_command("worker", "--batch", verbosity=0)
     assert overdue_case.messages.filter(reason="overdue", recipient=secretary).exists()
     assert not Message.objects.filter(status=MessageStatus.QUEUED).exists()
-    assert set(run_periodic()) == {"overdue", "requeued", "summary", "audit_pruned", "retention"}
+    assert set(run_periodic()) == {"overdue", "requeued", "summary", "reports", "audit_pruned", "retention"}
 
 
 def test_the_worker_command_needs_the_database_queue(worker_settings):

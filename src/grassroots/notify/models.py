@@ -60,6 +60,7 @@ class MessageReason(models.TextChoices):
     CALL = "call", pgettext_lazy("message reason", "call instead of SMS")
     CALLBACK = "callback", pgettext_lazy("message reason", "call-back due")
     SUMMARY = "summary", pgettext_lazy("message reason", "daily summary")
+    REPORT = "report", pgettext_lazy("message reason", "monthly report")
 
 
 def reason_display(code: str) -> str:
