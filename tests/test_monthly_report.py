@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the month fixture imported from tests.test_dashboard is a parameter here)
 """The monthly report for the street office: its numbers are the dashboard's, its files are private.
 
 The month is tests/test_dashboard.py's hand-counted one (c1–c8, docs/metrics.md's worked example).
