@@ -288,3 +288,9 @@ def test_the_command_makes_a_month(month, community, capsys):
         call_command("report", "monthly", "--period", "2026-13")
     with pytest.raises(CommandError, match="NOPE"):
         call_command("report", "monthly", "--period", b, "--street", "NOPE")
+
+
+def test_the_schedule_can_be_turned_off(community, settings):
+    settings.GRASSROOTS_MONTHLY_REPORTS = False
+    assert reports.reports_due() == 0
+    assert not MonthlyReport.objects.exists()

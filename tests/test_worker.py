@@ -48,6 +48,8 @@ def worker_settings(settings, tmp_path):
     settings.GRASSROOTS_NOTIFY_RETRY_SECONDS = 0  # retry at once, so one batch run sees every attempt
     settings.GRASSROOTS_NOTIFY_MAX_ATTEMPTS = 8
     settings.GRASSROOTS_NOTIFY_RESCUE_SECONDS = 300
+    # The sweep's monthly reports (a PDF each) are tried in tests/test_monthly_report.py, not here.
+    settings.GRASSROOTS_MONTHLY_REPORTS = False
     return settings
 
 

@@ -259,7 +259,10 @@ def report_fail(report_id: int, error: Exception) -> None:
 def reports_due(*, now: datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
     """Ask for last month's report of every street and community that has none (the first of the
     month, or the first sweep after it), and queue again a request whose task was lost. The number
-    of reports asked for or queued again; a second sweep asks for nothing."""
+    of reports asked for or queued again; a second sweep asks for nothing. Nothing at all with
+    GRASSROOTS_MONTHLY_REPORTS off."""
+    if not getattr(settings, "GRASSROOTS_MONTHLY_REPORTS", True):
+        return 0
     now = now or timezone.now()
     month = last_month(now)
     made = MonthlyReport.objects.filter(period=month)

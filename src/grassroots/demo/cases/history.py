@@ -123,7 +123,7 @@ REWORK_GRID_WEIGHTS = (60, 14, 26)
 #: The grid with more rework: the third of the community's grids (by id), whose handlers redo more.
 REWORK_GRID = 2
 #: The hotspot: (category, building number, entrance, days before today of each report).
-HOTSPOT = ("facilities-hazard", 4, 2, (13, 11, 8, 5))
+HOTSPOT = ("facilities-hazard", 9, 2, (13, 11, 8, 5))
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
