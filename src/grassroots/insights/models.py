@@ -31,11 +31,11 @@ class ReportScope(ScopePolicy):
         scope = user_scope(user)
         if scope.level == "all":
             return Q()
-        if scope.level == "street" and scope.ids:
-            return Q(street_id__in=sorted(scope.ids))
-        if scope.level == "community" and scope.ids:
+        if scope.level in ("grid", "household", "none") or not scope.ids:
+            return None
+        if scope.level == "community":
             return Q(community_id__in=sorted(scope.ids))
-        return None
+        return Q(street_id__in=sorted(scope.ids))  # a street's office: its own report and its communities'
 
 
 class ReportStatus(models.TextChoices):

@@ -299,13 +299,14 @@ def scopes_for(user: User) -> list[tuple[Street, Community | None]]:
     from grassroots.accounts.roles import user_scope
 
     scope = user_scope(user)
+    if scope.level in ("grid", "household", "none"):
+        return []
     communities = Community.objects.visible_to(user).select_related("street").order_by("street_id", "code")
-    scopes: list[tuple[Street, Community | None]] = []
-    if scope.level in ("all", "street"):
-        streets = Street.objects.order_by("code")
-        if scope.level == "street":
-            streets = streets.filter(pk__in=sorted(scope.ids))
-        scopes += [(street, None) for street in streets[:100]]
-    if scope.level in ("all", "street", "community"):
-        scopes += [(community.street, community) for community in communities[:300]]
+    streets = Street.objects.order_by("code")
+    if scope.level == "community":
+        streets = streets.none()  # a community's legs: their community's report only
+    elif scope.level != "all":
+        streets = streets.filter(pk__in=sorted(scope.ids))  # the street office: its street's
+    scopes: list[tuple[Street, Community | None]] = [(street, None) for street in streets[:100]]
+    scopes += [(community.street, community) for community in communities[:300]]
     return scopes
