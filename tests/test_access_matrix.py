@@ -12,10 +12,11 @@ comes with its answer to "who can read this, and should they?".
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -30,6 +31,7 @@ from grassroots.cases import links as party_links
 from grassroots.cases import services as cases
 from grassroots.cases.models import Category, Channel
 from grassroots.cases.services import Party, ReportDetails
+from grassroots.insights.models import MonthlyReport, ReportStatus
 from grassroots.ledger import runs as ledger_runs
 from grassroots.notify.models import Message
 from grassroots.orgs.serving import serving_report_submit
@@ -135,6 +137,13 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     # The dashboard: the legs and the mouth (who open the case lists its numbers link to); the
     # outsider opens their own community's, which counts nothing of ours (tests/test_dashboard.py).
     "dashboard": (COORDINATORS | {"outsider"}, "/dashboard/"),
+    # The monthly reports: the legs only, each its scope's (our community's report: the secretary,
+    # the street office, administrators; tests/test_monthly_report.py tries the street's own).
+    "monthly-reports": ({"secretary", "street_user", "admin_user"}, "/dashboard/reports/"),
+    "monthly-report": ({"secretary", "street_user", "admin_user"}, "/dashboard/reports/{report}/"),
+    "monthly-report-file": ({"secretary", "street_user", "admin_user"}, "/dashboard/reports/{report}/pdf/"),
+    "monthly-report-ask": (NOBODY, None),
+    "monthly-report-subscribe": (NOBODY, None),
     "case-board-act": (NOBODY, None),
     "case-tasks": (SIGNED_IN - {"resident"}, "/cases/tasks/"),
     "case-detail": (COORDINATORS | {"volunteer", "resident"}, "/cases/{case}/"),
@@ -305,6 +314,8 @@ POSTS = {
     "telephony-sign-on": "/telephony/lines/{line}/sign-on/",
     "telephony-sign-off": "/telephony/lines/{line}/sign-off/",
     "telephony-called-back": "/telephony/calls/{call}/called-back/",
+    "monthly-report-ask": "/dashboard/reports/ask/",
+    "monthly-report-subscribe": "/dashboard/reports/subscriptions/",
 }
 
 
@@ -441,9 +452,14 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
     call.rang_at = call.updated_at = timezone.now()
     call.set_caller("13812345678")
     call.save()
+    report = MonthlyReport.objects.create(
+        street=community.street, community=community, period=date(2026, 11, 1), status=ReportStatus.READY
+    )
+    report.pdf.save("report.pdf", ContentFile(b"%PDF-1.4 a test"), save=True)
     return {
         "line": line.pk,
         "call": call.pk,
+        "report": report.pk,
         "serving_report": serving_report.pk,
         "community_code": community.code,
         "community_id": community.pk,

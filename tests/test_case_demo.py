@@ -535,3 +535,50 @@ def test_the_years_rows_are_the_rows_the_services_write(demo):
             draft.case.number
         )
         assert _parties(case.assignments.order_by("id")) == _parties(draft.assignments), draft.case.number
+
+
+# --- the dashboard's story ----------------------------------------------------------------------------
+
+
+def _per_month(cases) -> Counter:
+    return Counter(timezone.localtime(moment).month for moment in cases.values_list("reported_at", flat=True))
+
+
+def test_a_summer_of_water_problems(demo):
+    """停水 and 漏水: more reports in each of June, July and August than in any spring or autumn month."""
+    water = Case.objects.filter(
+        community=demo.community, category__code__in=["utilities-water", "repairs-pipe"]
+    )
+    months = _per_month(water)
+    calm = [months[m] for m in (4, 5, 9, 10)]
+    assert min(months[m] for m in (6, 7, 8)) > max(calm)
+    supply = _per_month(water.filter(category__code="utilities-water"))
+    assert sum(supply[m] for m in (6, 7, 8)) > 2 * sum(supply[m] for m in (3, 4, 5))
+
+
+def test_one_grid_sends_far_more_work_back(demo):
+    """The rework grid's closed cases come back (unsatisfied call-back) at least twice as often."""
+    closed = Case.objects.filter(community=demo.community, status=Status.CLOSED, grid__isnull=False)
+    rows = closed.values("grid__name").annotate(
+        n=Count("id"), reworked=Count("id", filter=Q(rework_count__gt=0))
+    )
+    shares = sorted((row["reworked"] / row["n"], row["grid__name"]) for row in rows if row["n"] >= 50)
+    (top, name), rest = shares[-1], [share for share, _name in shares[:-1]]
+    assert name.endswith("第三网格")
+    assert top > 2 * sorted(rest)[len(rest) // 2]
+
+
+def test_a_hotspot_at_one_building_entrance_lately(demo):
+    """Four reports of the same hazard at building 9, entrance 2, within ten days of the last two weeks:
+    the hotspot rule (three of a category at one building within 14 days) holds."""
+    since = demo.now - timedelta(days=14)
+    hazard = Case.objects.filter(
+        community=demo.community,
+        category__code="facilities-hazard",
+        building__number=9,
+        reported_at__gte=since,
+        location_note__contains="9号楼2单元门口",
+    )
+    moments = sorted(hazard.values_list("reported_at", flat=True))
+    assert len(moments) >= 4
+    assert moments[3] - moments[0] <= timedelta(days=10)

@@ -297,3 +297,27 @@ def test_the_secretarys_home_opens_the_dashboard(secretary):
     client = Client()
     client.force_login(secretary)
     assert 'href="/dashboard/"' in client.get("/").content.decode()
+
+
+def test_the_secretarys_home_shows_this_months_headline_and_the_ways_on(month, secretary, street_user):
+    """The three rates, the score and the board's "now" figures of this month, the dashboard's own
+    numbers; the dashboard, the supervision board and the reports one tap away."""
+    for user in (secretary, street_user):
+        client = Client()
+        client.force_login(user)
+        home = client.get("/")
+        page = client.get("/dashboard/")
+        html = home.content.decode()
+        for key in (
+            "response_rate",
+            "resolution_rate",
+            "satisfaction_rate",
+            "score",
+            "open_now",
+            "overdue_now",
+        ):
+            shown = page.context["shown"].figures[key]
+            card = re.search(rf'id="headline-{key}">(.*?)</section>', html, re.S)
+            assert card is not None and f">{shown.text}</a>" in card.group(1), key
+        assert 'href="/dashboard/"' in html and 'href="/cases/board/"' in html
+        assert 'href="/dashboard/reports/"' in html

@@ -45,6 +45,7 @@ from grassroots.cases.scope import CaseScope
 from grassroots.cases.services import Party, case_dispatch, case_report
 from grassroots.core.admin import ScopedAdminMixin
 from grassroots.core.scoping import PATH_SCOPE, ScopedQuerySet, ScopePolicy, scope_policy_of
+from grassroots.insights.models import MonthlyReport
 from grassroots.orgs.models import (
     MemberUnit,
     PartyBranch,
@@ -631,6 +632,7 @@ def test_the_tables_cover_every_scoped_model():
         Line,
         Call,
         Follower,
+        MonthlyReport,
     }
 
 
@@ -722,6 +724,45 @@ def test_phone_lines_and_calls_stay_in_their_community(request, role, sees, comm
         seen = model.objects.visible_to(user).values_list("pk", flat=True)
         assert {labels[model][pk] for pk in seen} == sees, model.__name__
     assert isinstance(scope_policy_of(Call), CommunityWideScope)
+
+
+# --- the monthly reports: a street's for its street office, a community's for its legs and the street --
+
+
+@pytest.fixture
+def report_world(world: World) -> dict[int, str]:
+    """The street's report ("street"), ours, X's (same street) and F's (another street)."""
+    month = date(2026, 11, 1)
+    ours, x, f = (Community.objects.get(code=code) for code in ("HSY", "XG", "FAR"))
+    rows = {
+        MonthlyReport.objects.create(street=ours.street, period=month).pk: "street",
+        MonthlyReport.objects.create(street=ours.street, community=ours, period=month).pk: "ours",
+        MonthlyReport.objects.create(street=x.street, community=x, period=month).pk: "X",
+        MonthlyReport.objects.create(street=f.street, community=f, period=month).pk: "F",
+    }
+    return rows
+
+
+# Who reads which report: the legs only (insights.monthlyreport.view), each its scope.
+REPORTS_SEEN = {
+    "secretary": {"ours"},
+    "socialworker": set(),
+    "gridworker": set(),
+    "street": {"street", "ours", "X"},
+    "patroller": set(),
+    "volunteer": set(),
+    "outsider": set(),
+    "superuser": {"street", "ours", "X", "F"},
+    "admin_without_community": set(),
+    "anonymous": set(),
+    "nobody": set(),
+}
+
+
+@pytest.mark.parametrize("who", REPORTS_SEEN)
+def test_each_role_reads_exactly_its_monthly_reports(world: World, report_world, who: str):
+    seen = MonthlyReport.objects.visible_to(world.users[who]).values_list("pk", flat=True)
+    assert {report_world[pk] for pk in seen} == REPORTS_SEEN[who]
 
 
 def test_every_scoped_model_goes_through_the_one_door_and_names_a_policy():

@@ -58,6 +58,8 @@ def worker_settings(settings, tmp_path, task_queue):
     settings.GRASSROOTS_NOTIFY_RETRY_SECONDS = 0  # retry at once, so one batch run sees every attempt
     settings.GRASSROOTS_NOTIFY_MAX_ATTEMPTS = 8
     settings.GRASSROOTS_NOTIFY_RESCUE_SECONDS = 300
+    # The sweep's monthly reports (a PDF each) are tried in tests/test_monthly_report.py, not here.
+    settings.GRASSROOTS_MONTHLY_REPORTS = False
     return settings
 
 
@@ -314,7 +316,7 @@ def test_the_worker_command_in_batch_mode_sweeps_and_delivers(overdue_case, secr
         call_command("worker", "--batch", verbosity=0)
     assert overdue_case.messages.filter(reason="overdue", recipient=secretary).exists()
     assert not Message.objects.filter(status=MessageStatus.QUEUED).exists()
-    assert set(run_periodic()) == {"overdue", "requeued", "summary", "audit_pruned", "retention"}
+    assert set(run_periodic()) == {"overdue", "requeued", "summary", "reports", "audit_pruned", "retention"}
 
 
 def test_the_worker_command_needs_a_queue_it_runs(worker_settings):

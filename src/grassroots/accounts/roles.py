@@ -169,10 +169,12 @@ _LEDGER_ROLES: dict[str, set[str]] = {
 }
 # The dashboard (insights.*): the legs and the mouth, who open the case lists its numbers link to.
 _INSIGHTS_VIEW = {"insights.dashboard.view"}
+# The monthly report for the street office: the legs read (and ask for) the reports of their scope.
+_INSIGHTS_REPORTS = {"insights.monthlyreport.view", "insights.monthlyreport.add"}
 _INSIGHTS_ROLES: dict[str, set[str]] = {
-    Role.ADMIN: _INSIGHTS_VIEW,
-    Role.SECRETARY: _INSIGHTS_VIEW,
-    Role.STREET: _INSIGHTS_VIEW,
+    Role.ADMIN: _INSIGHTS_VIEW | _INSIGHTS_REPORTS,
+    Role.SECRETARY: _INSIGHTS_VIEW | _INSIGHTS_REPORTS,
+    Role.STREET: _INSIGHTS_VIEW | _INSIGHTS_REPORTS,
     Role.SOCIAL_WORKER: _INSIGHTS_VIEW,
     Role.GRID_WORKER: _INSIGHTS_VIEW,
 }
@@ -345,6 +347,19 @@ def role_field_errors(user: User) -> dict[str, str]:
     if user.role == Role.RESIDENT and not user.person_id:
         return {"person": _("A resident account must be linked to the person.")}
     return {}
+
+
+def street_office_reader(street_id: int) -> User:
+    """An unsaved account that reads as the street office of one street: whose view the monthly
+    report counts (insights.reports), whoever asks for it and whoever reads it.
+
+    The report goes up to the street office and to every subscriber who may read it, so it counts
+    what the street office's own dashboard counts: its street's communities, no sensitive category.
+    It is never saved and cannot sign in (it has no password and no primary key).
+    """
+    user = User(username=f"street-office-{street_id}", role=Role.STREET, street_id=street_id, is_active=True)
+    user.set_unusable_password()
+    return user
 
 
 def system_actor() -> User:

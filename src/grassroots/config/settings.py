@@ -35,6 +35,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = var_dir()
 
 DEBUG = env_bool("GRASSROOTS_DEBUG", default=False)
+# The worker's sweep makes last month's report of every street and community on the first of the
+# month (insights.reports.reports_due); off where the reports are not wanted.
+GRASSROOTS_MONTHLY_REPORTS = env_bool("GRASSROOTS_MONTHLY_REPORTS", default=True)
 # Production unless GRASSROOTS_DEBUG or GRASSROOTS_DEMO (grassroots.config.env.production): it
 # decides the defaults of the HTTPS settings below and of e-mail (notify_settings).
 PRODUCTION = production()

@@ -7,3 +7,12 @@ class InsightsConfig(AppConfig):
 
     name = "grassroots.insights"
     verbose_name = _("Insights")
+
+    def ready(self) -> None:
+        from grassroots.accounts.home_panels import register_home_panel
+        from grassroots.insights.home import headline_for, headline_shown
+
+        # The legs' home opens on this month's headline figures, with the dashboard and the board.
+        register_home_panel(
+            name="headline", template="insights/_home_headline.html", load=headline_for, shown=headline_shown
+        )

@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +37,9 @@ class NotifyConfig(AppConfig):
         # Notifications subscribe to what cases announce; cases never import this app.
         case_event_committed.connect(_on_case_event, dispatch_uid="notify.case_event")
         case_became_overdue.connect(_on_case_overdue, dispatch_uid="notify.case_overdue")
+        from grassroots.insights.signals import report_ready
+
+        report_ready.connect(_on_report_ready, dispatch_uid="notify.report_ready")
 
 
 def _old_messages(cutoff):
@@ -55,6 +60,17 @@ def _on_case_overdue(sender, *, case_id: int, **kwargs) -> None:
     from grassroots.notify.api import case_overdue
 
     case_overdue(case_id)
+
+
+def _on_report_ready(sender, *, report_id: int, **kwargs) -> None:
+    from grassroots.notify.services import notify_report_ready
+
+    try:
+        notify_report_ready(report_id)
+    except Exception:  # the report is made; the subscribers can still open the list
+        logging.getLogger("grassroots.notify").exception(
+            "could not tell the subscribers of report %s", report_id
+        )
 
 
 def check_notify_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:

@@ -64,6 +64,7 @@ class MessageReason(models.TextChoices):
     SUMMARY = "summary", pgettext_lazy("message reason", "daily summary")
     # The code a WeChat follower types to bind their account to a resident's phone (grassroots.wechat).
     VERIFY = "verify", pgettext_lazy("message reason", "verification code")
+    REPORT = "report", pgettext_lazy("message reason", "monthly report")
 
 
 def reason_display(code: str) -> str:

@@ -531,6 +531,82 @@ def notify_case_overdue(case_id: int) -> list[int]:
     return _write(case, _legs(case, street=case.escalated_at is not None), kind="overdue")
 
 
+# --- the monthly report -----------------------------------------------------------------------------------
+
+
+def report_text(report) -> tuple[str, str]:
+    """(subject, body) of a monthly report's notice: a link to sign in and download, never the file
+    (whoever reads the mailbox could read an attachment; the link asks who they are)."""
+    base = conf.get("GRASSROOTS_PUBLIC_URL")
+    subject = f"月报：{report.scope_name} {report.period:%Y-%m}"
+    body = (
+        f"{report.scope_name} {report.period:%Y年%m月}的月报（Excel 和 PDF）已生成。"
+        f"请登录后查看和下载：{base}/dashboard/reports/{report.pk}/"
+    )
+    return subject, body
+
+
+def notify_report_ready(report_id: int) -> list[int]:
+    """Tell the subscribers of a monthly report's scope that it is ready: in their notification list
+    and, with GRASSROOTS_NOTIFY_EMAIL, by e-mail (delivered, retried and dead-lettered like any
+    message). Only subscribers who may read the report now; once each (a repeat writes nothing)."""
+    from grassroots.insights.models import MonthlyReport, ReportSubscription
+
+    report = MonthlyReport.objects.select_related("street", "community").filter(pk=report_id).first()
+    if report is None:
+        return []
+    subscriptions = ReportSubscription.objects.filter(street_id=report.street_id).select_related("user")
+    if report.community_id:
+        subscriptions = subscriptions.filter(community_id=report.community_id)
+    else:
+        subscriptions = subscriptions.filter(community__isnull=True)
+    subject, body = report_text(report)
+    now = timezone.now()
+    messages: list[Message] = []
+    for subscription in subscriptions.order_by("pk"):
+        user = subscription.user
+        if not MonthlyReport.objects.visible_to(user).filter(pk=report.pk).exists():
+            continue  # moved to another street or role since they subscribed
+        key = f"report:{report.pk}:user:{user.pk}"
+        if Message.objects.filter(reason=MessageReason.REPORT, recipient_key=key).exists():
+            continue
+        common = {
+            "reason": MessageReason.REPORT,
+            "recipient": user,
+            "recipient_key": key,
+            "recipient_name": user.display_name[:100],
+            "subject": subject,
+            "body": body,
+            "created_at": now,
+        }
+        messages.append(
+            Message(
+                channel=MessageChannel.INBOX,
+                address_masked=user.username,
+                status=MessageStatus.SENT,
+                sent_at=now,
+                transport="inbox",
+                **common,
+            )
+        )
+        if conf.get("GRASSROOTS_NOTIFY_EMAIL") and user.email:
+            messages.append(
+                Message(
+                    channel=MessageChannel.EMAIL,
+                    address=user.email,
+                    address_masked=user.email,
+                    next_attempt_at=now,
+                    **common,
+                )
+            )
+    with transaction.atomic():
+        for message in messages:
+            message.save()
+    outgoing = [message.pk for message in messages if message.status == MessageStatus.QUEUED]
+    transaction.on_commit(lambda: _enqueue_all(outgoing))
+    return [message.pk for message in messages]
+
+
 # --- the staff's WeCom group ------------------------------------------------------------------------------
 
 

@@ -30,16 +30,18 @@ QUEUES = ("default", "notifications")
 
 def run_periodic() -> dict:
     """One round of the periodic work: overdue cases, messages to requeue, the group's daily summary,
-    old audit rows, expired records."""
+    last month's reports (asked for once, on the first of the month), old audit rows, expired records."""
     from grassroots.cases.tasks import sweep_overdue
     from grassroots.core import retention
     from grassroots.core.audit import prune
+    from grassroots.insights.reports import reports_due
     from grassroots.notify.services import post_daily_summary, requeue_due_messages
 
     return {
         "overdue": len(sweep_overdue()),
         "requeued": len(requeue_due_messages()),
         "summary": int(post_daily_summary() is not None),
+        "reports": reports_due(),
         "audit_pruned": prune().rows,
         "retention": retention.enforce(),
     }

@@ -9,6 +9,12 @@ whistle that summons several parties); reported for duty, noted, sometimes late 
 extended, escalated to the street or reworked after an unsatisfied call-back; verified and
 closed. A few reports repeat an open case and are merged into it, and a few are rejected.
 
+The year tells the dashboard's story (docs/metrics.md, "The demo's story"): a summer of water
+problems (停水 and 漏水 reports two to three times as often from June to August), one grid whose
+call-backs send the work back far more often (`REWORK_GRID`), and, in the last two weeks, a
+hotspot: four reports of the same hazard at one building entrance within nine days (`HOTSPOT`),
+which the hotspot rule (three of a category at a building within 14 days) flags.
+
 Each step is taken by the account whose role takes it (a party without an account reports
 for duty by phone and a coordinator records it), as a CaseDraft (demo.cases.rows) that
 writes the rows the services would write. Everything is drawn from the given random.Random
@@ -111,6 +117,13 @@ _HOURS = {
     "hotline": (0, 0, 0, 0, 0, 0, 0, 0.5, 3, 4, 4, 3, 1, 1, 3, 4, 3, 2, 1, 1, 0.5, 0.3, 0, 0),
 }
 SATISFIED, BASIC, UNSATISFIED = Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.UNSATISFIED
+#: The call-back verdicts (satisfied, basically, unsatisfied: then rework), and in the rework grid.
+VERDICT_WEIGHTS = (78, 15, 7)
+REWORK_GRID_WEIGHTS = (60, 14, 26)
+#: The grid with more rework: the third of the community's grids (by id), whose handlers redo more.
+REWORK_GRID = 2
+#: The hotspot: (category, building number, entrance, days before today of each report).
+HOTSPOT = ("facilities-hazard", 9, 2, (13, 11, 8, 5))
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -132,9 +145,11 @@ def _season(code: str, day: date) -> float:
             return factor * 0.03
         return factor * {11: 3.0, 12: 2.0, 1: 2.2, 2: 1.4, 3: 0.8}[month]
     seasonal = {
-        "repairs-pipe": 1.6 if winter else (1.2 if month in (3, 11) else (0.8 if summer else 1.0)),
+        # Pipes burst in the frost, and leak again in the summer of water problems.
+        "repairs-pipe": 1.6 if winter else (1.2 if month in (3, 11) else (1.9 if summer else 1.0)),
         "utilities-power": 1.7 if summer else (1.1 if winter else 1.0),
-        "utilities-water": 1.4 if summer else 1.0,
+        # The summer of water problems: supply cut for mains repairs, low pressure on the top floors.
+        "utilities-water": 3.0 if summer else 1.0,
         "environment": 1.4 if summer else (0.7 if winter else 1.0),
         "dispute": 1.3 if summer else 1.0,
         "elderly": 1.4 if month in (1, 2) else (1.2 if month == 12 else 1.0),
@@ -179,6 +194,8 @@ class History:
         self.lived_in_by_building: dict[int, list[dict]] = defaultdict(list)
         for row in self.lived_in:
             self.lived_in_by_building[row["building_id"]].append(row)
+        grids = sorted({row["grid_id"] for row in registry.buildings if row["grid_id"]})
+        self.rework_grid = grids[REWORK_GRID % len(grids)] if grids else None
 
     def plan(self) -> list[CaseDraft]:
         """Every case of the year, closed, rejected or merged. A case whose story would not be over
@@ -190,7 +207,33 @@ class History:
                     draft = self._case(code, day)
                     if draft.clock < self.now - timedelta(minutes=10):
                         drafts.append(draft)
+        drafts += self._hotspot()
         self._duplicates(drafts)
+        return drafts
+
+    def _hotspot(self) -> list[CaseDraft]:
+        """Four reports of the same hazard at one building entrance within nine days, lately: each
+        a whole story (registered, dispatched, done), none rejected. A story not over by now is
+        drawn again (the same seed gives the same stories)."""
+        code, number, entrance, days_back = HOTSPOT
+        building = self.reg.building_by_number.get(number)
+        if code not in self.reg.categories or building is None:
+            return []
+        spot = {
+            "household": None,
+            "building_id": building["id"],
+            "grid_id": building["grid_id"],
+            "number": number,
+            "place": f"{number}号楼{entrance}单元门口",
+        }
+        drafts = []
+        for back in days_back:
+            for _attempt in range(10):
+                draft = self._case(code, self.today - timedelta(days=back), spot=spot, keep=True)
+                draft.case.description = DESCRIPTIONS[code][0].format(place=spot["place"])  # the tile
+                if draft.clock < self.now - timedelta(minutes=10):
+                    drafts.append(draft)
+                    break
         return drafts
 
     # where, who, how
@@ -381,10 +424,11 @@ class History:
             return self.reg.hotline or intake
         return own_account or intake
 
-    def _case(self, code: str, day: date) -> CaseDraft:
+    def _case(self, code: str, day: date, *, spot: dict | None = None, keep: bool = False) -> CaseDraft:
+        """One case of the day; `spot` where it is (else drawn), `keep`: never rejected."""
         rng, reg = self.rng, self.reg
         category = reg.categories[code]
-        spot = self._spot(code)
+        spot = spot or self._spot(code)
         channel = self._channel(code, spot)
         urgent = rng.random() < URGENT_SHARE.get(code, 0.03)
         urgency = Urgency.URGENT if urgent else Urgency.NORMAL
@@ -417,7 +461,7 @@ class History:
             registered_at = _office(rng, draft.later(5, 90, rng), urgent=urgent)
 
         roll = rng.random()
-        if roll < 0.04 and not sensitive:
+        if roll < 0.04 and not sensitive and not keep:
             rejected_at = _office(rng, draft.later(10, 240, rng))
             draft.reject(rejected_at, registered_by, reason=rng.choice(REJECTIONS))
             return draft
@@ -537,7 +581,8 @@ class History:
             done = draft.clock + max(due - draft.clock, timedelta(minutes=20)) * rng.uniform(0.1, 0.9)
         self._resolve(draft, code, recorder, _office(rng, max(done, draft.clock), urgent=urgent))
 
-        verdict = rng.choices((SATISFIED, BASIC, UNSATISFIED), (78, 15, 7))[0]
+        weights = REWORK_GRID_WEIGHTS if case.grid_id == self.rework_grid else VERDICT_WEIGHTS
+        verdict = rng.choices((SATISFIED, BASIC, UNSATISFIED), weights)[0]
         if verdict == UNSATISFIED:  # rework: the same parties, the category's full time again from now
             self._verify(draft, coordinator, UNSATISFIED)
             due = case.resolution_due
