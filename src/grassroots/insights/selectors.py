@@ -11,7 +11,7 @@ the monthly report all read `dashboard_for`, so they show the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -20,6 +20,7 @@ from grassroots.accounts.models import User
 from grassroots.accounts.roles import user_can
 from grassroots.care import selectors as care
 from grassroots.cases import figures as case_figures
+from grassroots.cases import metrics
 from grassroots.cases.figures import Figure, Filters
 from grassroots.places.models import Community
 
@@ -57,12 +58,61 @@ class CommunityFigures:
 
 
 @dataclass
+class TrendPoint:
+    """One month of the trend: its figures (the dashboard's own, for that month) and its list."""
+
+    month: date
+    figures: dict[str, Figure]
+    url: str  # the cases taken on that month
+
+    @property
+    def accepted(self) -> int:
+        return self.figures["reported"].parts[1].count
+
+
+@dataclass
 class Dashboard:
     filters: Filters
     communities: list[CommunityFigures]
     total: CommunityFigures | None  # all communities together (a street), or None for one community
     top_categories: list[tuple] = field(default_factory=list)  # (category, count, url)
     months: list[tuple] = field(default_factory=list)  # (month, count, url)
+    trend: list[TrendPoint] = field(default_factory=list)  # every month of `trend_period`
+    trend_period: case_figures.Period | None = None
+
+
+#: A trend of one month is a dot: a dashboard of a single month shows the twelve months to it.
+TREND_MONTHS = 12
+
+
+def trend_period(period: case_figures.Period) -> case_figures.Period:
+    """The months the trend shows: the period, or the twelve months to its end for a single month."""
+    if period.first != period.last:
+        return period
+    first = period.last
+    for _ in range(TREND_MONTHS - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return case_figures.Period(first, period.last)
+
+
+def _month_filters(filters: Filters, period: case_figures.Period) -> Filters:
+    return Filters(period, filters.grid_id, filters.category_id, filters.channel, filters.handler)
+
+
+def _trend(user: User, ids: list[int], filters: Filters, single: Community | None) -> list[TrendPoint]:
+    """Every month of the trend with the dashboard's figures of that month: one grouped query."""
+    period = trend_period(filters.period)
+    wide = _month_filters(filters, period)
+    by_month = case_figures.counters_by(user=user, community_ids=ids, filters=wide, dimension="month")
+    zero = dict.fromkeys(metrics.COUNTER_NAMES, 0)
+    points, month = [], period.first
+    while month <= period.last:
+        one = _month_filters(filters, case_figures.Period(month, month))
+        figures = case_figures.figures_from(by_month.get(month, zero))
+        _links(figures, single, one)
+        points.append(TrendPoint(month, figures, _case_link("accepted", single, one)))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return points
 
 
 def _case_link(name: str, community: Community | None, filters: Filters, **extra) -> str:
@@ -168,12 +218,7 @@ def dashboard_for(
     ]
     months = []
     for month, count in case_figures.months_for(user=user, community_ids=ids, filters=filters):
-        one = Filters(
-            case_figures.Period(month, month),
-            filters.grid_id,
-            filters.category_id,
-            filters.channel,
-            filters.handler,
-        )
+        one = _month_filters(filters, case_figures.Period(month, month))
         months.append((month, count, _case_link("accepted", single, one)))
-    return Dashboard(filters, rows, total, top, months)
+    trend = _trend(user, ids, filters, single)
+    return Dashboard(filters, rows, total, top, months, trend, trend_period(filters.period))

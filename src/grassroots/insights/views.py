@@ -15,6 +15,7 @@ from grassroots.accounts.roles import user_can
 from grassroots.cases import figures, metrics
 from grassroots.cases.views.common import filter_form
 from grassroots.cases.workflow import Status
+from grassroots.insights.charts import charts_for
 from grassroots.insights.selectors import dashboard_for
 
 
@@ -43,15 +44,18 @@ def dashboard(request):
         today=timezone.localdate(),
     )
     shown = board.total if board.total is not None else board.communities[0]
+    side_by_side = board.total is not None
     context = {
         "form": form,
         "board": board,
         "shown": shown,
         "several": len(reachable) > 1,
-        "side_by_side": board.total is not None,
+        "side_by_side": side_by_side,
+        "charts": charts_for(board, shown, side_by_side=side_by_side),
         "rules": metrics.rules(),
         "cases": [shown.figures[key] for key in CASE_FIGURES],
         "times": [shown.figures[key] for key in TIME_FIGURES],
+        "rates": [shown.figures[key] for key, *_rest in figures.RATES],
     }
     return render(request, "insights/dashboard.html", context)
 
