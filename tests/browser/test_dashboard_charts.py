@@ -110,7 +110,8 @@ def test_a_chart_follows_the_window_and_the_street_sees_its_communities(
     wide = charts["compare"]["width"]
     page.set_viewport_size(PHONE)
     page.wait_for_function(
-        "(wide) => document.querySelector('[data-chart=compare] canvas').getBoundingClientRect().width < wide",
+        "(wide) => document.querySelector('[data-chart=compare] canvas')"
+        ".getBoundingClientRect().width < wide",
         arg=wide,
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

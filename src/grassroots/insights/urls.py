@@ -4,4 +4,5 @@ from grassroots.insights import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("handlers/", views.handlers, name="dashboard-handlers"),
 ]
