@@ -134,6 +134,10 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     # The dashboard: the legs and the mouth (who open the case lists its numbers link to); the
     # outsider opens their own community's, which counts nothing of ours (tests/test_dashboard.py).
     "dashboard": (COORDINATORS | {"outsider"}, "/dashboard/"),
+    # The handlers' evaluation: the legs only (insights.evaluation.view), not the mouth.
+    "dashboard-handlers": ({"secretary", "street_user", "admin_user"}, "/dashboard/handlers/"),
+    # Raising a hotspot's proactive case: POST only (tests/test_hotspots.py).
+    "case-hotspot-raise": (NOBODY, None),
     "case-board-act": (NOBODY, None),
     "case-tasks": (SIGNED_IN - {"resident"}, "/cases/tasks/"),
     "case-detail": (COORDINATORS | {"volunteer", "resident"}, "/cases/{case}/"),
@@ -267,6 +271,7 @@ POSTS = {
     "person-untag": "/people/{person}/tags/{tag}/remove/",
     "person-relation": "/people/{person}/relation/",
     "case-board-act": "/cases/board/{case}/urge/",
+    "case-hotspot-raise": "/cases/hotspots/raise/",
     "case-intake-new-resident": "/cases/intake/new-resident/",
     "case-act": "/cases/{case}/act/urge/",
     "case-link-revoke": "/cases/{case}/links/{link}/revoke/",

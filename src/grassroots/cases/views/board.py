@@ -90,9 +90,8 @@ def hotspot_raise(request):
         raise Http404
     try:
         raised = hotspots.hotspot_raise(actor=request.user, key=request.POST.get("hotspot", ""))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(f"{reverse('case-board')}#hotspots")
+    except ValidationError:
+        raise Http404 from None  # no such hotspot in the user's reach: "not found" like "not yours"
     messages.success(request, _("The proactive case links the cases behind the hotspot."))
     return redirect("case-detail", raised.case.number)
 
