@@ -1,26 +1,20 @@
+# ruff: noqa: F811 (the refusals fixture comes from tests.browser.test_csp)
 """The dashboard's charts in Chromium: drawn by the vendored ECharts from the page's data, each beside
 its table, with no refusal of the Content-Security-Policy and no error, on a laptop (1280 px) and on a
 phone (360 px) without sideways scrolling; the street office sees its communities side by side."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 from tests.browser.phone import PHONE
+from tests.browser.test_csp import refusals  # noqa: F401 (a fixture)
 
 from grassroots.cases import services
 from grassroots.cases.models import Category, Channel
 from grassroots.cases.services import Party, ReportDetails
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WATCH = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.reportProblem(`CSP ${event.violatedDirective} refused ${event.blockedURI || "inline"}`);
-});
-"""
 
 #: Is a chart drawn: a canvas of a real size inside it (ECharts' canvas renderer).
 CANVASES = """() => [...document.querySelectorAll('[data-chart]')].map(el => {
@@ -32,21 +26,10 @@ CANVASES = """() => [...document.querySelectorAll('[data-chart]')].map(el => {
 
 
 @pytest.fixture
-def problems(page: Page) -> list[str]:
-    """Console errors, CSP refusals and uncaught errors on the page."""
-    found: list[str] = []
-    page.expose_function("reportProblem", lambda text: found.append(text))
-    page.add_init_script(WATCH)
-    page.on(
-        "console",
-        lambda message: (
-            found.append(message.text)
-            if message.type == "error" or re.search(r"Content Security Policy|Refused to", message.text)
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: found.append(f"uncaught: {error}"))
-    return found
+def problems(page: Page, refusals: list[str]) -> list[str]:
+    """What the CSP refused (tests/browser/test_csp.py's watch), and every console error besides."""
+    page.on("console", lambda message: refusals.append(message.text) if message.type == "error" else None)
+    return refusals
 
 
 @pytest.fixture

@@ -109,7 +109,6 @@ def _trend(user: User, ids: list[int], filters: Filters, single: Community | Non
     while month <= period.last:
         one = _month_filters(filters, case_figures.Period(month, month))
         figures = case_figures.figures_from(by_month.get(month, zero))
-        _links(figures, single, one)
         points.append(TrendPoint(month, figures, _case_link("accepted", single, one)))
         month = (month + timedelta(days=32)).replace(day=1)
     return points
