@@ -82,28 +82,27 @@ class Found:
         return self.raised is None or self.raised.case.status in OPEN
 
 
-def active_rules(community_ids: Iterable[int]) -> list[HotspotRule]:
+def active_rules(community_ids: list[int] | None) -> list[HotspotRule]:
     """The rules in force for these communities (theirs and those of every community): a handful."""
-    ids = list(community_ids)
-    return list(
-        HotspotRule.objects.filter(Q(community__isnull=True) | Q(community_id__in=ids), active=True)
-        .select_related("category")
-        .order_by("id")
-    )
+    rules = HotspotRule.objects.filter(active=True)
+    if community_ids is not None:
+        rules = rules.filter(Q(community__isnull=True) | Q(community_id__in=community_ids))
+    return list(rules.select_related("category").order_by("id"))
 
 
 def _place_field(rule: HotspotRule) -> str:
     return "building_id" if rule.scope == HotspotScope.BUILDING else "grid_id"
 
 
-def _rule_cases(rule: HotspotRule, *, reach: Q, community_ids: list[int], now: datetime):
+def _rule_cases(rule: HotspotRule, *, reach: Q, community_ids: list[int] | None, now: datetime):
     """The counted cases of one rule's window in reach: the (community, reported_at) index's range."""
+    where = Q() if community_ids is None else Q(community_id__in=community_ids)
     if rule.community_id:
-        community_ids = [pk for pk in community_ids if pk == rule.community_id]
+        where &= Q(community_id=rule.community_id)
     cases = Case.objects.filter(
         reach,
         COUNTED,
-        community_id__in=community_ids,
+        where,
         reported_at__gt=now - timedelta(days=rule.window_days),
         reported_at__lte=now,
         **{f"{_place_field(rule)}__isnull": False},
@@ -116,7 +115,10 @@ def _rule_cases(rule: HotspotRule, *, reach: Q, community_ids: list[int], now: d
 def _clusters(rule: HotspotRule, cases) -> list[dict]:
     """Rows of (community, place, category, n, first, last) with at least the rule's cases."""
     place = _place_field(rule)
-    dims = ["community_id", place] if rule.category_id else ["community_id", place, "category_id"]
+    named = "building__number" if rule.scope == HotspotScope.BUILDING else "grid__name"
+    dims = ["community_id", place, named]
+    if not rule.category_id:
+        dims += ["category_id", "category__name_zh", "category__name_en", "category__code"]
     return list(
         cases.order_by()
         .values(*dims)
@@ -126,16 +128,20 @@ def _clusters(rule: HotspotRule, cases) -> list[dict]:
     )
 
 
-def hotspots_for(*, user: User, community_ids: Iterable[int], now: datetime | None = None) -> list[Found]:
-    """The hotspots in the viewer's reach now, the biggest first, each with its raise if any.
+def hotspots_for(
+    *, user: User, community_ids: Iterable[int] | None = None, now: datetime | None = None
+) -> list[Found]:
+    """The hotspots in the viewer's reach now (in these communities, or wherever the reach goes), the
+    biggest first, each with its raise if any.
 
-    A fixed handful of queries: one grouped query per rule, the categories and places named, the
-    raises of the found keys within their windows, and (for a key raised) the cases since.
+    A fixed handful of queries: the rules, one grouped query per rule (naming the place and the
+    category), and when something is found the raises of the found keys within their windows, and
+    (for a key raised) the cases since.
     """
     now = now or timezone.now()
-    ids = sorted(set(community_ids))
+    ids = None if community_ids is None else sorted(set(community_ids))
     reach = reach_q(user)
-    if reach is None or not ids:
+    if reach is None or ids == []:
         return []
     found: list[Found] = []
     for rule in active_rules(ids):
@@ -147,33 +153,34 @@ def hotspots_for(*, user: User, community_ids: Iterable[int], now: datetime | No
                     community_id=row["community_id"],
                     place=place,
                     place_id=row[_place_field(rule)],
-                    category=rule.category or Category(pk=row["category_id"]),
+                    category=rule.category or _category_of(row),
                     count=row["n"],
                     first_at=row["first"],
                     last_at=row["last"],
+                    place_name=_place_name(place, row),
                 )
             )
     if not found:
         return []
-    _name(found)
     _attach_raises(found, user=user, reach=reach, now=now)
     found.sort(key=lambda item: (-item.count, -item.last_at.timestamp()))
     return found[:SHOWN]
 
 
-def _name(found: list[Found]) -> None:
-    """The categories and places of the clusters, two queries."""
-    from grassroots.places.models import Building, Grid
+def _place_name(place: str, row: dict) -> str:
+    if place == "building":
+        return _("Building %(number)s") % {"number": row["building__number"]}
+    return row["grid__name"]
 
-    categories = Category.objects.in_bulk({item.category.pk for item in found})
-    buildings = Building.objects.in_bulk({i.place_id for i in found if i.place == "building"})
-    grids = Grid.objects.in_bulk({i.place_id for i in found if i.place == "grid"})
-    for item in found:
-        item.category = categories[item.category.pk]
-        if item.place == "building":
-            item.place_name = _("Building %(number)s") % {"number": buildings[item.place_id].number}
-        else:
-            item.place_name = str(grids[item.place_id])
+
+def _category_of(row: dict) -> Category:
+    """The category of a grouped row, named from the row itself (no query of its own)."""
+    return Category(
+        pk=row["category_id"],
+        code=row["category__code"],
+        name_zh=row["category__name_zh"],
+        name_en=row["category__name_en"],
+    )
 
 
 def _attach_raises(found: list[Found], *, user: User, reach: Q, now: datetime) -> None:
@@ -294,7 +301,7 @@ def hotspot_raise(*, actor: User, key: str, description: str = "", now: datetime
             actor=actor,
             community=Community.objects.get(pk=item.community_id),
             details=ReportDetails(
-                category=item.category,
+                category=Category.objects.get(pk=item.category.pk),  # the whole row: limits, questions
                 description=description.strip() or proactive_description(item),
                 channel=Channel.PROACTIVE,
                 **place,
@@ -320,9 +327,12 @@ def linked_for(*, user: User, case: Case) -> tuple[Hotspot | None, list[Case], l
     """For a case page: the hotspot this proactive case was raised for and the cases behind it the
     viewer may see; and the hotspots this case is behind."""
     visible = Case.objects.visible_to(user)
-    raised = Hotspot.objects.filter(case=case).select_related("rule").first()
-    behind = list(visible.filter(hotspots=raised).order_by("reported_at")[:100]) if raised else []
-    part_of = list(
-        Hotspot.objects.filter(cases=case, case__in=visible.values("id")).select_related("case")[:10]
+    linked = list(
+        Hotspot.objects.filter(Q(case=case) | Q(cases=case, case__in=visible.values("id")))
+        .select_related("case")
+        .distinct()
+        .order_by("-raised_at")[:10]
     )
-    return raised, behind, part_of
+    raised = next((hotspot for hotspot in linked if hotspot.case_id == case.pk), None)
+    behind = list(visible.filter(hotspots=raised).order_by("reported_at")[:100]) if raised else []
+    return raised, behind, [hotspot for hotspot in linked if hotspot is not raised]

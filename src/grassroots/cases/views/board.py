@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.accounts.roles import user_can
-from grassroots.cases import figures as case_figures
 from grassroots.cases import hotspots, selectors
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.views.actions import perform
@@ -78,9 +77,9 @@ def board(request):
 
 
 def open_hotspots_for(user, now) -> list[hotspots.Found]:
-    """The hotspots the board shows: waiting to be raised, or raised and still being worked on."""
-    ids = case_figures.communities_for(user=user).values_list("pk", flat=True)
-    return [spot for spot in hotspots.hotspots_for(user=user, community_ids=ids, now=now) if spot.is_open]
+    """The hotspots the board shows (wherever the user's reach goes, as the board's cases): waiting to
+    be raised, or raised and still being worked on."""
+    return [spot for spot in hotspots.hotspots_for(user=user, now=now) if spot.is_open]
 
 
 def hotspot_raise(request):
