@@ -845,7 +845,7 @@ def test_the_board_query_count_is_pinned(
     client.get(reverse("case-board"))  # warm the session
     for case in board_cases.values():
         services.case_dispatch(actor=socialworker, case=case, lead=Party("person", volunteer.person_id))
-    # 10, and the hotspots (cases.hotspots): the rules, their grouped read, the raises of what is found.
+    # The board's own reads, and the hotspots' (cases.hotspots): the rules, their grouped read, the raises.
     with django_assert_max_num_queries(13):
         assert client.get(reverse("case-board")).status_code == 200
     for _ in range(10):
