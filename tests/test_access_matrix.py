@@ -144,6 +144,10 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "monthly-report-file": ({"secretary", "street_user", "admin_user"}, "/dashboard/reports/{report}/pdf/"),
     "monthly-report-ask": (NOBODY, None),
     "monthly-report-subscribe": (NOBODY, None),
+    # The handlers' evaluation: the legs only (insights.evaluation.view), not the mouth.
+    "dashboard-handlers": ({"secretary", "street_user", "admin_user"}, "/dashboard/handlers/"),
+    # Raising a hotspot's proactive case: POST only (tests/test_hotspots.py).
+    "case-hotspot-raise": (NOBODY, None),
     "case-board-act": (NOBODY, None),
     "case-tasks": (SIGNED_IN - {"resident"}, "/cases/tasks/"),
     "case-detail": (COORDINATORS | {"volunteer", "resident"}, "/cases/{case}/"),
@@ -287,6 +291,7 @@ POSTS = {
     "person-untag": "/people/{person}/tags/{tag}/remove/",
     "person-relation": "/people/{person}/relation/",
     "case-board-act": "/cases/board/{case}/urge/",
+    "case-hotspot-raise": "/cases/hotspots/raise/",
     "case-intake-new-resident": "/cases/intake/new-resident/",
     "case-act": "/cases/{case}/act/urge/",
     "case-link-revoke": "/cases/{case}/links/{link}/revoke/",

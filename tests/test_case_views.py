@@ -845,12 +845,13 @@ def test_the_board_query_count_is_pinned(
     client.get(reverse("case-board"))  # warm the session
     for case in board_cases.values():
         services.case_dispatch(actor=socialworker, case=case, lead=Party("person", volunteer.person_id))
-    with django_assert_max_num_queries(12):
+    # 12, and the hotspots' 3 (cases.hotspots): the rules, their grouped read, the raises found.
+    with django_assert_max_num_queries(15):
         assert client.get(reverse("case-board")).status_code == 200
     for _ in range(10):
         case = report(socialworker, community, category=water, household=household_a)
         services.case_dispatch(actor=socialworker, case=case, lead=Party("person", volunteer.person_id))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(15):  # the ten water cases at 4-2-301 are a hotspot now
         response = client.get(reverse("case-board"), {"grid": household_a.grid_id})
         assert response.text.count('<tr id="row-') == 12
 

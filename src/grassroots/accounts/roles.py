@@ -77,6 +77,8 @@ _CASES_REPORT = {"cases.case.report", "cases.category.view"}
 _CASES_COORDINATE = {"cases.case.view", "cases.case.view_own"} | _CASES_REPORT
 _CASES_OWN = {"cases.case.view_own"} | _CASES_REPORT
 _CASES_SENSITIVE = {"cases.case.view_sensitive"}
+#: Raising a hotspot's one proactive case (未诉先办): the community's office, not the street or the admin.
+_CASES_HOTSPOT = {"cases.hotspot.raise"}
 
 #: Drawing the community: grid outlines and building positions (GeoJSON import), for administrators.
 _PLAN_EDIT = {"places.plan.change"}
@@ -94,6 +96,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         | _AUDIT
         | _CASES_COORDINATE
         | _CASES_SENSITIVE
+        | _CASES_HOTSPOT
     ),
     Role.STREET: frozenset(_REGISTRY_VIEW | _SENSITIVE | _AUDIT | _CASES_COORDINATE),
     Role.SOCIAL_WORKER: frozenset(
@@ -104,8 +107,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         | _REVEAL
         | _CASES_COORDINATE
         | _CASES_SENSITIVE
+        | _CASES_HOTSPOT
     ),
-    Role.GRID_WORKER: frozenset(_REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL | _CASES_COORDINATE),
+    Role.GRID_WORKER: frozenset(
+        _REGISTRY_VIEW | _REGISTRY_EDIT | _SENSITIVE | _REVEAL | _CASES_COORDINATE | _CASES_HOTSPOT
+    ),
     Role.PATROLLER: frozenset(_PLACES_VIEW | _CASES_OWN),
     Role.VOLUNTEER: frozenset(_ORGS_VIEW | _CASES_OWN),
     Role.UNIT_CONTACT: frozenset(_ORGS_VIEW | _CASES_OWN),
@@ -168,13 +174,17 @@ _LEDGER_ROLES: dict[str, set[str]] = {
     Role.GRID_WORKER: _LEDGER_EXPORT,
 }
 # The dashboard (insights.*): the legs and the mouth, who open the case lists its numbers link to.
+# The evaluation of handlers (volunteers, teams, units) is the legs' alone: the mouth dispatches to
+# those handlers every day and is not their judge.
 _INSIGHTS_VIEW = {"insights.dashboard.view"}
-# The monthly report for the street office: the legs read (and ask for) the reports of their scope.
+# The monthly report for the street office: the legs read (and ask for) the reports of their scope;
+# the legs alone read the handlers' evaluation.
 _INSIGHTS_REPORTS = {"insights.monthlyreport.view", "insights.monthlyreport.add"}
+_INSIGHTS_LEGS = {"insights.evaluation.view"}
 _INSIGHTS_ROLES: dict[str, set[str]] = {
-    Role.ADMIN: _INSIGHTS_VIEW | _INSIGHTS_REPORTS,
-    Role.SECRETARY: _INSIGHTS_VIEW | _INSIGHTS_REPORTS,
-    Role.STREET: _INSIGHTS_VIEW | _INSIGHTS_REPORTS,
+    Role.ADMIN: _INSIGHTS_VIEW | _INSIGHTS_REPORTS | _INSIGHTS_LEGS,
+    Role.SECRETARY: _INSIGHTS_VIEW | _INSIGHTS_REPORTS | _INSIGHTS_LEGS,
+    Role.STREET: _INSIGHTS_VIEW | _INSIGHTS_REPORTS | _INSIGHTS_LEGS,
     Role.SOCIAL_WORKER: _INSIGHTS_VIEW,
     Role.GRID_WORKER: _INSIGHTS_VIEW,
 }

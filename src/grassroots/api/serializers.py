@@ -464,7 +464,7 @@ class CaseReportSerializer(serializers.Serializer):
     category = serializers.SlugField(help_text="The category's code (see /categories/).")
     description = serializers.CharField(max_length=4000)
     channel = serializers.ChoiceField(
-        choices=[c for c in Channel.values if c not in {Channel.API, Channel.HOTLINE}],
+        choices=[c for c in Channel.values if c not in {Channel.API, Channel.HOTLINE, Channel.PROACTIVE}],
         required=False,
         help_text="How the problem came in (people only; integrations use their own channel).",
     )

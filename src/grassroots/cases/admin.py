@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from grassroots.cases.models import Case, CaseEvent, Category, CategoryQuestion
+from grassroots.cases.models import Case, CaseEvent, Category, CategoryQuestion, HotspotRule
 from grassroots.core.admin import ReadOnlyAdminMixin, ScopedAdmin
 
 
@@ -33,6 +33,16 @@ class CategoryAdmin(admin.ModelAdmin):
     list_editable = ["active"]
     inlines = [CategoryQuestionInline]
     autocomplete_fields = ["parent", "default_team"]
+
+
+@admin.register(HotspotRule)
+class HotspotRuleAdmin(admin.ModelAdmin):
+    """The hotspot rules (未诉先办, cases.hotspots): configuration an administrator owns, like categories."""
+
+    list_display = ["name", "community", "category", "scope", "min_cases", "window_days", "active"]
+    list_filter = ["active", "scope"]
+    list_editable = ["active"]
+    autocomplete_fields = ["category"]
 
 
 class CaseEventInline(admin.TabularInline):

@@ -148,16 +148,19 @@ def _month_reach(user: User, filters: Filters) -> Q | None:
     return reach
 
 
-def rollup_rows(*, user: User, community_ids: Iterable[int], filters: Filters) -> QuerySet | None:
+def rollup_rows(
+    *, user: User, community_ids: Iterable[int], filters: Filters, fine: bool = False
+) -> QuerySet | None:
     """The rollup rows a figure sums for the viewer, annotated with `top` (the top-level category):
-    the month rollups when they can answer, else the fine ones; None when the viewer reaches nothing.
+    the month rollups when they can answer (and `fine` does not ask for the lead or grid
+    dimensions), else the fine ones; None when the viewer reaches nothing.
 
     Both are read through their (community, month) index: a street's year of month rollups is a few
     thousand rows, a filtered one a few hundred per community and month.
     """
     ids = sorted(set(community_ids))
     where = Q(community_id__in=ids) & _period_q(filters.period)
-    coarse = _month_reach(user, filters)
+    coarse = None if fine else _month_reach(user, filters)
     if coarse is not None:
         return CaseMonthRollup.objects.filter(coarse, where).annotate(top=F("top_category_id"))
     reach = reach_q(user)
@@ -226,6 +229,29 @@ def top_categories(
     )
     categories = Category.objects.in_bulk([row["top"] for row in top])
     return [(categories[row["top"]], row["n"]) for row in top]
+
+
+def counters_by(
+    *, user: User, community_ids: Iterable[int], filters: Filters, dimension: str
+) -> dict[Any, dict[str, int]]:
+    """Every counter per value of one rollup dimension ("month", "lead"): one grouped query.
+
+    What the trend (per month) and the handlers' evaluation (per lead) read: the same counters as
+    the dashboard's, so a rate per month or per handler is computed by the same `figures_from`.
+    """
+    rows = rollup_rows(
+        user=user, community_ids=community_ids, filters=filters, fine=dimension not in ("month", "top")
+    )
+    if rows is None:
+        return {}
+    grouped = (
+        rows.order_by()
+        .values(dimension)
+        .annotate(**{f"n_{name}": Sum(name) for name in metrics.COUNTER_NAMES})
+    )
+    return {
+        row[dimension]: {name: row[f"n_{name}"] or 0 for name in metrics.COUNTER_NAMES} for row in grouped
+    }
 
 
 def months_for(*, user: User, community_ids: Iterable[int], filters: Filters) -> list[tuple[date, int]]:

@@ -310,6 +310,10 @@ class CaseFilterForm(forms.Form):
         required=False, label=_("Channel"), choices=[("", _("all channels")), *Channel.choices]
     )
     figure = forms.ChoiceField(required=False, label=_("Figure"), widget=forms.HiddenInput)
+    # A hotspot's click-through (cases.hotspots): the cases behind it now.
+    hotspot = forms.RegexField(
+        regex=r"^\d+\.[bg]\d+\.c\d+$", required=False, max_length=60, widget=forms.HiddenInput
+    )
     month_from = MonthField(required=False, label=_("From month"))
     month_to = MonthField(required=False, label=_("To month"))
 

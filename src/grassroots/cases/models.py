@@ -38,6 +38,8 @@ class Channel(models.TextChoices):
     WEB = "web", _("web")
     API = "api", _("API")
     HOTLINE = "hotline", _("hotline transfer (12345)")
+    # 未诉先办: raised by the community itself from a hotspot (cases.hotspots), before anyone complains.
+    PROACTIVE = "proactive", _("raised by the community itself (未诉先办)")
 
 
 class UrbanClass(models.TextChoices):
@@ -821,3 +823,97 @@ class CaseMonthRollup(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- hotspots (未诉先办): the rule is cases.hotspots' ---------------------------------------------------
+
+
+class HotspotScope(models.TextChoices):
+    BUILDING = "building", _("the same building")
+    GRID = "grid", _("the same grid")
+
+
+class HotspotRule(models.Model):
+    """When similar cases cluster, as data: at least `min_cases` cases of one category (or of one
+    category group: a category with its children) at the same building or grid within `window_days`.
+
+    Without a category, every category is looked at on its own ("the same category"). A rule of no
+    community holds for all of them. cases.hotspots reads the rules and finds the clusters.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    community = models.ForeignKey(
+        "places.Community",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+        help_text=_("Empty: every community."),
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category or group"),
+        help_text=_("Empty: each category on its own. A category with children counts them together."),
+    )
+    scope = models.CharField(
+        _("at"), max_length=16, choices=HotspotScope.choices, default=HotspotScope.BUILDING
+    )
+    min_cases = models.PositiveSmallIntegerField(_("at least (cases)"), default=3)
+    window_days = models.PositiveSmallIntegerField(_("within (days)"), default=14)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("hotspot rule")
+        verbose_name_plural = _("hotspot rules")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(min_cases__gte=2), name="hotspot_rule_two_cases_or_more"),
+            models.CheckConstraint(
+                condition=Q(window_days__gte=1, window_days__lte=90), name="hotspot_rule_window_1_to_90_days"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Hotspot(models.Model):
+    """A hotspot that was acted on: the one proactive case raised for it, and the cases it links.
+
+    Written once by cases.hotspots.hotspot_raise; a cluster is raised once (its cases reported
+    before the raise are covered by it), so the same cluster never gets a second proactive case.
+    """
+
+    rule = models.ForeignKey(HotspotRule, on_delete=models.PROTECT, related_name="hotspots")
+    community = models.ForeignKey("places.Community", on_delete=models.CASCADE, related_name="+")
+    grid = models.ForeignKey("places.Grid", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    building = models.ForeignKey(
+        "places.Building", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=60)  # cases.hotspots' name of the cluster: rule, place, category
+    case = models.OneToOneField(
+        Case, on_delete=models.PROTECT, related_name="raised_for", verbose_name=_("proactive case")
+    )
+    cases = models.ManyToManyField(Case, related_name="hotspots", verbose_name=_("cases behind it"))
+    raised_at = models.DateTimeField(_("raised at"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    # Not a scoped model: it is read only by cases.hotspots, for the clusters a viewer's reach finds
+    # (cases.figures.reach_q: their scope, sensitive categories only for who may see them).
+
+    class Meta:
+        verbose_name = _("hotspot")
+        verbose_name_plural = _("hotspots")
+        ordering = ["-raised_at"]
+        indexes = [models.Index(fields=["community", "key", "raised_at"], name="hotspot_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.case_id}"

@@ -43,15 +43,16 @@ def _is_blank(raw) -> bool:
     return raw is None or raw == "" or raw == []
 
 
-def clean_answers(category, raw_answers: dict) -> dict:
-    """Answers keyed by question code, normalised; every required question answered."""
+def clean_answers(category, raw_answers: dict, *, required: bool = True) -> dict:
+    """Answers keyed by question code, normalised; every required question answered (unless not
+    `required`: a case with no caller to ask)."""
     answers: dict = {}
     problems: list[str] = []
     raw_answers = raw_answers or {}
     for question in category.questions.all():
         raw = raw_answers.get(question.code)
         if _is_blank(raw):
-            if question.required:
+            if question.required and required:
                 problems.append(_("Please answer “%(question)s”.") % {"question": question.label})
             continue
         try:

@@ -386,6 +386,10 @@ def case_list(*, user: User, filters: Mapping[str, Any], now: datetime | None = 
     for the period (cases.figures.figure_cases_q): the list's count is the dashboard's number.
     """
     cases = Case.objects.visible_to(user)
+    if filters.get("hotspot"):
+        from grassroots.cases.hotspots import hotspot_cases_q
+
+        cases = cases.filter(hotspot_cases_q(user=user, key=filters["hotspot"], now=now))
     if filters.get("figure"):
         period = figure_period(filters, today=timezone.localdate())
         community = filters.get("community")

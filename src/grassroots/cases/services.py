@@ -68,7 +68,7 @@ from grassroots.core import pii
 from grassroots.core.ids import parse_id
 from grassroots.orgs.models import MemberUnit, VolunteerTeam
 from grassroots.people.models import Person
-from grassroots.places.models import Building, Community, Household
+from grassroots.places.models import Building, Community, Grid, Household
 
 
 class CaseConflict(Exception):
@@ -127,6 +127,7 @@ class ReportDetails:
     anonymous: bool = False
     household: Household | None = None
     building: Building | None = None
+    grid: Grid | None = None  # a place as wide as a grid (a hotspot's proactive case), with no building
     location_note: str = ""
     plan_x: float | None = None
     plan_y: float | None = None
@@ -365,7 +366,9 @@ def _place(details: ReportDetails, community: Community) -> dict:
         building = household.building
     if building is not None and building.community_id != community.id:
         raise ValidationError({"household": _("This place belongs to another community.")})
-    grid = household.grid if household else (building.grid if building else None)
+    if details.grid is not None and details.grid.community_id != community.id:
+        raise ValidationError({"household": _("This place belongs to another community.")})
+    grid = household.grid if household else (building.grid if building else details.grid)
     return {"household": household, "building": building, "grid": grid}
 
 
@@ -425,7 +428,9 @@ def case_report(
     if phone and not pii.phone_is_plausible(phone):
         errors.setdefault("reporter_phone", []).append(_("This does not look like a phone number."))
     try:
-        answers = clean_answers(details.category, details.answers)
+        # A case the community raises itself (a hotspot's) has no caller to ask the category's questions.
+        required = details.channel != Channel.PROACTIVE
+        answers = clean_answers(details.category, details.answers, required=required)
     except ValidationError as error:
         errors.setdefault("answers", []).extend(error.messages)
         answers = {}
@@ -470,7 +475,8 @@ def case_report(
         if phone and not details.anonymous:
             case.set_reporter_phone(phone)
         case.save()
-        _flag_if_duplicate(case)
+        if case.channel != Channel.PROACTIVE:  # it stands for the cases it links, not a duplicate of them
+            _flag_if_duplicate(case)
         event = _record(
             case, actor=actor, action=Action.REPORT, note=note, before="", changes={}, at=reported_at
         )

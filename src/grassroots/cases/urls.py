@@ -16,6 +16,7 @@ urlpatterns = [
     path("questions/", intake.category_questions, name="case-questions"),
     path("places/households/", intake.place_households, name="case-place-households"),
     path("board/", board.board, name="case-board"),
+    path("hotspots/raise/", board.hotspot_raise, name="case-hotspot-raise"),
     path("board/<str:number>/<str:action>/", board.board_act, name="case-board-act"),
     path("tasks/", tasks.tasks, name="case-tasks"),
     path("<str:number>/", case.case_detail, name="case-detail"),

@@ -11,7 +11,7 @@ the monthly report all read `dashboard_for`, so they show the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -20,7 +20,8 @@ from grassroots.accounts.models import User
 from grassroots.accounts.roles import user_can
 from grassroots.care import selectors as care
 from grassroots.cases import figures as case_figures
-from grassroots.cases.figures import Figure, Filters
+from grassroots.cases import metrics
+from grassroots.cases.figures import Figure, Filters, Part
 from grassroots.places.models import Community
 
 
@@ -57,12 +58,60 @@ class CommunityFigures:
 
 
 @dataclass
+class TrendPoint:
+    """One month of the trend: its figures (the dashboard's own, for that month) and its list."""
+
+    month: date
+    figures: dict[str, Figure]
+    url: str  # the cases taken on that month
+
+    @property
+    def accepted(self) -> int:
+        return self.figures["reported"].parts[1].count
+
+
+@dataclass
 class Dashboard:
     filters: Filters
     communities: list[CommunityFigures]
     total: CommunityFigures | None  # all communities together (a street), or None for one community
     top_categories: list[tuple] = field(default_factory=list)  # (category, count, url)
     months: list[tuple] = field(default_factory=list)  # (month, count, url)
+    trend: list[TrendPoint] = field(default_factory=list)  # every month of `trend_period`
+    trend_period: case_figures.Period | None = None
+
+
+#: A trend of one month is a dot: a dashboard of a single month shows the twelve months to it.
+TREND_MONTHS = 12
+
+
+def trend_period(period: case_figures.Period) -> case_figures.Period:
+    """The months the trend shows: the period, or the twelve months to its end for a single month."""
+    if period.first != period.last:
+        return period
+    first = period.last
+    for _ in range(TREND_MONTHS - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return case_figures.Period(first, period.last)
+
+
+def _month_filters(filters: Filters, period: case_figures.Period) -> Filters:
+    return Filters(period, filters.grid_id, filters.category_id, filters.channel, filters.handler)
+
+
+def _trend(user: User, ids: list[int], filters: Filters, single: Community | None) -> list[TrendPoint]:
+    """Every month of the trend with the dashboard's figures of that month: one grouped query."""
+    period = trend_period(filters.period)
+    wide = _month_filters(filters, period)
+    by_month = case_figures.counters_by(user=user, community_ids=ids, filters=wide, dimension="month")
+    zero = dict.fromkeys(metrics.COUNTER_NAMES, 0)
+    points, month = [], period.first
+    while month <= period.last:
+        one = _month_filters(filters, case_figures.Period(month, month))
+        figures = case_figures.figures_from(by_month.get(month, zero))
+        points.append(TrendPoint(month, figures, _case_link("accepted", single, one)))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return points
 
 
 def _case_link(name: str, community: Community | None, filters: Filters, **extra) -> str:
@@ -168,12 +217,89 @@ def dashboard_for(
     ]
     months = []
     for month, count in case_figures.months_for(user=user, community_ids=ids, filters=filters):
-        one = Filters(
-            case_figures.Period(month, month),
-            filters.grid_id,
-            filters.category_id,
-            filters.channel,
-            filters.handler,
-        )
+        one = _month_filters(filters, case_figures.Period(month, month))
         months.append((month, count, _case_link("accepted", single, one)))
-    return Dashboard(filters, rows, total, top, months)
+    trend = _trend(user, ids, filters, single)
+    return Dashboard(filters, rows, total, top, months, trend, trend_period(filters.period))
+
+
+# --- the handlers' evaluation (the legs') ------------------------------------------------------------
+
+#: The kinds of lead evaluated, in the page's order: volunteers and party members, teams, member units.
+HANDLER_KINDS = ("person", "team", "unit")
+#: At most this many handlers of each kind are listed (the most cases first).
+HANDLERS_SHOWN = 100
+#: The figures of a handler: the dashboard's own, by their keys (cases.figures.figures_from).
+HANDLER_FIGURES = ("on_time_response", "on_time_resolution", "rework_rate", "satisfaction_rate")
+
+
+@dataclass
+class HandlerRow:
+    """One handler's figures for the period, each part linked to its list (the handler filter on)."""
+
+    lead: str  # "team:3", as the case list's handler filter names it
+    name: str
+    figures: dict[str, Figure]
+
+    @property
+    def volume(self) -> Part:
+        return self.figures["reported"].parts[1]  # taken on
+
+    @property
+    def shown(self) -> list[Figure]:
+        return [self.figures[key] for key in HANDLER_FIGURES]
+
+
+@dataclass
+class Evaluation:
+    filters: Filters
+    kinds: dict[str, list[HandlerRow]]  # kind -> rows, the most cases first
+    more: dict[str, int]  # kind -> how many more handlers were not listed
+
+
+def _handler_names(leads: list[str]) -> dict[str, str]:
+    """The names of the leads, one query per kind."""
+    from grassroots.orgs.models import MemberUnit, VolunteerTeam
+    from grassroots.people.models import Person
+
+    models = {"person": Person, "team": VolunteerTeam, "unit": MemberUnit}
+    ids: dict[str, set[int]] = {}
+    for lead in leads:
+        kind, _sep, pk = lead.partition(":")
+        ids.setdefault(kind, set()).add(int(pk))
+    names = {}
+    for kind, pks in ids.items():
+        for pk, obj in models[kind].objects.in_bulk(pks).items():
+            names[f"{kind}:{pk}"] = getattr(obj, "name", str(obj))
+    return names
+
+
+def evaluation_for(*, user: User, communities: list[Community], filters: Filters) -> Evaluation | None:
+    """Volume, on time, rework and satisfaction per volunteer, team and member unit: the dashboard's
+    figures per lead (one grouped query over the fine rollups of the period, whose `lead` is the case's
+    active lead), named in a query per kind. None for who may not read evaluations.
+    """
+    if not user_can(user, "insights.evaluation.view"):
+        return None
+    ids = [community.pk for community in communities]
+    by_lead = case_figures.counters_by(user=user, community_ids=ids, filters=filters, dimension="lead")
+    leads = [
+        lead for lead in by_lead if lead.partition(":")[0] in HANDLER_KINDS and by_lead[lead]["accepted"]
+    ]
+    leads.sort(key=lambda lead: (-by_lead[lead]["accepted"], lead))
+    kinds: dict[str, list[str]] = {kind: [] for kind in HANDLER_KINDS}
+    for lead in leads:
+        kinds[lead.partition(":")[0]].append(lead)
+    shown = {kind: found[:HANDLERS_SHOWN] for kind, found in kinds.items()}
+    names = _handler_names([lead for found in shown.values() for lead in found])
+    single = communities[0] if len(communities) == 1 else None
+    rows: dict[str, list[HandlerRow]] = {}
+    for kind, found in shown.items():
+        rows[kind] = []
+        for lead in found:
+            figures = case_figures.figures_from(by_lead[lead])
+            mine = Filters(filters.period, filters.grid_id, filters.category_id, filters.channel, lead)
+            _links(figures, single, mine)
+            rows[kind].append(HandlerRow(lead, names.get(lead, lead), figures))
+    more = {kind: max(0, len(kinds[kind]) - HANDLERS_SHOWN) for kind in HANDLER_KINDS}
+    return Evaluation(filters, rows, more)

@@ -10,13 +10,15 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from grassroots.accounts.roles import user_can
-from grassroots.cases import figures, metrics
+from grassroots.cases import figures, hotspots, metrics
 from grassroots.cases.views.common import filter_form
 from grassroots.cases.workflow import Status
 from grassroots.core.replica import replica_reads
-from grassroots.insights.selectors import dashboard_for
+from grassroots.insights.charts import charts_for
+from grassroots.insights.selectors import HANDLER_KINDS, dashboard_for, evaluation_for
 
 
 def dashboard_request(request):
@@ -37,25 +39,59 @@ def dashboard_request(request):
 @replica_reads
 def dashboard(request):
     form, reachable, communities, filters = dashboard_request(request)
+    now = timezone.now()
     board = dashboard_for(
         user=request.user,
         communities=communities,
         filters=filters,
-        now=timezone.now(),
+        now=now,
         today=timezone.localdate(),
     )
     shown = board.total if board.total is not None else board.communities[0]
+    side_by_side = board.total is not None
     context = {
         "form": form,
         "board": board,
         "shown": shown,
         "several": len(reachable) > 1,
-        "side_by_side": board.total is not None,
+        "side_by_side": side_by_side,
+        "charts": charts_for(board, shown, side_by_side=side_by_side),
         "rules": metrics.rules(),
         "cases": [shown.figures[key] for key in CASE_FIGURES],
         "times": [shown.figures[key] for key in TIME_FIGURES],
+        "rates": [shown.figures[key] for key, *_rest in figures.RATES],
+        # Hotspots are "now" (the rules' windows end now), like open and overdue.
+        "hotspots": hotspots.hotspots_for(
+            user=request.user, community_ids=[c.pk for c in communities], now=now
+        ),
+        "may_raise": user_can(request.user, "cases.hotspot.raise"),
+        "may_evaluate": user_can(request.user, "insights.evaluation.view"),
     }
     return render(request, "insights/dashboard.html", context)
+
+
+def handlers(request):
+    """The handlers' evaluation: volume, on time, rework and satisfaction per volunteer, team and
+    member unit, for the legs only (`insights.evaluation.view`); the dashboard's filters and figures."""
+    if not user_can(request.user, "insights.evaluation.view"):
+        raise Http404
+    form, reachable, communities, filters = dashboard_request(request)
+    evaluation = evaluation_for(user=request.user, communities=communities, filters=filters)
+    titles = {
+        "person": _("Volunteers and party members"),
+        "team": _("Volunteer teams"),
+        "unit": _("Member units"),
+    }
+    context = {
+        "form": form,
+        "several": len(reachable) > 1,
+        "evaluation": evaluation,
+        "sections": [
+            (kind, titles[kind], evaluation.kinds[kind], evaluation.more[kind]) for kind in HANDLER_KINDS
+        ],
+        "one": communities[0] if len(communities) == 1 else None,
+    }
+    return render(request, "insights/handlers.html", context)
 
 
 #: The order of the figures on the page (a table each; charts will sit beside them).

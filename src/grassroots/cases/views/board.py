@@ -9,12 +9,16 @@ a request for more time are one click each (HTMX), answered with the updated row
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from grassroots.cases import selectors
+from grassroots.accounts.roles import user_can
+from grassroots.cases import hotspots, selectors
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.views.actions import perform
 from grassroots.cases.views.case import find_case
@@ -66,8 +70,29 @@ def board(request):
             request.GET, listing.status_counts, [(s, Status(s).label) for s in Status.values if s in OPEN]
         ),
         "now": now,
+        "hotspots": open_hotspots_for(request.user, now),
+        "may_raise": user_can(request.user, "cases.hotspot.raise"),
     }
     return render(request, "cases/board.html", context)
+
+
+def open_hotspots_for(user, now) -> list[hotspots.Found]:
+    """The hotspots the board shows (wherever the user's reach goes, as the board's cases): waiting to
+    be raised, or raised and still being worked on."""
+    return [spot for spot in hotspots.hotspots_for(user=user, now=now) if spot.is_open]
+
+
+def hotspot_raise(request):
+    """POST: raise a hotspot's one proactive case (idempotent), then open it."""
+    require(request.method == "POST" and is_coordinator(request.user))
+    if not user_can(request.user, "cases.hotspot.raise"):
+        raise Http404
+    try:
+        raised = hotspots.hotspot_raise(actor=request.user, key=request.POST.get("hotspot", ""))
+    except ValidationError:
+        raise Http404 from None  # no such hotspot in the user's reach: "not found" like "not yours"
+    messages.success(request, _("The proactive case links the cases behind the hotspot."))
+    return redirect("case-detail", raised.case.number)
 
 
 def board_act(request, number: str, action: str):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grassroots.accounts.roles import searches_people, user_can
-from grassroots.cases import figures, metrics, selectors, services
+from grassroots.cases import figures, hotspots, metrics, selectors, services
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.links import party_link_revoke
 from grassroots.cases.models import Case, PartyLink
@@ -89,6 +89,7 @@ def case_context(request, case: Case, *, failure: Failure | None = None) -> dict
         "answers": answers_shown(case),
         "tags": selectors.reporter_tags_for(user=user, case=case),
         "duplicates": selectors.duplicates_for(user=user, case=case),
+        "hotspot_links": hotspots.linked_for(user=user, case=case) if is_coordinator(user) else None,
         "likely_duplicate": selectors.likely_duplicates_of(user=user, cases=[case]).get(case.pk),
         "may_merge": Action.MERGE in actions,
         "case_messages": selectors.case_messages_for(case=case) if is_coordinator(user) else [],
@@ -209,6 +210,7 @@ def case_list(request):
     context = {
         "figure": metrics.label_of(cleaned["figure"]) if cleaned.get("figure") else "",
         "figure_now": cleaned.get("figure") in metrics.LIVE,
+        "hotspot": bool(cleaned.get("hotspot")),
         "period": figures.figure_period(cleaned, today=timezone.localdate())
         if cleaned.get("figure")
         else None,
