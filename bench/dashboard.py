@@ -42,8 +42,8 @@ def build():
     from django.db import transaction
     from django.utils import timezone
 
-    from grassroots.cases.metrics import COUNTER_NAMES
     from grassroots.cases import rollups
+    from grassroots.cases.metrics import COUNTER_NAMES
     from grassroots.cases.models import Case, CaseMonthRollup, CaseRollup, Category, Channel
     from grassroots.places.models import Community, Street
 
