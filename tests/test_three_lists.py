@@ -297,3 +297,74 @@ def test_a_unit_contact_edits_an_offer_on_the_phone_page(client, unitcontact, re
     )
     client.force_login(other_contact)
     assert client.post(f"/activities/lists/resources/{resource.pk}/", data).status_code == 404
+
+
+# --- the API -----------------------------------------------------------------------------------------
+
+
+def _ids(response) -> set[int]:
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["results"]}
+
+
+def test_the_api_reads_the_three_lists_scoped_like_the_pages(
+    socialworker, unitcontact, volunteer, outsider, need, resource, visit
+):
+    from tests.test_api_helpers import as_user
+
+    from_visit = lists.need_raise(
+        actor=socialworker, community=need.community, title="需要生活物资", visit=visit
+    )
+    project = lists.project_start(actor=socialworker, need=need, title="送餐", starts_on=timezone.localdate())
+    lists.project_take_resource(actor=socialworker, project=project, resource=resource, committed=3)
+    office, contact = as_user(socialworker), as_user(unitcontact)
+    assert _ids(office.get("/api/v1/needs/")) == {need.pk, from_visit.pk}
+    assert _ids(office.get("/api/v1/needs/", {"source": "visit"})) == {from_visit.pk}
+    detail = office.get(f"/api/v1/needs/{from_visit.pk}/").json()
+    assert detail["visit"] == visit.pk and SEALED not in str(detail)
+    assert _ids(contact.get("/api/v1/resources/")) == {resource.pk}
+    assert _ids(contact.get("/api/v1/projects/")) == {project.pk}
+    assert contact.get(f"/api/v1/needs/{need.pk}/").status_code == 404
+    assert office.get(f"/api/v1/projects/{project.pk}/").json()["commitments"] == [
+        {"resource": resource.pk, "unit": resource.unit_id, "committed": 3, "delivered": 0}
+    ]
+    for path in ("/api/v1/needs/", "/api/v1/resources/", "/api/v1/projects/"):
+        assert _ids(as_user(outsider).get(path)) == set()
+        assert _ids(as_user(volunteer).get(path)) == set()
+    assert office.get("/api/v1/needs/", {"status": "nonsense"}).status_code == 400
+
+
+def test_the_api_reads_activities_sign_ups_and_hours(socialworker, volunteer, community, need):
+    from grassroots.activities import services as activities
+    from grassroots.activities.models import Theme
+    from tests.test_api_helpers import as_user
+
+    starts = timezone.now() + timedelta(days=1)
+    activity = activities.activity_publish(
+        actor=socialworker,
+        community=community,
+        details=activities.ActivityDetails(
+            title="红色灯塔",
+            theme=Theme.objects.get(code="red-lighthouse"),
+            place="4号楼",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            capacity=3,
+            signup_deadline=starts,
+        ),
+    )
+    signup = activities.signup_add(actor=volunteer, activity=activity)
+    project = lists.project_start(actor=socialworker, need=need, title="送餐", starts_on=timezone.localdate())
+    lists.project_add_person(actor=socialworker, project=project, person=volunteer.person)
+    lists.project_work_record(
+        actor=socialworker,
+        project=project,
+        person=volunteer.person,
+        hours=Decimal(2),
+        worked_on=timezone.localdate(),
+    )
+    mine = as_user(volunteer)
+    assert _ids(mine.get("/api/v1/activities/")) == {activity.pk}
+    assert _ids(mine.get("/api/v1/signups/", {"activity": activity.pk})) == {signup.pk}
+    hours = mine.get("/api/v1/hours/", {"source_kind": "project"}).json()["results"]
+    assert [(row["person"]["id"], row["hours"]) for row in hours] == [(volunteer.person_id, "2.0")]

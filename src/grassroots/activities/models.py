@@ -139,6 +139,8 @@ class Activity(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=ActivityStatus.choices, default=ActivityStatus.PUBLISHED
     )
+    cancel_reason = models.CharField(_("why it was cancelled"), max_length=200, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     #: Part of the signed check-in token: changing it voids every QR code printed before.
     checkin_key = models.CharField(max_length=32, default=_new_checkin_key, editable=False)
     created_by = models.ForeignKey(
