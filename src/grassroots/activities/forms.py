@@ -60,6 +60,10 @@ class ActivityForm(ServiceErrorsMixin, forms.Form):
         self.fields["team"].choices = choices
 
 
+class CancelActivityForm(ServiceErrorsMixin, forms.Form):
+    reason = forms.CharField(label=_("Why it is cancelled"), max_length=200)
+
+
 class HoursForm(ServiceErrorsMixin, forms.Form):
     hours = forms.DecimalField(label=_("Hours"), min_value=0, max_value=24, decimal_places=1, required=False)
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.activity_new, name="activity-new"),
     path("mine/", views.activity_mine, name="activity-mine"),
     path("<int:pk>/", views.activity_detail, name="activity-detail"),
+    path("<int:pk>/edit/", views.activity_edit, name="activity-edit"),
     path("<int:pk>/signup/", views.activity_signup, name="activity-signup"),
     path("<int:pk>/cancel/", views.activity_cancel, name="activity-cancel"),
     path("<int:pk>/checkout/", views.activity_checkout, name="activity-checkout"),

@@ -35,6 +35,11 @@ class NotifyConfig(AppConfig):
         # Notifications subscribe to what cases announce; cases never import this app.
         case_event_committed.connect(_on_case_event, dispatch_uid="notify.case_event")
         case_became_overdue.connect(_on_case_overdue, dispatch_uid="notify.case_overdue")
+        # ... and to what activities announce: a cancelled or changed activity, a place from the waiting list.
+        from grassroots.activities.signals import activity_announced, signup_promoted
+
+        activity_announced.connect(_on_activity, dispatch_uid="notify.activity")
+        signup_promoted.connect(_on_promoted, dispatch_uid="notify.promoted")
 
 
 def _old_messages(cutoff):
@@ -49,6 +54,21 @@ def _on_case_event(sender, *, event_id: int, **kwargs) -> None:
     from grassroots.notify.api import case_event_recorded
 
     case_event_recorded(event_id)
+
+
+def _on_activity(sender, *, activity_id: int, kind: str, person_ids, note: str = "", **kwargs) -> None:
+    from grassroots.notify.api import activity_announced
+
+    activity_announced(activity_id=activity_id, kind=f"activity_{kind}", person_ids=person_ids, note=note)
+
+
+def _on_promoted(sender, *, signup_id: int, **kwargs) -> None:
+    from grassroots.activities.models import Signup
+    from grassroots.notify.api import activity_announced
+
+    row = Signup.objects.filter(pk=signup_id).values_list("activity_id", "person_id").first()
+    if row is not None:
+        activity_announced(activity_id=row[0], kind="activity_place", person_ids=[row[1]])
 
 
 def _on_case_overdue(sender, *, case_id: int, **kwargs) -> None:

@@ -60,6 +60,9 @@ class MessageReason(models.TextChoices):
     CALL = "call", pgettext_lazy("message reason", "call instead of SMS")
     CALLBACK = "callback", pgettext_lazy("message reason", "call-back due")
     SUMMARY = "summary", pgettext_lazy("message reason", "daily summary")
+    ACTIVITY_CANCELLED = "activity_cancelled", pgettext_lazy("message reason", "activity cancelled")
+    ACTIVITY_CHANGED = "activity_changed", pgettext_lazy("message reason", "activity changed")
+    ACTIVITY_PLACE = "activity_place", pgettext_lazy("message reason", "a place at an activity")
 
 
 def reason_display(code: str) -> str:
