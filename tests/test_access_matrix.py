@@ -226,7 +226,10 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     ),  # a blank form
     "activity-mine": (SIGNED_IN - {"patroller", "street_user"}, "/activities/mine/"),
     "activity-detail": (COORDINATORS | {"volunteer", "unitcontact", "resident"}, "/activities/{activity}/"),
-    "activity-edit": ({"secretary", "socialworker", "admin_user", "volunteer"}, "/activities/{activity}/edit/"),
+    "activity-edit": (
+        {"secretary", "socialworker", "admin_user", "volunteer"},
+        "/activities/{activity}/edit/",
+    ),
     "activity-signup": (NOBODY, None),
     "activity-cancel": (NOBODY, None),
     "activity-checkout": (NOBODY, None),
