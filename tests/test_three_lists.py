@@ -368,3 +368,16 @@ def test_the_api_reads_activities_sign_ups_and_hours(socialworker, volunteer, co
     assert _ids(mine.get("/api/v1/signups/", {"activity": activity.pk})) == {signup.pk}
     hours = mine.get("/api/v1/hours/", {"source_kind": "project"}).json()["results"]
     assert [(row["person"]["id"], row["hours"]) for row in hours] == [(volunteer.person_id, "2.0")]
+
+
+def test_only_people_of_the_community_or_its_serving_members_work_on_a_project(
+    socialworker, need, other_household, community
+):
+    from tests.factories import PersonFactory
+
+    project = lists.project_start(actor=socialworker, need=need, title="送餐", starts_on=timezone.localdate())
+    stranger = PersonFactory(household=other_household)
+    with pytest.raises(ValidationError):
+        lists.project_add_person(actor=socialworker, project=project, person=stranger)
+    PartyMemberFactory(person=stranger, branch=PartyBranchFactory(community=community), kind="serving")
+    assert lists.project_add_person(actor=socialworker, project=project, person=stranger).person == stranger

@@ -243,7 +243,7 @@ def resource_detail(request, pk: int):
     may_edit = lists.may_offer_for(request.user, resource.unit) and user_can(
         request.user, "activities.resource.change"
     )
-    initial = {name: getattr(resource, name) for name in lists._OFFER_FIELDS}
+    initial = {name: getattr(resource, name) for name in lists.OFFER_FIELDS}
     form = OfferForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if not may_edit:

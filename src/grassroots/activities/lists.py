@@ -35,7 +35,7 @@ from grassroots.activities.models import (
     Resource,
     SourceKind,
 )
-from grassroots.orgs.models import MemberUnit
+from grassroots.orgs.models import MemberUnit, PartyMember
 from grassroots.people.models import Person
 from grassroots.places.models import Community
 
@@ -183,7 +183,7 @@ def _check_offer(offer: Offer) -> dict:
     return errors
 
 
-_OFFER_FIELDS = (
+OFFER_FIELDS = (
     "title",
     "capacity",
     "capacity_unit",
@@ -234,7 +234,7 @@ def resource_offer(*, actor, unit: MemberUnit, offer: Offer, resource: Resource 
         }
         for name, value in values.items():
             setattr(row, name, value)
-        row.save(update_fields=list(_OFFER_FIELDS))
+        row.save(update_fields=list(OFFER_FIELDS))
         if changed:
             _note(
                 actor=actor,
@@ -385,7 +385,10 @@ def project_deliver(*, actor, commitment: ProjectResource, delivered: int | None
 def project_add_person(*, actor, project: Project, person: Person) -> ProjectVolunteer:
     """Someone of the community works on the project (a volunteer, a serving member, a unit's staff)."""
     _office(actor, project.community_id)
-    if person.community_id != project.community_id and not hasattr(person, "party_membership"):
+    serving_here = PartyMember.objects.filter(
+        person=person, branch__community_id=project.community_id
+    ).exists()
+    if person.community_id != project.community_id and not serving_here:
         raise ValidationError({"person": _("This person is not of the community.")})
     with transaction.atomic():
         row, created = ProjectVolunteer.objects.get_or_create(project=project, person=person)
