@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from grassroots.activities import hours as hours_ledger
+from grassroots.activities import lists as three_lists
 from grassroots.activities import services as activities
 from grassroots.activities.models import Theme
 from grassroots.care import services as care
@@ -242,6 +243,10 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "activity-mine": (SIGNED_IN - {"patroller", "street_user"}, "/activities/mine/"),
     "activity-scan": (SIGNED_IN - {"patroller", "street_user"}, "/activities/scan/"),
     "activity-detail": (COORDINATORS | {"volunteer", "unitcontact", "resident"}, "/activities/{activity}/"),
+    "activity-edit": (
+        {"secretary", "socialworker", "admin_user", "volunteer"},
+        "/activities/{activity}/edit/",
+    ),
     "activity-signup": (NOBODY, None),
     "activity-cancel": (NOBODY, None),
     "activity-checkout": (NOBODY, None),
@@ -276,6 +281,34 @@ MATRIX: dict[str, tuple[set[str], str | None]] = {
     "telephony-sign-on": (NOBODY, None),
     "telephony-sign-off": (NOBODY, None),
     "telephony-called-back": (NOBODY, None),
+    # The three lists: the office keeps them, the street reads them, a grid worker reads its grids'
+    # needs, a unit contact their unit's offers and projects; the outsider opens only its own lists.
+    "lists-home": (COORDINATORS | {"unitcontact", "outsider"}, "/activities/lists/"),
+    "need-list": (COORDINATORS | {"outsider"}, "/activities/lists/needs/"),
+    "need-new": ({"secretary", "socialworker", "outsider"}, "/activities/lists/needs/new/"),
+    "need-detail": (COORDINATORS, "/activities/lists/needs/{need}/"),
+    "project-new": ({"secretary", "socialworker", "admin_user"}, "/activities/lists/needs/{need}/project/"),
+    "resource-list": (
+        COORDINATORS - {"gridworker"} | {"unitcontact", "outsider"},
+        "/activities/lists/resources/",
+    ),
+    "resource-new": (
+        {"secretary", "socialworker", "admin_user", "unitcontact"},
+        "/activities/lists/resources/new/",
+    ),
+    "resource-detail": (
+        COORDINATORS - {"gridworker"} | {"unitcontact"},
+        "/activities/lists/resources/{resource}/",
+    ),
+    "project-list": (
+        COORDINATORS - {"gridworker"} | {"unitcontact", "outsider"},
+        "/activities/lists/projects/",
+    ),
+    "project-detail": (
+        COORDINATORS - {"gridworker"} | {"unitcontact"},
+        "/activities/lists/projects/{project}/",
+    ),
+    "unit-record": (COORDINATORS - {"gridworker"} | {"unitcontact"}, "/activities/lists/units/{list_unit}/"),
     # Last: the token is the proof, and opening it lets this session see the case in the portal.
     "portal-follow-link": (EVERYONE, "/portal/follow/{token}/"),
     # A summoned party's one-tap link: the secret is the proof, signed in or not (cases.links).
@@ -349,7 +382,7 @@ def test_every_page_has_an_entry_in_the_matrix():
 
 
 @pytest.fixture
-def scene(community, household_a, granny_wang, socialworker, volunteer, resident):
+def scene(community, household_a, granny_wang, socialworker, volunteer, resident, unitcontact):
     """Granny Wang's household: a visit, a campaign, a programme with a planned service, a case."""
     install_default_rules()
     PersonTagFactory(person=granny_wang, tag=vulnerability_tag("disabled"), level=1)
@@ -461,10 +494,27 @@ def scene(community, household_a, granny_wang, socialworker, volunteer, resident
         street=community.street, community=community, period=date(2026, 11, 1), status=ReportStatus.READY
     )
     report.pdf.save("report.pdf", ContentFile(b"%PDF-1.4 a test"), save=True)
+    # The three lists: a need from the visit (grid A), the unit contact's unit's offer, a project using it.
+    need = three_lists.need_raise(actor=socialworker, community=community, title="需要生活物资", visit=visit)
+    resource = three_lists.resource_offer(
+        actor=unitcontact,
+        unit=unitcontact.member_unit,
+        offer=three_lists.Offer(
+            title="维修服务", capacity=10, capacity_unit="次", available_from=timezone.localdate()
+        ),
+    )
+    project = three_lists.project_start(
+        actor=socialworker, need=need, title="送物资上门", starts_on=timezone.localdate()
+    )
+    three_lists.project_take_resource(actor=socialworker, project=project, resource=resource, committed=2)
     return {
         "line": line.pk,
         "call": call.pk,
         "report": report.pk,
+        "need": need.pk,
+        "resource": resource.pk,
+        "project": project.pk,
+        "list_unit": unitcontact.member_unit_id,
         "serving_report": serving_report.pk,
         "community_code": community.code,
         "community_id": community.pk,

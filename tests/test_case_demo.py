@@ -36,6 +36,7 @@ from grassroots.demo.cases.registry import Registry
 from grassroots.demo.cases.rows import CaseDraft, number_cases
 from grassroots.demo.clock import demo_clock
 from grassroots.orgs.models import PartyMember, Volunteer
+from grassroots.people.models import Person
 from grassroots.places.models import Building, Household
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +152,16 @@ def test_the_corridor_tile_brings_four_parties_together(demo):
     plan_at = case.events.get(action=Action.PLAN).at
     assert all(a.acknowledged_at <= plan_at for a in parties)
     assert case.status == Status.CLOSED and case.resolved_at > plan_at
+    # The building head and the owners' committee have no account: they report for duty through the
+    # one-tap links of the whistle's SMS, as themselves, and each use is logged.
+    by_link = case.events.filter(action=Action.ACKNOWLEDGE, party_link__isnull=False).select_related(
+        "party_link"
+    )
+    head = Person.objects.get(pk=building.head_id)
+    owners = next(a.unit for a in parties if a.unit_id and a.unit.kind == "owners")
+    assert {event.party_link.holder_name for event in by_link} == {head.name, owners.name}
+    assert all(event.actor_id is None for event in by_link)
+    assert all(event.party_link.uses.filter(what="acknowledge").exists() for event in by_link)
 
 
 def test_psychological_support_is_discreet(demo):
@@ -377,8 +388,12 @@ def test_the_history_is_drawn_from_the_seed(demo):
 
 
 def test_every_step_names_who_took_it_except_the_residents_own_on_the_portal(demo):
-    """Staff, volunteers, the hotline's integration: named. Nobody only for a resident without an account."""
+    """Staff, volunteers, the hotline's integration: named. Nobody only for a resident without an account;
+    a party without an account acts through their one-tap link, which names them."""
     nobody = CaseEvent.objects.filter(case__community=demo.community, actor__isnull=True)
+    by_link = nobody.filter(party_link__isnull=False)
+    assert set(by_link.values_list("party_link__holder_name", flat=True)) >= {"和盛园小区业主委员会"}
+    nobody = nobody.filter(party_link__isnull=True)
     kinds = set(nobody.values_list("action", "actor_role", "case__channel"))
     assert kinds <= {(Action.REPORT, "system", Channel.WEB), (Action.VERIFY, "reporter", Channel.WEB)}, kinds
     hotline = Case.objects.filter(community=demo.community, channel=Channel.HOTLINE)

@@ -487,3 +487,28 @@ def test_a_year_of_activities_and_hours_through_the_services(demo):
     confirmed = Signup.objects.filter(activity__community=demo.community, confirmed_at__isnull=False)
     assert HoursEntry.objects.filter(source_kind="activity").count() == confirmed.count() > 100
     assert not PointsBalance.objects.filter(points__lt=0).exists()
+
+
+def test_member_units_resources_needs_and_projects_through_the_services(demo):
+    """The three lists: units' offers (the property company's typed by its own contact), needs (one
+    from Granny Wang's visit, in the office's words), projects with delivered resources and ledger hours."""
+    from grassroots.activities import list_reads
+    from grassroots.activities.models import HoursEntry, Need, Project, ProjectWork, Resource
+
+    contact = User.objects.get(username="unitcontact")
+    resources = Resource.objects.filter(community=demo.community)
+    assert resources.count() >= 6 and resources.values("unit").distinct().count() >= 5
+    own = resources.filter(unit=contact.member_unit)
+    assert own.exists() and all(r.created_by_id == contact.pk for r in own)
+    from_visit = Need.objects.get(community=demo.community, source="visit")
+    assert from_visit.visit.person.name == "王秀兰"
+    assert from_visit.visit.needs not in (from_visit.title, from_visit.description)
+    projects = Project.objects.filter(community=demo.community)
+    assert set(projects.values_list("status", flat=True)) == {"running", "done"}
+    work = ProjectWork.objects.filter(project__community=demo.community)
+    assert (
+        HoursEntry.objects.filter(source_kind="project", source_id__in=work.values("pk")).count()
+        == work.count()
+    )
+    record = list_reads.unit_record(contact.member_unit)
+    assert record.commitments and record.delivered > 0

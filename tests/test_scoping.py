@@ -530,6 +530,81 @@ def test_each_role_sees_exactly_its_activities_sign_ups_and_hours(activities_wor
     assert seen == {name: set(row[column].split()) for name, row in ACTIVITIES_TABLE.items()}
 
 
+# --- the three lists: needs, resources, projects ---------------------------------------------------
+
+
+@pytest.fixture
+def lists_world(neighbourhood, other_household, socialworker, unitcontact):
+    """Needs in grid A, grid B and X; resources of the unit contact's unit ("unit"), of another of our
+    units ("ours") and of X's; a project using each resource."""
+    from django.utils import timezone
+
+    from grassroots.activities.models import Need, Project, ProjectResource, Resource
+
+    labels: dict[type[models.Model], dict[int, str]] = {}
+
+    def add(label, obj):
+        labels.setdefault(type(obj), {})[obj.pk] = label
+        return obj
+
+    ours, x = neighbourhood.community, other_household.building.community
+    for label, community, grid in (
+        ("A", ours, neighbourhood.grid_a),
+        ("B", ours, neighbourhood.grid_b),
+        ("X", x, other_household.grid),
+    ):
+        add(label, Need.objects.create(community=community, grid=grid, title="送餐"))
+    need = {row.community_id: row for row in Need.objects.order_by("id")}
+    today = timezone.localdate()
+    for label, unit in (
+        ("unit", unitcontact.member_unit),
+        ("ours", MemberUnitFactory(community=ours)),
+        ("X", MemberUnitFactory(community=x)),
+    ):
+        resource = add(
+            label,
+            Resource.objects.create(
+                community=unit.community,
+                unit=unit,
+                title="义诊",
+                capacity=5,
+                capacity_unit="人次",
+                available_from=today,
+            ),
+        )
+        project = add(
+            label,
+            Project.objects.create(
+                community=unit.community, need=need[unit.community_id], title="义诊", starts_on=today
+            ),
+        )
+        ProjectResource.objects.create(project=project, resource=resource, committed=1)
+    return labels
+
+
+LISTS_ROLES = (*ACTIVITIES_ROLES, "unitcontact")
+# Columns, in the order of LISTS_ROLES. The office its community; the grid worker the needs of its
+# grid (A); the street its street; a unit contact their unit's offers and the projects using them.
+LISTS_TABLE: dict[str, tuple[str, ...]] = {
+    "Need": ("A B", "A B", "A", "A B X", "X", "", "", "", "A B X", ""),
+    "Resource": ("unit ours", "unit ours", "", "unit ours X", "X", "", "", "", "unit ours X", "unit"),
+    "Project": ("unit ours", "unit ours", "", "unit ours X", "X", "", "", "", "unit ours X", "unit"),
+}
+
+
+@pytest.mark.parametrize("role", LISTS_ROLES)
+def test_each_role_sees_exactly_its_needs_resources_and_projects(lists_world, request, role: str):
+    user = request.getfixturevalue(role)
+    column = LISTS_ROLES.index(role)
+    seen = {
+        model.__name__: {
+            lists_world[model][pk] for pk in model.objects.visible_to(user).values_list("pk", flat=True)
+        }
+        for model in lists_world
+    }
+    assert seen == {name: set(row[column].split()) for name, row in LISTS_TABLE.items()}
+
+
 # --- cases: scope, parties, sensitive categories, and the action --------------------------------
 
 
@@ -613,10 +688,11 @@ def _scoped_models() -> set[type[models.Model]]:
 
 
 def _activities_models() -> set[type[models.Model]]:
-    from grassroots.activities.models import Activity, HoursEntry, Signup
+    from grassroots.activities.models import Activity, HoursEntry, Need, Project, Resource, Signup
 
     assert {model.__name__ for model in (Activity, Signup, HoursEntry)} == set(ACTIVITIES_TABLE)
-    return {Activity, Signup, HoursEntry}
+    assert {model.__name__ for model in (Need, Resource, Project)} == set(LISTS_TABLE)
+    return {Activity, Signup, HoursEntry, Need, Resource, Project}
 
 
 def test_the_tables_cover_every_scoped_model():

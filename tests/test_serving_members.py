@@ -166,3 +166,57 @@ def test_the_office_confirms_on_the_report_page(socialworker, community):
     assert PartyMember.objects.get().branch == branch
     page = client.get("/orgs/serving/").content.decode()
     assert "赵志强" in page
+
+
+def test_the_committee_sees_this_years_ledger_hours_against_the_promise(secretary, community, volunteer):
+    """Per member and per unit: the year's hours in the ledger beside the hours promised, each member
+    linked to their ledger rows; last year's hours do not count."""
+    from datetime import datetime, timedelta
+    from decimal import Decimal
+
+    from grassroots.activities import hours as ledger
+    from grassroots.activities.hours import Work
+    from tests.factories import PartyMemberFactory, PersonFactory
+
+    unit = MemberUnitFactory(community=community, name="区卫健委")
+    branch = PartyBranchFactory(community=community)
+    first = PartyMemberFactory(
+        person=PersonFactory(name="赵志强"), branch=branch, kind="serving", unit=unit, commitment_hours=20
+    )
+    second = PartyMemberFactory(
+        person=PersonFactory(name="钱丽"), branch=branch, kind="serving", unit=unit, commitment_hours=10
+    )
+    now = timezone.now()
+    last_year = timezone.make_aware(datetime(now.year - 1, 6, 1, 9))
+    for source_id, (member, hours, at) in enumerate(
+        [
+            (first, "3", now),
+            (first, "1.5", now - timedelta(minutes=1)),
+            (second, "4", now),
+            (second, "9", last_year),
+        ],
+        start=1,
+    ):
+        ledger.hours_record(
+            actor=secretary,
+            work=Work(
+                person=member.person,
+                community_id=community.pk,
+                source_kind="case",
+                source_id=source_id,
+                hours=Decimal(hours),
+                worked_at=at,
+            ),
+        )
+    client = Client()
+    client.force_login(secretary)
+    page = client.get("/orgs/serving/").content.decode()
+    assert f'href="/activities/hours/people/{first.person_id}/?year={now.year}">4.5</a>' in page
+    assert f'href="/activities/hours/people/{second.person_id}/?year={now.year}">4.0</a>' in page, page[
+        page.find('id="serving-members"') :
+    ]
+    assert '<td class="serving-hours">8.5 / 30</td>' in page
+    only_unit = client.get(f"/orgs/serving/?unit={unit.pk}").content.decode()
+    assert "赵志强" in only_unit and "钱丽" in only_unit
+    other = client.get(f"/orgs/serving/?unit={MemberUnitFactory(community=community).pk}").content.decode()
+    assert "赵志强" not in other

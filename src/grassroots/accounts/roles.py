@@ -230,9 +230,35 @@ _TELEPHONY_ROLES: dict[str, set[str]] = {
     Role.SOCIAL_WORKER: _TELEPHONY_WORK,
     Role.GRID_WORKER: _TELEPHONY_WORK,
 }
+# The three lists (activities.need/resource/project): the office keeps them; the street reads them;
+# a grid worker reads the needs of their grids; a member unit's contact reads and keeps their unit's
+# offers and reads the projects that use them (activities.models.UnitRowsScope).
+_LISTS_READ = {"activities.need.view", "activities.resource.view", "activities.project.view"}
+_LISTS_OFFICE = _LISTS_READ | {
+    "activities.need.add",
+    "activities.need.change",
+    "activities.resource.add",
+    "activities.resource.change",
+    "activities.project.add",
+    "activities.project.change",
+}
+_LISTS_ROLES: dict[str, set[str]] = {
+    Role.ADMIN: _LISTS_OFFICE,
+    Role.SECRETARY: _LISTS_OFFICE,
+    Role.SOCIAL_WORKER: _LISTS_OFFICE,
+    Role.STREET: _LISTS_READ,
+    Role.GRID_WORKER: {"activities.need.view"},
+    Role.UNIT_CONTACT: {
+        "activities.resource.view",
+        "activities.resource.add",
+        "activities.resource.change",
+        "activities.project.view",
+    },
+}
 ROLE_CAPABILITIES = {
     role: capabilities
     | frozenset(_TELEPHONY_ROLES.get(role, ()))
+    | frozenset(_LISTS_ROLES.get(role, ()))
     | frozenset(_INSIGHTS_ROLES.get(role, ()))
     | frozenset(_CARE_ROLES.get(role, ()))
     | frozenset(_ACTIVITIES_ROLES.get(role, ()))

@@ -10,6 +10,8 @@ Who calls what:
   the sign-up's id);
 - the receiver of care.signals.service_delivered (activities.apps): a delivered care service
   (source "care", the planned service's id), doubled by the default rules for a high-risk household;
+- activities.lists.project_work_record: a piece of work on a project of the three lists (source
+  "project", the ProjectWork's id);
 - case_hours_record: the entry point for case work (source "case"), for the handler's report
   with hours once that report carries them;
 - hours_correct and points_redeem: the office, from the statement page.
@@ -156,8 +158,10 @@ def hours_record(*, actor, work: Work) -> HoursEntry:
     hours = _tenth(work.hours)
     if hours < 0 or hours > MAX_HOURS:
         raise ValidationError({"hours": _("Hours are between 0 and 24.")})
-    if work.source_kind not in (SourceKind.ACTIVITY, SourceKind.CASE, SourceKind.CARE):
-        raise ValidationError({"source_kind": _("Hours come from an activity, a case or a care service.")})
+    if work.source_kind not in (SourceKind.ACTIVITY, SourceKind.CASE, SourceKind.CARE, SourceKind.PROJECT):
+        raise ValidationError(
+            {"source_kind": _("Hours come from an activity, a case, a care service or a project.")}
+        )
     with transaction.atomic():
         _locked_balance(work.person, work.community_id)  # one writer per person from here on
         existing = (

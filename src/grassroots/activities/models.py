@@ -139,6 +139,8 @@ class Activity(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=ActivityStatus.choices, default=ActivityStatus.PUBLISHED
     )
+    cancel_reason = models.CharField(_("why it was cancelled"), max_length=200, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     #: Part of the signed check-in token: changing it voids every QR code printed before.
     checkin_key = models.CharField(max_length=32, default=_new_checkin_key, editable=False)
     created_by = models.ForeignKey(
@@ -244,6 +246,7 @@ class SourceKind(models.TextChoices):
     ACTIVITY = "activity", _("activity")
     CASE = "case", _("case work")
     CARE = "care", _("care service")
+    PROJECT = "project", _("project work")
     REDEMPTION = "redemption", _("points redeemed")
 
 
@@ -412,3 +415,304 @@ class PointsBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.points}"
+
+
+# --- the three lists: needs, resources, projects (需求清单、资源清单、项目清单) ----------------------------
+#
+# They live here, not in orgs, because a need points at a case or a care visit (cases and care sit
+# above orgs in the layers) and a project's delivered hours go into the ledger above: activities is the
+# lowest app that may know all of them (docs/activities.md, "The three lists").
+
+
+class UnitRowsScope(ScopePolicy):
+    """Resources and projects: the office reaches its scope, a unit contact what concerns their unit.
+
+    Everyone else who works from tasks (volunteers, patrollers, residents) reaches none: the lists are
+    the committee's worklist, not a public notice board. `scope_unit_path` says how a row reaches
+    its unit (a resource its own unit; a project the units whose resources it uses).
+    """
+
+    def condition(self, model, user, action: str):
+        from grassroots.accounts.roles import works_from_tasks
+
+        if not works_from_tasks(user):
+            return super().condition(model, user, action)
+        if not user.member_unit_id:
+            return None
+        return model.scope_unit_condition(user.member_unit_id)
+
+
+class NeedSource(models.TextChoices):
+    CASE = "case", _("from a case")
+    VISIT = "visit", _("from a care visit")
+    ENTERED = "entered", _("entered by the office")
+
+
+class NeedStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    IN_PROJECT = "in_project", _("taken up by a project")
+    MET = "met", _("met")
+    CLOSED = "closed", _("closed without a project")
+
+
+class Need(models.Model):
+    """One entry of the needs list: what the community lacks, in the office's own words.
+
+    A need may come from a case or a care visit; it keeps the link, never a copy of what the
+    case or the visit recorded (a visit's needs are sealed findings): the title and description
+    are what the office chose to write for everyone who reads the list.
+    """
+
+    community = models.ForeignKey(
+        "places.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    grid = models.ForeignKey(
+        "places.Grid",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("grid"),
+    )
+    title = models.CharField(_("need"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=8, choices=NeedSource.choices, default=NeedSource.ENTERED
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+    visit = models.ForeignKey(
+        "care.Visit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("visit"),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=NeedStatus.choices, default=NeedStatus.OPEN)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_community_path = "community_id"
+    scope_grid_path = "grid_id"
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering = ["-raised_at", "-id"]
+        indexes = [
+            models.Index(fields=["community", "status", "-raised_at"], name="need_community_status_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Resource(models.Model):
+    """One entry of the resources list: what a member unit offers, how much and when.
+
+    The unit's contact adds and edits their unit's offers; the office all of the community's.
+    """
+
+    community = models.ForeignKey(
+        "places.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    unit = models.ForeignKey(
+        "orgs.MemberUnit", on_delete=models.PROTECT, related_name="resources", verbose_name=_("member unit")
+    )
+    title = models.CharField(_("what is offered"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    capacity = models.PositiveIntegerField(_("how much"))
+    capacity_unit = models.CharField(
+        _("counted in"), max_length=20, help_text=_("For example 人次, hours, times.")
+    )
+    available_from = models.DateField(_("available from"))
+    available_until = models.DateField(_("available until"), null=True, blank=True)
+    period_note = models.CharField(
+        _("when"), max_length=100, blank=True, help_text=_("For example: Saturday mornings.")
+    )
+    active = models.BooleanField(_("still offered"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("offered at"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_policy = UnitRowsScope()
+    scope_community_path = "community_id"
+
+    class Meta:
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+        ordering = ["unit", "title", "id"]
+        indexes = [models.Index(fields=["community", "unit", "active"], name="resource_community_unit_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(available_until__isnull=True)
+                | Q(available_until__gte=models.F("available_from")),
+                name="resource_period_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @staticmethod
+    def scope_unit_condition(unit_id: int) -> Q:
+        return Q(unit_id=unit_id)
+
+
+class ProjectStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    RUNNING = "running", _("under way")
+    DONE = "done", _("done")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Project(models.Model):
+    """One entry of the projects list: a need met with member units' resources and volunteers' work.
+
+    Volunteers' delivered hours go into the service-hours ledger (source "project", one row per
+    piece of work, `ProjectWork`); units' deliveries are counted on their commitments
+    (`ProjectResource`).
+    """
+
+    community = models.ForeignKey(
+        "places.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="projects", verbose_name=_("need"))
+    title = models.CharField(_("project"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_policy = UnitRowsScope()
+    scope_community_path = "community_id"
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-starts_on", "-id"]
+        indexes = [
+            models.Index(fields=["community", "status", "-starts_on"], name="project_community_status_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="project_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @staticmethod
+    def scope_unit_condition(unit_id: int) -> Q:
+        return Q(pk__in=ProjectResource.objects.filter(resource__unit_id=unit_id).values("project_id"))
+
+
+class ProjectResource(models.Model):
+    """A unit's resource taken on by a project: how much it committed and how much it delivered."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="commitments")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="commitments")
+    committed = models.PositiveIntegerField(_("committed"))
+    delivered = models.PositiveIntegerField(_("delivered"), default=0)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("resource taken on")
+        verbose_name_plural = _("resources taken on")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "resource"], name="one_commitment_per_resource"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.resource_id} {self.delivered}/{self.committed}"
+
+
+class ProjectVolunteer(models.Model):
+    """A person who works on a project (a volunteer, a serving party member, a unit's staff)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="crew")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["project", "person"], name="one_place_per_project")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.person_id}"
+
+
+class ProjectWork(models.Model):
+    """One piece of work delivered on a project: the ledger row's source (source "project", this id)."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="work")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    worked_on = models.DateField(_("worked on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["worked_on", "id"]
+        indexes = [models.Index(fields=["project", "worked_on"], name="project_work_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.person_id} {self.hours}h"
+
+
+class ListChange(models.Model):
+    """The history of the three lists: who raised, offered, changed or delivered what, and when.
+
+    Read through the need, resource or project it belongs to (their pages), never on its own.
+    """
+
+    community = models.ForeignKey("places.Community", on_delete=models.CASCADE, related_name="+")
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, null=True, blank=True, related_name="changes")
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
+    )
+    action = models.CharField(_("what"), max_length=24)
+    detail = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d}"

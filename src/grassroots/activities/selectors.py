@@ -208,3 +208,20 @@ def recent_hours_by_person(person_ids, since: datetime) -> dict[int, Decimal]:
         .annotate(total=Sum("hours"))
     )
     return {row["person_id"]: row["total"] for row in rows if row["total"]}
+
+
+def hours_by_person(*, user, person_ids, year: int) -> dict[int, Decimal]:
+    """The year's ledger hours of these people, as the reader may total them (orgs' serving page).
+
+    One grouped query over the (person, worked_at) index; the people are a values() queryset.
+    """
+    first, after = _year_range(year)
+    rows = (
+        HoursEntry.objects.visible_to(user, "totals")
+        .filter(person_id__in=person_ids, worked_at__gte=first, worked_at__lt=after)
+        .order_by()
+        .values_list("person_id")
+        .annotate(hours=Sum("hours"))
+        .values_list("person_id", "hours")
+    )
+    return dict(rows)

@@ -31,7 +31,7 @@ from grassroots.activities.models import (
     SourceKind,
     Theme,
 )
-from grassroots.activities.signals import signup_promoted
+from grassroots.activities.signals import activity_announced, signup_promoted
 from grassroots.orgs.models import Skill, Volunteer, VolunteerTeam
 from grassroots.people.models import Person
 from grassroots.places.models import Community
@@ -220,7 +220,8 @@ def signup_cancel(*, actor, signup: Signup) -> Signup:
         row.status = SignupStatus.CANCELLED
         row.cancelled_at = now
         row.save(update_fields=["status", "cancelled_at"])
-        if was_confirmed and now < locked.ends_at:
+        taken = locked.signups.filter(status=SignupStatus.CONFIRMED).count()
+        if was_confirmed and now < locked.ends_at and taken < locked.capacity:
             promoted = (
                 locked.signups.filter(status=SignupStatus.WAITING)
                 .select_for_update()
@@ -228,12 +229,118 @@ def signup_cancel(*, actor, signup: Signup) -> Signup:
                 .first()
             )
             if promoted is not None:
-                promoted.status = SignupStatus.CONFIRMED
-                promoted.promoted_at = now
-                promoted.save(update_fields=["status", "promoted_at"])
-                promoted_id = promoted.pk
-                transaction.on_commit(lambda: signup_promoted.send(sender=Signup, signup_id=promoted_id))
+                _promote([promoted], now)
     return row
+
+
+def _promote(rows: list[Signup], now: datetime) -> None:
+    """Give these waiting sign-ups a place (inside the activity's lock), and tell each after commit."""
+    for row in rows:
+        row.status = SignupStatus.CONFIRMED
+        row.promoted_at = now
+        row.save(update_fields=["status", "promoted_at"])
+        transaction.on_commit(lambda pk=row.pk: signup_promoted.send(sender=Signup, signup_id=pk))
+
+
+# --- edit and cancel ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edited:
+    """What an edit did to the places: who moved up, and how many keep a place beyond the new capacity."""
+
+    activity: Activity
+    promoted: list[Signup]
+    over_capacity: int
+
+
+def _live_people(activity: Activity) -> list[int]:
+    return list(
+        activity.signups.exclude(status=SignupStatus.CANCELLED)
+        .order_by("id")
+        .values_list("person_id", flat=True)
+    )
+
+
+def activity_edit(*, actor, activity: Activity, details: ActivityDetails) -> Edited:
+    """The organiser changes an activity; the waiting list follows the places.
+
+    More places promote the first in line into them, in the order they came. Fewer places never take
+    a place from anyone who has one: they keep it, the result says how many are beyond the capacity,
+    and nobody new gets a place until a place is free under it. A change of time or place is told to
+    everyone signed up (notify, after commit).
+    """
+    if not may_manage(actor, activity):
+        raise PermissionDenied
+    _check_details(details)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        if locked.status != ActivityStatus.PUBLISHED:
+            raise ValidationError({"activity": _("This activity was cancelled.")})
+        if locked.ends_at < now:
+            raise ValidationError({"activity": _("This activity is over: it cannot be changed.")})
+        if details.starts_at != locked.starts_at and details.starts_at < now - timedelta(days=1):
+            raise ValidationError({"starts_at": _("The activity cannot start in the past.")})
+        moved = (details.starts_at, details.ends_at, details.place.strip()) != (
+            locked.starts_at,
+            locked.ends_at,
+            locked.place,
+        )
+        for name in ("title", "place", "description"):
+            setattr(locked, name, (getattr(details, name) or "").strip())
+        locked.theme, locked.audience = details.theme, details.audience
+        locked.starts_at, locked.ends_at = details.starts_at, details.ends_at
+        locked.capacity, locked.signup_deadline = details.capacity, details.signup_deadline
+        locked.save()
+        locked.skills.set(details.skills)
+        taken = locked.signups.filter(status=SignupStatus.CONFIRMED).count()
+        promoted: list[Signup] = []
+        if taken < locked.capacity:
+            promoted = list(
+                locked.signups.filter(status=SignupStatus.WAITING)
+                .select_for_update()
+                .order_by("signed_up_at", "id")[: locked.capacity - taken]
+            )
+            _promote(promoted, now)
+        if moved:
+            people = [pk for pk in _live_people(locked) if pk not in {row.person_id for row in promoted}]
+            _announce(locked, "changed", people, "", actor=actor)
+    return Edited(activity=locked, promoted=promoted, over_capacity=max(taken - locked.capacity, 0))
+
+
+def _announce(activity: Activity, kind: str, person_ids: list[int], note: str, *, actor=None) -> None:
+    """Tell the people signed up after commit (never the one who made the change)."""
+    activity_id = activity.pk
+    person_ids = [pk for pk in person_ids if pk != getattr(actor, "person_id", None)]
+    transaction.on_commit(
+        lambda: activity_announced.send(
+            sender=Activity, activity_id=activity_id, kind=kind, person_ids=person_ids, note=note
+        )
+    )
+
+
+def activity_cancel(*, actor, activity: Activity, reason: str) -> Activity:
+    """The organiser cancels an activity, saying why; everyone signed up (or waiting) is told.
+
+    The sign-ups stay as they were (who had signed up is history); no one can sign up, check in or
+    be promoted any more.
+    """
+    if not may_manage(actor, activity):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("Please say why the activity is cancelled.")})
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        if locked.status == ActivityStatus.CANCELLED:
+            raise ValidationError({"activity": _("This activity was cancelled.")})
+        locked.status = ActivityStatus.CANCELLED
+        locked.cancel_reason = reason[:200]
+        locked.cancelled_at = timezone.now()
+        locked.save(update_fields=["status", "cancel_reason", "cancelled_at"])
+        _announce(locked, "cancelled", _live_people(locked), locked.cancel_reason, actor=actor)
+    return locked
 
 
 # --- check in, check out ------------------------------------------------------------------------------
@@ -292,6 +399,8 @@ def checkin_by_token(*, actor, activity: Activity, token: str) -> Signup:
     """The participant scanned the activity's QR code: checked in (a second scan changes nothing)."""
     if not getattr(actor, "person_id", None):
         raise PermissionDenied
+    if activity.status != ActivityStatus.PUBLISHED:
+        raise ValidationError({"token": _("This activity was cancelled.")})
     _read_token(activity, token)
     with transaction.atomic():
         signup = _live_signup(activity, actor.person_id)

@@ -11,3 +11,7 @@ from django.dispatch import Signal
 #: Someone on the waiting list got a place that a cancellation freed (sent after commit).
 #: Arguments: signup_id.
 signup_promoted = Signal()
+
+#: An activity was cancelled, or its time or place changed, by its organiser (sent after commit).
+#: Arguments: activity_id, kind ("cancelled" or "changed"), person_ids (everyone signed up), note.
+activity_announced = Signal()

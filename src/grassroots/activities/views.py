@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from grassroots.accounts.roles import user_can
 from grassroots.activities import hours as ledger
 from grassroots.activities import selectors, services
-from grassroots.activities.forms import ActivityForm, CorrectForm, HoursForm, RedeemForm
+from grassroots.activities.forms import ActivityForm, CancelActivityForm, CorrectForm, HoursForm, RedeemForm
 from grassroots.activities.models import Activity, HoursEntry, Signup, SignupStatus
 from grassroots.activities.pdf import FontMissing, statement_pdf
 from grassroots.core.forms import errors_by_field
@@ -90,18 +90,7 @@ def activity_new(request):
         data = form.cleaned_data
         team = next((team for team in teams if team.pk == data["team"]), None)
         community = request.user.community if office else team.community
-        details = services.ActivityDetails(
-            title=data["title"],
-            theme=data["theme"],
-            place=data["place"],
-            starts_at=data["starts_at"],
-            ends_at=data["ends_at"],
-            capacity=data["capacity"],
-            signup_deadline=data["signup_deadline"],
-            audience=data["audience"],
-            description=data["description"],
-            skills=list(data["skills"]),
-        )
+        details = _details(data)
         try:
             activity = services.activity_publish(
                 actor=request.user, community=community, details=details, team=team
@@ -112,6 +101,93 @@ def activity_new(request):
             messages.success(request, _("Activity published."))
             return redirect("activity-detail", activity.pk)
     return render(request, "activities/new.html", {"form": form})
+
+
+def _details(data) -> services.ActivityDetails:
+    return services.ActivityDetails(
+        title=data["title"],
+        theme=data["theme"],
+        place=data["place"],
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        capacity=data["capacity"],
+        signup_deadline=data["signup_deadline"],
+        audience=data["audience"],
+        description=data["description"],
+        skills=list(data["skills"]),
+    )
+
+
+def _edited_message(request, edited: services.Edited) -> None:
+    messages.success(request, _("Activity saved."))
+    if edited.promoted:
+        messages.info(
+            request,
+            _("Moved up from the waiting list and told: %(names)s.")
+            % {"names": "、".join(row.person.name for row in edited.promoted)},
+        )
+    if edited.over_capacity:
+        messages.warning(
+            request,
+            _(
+                "%(n)s people already had a place beyond the new number of places: they keep it, and "
+                "nobody new gets a place until fewer have one."
+            )
+            % {"n": edited.over_capacity},
+        )
+
+
+def activity_edit(request, pk: int):
+    """The organiser changes an activity (the waiting list follows the places) or cancels it with a reason."""
+    activity = _managed(request, pk)
+    if activity.status != "published":
+        raise Http404
+    team_choices = [activity.team] if activity.team_id else []
+    initial = {
+        name: getattr(activity, name)
+        for name in (
+            "title",
+            "theme",
+            "place",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "audience",
+            "signup_deadline",
+        )
+    }
+    initial.update(
+        {"description": activity.description, "skills": list(activity.skills.all()), "team": activity.team_id}
+    )
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = ActivityForm(
+        request.POST if action == "save" else None, initial=initial, teams=team_choices, office=True
+    )
+    form.fields["team"].disabled = True
+    cancel = CancelActivityForm(request.POST if action == "cancel" else None)
+    bound = {"save": form, "cancel": cancel}.get(action)
+    if bound is not None and bound.is_valid():
+        try:
+            if action == "save":
+                _edited_message(
+                    request,
+                    services.activity_edit(
+                        actor=request.user, activity=activity, details=_details(form.cleaned_data)
+                    ),
+                )
+            else:
+                services.activity_cancel(
+                    actor=request.user, activity=activity, reason=cancel.cleaned_data["reason"]
+                )
+                messages.success(request, _("Activity cancelled: everyone signed up is told."))
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            bound.add_service_errors(error, aliases={"activity": "__all__"})
+        else:
+            return redirect("activity-detail", activity.pk)
+    context = {"activity": activity, "form": form, "cancel": cancel}
+    return render(request, "activities/edit.html", context, status=422 if bound is not None else 200)
 
 
 def activity_detail(request, pk: int):

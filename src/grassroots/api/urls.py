@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path, re_path
 from rest_framework.routers import SimpleRouter
 
-from grassroots.api import care, figures, views
+from grassroots.api import activities, care, figures, views
 from grassroots.api.docs import RedocView, SchemaView, SwaggerView
 
 router = SimpleRouter()
@@ -24,6 +24,12 @@ router.register("care/campaigns", care.CampaignViewSet, basename="api-care-campa
 router.register("care/visits", care.VisitViewSet, basename="api-care-visit")
 router.register("care/programmes", care.ProgrammeViewSet, basename="api-care-programme")
 router.register("care/planned-services", care.PlannedServiceViewSet, basename="api-care-plannedservice")
+router.register("activities", activities.ActivityViewSet, basename="api-activity")
+router.register("signups", activities.SignupViewSet, basename="api-signup")
+router.register("hours", activities.HoursEntryViewSet, basename="api-hours")
+router.register("needs", activities.NeedViewSet, basename="api-need")
+router.register("resources", activities.ResourceViewSet, basename="api-resource")
+router.register("projects", activities.ProjectViewSet, basename="api-project")
 
 
 def without_login_redirect(patterns: list) -> list:

@@ -38,6 +38,7 @@ from grassroots.demo.api import ensure_demo_api_client
 from grassroots.demo.care import build_care_demo
 from grassroots.demo.cases import build_case_demo
 from grassroots.demo.layout import GRID_NAMES, plan_features
+from grassroots.demo.lists import build_lists_demo
 from grassroots.demo.organisations import BRANCH_NAMES, ELDERLY_CARE_TEAM, TEAMS
 from grassroots.demo.plan import PRINTED_USERNAMES, SEED, DemoPlan, make_plan
 from grassroots.notify.api import muted
@@ -288,6 +289,7 @@ def _build_later_work(community: Community, phones: dict[int, str]) -> None:
     build_care_demo(community, random.Random(SEED))
     build_case_demo(community, random.Random(f"{SEED}-cases"), phones=phones)
     build_activities_demo(community, random.Random(f"{SEED}-activities"))
+    build_lists_demo(community, random.Random(f"{SEED}-lists"))
 
 
 def _write_grids(plan: DemoPlan, community: Community) -> list[Grid]:

@@ -50,3 +50,18 @@ def case_overdue(case_id: int) -> None:
     from grassroots.notify.services import notify_case_overdue
 
     notify_case_overdue(case_id)
+
+
+def activity_announced(*, activity_id: int, kind: str, person_ids, note: str = "") -> None:
+    """An activity was cancelled or changed, or someone got a place: tell the people concerned.
+
+    Called after the activity's commit; like case events it never raises into the caller.
+    """
+    from grassroots.notify.services import notify_activity
+
+    if _muted.get():
+        return
+    try:
+        notify_activity(activity_id=activity_id, kind=kind, person_ids=person_ids, note=note)
+    except Exception:
+        logger.exception("could not write the messages for activity %s", activity_id)

@@ -41,6 +41,12 @@ class NotifyConfig(AppConfig):
 
         report_ready.connect(_on_report_ready, dispatch_uid="notify.report_ready")
 
+        # ... and to what activities announce: a cancelled or changed activity, a place from the waiting list.
+        from grassroots.activities.signals import activity_announced, signup_promoted
+
+        activity_announced.connect(_on_activity, dispatch_uid="notify.activity")
+        signup_promoted.connect(_on_promoted, dispatch_uid="notify.promoted")
+
 
 def _old_messages(cutoff):
     """Messages whose story is over (nothing left to send or retry), older than the cutoff."""
@@ -54,6 +60,21 @@ def _on_case_event(sender, *, event_id: int, **kwargs) -> None:
     from grassroots.notify.api import case_event_recorded
 
     case_event_recorded(event_id)
+
+
+def _on_activity(sender, *, activity_id: int, kind: str, person_ids, note: str = "", **kwargs) -> None:
+    from grassroots.notify.api import activity_announced
+
+    activity_announced(activity_id=activity_id, kind=f"activity_{kind}", person_ids=person_ids, note=note)
+
+
+def _on_promoted(sender, *, signup_id: int, **kwargs) -> None:
+    from grassroots.activities.models import Signup
+    from grassroots.notify.api import activity_announced
+
+    row = Signup.objects.filter(pk=signup_id).values_list("activity_id", "person_id").first()
+    if row is not None:
+        activity_announced(activity_id=row[0], kind="activity_place", person_ids=[row[1]])
 
 
 def _on_case_overdue(sender, *, case_id: int, **kwargs) -> None:

@@ -65,6 +65,9 @@ class MessageReason(models.TextChoices):
     # The code a WeChat follower types to bind their account to a resident's phone (grassroots.wechat).
     VERIFY = "verify", pgettext_lazy("message reason", "verification code")
     REPORT = "report", pgettext_lazy("message reason", "monthly report")
+    ACTIVITY_CANCELLED = "activity_cancelled", pgettext_lazy("message reason", "activity cancelled")
+    ACTIVITY_CHANGED = "activity_changed", pgettext_lazy("message reason", "activity changed")
+    ACTIVITY_PLACE = "activity_place", pgettext_lazy("message reason", "a place at an activity")
 
 
 def reason_display(code: str) -> str:

@@ -29,6 +29,7 @@ from grassroots.accounts.roles import (
     is_system,
     role_filter,
 )
+from grassroots.activities.models import Activity
 from grassroots.cases import links
 from grassroots.cases.models import Case, CaseEvent
 from grassroots.cases.workflow import REGISTRY
@@ -37,7 +38,8 @@ from grassroots.notify import conf
 from grassroots.notify.channels import channel_for, scrub_phones
 from grassroots.notify.gateways import DeferDelivery, PermanentDeliveryError, UncertainDeliveryError
 from grassroots.notify.models import Message, MessageChannel, MessageReason, MessageStatus
-from grassroots.notify.texts import compose, compose_call
+from grassroots.notify.texts import Text, _clip, compose, compose_call, link
+from grassroots.people.models import Person
 
 logger = logging.getLogger("grassroots.notify")
 
@@ -978,3 +980,90 @@ def message_mark_read(*, user, message: Message) -> None:
 def messages_mark_all_read(*, user) -> int:
     """ "Mark all read": every unread in-app message of the user, in one update over its inbox index."""
     return Message.objects.unread_for(user).update(read_at=timezone.now())
+
+
+# --- activities: cancelled, changed, a place from the waiting list ---------------------------------------
+
+
+def _activity_text(kind: str, activity, note: str) -> Text:
+    """What an activity's participants are told (Chinese, the residents' language), with its link."""
+    sign = f"【{activity.community.name}】"
+    when = timezone.localtime(activity.starts_at).strftime("%m月%d日 %H:%M")
+    url = link(f"/activities/{activity.pk}/")
+    title = _clip(activity.title, 30)
+    if kind == MessageReason.ACTIVITY_CANCELLED:
+        body = f"{sign}您报名的活动“{title}”（{when}）已取消。原因：{_clip(note, 60)}。{url}"
+        return Text(f"活动已取消：{title}", scrub_phones(body))
+    if kind == MessageReason.ACTIVITY_CHANGED:
+        body = f"{sign}您报名的活动“{title}”时间地点有变：{when}，{_clip(activity.place, 40)}。{url}"
+        return Text(f"活动有变：{title}", scrub_phones(body))
+    body = f"{sign}候补成功：您已获得活动“{title}”（{when}，{_clip(activity.place, 40)}）的名额。{url}"
+    return Text(f"候补成功：{title}", scrub_phones(body))
+
+
+def _activity_messages(activity, recipient: Recipient, kind: str, note: str) -> list[Message]:
+    """One person's messages about an activity: in-app (and e-mail) with an account, else an SMS."""
+    now = timezone.now()
+    text = _activity_text(kind, activity, note)
+    common = {
+        "reason": kind,
+        "recipient": recipient.user,
+        "recipient_key": recipient.key,
+        "recipient_name": recipient.name[:100],
+        "subject": text.subject[:200],
+        "body": text.body,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    if recipient.problem:
+        return [
+            Message(
+                channel=MessageChannel.SMS,
+                **{**common, "next_attempt_at": None},
+                status=MessageStatus.FAILED,
+                last_error=recipient.problem,
+                address_masked="—",
+            )
+        ]
+    if recipient.user is not None:
+        inbox = Message(channel=MessageChannel.INBOX, **{**common, "next_attempt_at": None})
+        inbox.address_masked = recipient.user.username
+        inbox.status, inbox.sent_at, inbox.transport = MessageStatus.SENT, now, "inbox"
+        messages = [inbox]
+        if conf.get("GRASSROOTS_NOTIFY_EMAIL") and recipient.user.email:
+            messages.append(
+                Message(
+                    channel=MessageChannel.EMAIL,
+                    address=recipient.user.email,
+                    address_masked=recipient.user.email,
+                    **common,
+                )
+            )
+        return messages
+    sms = Message(channel=MessageChannel.SMS, **common)
+    sms.set_phone(recipient.phone)
+    if not recipient.takes_sms:
+        sms.status, sms.next_attempt_at = MessageStatus.FAILED, None
+        sms.last_error = f"不能接收短信（{_why_no_sms(recipient)}）"
+    return [sms]
+
+
+def notify_activity(*, activity_id: int, kind: str, person_ids: Iterable[int], note: str = "") -> list[int]:
+    """Tell the people signed up for an activity that it was cancelled or changed, or that they got a place.
+
+    Each person through their account's inbox (and e-mail), else an SMS to their phone; written in
+    one transaction and queued after commit.
+    """
+    activity = Activity.objects.select_related("community").filter(pk=activity_id).first()
+    if activity is None:
+        return []
+    messages: list[Message] = []
+    for person in Person.objects.filter(pk__in=list(person_ids)).order_by("pk"):
+        for recipient in _person(person, resident=False):
+            messages += _activity_messages(activity, recipient, kind, note)
+    with transaction.atomic():
+        for message in messages:
+            message.save()
+    outgoing = [message.pk for message in messages if message.status == MessageStatus.QUEUED]
+    transaction.on_commit(lambda: _enqueue_all(outgoing))
+    return [message.pk for message in messages]

@@ -10,7 +10,8 @@ hours each promised.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -201,6 +202,36 @@ def _decide(report: ServingReport, actor, status: str, member: PartyMember | Non
     report.status, report.member = status, member
     report.decided_by, report.decided_at = actor, timezone.now()
     report.save(update_fields=["status", "member", "decided_by", "decided_at", "decline_reason"])
+
+
+#: The hours ledger's reader, registered by the app that keeps it (activities, above orgs in the layers):
+#: reader(user=..., person_ids=<a values() queryset>, year=...) -> {person id: hours of that year}.
+_hours_reader: Callable[..., dict[int, Decimal]] | None = None
+
+
+def register_hours_reader(reader: Callable[..., dict[int, Decimal]]) -> None:
+    """Let the serving members' page show hours from a ledger orgs cannot import (activities.apps)."""
+    global _hours_reader
+    _hours_reader = reader
+
+
+def serving_hours(user, year: int) -> dict[int, Decimal] | None:
+    """This year's ledger hours per serving member's person, as the user may read them (None: no ledger)."""
+    if _hours_reader is None:
+        return None
+    return _hours_reader(user=user, person_ids=serving_members(user).values("person_id"), year=year)
+
+
+def serving_hours_by_unit(user, hours: dict[int, Decimal]) -> dict[tuple, Decimal]:
+    """The hours summed per unit (a member unit's id, else the workplace as written), as serving_by_unit
+    groups them: one query over the serving members' (person, unit, workplace)."""
+    sums: dict[tuple, Decimal] = {}
+    for person_id, unit_id, workplace in serving_members(user).values_list(
+        "person_id", "unit_id", "workplace"
+    ):
+        key = (unit_id, "" if unit_id else workplace)
+        sums[key] = sums.get(key, Decimal(0)) + hours.get(person_id, Decimal(0))
+    return sums
 
 
 def serving_members(user):

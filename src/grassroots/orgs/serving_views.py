@@ -7,6 +7,8 @@ each promised. A report outside the user's community is not found.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import segno
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,11 +16,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from grassroots.core.authority import user_can
 from grassroots.core.forms import ServiceErrorsMixin
+from grassroots.core.ids import parse_id
 from grassroots.orgs import serving
 from grassroots.orgs.models import PartyBranch, ServingReport, ServingReportStatus
 from grassroots.places.models import Community
@@ -42,11 +46,29 @@ def serving_home(request):
     """The reports waiting, the link and QR code to hand out, and the serving members per unit."""
     _require(request.user)
     community = request.user.community
-    members = Paginator(serving.serving_members(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    year = timezone.localdate().year
+    listed = serving.serving_members(request.user)
+    unit_id = parse_id(request.GET.get("unit"))
+    if unit_id is not None:
+        listed = listed.filter(unit_id=unit_id)
+    members = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    by_unit = serving.serving_by_unit(request.user)
+    hours = serving.serving_hours(request.user, year)
+    if hours is not None:
+        per_unit = serving.serving_hours_by_unit(request.user, hours)
+        for row in by_unit:
+            row["hours"] = per_unit.get(
+                (row["unit_id"], "" if row["unit_id"] else row["workplace"]), Decimal(0)
+            )
+        for member in members:
+            member.hours_this_year = hours.get(member.person_id, Decimal(0))
     context = {
         "waiting": serving.waiting_reports(request.user)[:100],
-        "by_unit": serving.serving_by_unit(request.user),
+        "by_unit": by_unit,
         "members": members,
+        "unit_id": unit_id,
+        "year": year,
+        "ledger": hours is not None,
         "link": _link(request, community) if community else None,
     }
     return render(request, "orgs/serving.html", context)

@@ -15,8 +15,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from grassroots.accounts.models import User
-from grassroots.cases import services
-from grassroots.cases.models import Case, CaseCounter
+from grassroots.cases import links, services
+from grassroots.cases.models import Assignment, Case, CaseCounter
 from grassroots.cases.services import ReportDetails
 from grassroots.demo.cases.registry import Party, Registry
 from grassroots.demo.clock import demo_clock
@@ -78,6 +78,34 @@ class Steps:
             party=party.service_party,
             note=note or f"{party.name}已电话确认接单，由工作人员代为登记。",
         )
+
+    def by_link(
+        self, moment: datetime, case: Case, party: Party, *, action: str = "acknowledge", note: str = ""
+    ) -> Case:
+        """A summoned party without an account acts through the one-tap link of their SMS.
+
+        The link is the one notify would have put in the SMS (cases.links.party_link_for), and the
+        act goes through the same service, with the same link, as the one-tap page (portal.task):
+        the timeline records the party by name, as themselves. The use is logged like a tap.
+        """
+        if moment > self.reg.now:
+            raise ValueError("A demo step cannot happen after `now`.")
+        with demo_clock(moment):
+            assignment = Assignment.objects.get(case=case, active=True, **{f"{party.kind}_id": party.id})
+            link = links.party_link_for(assignment=assignment, holder_name=party.name)
+            links.record_use(link, device=DEMO_PHONE, what="open")
+            if action == "resolve":
+                done = services.case_resolve(actor=None, case=case.pk, link=link, report=note)
+            elif action == "note":
+                done = services.case_note(actor=None, case=case.pk, link=link, note=note)
+            else:
+                done = services.case_acknowledge(actor=None, case=case.pk, link=link, note=note)
+            links.record_use(link, device=DEMO_PHONE, what=action)
+            return done
+
+
+#: The device the demo's one-tap uses are logged from (a keyed hash in real use; here a fixed label).
+DEMO_PHONE = "demo-phone"
 
 
 @dataclass

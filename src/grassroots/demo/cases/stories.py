@@ -221,16 +221,10 @@ def story_plans(reg: Registry, rng: random.Random) -> list[Plan]:
                 case=case,
                 note="党员报到，已到现场。",
             )
-            steps.acknowledge_for(
-                at + timedelta(minutes=20),
-                case,
-                head,
-                recorded_by=secretary,
-                note=f"楼栋长{head.name}到场报到。",
-            )
-            steps.acknowledge_for(
-                at + timedelta(minutes=26), case, owners, recorded_by=secretary, note="业委会主任到场报到。"
-            )
+            # The building head and the owners' committee have no accounts: they report for duty
+            # through the one-tap links of the whistle's SMS, and the timeline shows them by name.
+            steps.by_link(at + timedelta(minutes=20), case, head, note=f"楼栋长{head.name}到场报到。")
+            steps.by_link(at + timedelta(minutes=26), case, owners, note="业委会主任到场报到。")
             steps.do(
                 at + timedelta(minutes=31),
                 services.case_acknowledge,
