@@ -861,7 +861,7 @@ class HotspotRule(models.Model):
         help_text=_("Empty: each category on its own. A category with children counts them together."),
     )
     scope = models.CharField(
-        _("at"), max_length=16, choices=HotspotScope.choices, default=HotspotScope.BUILDING
+        _("counted at"), max_length=16, choices=HotspotScope.choices, default=HotspotScope.BUILDING
     )
     min_cases = models.PositiveSmallIntegerField(_("at least (cases)"), default=3)
     window_days = models.PositiveSmallIntegerField(_("within (days)"), default=14)

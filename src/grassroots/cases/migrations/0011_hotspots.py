@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                         choices=[("building", "the same building"), ("grid", "the same grid")],
                         default="building",
                         max_length=16,
-                        verbose_name="at",
+                        verbose_name="counted at",
                     ),
                 ),
                 ("min_cases", models.PositiveSmallIntegerField(default=3, verbose_name="at least (cases)")),
