@@ -185,6 +185,20 @@ def test_the_filters_narrow_the_rollups_as_the_list_does(month, community, secre
     assert counts_for(secretary, community, handler=f"team:{team.team_id}")["accepted"] == 1
 
 
+def test_the_handler_filter_offers_the_leads_the_rollups_counted(month, community, secretary, outsider):
+    from grassroots.cases.selectors import counted_handler_choices_for
+
+    team = month["c3"].lead
+    today = timezone.localdate()
+    offered = dict(counted_handler_choices_for(user=secretary, today=today))
+    assert offered[f"team:{team.team_id}"] == "维修服务队"
+    assert f"team:{team.team_id}" not in dict(counted_handler_choices_for(user=outsider, today=today))
+    client = Client()
+    client.force_login(secretary)
+    page = client.get("/dashboard/", {"handler": f"team:{team.team_id}"})
+    assert page.status_code == 200 and f'value="team:{team.team_id}" selected' in page.content.decode()
+
+
 def test_the_now_figures_are_the_boards(month, community, secretary):
     now = timezone.now()
     live = figures.live_for(

@@ -32,11 +32,19 @@ from grassroots.accounts.roles import (
     role_label,
     user_can,
 )
-from grassroots.cases import duplicates, suggest
+from grassroots.cases import duplicates, figures, suggest
 from grassroots.cases.calendar import duration_text
 from grassroots.cases.clock import BOARD_ORDER, near_due_q, overdue_q
 from grassroots.cases.figures import figure_cases_q, figure_period
-from grassroots.cases.models import Assignment, Attachment, Case, CaseEvent, Category, Satisfaction
+from grassroots.cases.models import (
+    Assignment,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseRollup,
+    Category,
+    Satisfaction,
+)
 from grassroots.cases.permissions import is_coordinator
 from grassroots.cases.scope import party_filter
 from grassroots.cases.services import Party
@@ -292,6 +300,60 @@ def handler_choices_for(*, user: User, open_only: bool = False) -> list[tuple[st
         .distinct()
     )
     return sorted({_party_label(row) for row in rows}, key=lambda choice: choice[1])
+
+
+#: The dashboard's handler filter offers the leads its rollups counted in these last months.
+COUNTED_HANDLER_MONTHS = 3
+
+
+def counted_handler_choices_for(*, user: User, today) -> list[tuple[str, str]]:
+    """The leads the dashboard's figures counted lately, for its "handler" filter.
+
+    Read from the monthly rollups (cases.rollups: one row per community, month, grid, category,
+    channel and lead) of the viewer's reach (figures.reach_q, the dashboard's own rule), over the
+    last COUNTED_HANDLER_MONTHS; then one name query per kind of lead. A street's or a district's
+    dashboard thus never joins the assignments of every case it can see (at district size that took
+    a second); a handler of older months alone is found in the case list.
+    """
+    reach = figures.reach_q(user)
+    if reach is None:
+        return []
+    month = today.replace(day=1)
+    for _month in range(COUNTED_HANDLER_MONTHS - 1):
+        month = (month - timedelta(days=1)).replace(day=1)
+    leads = (
+        CaseRollup.objects.filter(reach, month__gte=month)
+        .exclude(lead="")
+        .order_by()
+        .values_list("lead", flat=True)
+        .distinct()
+    )
+    ids: dict[str, list[int]] = {}
+    for lead in leads:
+        kind, _sep, pk = lead.partition(":")
+        if kind in _LEAD_NAMES and pk.isdigit():
+            ids.setdefault(kind, []).append(int(pk))
+    choices = []
+    for kind, pks in ids.items():
+        model, fields = _LEAD_NAMES[kind]
+        for row in model.objects.filter(pk__in=pks).values("pk", *fields):
+            choices.append(_lead_label(kind, row))
+    return sorted(choices, key=lambda choice: choice[1])
+
+
+#: Each kind of lead: where its name is, for counted_handler_choices_for.
+_LEAD_NAMES = {
+    "user": (User, ("first_name", "last_name", "username")),
+    "person": (Person, ("name",)),
+    "team": (VolunteerTeam, ("name",)),
+    "unit": (MemberUnit, ("name",)),
+}
+
+
+def _lead_label(kind: str, row: dict) -> tuple[str, str]:
+    if kind == "user":
+        return f"user:{row['pk']}", full_name(row["first_name"], row["last_name"]) or row["username"]
+    return f"{kind}:{row['pk']}", row["name"]
 
 
 def filtered_cases(

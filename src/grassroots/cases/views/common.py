@@ -94,14 +94,19 @@ def run(service: Callable[..., Any], **kwargs) -> Outcome:
 # --- filters shared by the board and the list ---------------------------------------------------------
 
 
-def filter_form(request, *, open_only: bool, statuses) -> CaseFilterForm:
-    """The board's or the list's filters as asked in the query string, validated (choices in scope)."""
+def filter_form(request, *, open_only: bool, statuses, handlers=None) -> CaseFilterForm:
+    """The board's or the list's filters as asked in the query string, validated (choices in scope).
+
+    `handlers`: the handler choices, when the page has its own (the dashboard reads its rollups').
+    """
     user = request.user
+    if handlers is None:
+        handlers = selectors.handler_choices_for(user=user, open_only=open_only)
     form = CaseFilterForm(
         request.GET or None,
         grids=grids_for(user=user),
         categories=selectors.categories_for(user=user),
-        handlers=selectors.handler_choices_for(user=user, open_only=open_only),
+        handlers=handlers,
         statuses=status_choices(statuses),
         buildings=Building.objects.visible_to(user),
         communities=figures.communities_for(user=user),
