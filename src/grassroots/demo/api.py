@@ -11,6 +11,8 @@ from grassroots.api.keys import key_hash
 from grassroots.api.models import ApiClient, ApiClientChannel, Scope
 
 DEMO_CLIENT_NAME = "12345 hotline (demo)"
+#: The community's own phone line in the demo, as the switchboard names it (docs/telephony.md).
+DEMO_LINE_CODE = "office"
 DEMO_KEY = "grassroots-demo"
 
 
@@ -34,3 +36,15 @@ def ensure_demo_api_client(community) -> ApiClient:
     client.active = True
     client.save(update_fields=["community", "revoked_at", "active"])
     return clients.apiclient_update(client=client, scopes=Scope.values, channel=ApiClientChannel.HOTLINE)
+
+
+def ensure_demo_phone_line(community):
+    """The community's service line, so the switchboard's events (docs/telephony.md) work in the demo."""
+    from grassroots.telephony.models import Line
+
+    line, _created = Line.objects.update_or_create(
+        community=community,
+        code=DEMO_LINE_CODE,
+        defaults={"name": "社区服务热线", "number": "022-25210000", "active": True},
+    )
+    return line

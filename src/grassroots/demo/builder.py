@@ -34,7 +34,7 @@ from grassroots.accounts.roles import is_hands, is_system, role_filter
 from grassroots.cases import rollups
 from grassroots.cases.models import Category
 from grassroots.demo.activities import build_activities_demo
-from grassroots.demo.api import ensure_demo_api_client
+from grassroots.demo.api import ensure_demo_api_client, ensure_demo_phone_line
 from grassroots.demo.care import build_care_demo
 from grassroots.demo.cases import build_case_demo
 from grassroots.demo.layout import GRID_NAMES, plan_features
@@ -286,6 +286,7 @@ def _build_later_work(community: Community, phones: dict[int, str]) -> None:
     """
     _set_default_teams(community)
     ensure_demo_api_client(community)
+    ensure_demo_phone_line(community)
     build_care_demo(community, random.Random(SEED))
     build_case_demo(community, random.Random(f"{SEED}-cases"), phones=phones)
     build_activities_demo(community, random.Random(f"{SEED}-activities"))
