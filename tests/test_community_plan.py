@@ -268,3 +268,37 @@ def test_a_tile_server_puts_the_map_behind_the_plan(patroller, admin_user, commu
     assert _tile_of(*_tile_corner(x, y, zoom), zoom) == (x, y)  # a corner belongs to its own tile
     settings.GRASSROOTS_MAP_TILES = ""
     assert "<image" not in _client(patroller).get("/plan/").content.decode()
+
+
+def test_safety_hazards_on_the_plan_equal_the_board_filtered_to_hazards(socialworker, community, household_a):
+    from django.utils import timezone
+
+    from grassroots.cases.plan_layers import open_hazards
+    from grassroots.cases.selectors import board_list
+
+    hazard = Category.objects.get(code="facilities-hazard")
+    assert hazard.hazard and Category.objects.get(code="utilities-gas").hazard
+    _report(socialworker, community, household_a)  # a dark corridor: not a hazard
+    cases.case_report(
+        actor=socialworker,
+        community=community,
+        details=ReportDetails(
+            category=hazard,
+            description="楼道地砖翘起",
+            channel=Channel.PHONE,
+            household=household_a,
+            answers={"injured": "no"},
+        ),
+        register=True,
+    )
+    building_4 = household_a.building
+    assert open_hazards(socialworker, community.pk) == {building_4.pk: 1}
+    page = _client(socialworker).get("/plan/?layer=hazards").content.decode()
+    assert f'data-building="{building_4.pk}"' in page and 'data-count="1"' in page
+    assert f"/cases/board/?building={building_4.pk}&amp;hazard=on" in page
+    listing = board_list(
+        user=socialworker, filters={"building": building_4, "hazard": True}, now=timezone.now()
+    )
+    assert listing.figures["total"] == 1
+    board = _client(socialworker).get(f"/cases/board/?building={building_4.pk}&hazard=on")
+    assert board.status_code == 200 and "Safety hazards only" in board.content.decode()

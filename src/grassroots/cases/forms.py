@@ -302,6 +302,8 @@ class CaseFilterForm(forms.Form):
     duplicates = forms.BooleanField(required=False, label=_("likely duplicates only"))
     # One building (the site plan's click-through): carried in the query string, not typed.
     building = IdChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+    # Safety hazards only (the site plan's hazard layer): carried in the query string too.
+    hazard = forms.BooleanField(required=False, widget=forms.HiddenInput)
     # What a dashboard figure's click-through adds (cases.figures): the cases behind one number.
     community = IdChoiceField(
         queryset=None, required=False, label=_("Community"), empty_label=_("all communities")

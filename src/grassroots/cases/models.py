@@ -127,6 +127,13 @@ class Category(models.Model):
     public = models.BooleanField(
         _("public"), default=True, help_text=_("Offered to residents and to Open311 clients.")
     )
+    hazard = models.BooleanField(
+        _("safety hazard"),
+        default=False,
+        help_text=_(
+            "A safety hazard (安全隐患), such as a gas smell: shown on the site plan's hazard layer."
+        ),
+    )
     duplicate_place = models.CharField(
         _("a repeat is at"),
         max_length=16,
@@ -221,6 +228,10 @@ class CaseQuerySet(ScopedQuerySet):
 
     def open(self):
         return self.filter(status__in=OPEN)
+
+    def hazards(self):
+        """Cases of a safety-hazard category (or of a child of one): the site plan's hazard layer."""
+        return self.filter(Q(category__hazard=True) | Q(category__parent__hazard=True))
 
     def overdue(self, now=None):
         """Cases not yet resolved past their resolution due time (derived, never stored: cases.clock)."""

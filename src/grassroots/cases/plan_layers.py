@@ -1,4 +1,4 @@
-"""The site plan's case layers: open cases and overdue cases per building (places.layers).
+"""The site plan's case layers: open cases, overdue cases and open safety hazards per building.
 
 Counted from the same scope and the same rules as the board (`visible_to`, `open()`, the one
 overdue rule in cases.clock), and each number links to the board filtered to that building,
@@ -31,8 +31,16 @@ def overdue_cases(user, community_id: int) -> dict[int, int]:
     )
 
 
+def open_hazards(user, community_id: int) -> dict[int, int]:
+    return _per_building(Case.objects.visible_to(user).filter(community_id=community_id).open().hazards())
+
+
 def _board_of(building_id: int) -> str:
     return f"{reverse('case-board')}?building={building_id}"
+
+
+def _hazards_of(building_id: int) -> str:
+    return f"{reverse('case-board')}?building={building_id}&hazard=on"
 
 
 def register() -> None:
@@ -54,5 +62,15 @@ def register() -> None:
             counts=overdue_cases,
             list_url=_board_of,
             order=20,
+        )
+    )
+    register_layer(
+        PlanLayer(
+            code="hazards",
+            label=lambda: _("Safety hazards"),
+            capability="cases.case.view",
+            counts=open_hazards,
+            list_url=_hazards_of,
+            order=25,
         )
     )

@@ -359,8 +359,9 @@ def _lead_label(kind: str, row: dict) -> tuple[str, str]:
 def filtered_cases(
     cases: QuerySet[Case], filters: Mapping[str, Any], *, with_status: bool = True
 ) -> QuerySet[Case]:
-    """The board/list filters: words, community, grid, category (with its children), channel, lead,
-    likely duplicates, status. The dashboard's "now" figures apply them too (cases.figures)."""
+    """The board/list filters: words, community, grid, building, safety hazards, category (with its
+    children), channel, lead, likely duplicates, status. The dashboard's "now" figures apply them
+    too (cases.figures)."""
     text = (filters.get("q") or "").strip()
     if text:
         cases = cases.filter(case_text_q(text))
@@ -370,6 +371,8 @@ def filtered_cases(
         cases = cases.filter(grid=filters["grid"])
     if filters.get("building"):
         cases = cases.filter(building=filters["building"])
+    if filters.get("hazard"):
+        cases = cases.hazards()
     if filters.get("channel"):
         cases = cases.filter(channel=filters["channel"])
     if filters.get("category"):
