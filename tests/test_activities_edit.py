@@ -92,7 +92,7 @@ def test_fewer_places_take_no_place_and_say_how_many_are_over(
 
 
 def test_the_edit_page_says_when_people_keep_places_beyond_the_new_number(activity, full, secretary):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(secretary)
     current = _current(activity)
     data = {

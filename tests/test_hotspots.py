@@ -49,7 +49,7 @@ def found(user, community) -> list[hotspots.Found]:
 
 
 def listed(user, spot) -> int:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     page = client.get(spot.url)
     assert page.status_code == 200
@@ -192,7 +192,7 @@ def test_who_may_raise(report, household_a, street_user, volunteer, secretary, c
         hotspots.hotspot_raise(actor=street_user, key=spot.key)
     with pytest.raises(ValidationError):
         hotspots.hotspot_raise(actor=secretary, key="999.b1.c1")
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(volunteer)
     assert client.post("/cases/hotspots/raise/", {"hotspot": spot.key}).status_code == 404
     assert not Hotspot.objects.exists()
@@ -203,7 +203,7 @@ def test_the_dashboard_offers_it_the_board_shows_it_and_the_case_page_links(
 ):
     numbers = {report("utilities-power", household_a, days_ago=days).number for days in (1, 2, 3)}
     (spot,) = found(secretary, community)
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(secretary)
     page = client.get("/dashboard/").content.decode()
     assert f'value="{spot.key}"' in page and spot.url in page

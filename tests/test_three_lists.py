@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.utils import timezone, translation
 
 from grassroots.accounts import roles
@@ -43,6 +44,12 @@ def offer(title="义诊", capacity=20, **extra) -> lists.Offer:
     }
     values.update(extra)
     return lists.Offer(**values)
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, asking for English pages so that messages can be read in the tests."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -61,18 +62,22 @@ def capped_counts(querysets: Mapping[str, QuerySet], cap: int = COUNT_CAP) -> di
     For the status links of a list: one count per status, each bounded by the cap, for the price
     of one round trip (every queryset on the same database).
     """
-    if not querysets:
-        return {}
-    parts, params = [], []
-    for queryset in querysets.values():
-        sql, part_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+    counted: dict[str, int] = dict.fromkeys(querysets, 0)
+    parts, params, names = [], [], []
+    for name, queryset in querysets.items():
+        try:
+            sql, part_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:  # a filter Django knows to match nothing (such as `IN ()`): 0, no SQL
+            continue
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608 (Django-compiled SQL, values as parameters)
         params.extend(part_params)
-    database = next(iter(querysets.values())).db
-    with connections[database].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        found = cursor.fetchone()
-    return {name: CappedCount(min(n, cap), more=n > cap) for name, n in zip(querysets, found, strict=True)}
+        names.append(name)
+    if parts:
+        database = next(iter(querysets.values())).db
+        with connections[database].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            counted.update(zip(names, cursor.fetchone(), strict=True))
+    return {name: CappedCount(min(n, cap), more=n > cap) for name, n in counted.items()}
 
 
 class CappedPaginator(Paginator):
