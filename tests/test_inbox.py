@@ -173,11 +173,11 @@ def test_the_badge_count_is_capped_and_bounded(volunteer, django_assert_max_num_
     assert "99+" in badge
 
 
-def test_the_volunteers_home_shows_open_tasks_and_says_activities_are_not_there_yet(case, volunteer):
+def test_the_volunteers_home_shows_open_tasks_and_leads_to_the_activities(case, volunteer):
     page = signed_in(volunteer).get(reverse("home"), headers={"accept-language": "en"})
     html = page.content.decode()
     assert f'id="home-task-{case.number}"' in html
-    assert 'id="home-activities"' in html
+    assert 'id="home-activities"' in html and 'href="/activities/"' in html
     [panel] = page.context["panels"]
     assert [a.case_id for a in panel.data.assignments] == [case.pk] and panel.data.more is False
 

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grassroots.accounts.models import User
 from grassroots.accounts.roles import user_can, user_scope
@@ -381,7 +382,13 @@ def figures_from(counts: Mapping[str, int], live: Mapping[str, int] | None = Non
         score = 100 * sum(weights[name] * rates[name] for name in weights) / sum(weights.values())
     reported = [Part(name, c[name]) for name in ("reported", "accepted", "pending", "rejected", "merged")]
     figures = [
-        Figure("reported", str(_("Reported")), c["reported"], str(c["reported"]), reported),
+        Figure(
+            "reported",
+            str(pgettext_lazy("dashboard figure", "Reported")),
+            c["reported"],
+            str(c["reported"]),
+            reported,
+        ),
         *three,
         Figure("score", str(_("Composite score")), score, "—" if score is None else f"{score:.1f}"),
         *(_rate(key, label, Part(num, c[num]), Part(den, c[den])) for key, label, num, den in RATES),

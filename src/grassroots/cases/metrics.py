@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grassroots.cases.workflow import OPEN, Status
 
@@ -185,7 +186,7 @@ def live_q(name: str, now) -> Q | None:
 
 #: What each clickable counter is called on the dashboard and above its list.
 LABELS: dict[str, object] = {
-    "reported": _("reported"),
+    "reported": pgettext_lazy("dashboard figure", "reported"),
     "pending": _("waiting to be registered"),
     "rejected": _("rejected"),
     "merged": _("merged into another case"),
