@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grassroots.activities.models import Audience, Theme
 from grassroots.core.forms import ServiceErrorsMixin
@@ -35,7 +36,9 @@ class ActivityForm(ServiceErrorsMixin, forms.Form):
     ends_at = forms.DateTimeField(
         label=_("Ends at"), widget=LocalDateTimeInput(), input_formats=_DATETIME_FORMATS
     )
-    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=1000)
+    capacity = forms.IntegerField(
+        label=pgettext_lazy("activity capacity", "Places"), min_value=1, max_value=1000
+    )
     audience = forms.ChoiceField(label=_("Open to"), choices=Audience.choices, initial=Audience.BOTH)
     signup_deadline = forms.DateTimeField(
         label=_("Sign-up deadline"), widget=LocalDateTimeInput(), input_formats=_DATETIME_FORMATS
