@@ -140,6 +140,22 @@ def test_cancelling_asks_why_and_tells_everyone_signed_up(
         services.signup_add(actor=full[0], activity=activity)
 
 
+def test_a_cancelled_activity_offers_no_check_in(activity, full, secretary):
+    services.activity_cancel(actor=secretary, activity=activity, reason="暴雨预警")
+    client = Client()
+    client.force_login(secretary)
+    detail = client.get(f"/activities/{activity.pk}/").content.decode()
+    assert f"/activities/{activity.pk}/roll/" in detail and f"/activities/{activity.pk}/qr/" not in detail
+    qr = client.get(f"/activities/{activity.pk}/qr/")
+    assert qr.status_code == 302 and qr["Location"] == f"/activities/{activity.pk}/"
+    roll = client.get(f"/activities/{activity.pk}/roll/").content.decode()
+    assert 'id="roll-cancelled"' in roll and 'value="checkin"' not in roll and "钱秀英" in roll
+    signup = Signup.objects.get(activity=activity, person=full[0].person)
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        services.checkin_roll(actor=secretary, signup=signup)
+    assert "cancelled" in str(refused.value)
+
+
 def test_only_the_organiser_edits_or_cancels(activity, full, community, neighbourhood):
     stranger = member(community, neighbourhood, "郑一")
     with pytest.raises(PermissionDenied):

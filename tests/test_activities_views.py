@@ -186,7 +186,12 @@ def test_a_code_opens_only_the_participants_own_activity_while_check_in_is_open(
     )
     services.signup_add(actor=volunteer, activity=tomorrow)
     client.force_login(volunteer)
-    assert client.post("/activities/scan/", {"code": services.checkin_code(tomorrow)}).status_code == 400
+    with translation.override("en"):
+        early = client.post(
+            "/activities/scan/", {"code": services.checkin_code(tomorrow)}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert early.status_code == 400
+    assert "opens at" in early.content.decode() and "has this code" not in early.content.decode()
     assert Signup.objects.get(activity=tomorrow, person=volunteer.person).checked_in_at is None
 
 

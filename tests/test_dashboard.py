@@ -253,6 +253,21 @@ def test_the_street_sees_its_communities_side_by_side(month, community, other_co
     assert [row.community for row in one.context["board"].communities] == [other_community]
 
 
+def test_the_month_fields_show_the_months_counted(month, secretary):
+    client = Client()
+    client.force_login(secretary)
+    this_month = timezone.localdate().strftime("%Y-%m")
+    for query in ("", "?grid=&month_from=", f"?month_to={this_month}"):
+        page = client.get(f"/dashboard/{query}").content.decode()
+        assert f'name="month_from" value="{this_month}"' in page, query
+        assert f'name="month_to" value="{this_month}"' in page, query
+    earlier = month_start(1).strftime("%Y-%m")
+    page = client.get(f"/dashboard/?month_from={earlier}").content.decode()
+    assert f'name="month_from" value="{earlier}"' in page and f'name="month_to" value="{earlier}"' in page
+    wrong = client.get("/dashboard/?month_from=2026-13").content.decode()
+    assert 'name="month_from" value="2026-13"' in wrong  # what was typed stays, with its error
+
+
 def test_the_api_gives_the_pages_numbers(month, community, secretary):
     client = Client()
     client.force_login(secretary)

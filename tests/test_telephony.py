@@ -27,7 +27,7 @@ from grassroots.core import pii, retention
 from grassroots.notify.models import Message, MessageReason
 from grassroots.people.models import Relation
 from grassroots.telephony import services
-from grassroots.telephony.models import Call, CallBack, CallStatus, Line, LineDuty
+from grassroots.telephony.models import ENDED_SHOWN_FOR, Call, CallBack, CallStatus, Line, LineDuty
 from grassroots.telephony.services import line_sign_on
 from grassroots.telephony.views import sse_event
 from tests.factories import PersonFactory, PersonTagFactory, user_for, vulnerability_tag
@@ -280,6 +280,8 @@ def test_the_social_worker_on_duty_sees_the_callers_household_cases_and_visits(
     ring(switchboard, event="answered")
     assert "On the phone" in _panel_en(socialworker)
     ring(switchboard, event="ended")
+    assert "Call ended at" in _panel_en(socialworker)
+    Call.objects.update(ended_at=timezone.now() - ENDED_SHOWN_FOR - timedelta(seconds=1))
     assert "No call" in _panel_en(socialworker)
 
 
@@ -328,6 +330,9 @@ def test_the_panel_survives_a_reload_while_the_call_lasts(switchboard, granny_at
     ring(switchboard, event="answered")
     assert "On the phone" in client.get("/cases/intake/", headers={"Accept-Language": "en"}).content.decode()
     ring(switchboard, event="ended")
+    page = client.get("/cases/intake/", headers={"Accept-Language": "en"}).content.decode()
+    assert "Call ended at" in page and "王秀兰" in page and "New case from this call" in page
+    Call.objects.update(ended_at=timezone.now() - ENDED_SHOWN_FOR - timedelta(seconds=1))
     page = client.get("/cases/intake/", headers={"Accept-Language": "en"}).content.decode()
     assert "No call on your lines" in page
     assert client.post(f"/telephony/lines/{line.pk}/sign-off/").status_code == 302

@@ -101,9 +101,27 @@ def test_every_field_page_fits_a_phone_with_thumb_sized_targets(demo, browser, l
                 found.append(f"header {seen['header']} px tall")
             if found:
                 problems[f"{username} {path}"] = found
+        if username == "socialworker":
+            _check_stacked_cells_are_labelled(page, live_url)
         context.close()
     assert walked >= 60, walked
     assert problems == {}
+    laptop = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    _sign_in(laptop, live_url, "socialworker")
+    laptop.goto(f"{live_url}/care/register/")
+    assert laptop.locator("table.care-register thead").is_visible()
+    cell = laptop.locator("table.care-register tbody tr").first.locator("td").nth(2)
+    assert cell.evaluate("td => getComputedStyle(td, '::before').content") in ("none", "normal")
+
+
+def _check_stacked_cells_are_labelled(page, live_url: str) -> None:
+    """A table that folds into cards on a phone hides its heading row: each value says its column."""
+    page.goto(f"{live_url}/care/register/")
+    assert not page.locator("table.care-register thead").is_visible()
+    heading = page.locator("table.care-register thead th").nth(2).text_content().strip()
+    cell = page.locator("table.care-register tbody tr").first.locator("td").nth(2)
+    assert heading and cell.get_attribute("data-label") == heading
+    assert heading in cell.evaluate("td => getComputedStyle(td, '::before').content")
 
 
 def test_the_menu_button_folds_the_header_on_a_phone_and_not_on_a_laptop(

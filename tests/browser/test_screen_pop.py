@@ -177,10 +177,10 @@ def test_from_the_ring_to_a_dispatched_case_in_six_interactions(
     assert dispatched - popped <= MAX_SECONDS, f"{dispatched - popped:.1f} s"
     print(f"pop {popped - rang:.2f} s; {do.count} interactions; {dispatched - popped:.1f} s to dispatched")
 
-    # The call ends: the panel goes, on this page too.
+    # The call ends: the panel stays a few minutes, marked ended, so a case can still be written.
     switchboard("ended")
     page.goto("/cases/intake/")
-    expect(page.locator("#screenpop .screenpop-idle")).to_be_visible()
+    expect(page.locator("#screenpop article.screenpop.ended .new-case-from-call")).to_be_visible()
 
 
 def test_without_event_source_the_panel_comes_by_polling(

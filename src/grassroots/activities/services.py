@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from grassroots.accounts.roles import user_can
@@ -436,23 +437,47 @@ def checkin_by_code(*, actor, code: str) -> Signup:
     if len(digits) != CODE_DIGITS or not digits.isdigit():
         raise ValidationError({"code": _("Type the six digits shown under the QR code.")})
     now = timezone.now()
-    open_now = (
-        Activity.objects.filter(
-            signups__person_id=actor.person_id,
-            signups__status=SignupStatus.CONFIRMED,
-            status=ActivityStatus.PUBLISHED,
-            starts_at__lte=now + CHECKIN_EARLY,
-            ends_at__gte=now - CHECKIN_LATE,
-        )
-        .distinct()
-        .order_by("starts_at")[:OPEN_CHECKINS_LIMIT]
-    )
-    for activity in open_now:
+    mine = Activity.objects.filter(
+        signups__person_id=actor.person_id,
+        signups__status=SignupStatus.CONFIRMED,
+        status=ActivityStatus.PUBLISHED,
+    ).distinct()
+    open_now = mine.filter(starts_at__lte=now + CHECKIN_EARLY, ends_at__gte=now - CHECKIN_LATE)
+    for activity in open_now.order_by("starts_at")[:OPEN_CHECKINS_LIMIT]:
         if constant_time_compare(checkin_code(activity), digits):
             return checkin_by_token(actor=actor, activity=activity, token=checkin_token(activity))
+    _refuse_code_outside_window(mine, digits, now)
     raise ValidationError(
         {"code": _("None of your activities with check-in open now has this code. Check the digits.")}
     )
+
+
+#: How far around now a typed code is also compared with one's activities whose check-in is not
+#: open, so that a participant who comes early (or late) is told when, not "wrong code".
+NEARBY_CHECKINS = timedelta(days=7)
+
+
+def _refuse_code_outside_window(mine, digits: str, now: datetime) -> None:
+    """A right code typed before check-in opens or after it closed says so, with the time."""
+    nearby = mine.filter(starts_at__lte=now + NEARBY_CHECKINS, ends_at__gte=now - NEARBY_CHECKINS)
+    for activity in nearby.order_by("starts_at")[:OPEN_CHECKINS_LIMIT]:
+        if not constant_time_compare(checkin_code(activity), digits):
+            continue
+        opens, closes = checkin_window(activity)
+        if now < opens:
+            raise ValidationError(
+                {
+                    "code": _("Check-in for “%(title)s” opens at %(time)s.")
+                    % {
+                        "title": activity.title,
+                        "time": date_format(timezone.localtime(opens), "SHORT_DATETIME_FORMAT"),
+                    }
+                }
+            )
+        if now > closes:
+            raise ValidationError(
+                {"code": _("Check-in for “%(title)s” has closed.") % {"title": activity.title}}
+            )
 
 
 #: A participant has at most a few activities with check-in open at once; more is not looked at.
@@ -464,6 +489,8 @@ def checkin_roll(*, actor, signup: Signup) -> Signup:
     activity = signup.activity
     if not may_manage(actor, activity):
         raise PermissionDenied
+    if activity.status != ActivityStatus.PUBLISHED:
+        raise ValidationError({"signup": _("This activity was cancelled.")})
     if timezone.now() < checkin_window(activity)[0]:
         raise ValidationError(
             {"signup": _("Check-in has not opened yet: it opens 30 minutes before the start.")}

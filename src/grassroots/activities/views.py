@@ -25,7 +25,7 @@ from grassroots.accounts.roles import user_can
 from grassroots.activities import hours as ledger
 from grassroots.activities import selectors, services
 from grassroots.activities.forms import ActivityForm, CancelActivityForm, CorrectForm, HoursForm, RedeemForm
-from grassroots.activities.models import Activity, HoursEntry, Signup, SignupStatus
+from grassroots.activities.models import Activity, ActivityStatus, HoursEntry, Signup, SignupStatus
 from grassroots.activities.pdf import FontMissing, statement_pdf
 from grassroots.core.forms import errors_by_field
 from grassroots.core.ids import parse_id
@@ -338,6 +338,9 @@ def checkin_url(request, activity: Activity) -> str:
 def activity_qr(request, pk: int):
     """The QR code to show at the door: participants scan it with their phone to check in."""
     activity = _managed(request, pk)
+    if activity.status != ActivityStatus.PUBLISHED:
+        messages.info(request, _("This activity was cancelled: there is no check-in."))
+        return redirect("activity-detail", activity.pk)
     url = checkin_url(request, activity)
     qr = segno.make(url, error="m")
     opens, closes = services.checkin_window(activity)

@@ -34,7 +34,22 @@ def dashboard_request(request):
     cleaned = form.cleaned_data if form.is_bound else {}
     chosen = cleaned.get("community")
     communities = [chosen] if chosen else reachable
-    return form, reachable, communities, figures.filters_from(cleaned, today=timezone.localdate())
+    filters = figures.filters_from(cleaned, today=timezone.localdate())
+    _show_period(form, filters.period)
+    return form, reachable, communities, filters
+
+
+def _show_period(form, period) -> None:
+    """Month fields left empty show the months the figures are for (this month by default)."""
+    months = {"month_from": period.first.strftime("%Y-%m"), "month_to": period.last.strftime("%Y-%m")}
+    if not form.is_bound:
+        form.initial.update(months)
+        return
+    data = form.data.copy()
+    for name, month in months.items():
+        if not data.get(name) and not form.errors.get(name):
+            data[name] = month
+    form.data = data
 
 
 @replica_reads

@@ -29,6 +29,9 @@ from grassroots.core.scoping import ScopedQuerySet
 DUTY_HOURS = 12
 #: A call still "ringing" or "answered" after this long lost its end event: it is no longer shown.
 ACTIVE_FOR = timedelta(hours=2)
+#: An answered call that ended stays on the worker's screen this long (or until the next call), so
+#: that the case can still be written from it once the caller has hung up.
+ENDED_SHOWN_FOR = timedelta(minutes=10)
 
 
 class Line(models.Model):

@@ -22,7 +22,7 @@ from grassroots.cases import selectors as cases_selectors
 from grassroots.cases.views.intake import caller_context
 from grassroots.people.models import Person
 from grassroots.telephony.models import DUTY_HOURS, Call, CallBack, CallStatus, Line, LineDuty
-from grassroots.telephony.services import active_q
+from grassroots.telephony.services import active_q, just_ended_q
 
 #: The most lines the desk lists (a community has one or two).
 LINES_LIMIT = 20
@@ -45,18 +45,18 @@ def desk_lines_for(*, user: User) -> list[Line]:
 
 
 def active_call_for(*, user: User) -> Call | None:
-    """The newest ringing or answered call of a line the user is on duty for, or None.
+    """The call on the user's screen: the newest ringing or answered call of a line they are on
+    duty for, else the newest answered call there that ended a few minutes ago; or None.
 
     Read again on every reload and every tick of the stream: the state lives in the call's row,
-    so the panel survives a reload while the call lasts.
+    so the panel survives a reload while the call lasts, and a little after it.
     """
     lines = _open_duties(user).values("line_id")
+    calls = Call.objects.visible_to(user).filter(line_id__in=lines).select_related("line")
+    newest = ("-rang_at", "-pk")
     return (
-        Call.objects.visible_to(user)
-        .filter(active_q(), line_id__in=lines)
-        .select_related("line")
-        .order_by("-rang_at", "-pk")
-        .first()
+        calls.filter(active_q()).order_by(*newest).first()
+        or calls.filter(just_ended_q()).order_by(*newest).first()
     )
 
 

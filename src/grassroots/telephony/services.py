@@ -253,3 +253,15 @@ def active_q() -> Q:
     from grassroots.telephony.models import ACTIVE_FOR
 
     return Q(status__in=ACTIVE_STATUSES, rang_at__gte=timezone.now() - ACTIVE_FOR)
+
+
+def just_ended_q() -> Q:
+    """An answered call that ended less than ENDED_SHOWN_FOR ago: still on screen, marked ended.
+
+    A missed call is not: it was never talked to, and it goes to the call-back list instead.
+    """
+    from grassroots.telephony.models import ENDED_SHOWN_FOR
+
+    return Q(
+        status=CallStatus.ENDED, answered_at__isnull=False, ended_at__gte=timezone.now() - ENDED_SHOWN_FOR
+    )

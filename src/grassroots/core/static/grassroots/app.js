@@ -121,4 +121,22 @@
       g.classList.toggle("chosen", g.dataset.building === event.target.value);
     });
   });
+  /* table.list.stack: on a phone its rows become cards and its heading row is hidden (app.css), so
+     each cell is given its column's heading as data-label, which app.css shows before the value. */
+  function labelStackedCells(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("table.list.stack").forEach(function (table) {
+      var headings = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, index) {
+          if (headings[index] && !cell.hasAttribute("data-label") && !cell.hasAttribute("colspan")) {
+            cell.setAttribute("data-label", headings[index]);
+          }
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { labelStackedCells(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { labelStackedCells(event.target); });
 })();
