@@ -439,7 +439,10 @@ class District:
     # --- cases -----------------------------------------------------------------------------------------
 
     def cases(self, community, places, people, users) -> None:
-        from grassroots.cases.models import Assignment, Case, CaseEvent
+        from django.utils import timezone
+
+        from grassroots.cases.models import Assignment, Case, CaseCounter, CaseEvent
+        from grassroots.cases.services import case_number
         from grassroots.core import bulk
 
         count = self.args.cases // self.args.communities
@@ -452,12 +455,15 @@ class District:
             self.case(pk, at, community, places, people, users) for pk, at in zip(ids, moments, strict=True)
         ]
         numbered: dict[date, int] = {}
-        for draft in drafts:
-            day = draft.row["reported_at"].date()
+        for draft in drafts:  # numbered as the service numbers them, and its counters left in step
+            day = timezone.localdate(draft.row["reported_at"])
             numbered[day] = numbered.get(day, 0) + 1
-            draft.row["number"] = f"{community.code}-{day:%Y%m%d}-{numbered[day]:04d}"
+            draft.row["number"] = case_number(community, day, numbered[day])
         columns = tuple(drafts[0].row)
         bulk.copy_rows(Case, ("id", *columns), ((d.pk, *d.row.values()) for d in drafts))
+        bulk.copy_rows(
+            CaseCounter, ("community_id", "day", "last"), ((community.pk, d, n) for d, n in numbered.items())
+        )
         event_columns = (
             "case_id", "at", "actor_id", "actor_role", "action", "note", "from_status", "to_status",
             "changes", "public", "actor_name",
