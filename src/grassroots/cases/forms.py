@@ -20,7 +20,7 @@ from grassroots.cases.figures import parse_month
 from grassroots.cases.models import Case, Category, Channel, Urgency
 from grassroots.cases.services import MAX_HOURS, Party
 from grassroots.cases.workflow import REGISTRY, Input, Status
-from grassroots.core.forms import IdChoiceField, ServiceErrorsMixin
+from grassroots.core.forms import FastSelect, IdChoiceField, ServiceErrorsMixin
 from grassroots.people.forms import AddressField
 from grassroots.people.models import Relation, Sex
 from grassroots.places.models import Building, Community
@@ -293,12 +293,15 @@ class CaseFilterForm(forms.Form):
             attrs={"type": "search", "placeholder": _("Number, reporter, words or address (4-2-301)")}
         ),
     )
-    grid = IdChoiceField(queryset=None, required=False, label=_("Grid"), empty_label=_("all grids"))
+    # Filter lists can be long (a street's 800 handlers): drawn by FastSelect, not option by option.
+    grid = IdChoiceField(
+        queryset=None, required=False, label=_("Grid"), empty_label=_("all grids"), widget=FastSelect
+    )
     category = IdChoiceField(
         queryset=None, required=False, label=_("Category"), empty_label=_("all categories")
     )
-    handler = forms.ChoiceField(required=False, label=_("Handler"))
-    status = forms.ChoiceField(required=False, label=_("Status"))
+    handler = forms.ChoiceField(required=False, label=_("Handler"), widget=FastSelect)
+    status = forms.ChoiceField(required=False, label=_("Status"), widget=FastSelect)
     duplicates = forms.BooleanField(required=False, label=_("likely duplicates only"))
     # One building (the site plan's click-through): carried in the query string, not typed.
     building = IdChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
@@ -306,10 +309,17 @@ class CaseFilterForm(forms.Form):
     hazard = forms.BooleanField(required=False, widget=forms.HiddenInput)
     # What a dashboard figure's click-through adds (cases.figures): the cases behind one number.
     community = IdChoiceField(
-        queryset=None, required=False, label=_("Community"), empty_label=_("all communities")
+        queryset=None,
+        required=False,
+        label=_("Community"),
+        empty_label=_("all communities"),
+        widget=FastSelect,
     )
     channel = forms.ChoiceField(
-        required=False, label=_("Channel"), choices=[("", _("all channels")), *Channel.choices]
+        required=False,
+        label=_("Channel"),
+        choices=[("", _("all channels")), *Channel.choices],
+        widget=FastSelect,
     )
     figure = forms.ChoiceField(required=False, label=_("Figure"), widget=forms.HiddenInput)
     # A hotspot's click-through (cases.hotspots): the cases behind it now.
@@ -333,7 +343,7 @@ class CaseFilterForm(forms.Form):
         self.fields["grid"].queryset = grids
         self.fields["building"].queryset = buildings if buildings is not None else Building.objects.none()
         self.fields["category"] = CategoryChoiceField(
-            queryset=categories, required=False, label=_("Category")
+            queryset=categories, required=False, label=_("Category"), widget=FastSelect
         )
         self.fields["category"].widget.choices[0] = ("", _("all categories"))
         self.fields["handler"].choices = [("", _("all handlers")), *handlers]

@@ -7,11 +7,14 @@ was typed. One mixin does it for every form, so pages never translate errors by 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from grassroots.core.ids import parse_id
 
@@ -73,3 +76,57 @@ class IsoDateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class FastSelect(forms.Select):
+    """A single <select> drawn in Python: the markup of Django's Select, without a template per option.
+
+    Django renders every <option> through its own template; a filter form listing the 800 handlers
+    of a street spent 130 ms of the dashboard's time there. Option groups are kept; as in Django,
+    only the first option with the chosen value is selected.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        chosen = {str(item) for item in self.format_value(value)}
+        state = {"selected": False}
+
+        def option(option_value, label) -> tuple:
+            text = "" if option_value is None else str(option_value)
+            selected = not state["selected"] and text in chosen
+            state["selected"] = state["selected"] or selected
+            return (text, " selected" if selected else "", label)
+
+        def options(choices) -> SafeString:
+            return SafeString(
+                "".join(
+                    f'<option value="{_escaped(text)}"{selected}>{_escaped(label)}</option>'
+                    for text, selected, label in (option(v, label) for v, label in choices)
+                )
+            )
+
+        parts = []
+        for group_value, group_label in self.choices:
+            if isinstance(group_label, (list, tuple)):
+                parts.append(
+                    format_html('<optgroup label="{}">{}</optgroup>', group_value, options(group_label))
+                )
+            else:
+                parts.append(options([(group_value, group_label)]))
+        final = {"name": name, **self.build_attrs(self.attrs, attrs)}
+        return format_html("<select{}>{}</select>", _attributes(final), SafeString("".join(parts)))
+
+
+def _escaped(text) -> str:
+    """conditional_escape without its lazy wrapper (a long list escapes thousands of strings)."""
+    return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))
+
+
+def _attributes(attrs: Mapping) -> SafeString:
+    """Attributes as django/forms/widgets/attrs.html writes them: in order, True bare, False left out."""
+    return SafeString(
+        "".join(
+            format_html(" {}", key) if value is True else format_html(' {}="{}"', key, value)
+            for key, value in attrs.items()
+            if value is not False and value is not None
+        )
+    )

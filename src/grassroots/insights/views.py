@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.accounts.roles import user_can
-from grassroots.cases import figures, hotspots, metrics, selectors
+from grassroots.cases import figures, hotspots, metrics
 from grassroots.cases.views.common import filter_form
 from grassroots.cases.workflow import Status
 from grassroots.core.replica import replica_reads
 from grassroots.insights.charts import charts_for
-from grassroots.insights.selectors import HANDLER_KINDS, dashboard_for, evaluation_for
+from grassroots.insights.selectors import HANDLER_KINDS, dashboard_for, evaluation_for, handler_choices_for
 
 
 def dashboard_request(request):
@@ -29,7 +29,7 @@ def dashboard_request(request):
     reachable = list(figures.communities_for(user=user))
     if not reachable:
         raise Http404
-    handlers = selectors.counted_handler_choices_for(user=user, today=timezone.localdate())
+    handlers = handler_choices_for(user=user, today=timezone.localdate())
     form = filter_form(request, open_only=False, statuses=Status.values, handlers=handlers)
     cleaned = form.cleaned_data if form.is_bound else {}
     chosen = cleaned.get("community")
