@@ -20,6 +20,12 @@ administrator: password `grassroots-bench`); cases over `--years` years with the
 leads, hours, due times from the category (cases.services.case_due_times) and dashboard facts
 (cases.rollups.derive) and rollups.
 
+Communities are written by `--jobs` processes at once (default 2, one a core): each community
+draws from a generator seeded by the seed and its number, and communities are dealt into ten
+lanes whose name makers never draw the same ID number or phone, so the district is the same for
+any --jobs. The three biggest tables' plain indexes are dropped first and built once at the end
+(`--keep-indexes` keeps them up row by row instead).
+
 People go through the ledger import's writer (people.bulk.write_copy): the same sealed numbers,
 blind indexes, pinyin readings, residencies and history rows an import writes. Everything else
 is sent with COPY (core.bulk.copy_rows), one transaction per community, ids taken first.
@@ -72,6 +78,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--cases", type=int, default=400_000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=2, help="processes writing communities at once")
+    parser.add_argument(
+        "--keep-indexes", action="store_true", help="keep the big tables' indexes up row by row"
+    )
     return parser.parse_args(argv)
 
 
@@ -219,6 +229,7 @@ class District:
         self.today = timezone.localdate()
         self.names = NameMaker(self.rng)
         self.families = Families(self.rng, self.names, self.today)
+        self.lane_names: dict[int, NameMaker] = {}
         self.seal = pii.sealer()
         self.password = make_password(PASSWORD)
         self.system = system_actor()
@@ -237,10 +248,12 @@ class District:
     # --- places and accounts ---------------------------------------------------------------------------
 
     def streets(self) -> list:
+        """The streets, each with its street office's account, and the district's administrator."""
+        from grassroots.accounts.models import Role, User
         from grassroots.places.models import Street
 
         count = max(1, -(-self.args.communities // COMMUNITIES_PER_STREET))
-        return [
+        streets = [
             Street.objects.create(
                 name=f"{STREET_NAMES[i % len(STREET_NAMES) * 2 % len(STREET_NAMES) :][:2]}街道{i + 1}",
                 code=f"ST{i + 1:02d}",
@@ -248,6 +261,32 @@ class District:
             )
             for i in range(count)
         ]
+        offices = [
+            User(username=f"street-{street.code.lower()}", role=Role.STREET, street=street)
+            for street in streets
+        ]
+        admin = User(username="district-admin", role=Role.ADMIN, is_superuser=True, is_staff=True)
+        for account, (last, first) in [*((o, ("街道", "办")) for o in offices), (admin, ("管理", "员"))]:
+            account.password, account.last_name, account.first_name = self.password, last, first
+        User.objects.bulk_create([*offices, admin])
+        self.add("users", len(offices) + 1)
+        return streets
+
+    def draw_for(self, index: int) -> None:
+        """Community `index` draws from its own seeded generator and its lane's name maker.
+
+        So a district is the same whichever process writes which community (`--jobs`): a lane's
+        communities are written in order by one process, and lanes never draw the same ID number
+        or phone (NameMaker's lane).
+        """
+        from grassroots.demo.names import NameMaker
+
+        self.rng = random.Random(f"{self.args.seed}:{index}")  # noqa: S311 (seeded, see above)
+        lane = index % LANES
+        names = self.lane_names.setdefault(lane, NameMaker(self.rng, lane=(lane, LANES)))
+        names.rng = self.rng
+        self.names = names
+        self.families = Families(self.rng, names, self.today)
 
     def community(self, index: int, street) -> None:
         from django.db import transaction
@@ -255,6 +294,7 @@ class District:
         from grassroots.places.models import Community
 
         started = time.perf_counter()
+        self.draw_for(index)
         with transaction.atomic():
             word = COMMUNITY_WORDS[(index * 3) % (len(COMMUNITY_WORDS) - 2) :][:3]
             community = Community.objects.create(
@@ -371,10 +411,6 @@ class District:
                 for n in range(len(grid_ids))
             ],
         ]
-        if not User.objects.filter(username=f"street-{street.code.lower()}").exists():
-            made.append(user(f"street-{street.code.lower()}", Role.STREET, "街道", "办", street=street))
-        if not User.objects.filter(username="district-admin").exists():
-            made.append(user("district-admin", Role.ADMIN, "管理", "员", is_superuser=True, is_staff=True))
         made = User.objects.bulk_create(made)
         links = User.grids.through
         workers = made[2 : 2 + len(grid_ids)]
@@ -702,7 +738,7 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.config.settings")
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, connections
 
     if connection.vendor != "postgresql":
         print(
@@ -710,28 +746,106 @@ def main(argv: list[str]) -> int:
         )
         return 2
     call_command("migrate", verbosity=0)
-    from grassroots.core.bulk import without_cyclic_gc
     from grassroots.places.models import Community
 
     if Community.objects.exists():
         print("This database already holds communities: generate into an empty one.", file=sys.stderr)
         return 2
-    with connection.cursor() as cursor:  # a generated district can be generated again: no fsync wait
-        cursor.execute("SET synchronous_commit TO off")
     started = time.perf_counter()
     district = District(args)
-    streets = district.streets()
-    with without_cyclic_gc():
-        for index in range(args.communities):
-            seconds = district.community(index, streets[index // COMMUNITIES_PER_STREET])
-            print(f"community {index + 1}/{args.communities}: {seconds:.1f} s", flush=True)
+    street_ids = [street.pk for street in district.streets()]
+    deferred = [] if args.keep_indexes else defer_indexes(DEFERRED_INDEX_TABLES)
+    try:
+        connections.close_all()  # each process opens its own: a forked one must not share a socket
+        counts = write_lanes(args, street_ids, district.counts)
+    finally:
+        restore_indexes(deferred)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     elapsed = time.perf_counter() - started
-    print(f"generated in {elapsed:.0f} s (seed {args.seed}):")
-    for what, n in district.counts.items():
+    print(f"generated in {elapsed:.0f} s (seed {args.seed}, {args.jobs} processes):")
+    for what, n in counts.items():
         print(f"  {what:>14}: {n:,}")
     return 0
+
+
+#: Communities are dealt into this many lanes; a lane is written in order by one process, and the
+#: lanes' name makers never draw the same ID number or phone. Fixed, so that the district does not
+#: depend on --jobs.
+LANES = 10
+#: The biggest tables, whose plain indexes are built once after the rows rather than kept up row by
+#: row (unique indexes and constraints stay: the rows are checked as they come).
+DEFERRED_INDEX_TABLES = ("cases_case", "cases_caseevent", "cases_assignment")
+
+
+def write_lanes(args: argparse.Namespace, street_ids: list[int], counts: dict[str, int]) -> dict[str, int]:
+    """Every community, lane by lane, in `args.jobs` processes; what was written, summed."""
+    jobs = max(1, min(args.jobs, LANES))
+    lanes = [list(range(worker, LANES, jobs)) for worker in range(jobs)]
+    if jobs == 1:
+        results = [write_communities(args, street_ids, lanes[0])]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=len(lanes), mp_context=context) as pool:
+            results = list(pool.map(write_communities, [args] * len(lanes), [street_ids] * len(lanes), lanes))
+    total = dict(counts)
+    for result in results:
+        for what, n in result.items():
+            total[what] = total.get(what, 0) + n
+    return total
+
+
+def write_communities(args: argparse.Namespace, street_ids: list[int], lanes: list[int]) -> dict[str, int]:
+    """One process's share: the communities of its lanes, each lane in order of its communities."""
+    from django.db import connection
+
+    from grassroots.core.bulk import without_cyclic_gc
+    from grassroots.places.models import Street
+
+    with connection.cursor() as cursor:  # a generated district can be generated again: no fsync wait
+        cursor.execute("SET synchronous_commit TO off")
+    district = District(args)
+    streets = Street.objects.in_bulk(street_ids)
+    with without_cyclic_gc():
+        for lane in lanes:
+            for index in range(lane, args.communities, LANES):
+                street = streets[street_ids[index // COMMUNITIES_PER_STREET]]
+                seconds = district.community(index, street)
+                print(f"community {index + 1}/{args.communities}: {seconds:.1f} s (lane {lane})", flush=True)
+    return district.counts
+
+
+def defer_indexes(tables: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Drop the tables' plain indexes (not unique, not a constraint's); their definitions, to restore."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+            " JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(%s) AND NOT i.indisunique"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+            [list(tables)],
+        )
+        deferred = cursor.fetchall()
+        for name, _definition in deferred:
+            cursor.execute(f"DROP INDEX {name}")
+    return deferred
+
+
+def restore_indexes(deferred: list[tuple[str, str]]) -> None:
+    """Build the deferred indexes again, each in one pass over its table."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem TO '512MB'")
+        for _name, definition in deferred:
+            cursor.execute(definition)
+    if deferred:
+        print(f"{len(deferred)} indexes built in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

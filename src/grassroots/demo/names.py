@@ -126,9 +126,15 @@ class NameMaker:
     reserved for the article's people, so that searching for them finds only them.
     """
 
-    def __init__(self, rng: random.Random, *, reserved_names: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, rng: random.Random, *, reserved_names: tuple[str, ...] = (), lane: tuple[int, int] | None = None
+    ) -> None:
         self.rng = rng
         self.reserved = frozenset(reserved_names)
+        # (lane, lanes): draw only numbers that are `lane` modulo `lanes` (an ID number's sequence,
+        # a phone's digits), so that makers of different lanes, in different processes, never
+        # draw the same number (bench/district.py). None: every number.
+        self.lane = lane
         self._surnames = [name for name, _weight in SURNAMES]
         self._surname_weights = [weight for _name, weight in SURNAMES]
         self._used_ids: set[str] = set()
@@ -157,7 +163,7 @@ class NameMaker:
     def id_number(self, birth: date, sex: str, *, region: str = BINHAI_REGION) -> str:
         """A valid GB 11643 number: region, birth date, a sequence whose parity is the sex, check digit."""
         while True:
-            sequence = self.rng.randrange(0, 500) * 2 + (1 if sex == "M" else 0)
+            sequence = self._in_lane(500) * 2 + (1 if sex == "M" else 0)
             if sequence == 0:
                 continue
             first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
@@ -168,7 +174,7 @@ class NameMaker:
 
     def mobile(self) -> str:
         while True:
-            number = self.rng.choice(_MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+            number = self.rng.choice(_MOBILE_PREFIXES) + f"{self._in_lane(10**8):08d}"
             if number not in self._used_phones:
                 self._used_phones.add(number)
                 return number
@@ -176,7 +182,14 @@ class NameMaker:
     def landline(self) -> str:
         """A Tianjin landline (area code 022), as many elderly residents still give."""
         while True:
-            number = f"0222{self.rng.randrange(5, 7)}{self.rng.randrange(10**6):06d}"
+            number = f"0222{self.rng.randrange(5, 7)}{self._in_lane(10**6):06d}"
             if number not in self._used_phones:
                 self._used_phones.add(number)
                 return number
+
+    def _in_lane(self, size: int) -> int:
+        """A number below `size`; in this maker's lane when it has one."""
+        if self.lane is None:
+            return self.rng.randrange(size)
+        lane, lanes = self.lane
+        return self.rng.randrange(size // lanes) * lanes + lane
