@@ -31,7 +31,9 @@ started as bench/district_http.py starts it.) What it does:
    community's social worker, a helpdesk one with the staff token) alternates the two peers' POSTs,
    A then B, then B then A, so that whatever else loads the machine loads both alike; `--warmup`
    of each first, then `--runs` pairs (half as many each at concurrency above 1, as
-   bench/district_http.py does).
+   bench/district_http.py does). Grassroots' POST is bench/district_http.py's: the social worker
+   reports and registers at once (`register: true`); `--report-only` reports without registering,
+   the nearer match to a helpdesk ticket, which is only opened.
 
 It prints p50/p95/p99 (milliseconds at the client), SQL queries per request and the servers' CPU
 and SQL time per request, and the ratio grassroots p50 / helpdesk p50 at each concurrency against
@@ -438,6 +440,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--out", default="bench-peer.json")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="grassroots only reports the case (register: false), as helpdesk only opens a ticket",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.config.settings")
     django.setup()
@@ -457,6 +464,8 @@ def main(argv: list[str]) -> int:
     endpoints, about = targets(args.community)
     ours = next(e for e in endpoints if e.method == "POST" and e.path == "/api/v1/cases/")
     ours.label = GRASSROOTS_LABEL
+    if args.report_only:
+        ours.body = {**ours.body, "register": False}
     theirs = Endpoint(HELPDESK_LABEL, "api", "bench-agent", "/api/tickets/", method="POST",
                       body={"queue": peer["queue"], "title": TITLE, "description": DESCRIPTION,
                             "submitter_email": "resident@example.org", "priority": 3})  # fmt: skip
@@ -498,7 +507,8 @@ def main(argv: list[str]) -> int:
     bad = {e.label: sorted(e.statuses - {201}) for e in pair if e.statuses - {201}}
     result = {
         "about": {**about, "grassroots_database": django.db.connection.settings_dict["NAME"],
-                  "peer_tickets_before": peer["tickets"], "runs": args.runs, "warmup": args.warmup},
+                  "peer_tickets_before": peer["tickets"], "runs": args.runs, "warmup": args.warmup,
+                  "grassroots_body": ours.body, "helpdesk_body": theirs.body},
         "peer": {"versions": peer["versions"], "python": peer["python"],
                  "requirements": list(PEER_REQUIREMENTS)},
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
