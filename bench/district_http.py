@@ -59,6 +59,9 @@ class Endpoint:
 class Client:
     """One signed-in browser: a kept-alive connection, the session and CSRF cookies."""
 
+    #: The Authorization header's word before `token` (DRF's own TokenAuthentication says "Token").
+    auth_scheme = "Bearer"
+
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.connection = http.client.HTTPConnection(host, port, timeout=120)
@@ -77,7 +80,7 @@ class Client:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+            headers["Authorization"] = f"{self.auth_scheme} {self.token}"
         for attempt in range(2):
             try:
                 self.connection.request(method, path, body=data, headers=headers)
@@ -226,6 +229,11 @@ def run(endpoint: Endpoint, host: str, port: int, *, concurrency: int, runs: int
     endpoint.timings[concurrency] = timings
 
 
+def runs_at(runs: int, concurrency: int) -> int:
+    """Requests per client at a concurrency: half of `--runs` each when several clients share the load."""
+    return max(1, runs // (2 if concurrency > 1 else 1))
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -341,7 +349,7 @@ def main(argv: list[str]) -> int:
     try:
         for concurrency in args.concurrency:
             for endpoint in endpoints:
-                runs = max(1, args.runs // (2 if concurrency > 1 else 1))
+                runs = runs_at(args.runs, concurrency)
                 run(endpoint, host, port, concurrency=concurrency, runs=runs, warmup=args.warmup)
                 loads.append(os.getloadavg()[0])
                 s = summary(endpoint, concurrency)
