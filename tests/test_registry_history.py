@@ -115,3 +115,15 @@ def test_moving_house_and_death_are_history_not_overwrites(socialworker, househo
         PersonStatus.LIVING,
         PersonStatus.DECEASED,
     )
+
+
+def test_a_row_names_the_screen_or_import_in_words_not_its_code():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert history.source_label("person-move-out") == "recording a move out or a death"
+        assert history.source_label("import #12") == "import #12"
+        assert history.source_label(history.OTHER_SOURCE) == "the system"
+        assert history.source_label("import #x") == "import #x"  # not a run: shown as it is
+    with translation.override("zh-hans"):
+        assert history.source_label("person-move-out") != "recording a move out or a death"

@@ -163,8 +163,9 @@ def test_a_social_worker_registers_a_newcomer_at_a_new_flat(socialworker):
     assert set(RegistryChange.objects.filter(person=person).values_list("source", flat=True)) == {
         "person-new"
     }
-    page = _client(socialworker).get(response.url).content.decode()
+    page = _client(socialworker).get(response.url, headers={"Accept-Language": "en"}).content.decode()
     assert 'id="history"' in page and "139****5678" in page and "13912345678" not in page
+    assert "through registering a person" in page and "person-new" not in page
 
 
 def test_bad_input_keeps_what_was_typed_and_says_where(socialworker):

@@ -382,6 +382,32 @@ def field_label(field: str, tags: Mapping[str, VulnerabilityTag]) -> str:
     return str(labels.get(field, field))
 
 
+def source_label(source: str) -> str:
+    """What a history row says made the change: the screen or the import, in words, not its code."""
+    labels = {
+        "person-new": _("registering a person"),
+        "person-edit": _("the person's details"),
+        "person-move-in": _("recording a move in"),
+        "person-move-out": _("recording a move out or a death"),
+        "person-tags": _("the person's tags"),
+        "person-party": _("party membership"),
+        "person-volunteering": _("volunteering"),
+        "household-head": _("the household's head and relations"),
+        "household-split": _("splitting a household"),
+        "household-merge": _("merging households"),
+        "building-head": _("building heads"),
+        "team-members": _("the team's members"),
+        "intake": _("the intake desk"),
+        OTHER_SOURCE: _("the system"),
+    }
+    if source in labels:
+        return str(labels[source])
+    number = source.removeprefix("import #")
+    if number != source and number.isdigit():
+        return _("import #%(number)s") % {"number": number}
+    return source
+
+
 def _shown_value(field: str, value: str) -> str:
     choices = _CODED_VALUES.get(field)
     if choices is not None and value in choices.values:
@@ -434,4 +460,5 @@ def history_for(
         row.field_label = field_label(row.field, tags)
         row.old_shown = _shown_value(row.field, row.old_display)
         row.new_shown = _shown_value(row.field, row.new_display)
+        row.source_label = source_label(row.source)
     return HistoryPage(rows=found[:limit], more=len(found) > limit)
