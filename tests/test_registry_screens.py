@@ -383,6 +383,26 @@ def test_organisation_pages_count_and_list_what_the_reader_may_see(
     assert "第一党支部" in hands and "王秀兰" not in hands  # the hands do not read party members
 
 
+def test_a_volunteer_sees_how_many_are_in_a_team_not_who(volunteer, community, neighbourhood):
+    from tests.factories import PersonFactory, VolunteerFactory, VolunteerTeamFactory
+
+    team = VolunteerTeamFactory(community=community, name="助老服务队")
+    for name in ("钱一", "钱二", "钱三"):
+        VolunteerFactory(
+            person=PersonFactory(name=name, household=neighbourhood.home_7_1_502),
+            home_grid=neighbourhood.grid_b,
+            teams=[team],
+        )
+    VolunteerFactory(
+        person=PersonFactory(name="钱四", household=neighbourhood.home_7_1_502),
+        home_grid=neighbourhood.grid_b,
+        teams=[team],
+        active=False,
+    )
+    home = _client(volunteer).get("/orgs/", headers={"Accept-Language": "en"}).content.decode()
+    assert "助老服务队" in home and "3 members" in home and "钱一" not in home
+
+
 # --- intake (issue 9.4) -------------------------------------------------------------------------
 
 

@@ -45,9 +45,13 @@ def _counted_branches(user):
 
 
 def _counted_teams(user):
-    volunteers = Volunteer.objects.visible_to(user).filter(active=True).values("id")
+    """The teams the user sees, each with its active members counted whoever the user is.
+
+    A count names nobody: a volunteer, who reads no one else's volunteering, still sees that
+    their team has twelve members (counting only the members they may read said 0 or 1).
+    """
     return VolunteerTeam.objects.visible_to(user).annotate(
-        member_count=Count("volunteers", filter=Q(volunteers__in=volunteers), distinct=True)
+        member_count=Count("volunteers", filter=Q(volunteers__active=True), distinct=True)
     )
 
 
