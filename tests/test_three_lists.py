@@ -225,7 +225,9 @@ def test_the_unit_record_shows_offered_taken_on_and_delivered(
         worked_on=timezone.localdate(),
     )
     record = reads.unit_record(unit)
-    assert (record.committed, record.delivered, record.hours) == (8, 3, Decimal(3))
+    assert (record.projects, record.delivered_in_full, record.hours) == (1, 0, Decimal(3))
+    lists.project_deliver(actor=socialworker, commitment=commitment, delivered=8)
+    assert reads.unit_record(unit).delivered_in_full == 1
     client.force_login(unitcontact)
     page = client.get(f"/activities/lists/units/{unit.pk}/")
     text = page.content.decode()

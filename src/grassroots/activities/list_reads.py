@@ -106,8 +106,9 @@ class UnitRecord:
     unit: MemberUnit
     offers: list
     commitments: list
-    committed: int
-    delivered: int
+    #: Counts, not sums: the offers' quantities are in units of their own (places, hours, visits).
+    projects: int  # projects that took on one of its offers
+    delivered_in_full: int  # commitments whose whole quantity was delivered
     hours: Decimal
     work: list
 
@@ -140,8 +141,8 @@ def unit_record(unit: MemberUnit) -> UnitRecord:
         unit=unit,
         offers=offers,
         commitments=commitments,
-        committed=sum(row.committed for row in commitments),
-        delivered=sum(row.delivered for row in commitments),
+        projects=len(project_ids),
+        delivered_in_full=sum(1 for row in commitments if row.delivered >= row.committed),
         hours=sum((row.hours for row in work), Decimal(0)),
         work=work,
     )
