@@ -294,3 +294,21 @@ def test_the_schedule_can_be_turned_off(community, settings):
     settings.GRASSROOTS_MONTHLY_REPORTS = False
     assert reports.reports_due() == 0
     assert not MonthlyReport.objects.exists()
+
+
+def test_a_report_being_made_shows_itself_ready_without_a_reload(month, community, street_user):
+    """While a report is pending, its page and the list ask for themselves again (htmx polling)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(street_user)
+    report = reports.report_request(
+        month=month_start(1), street=None, community=community, requested_by=street_user, queue=False
+    )
+    assert report.status == ReportStatus.PENDING
+    detail = client.get(f"/dashboard/reports/{report.pk}/").content.decode()
+    listing = client.get("/dashboard/reports/").content.decode()
+    assert 'hx-trigger="every 3s"' in detail and "being made" in detail and "download-pdf" not in detail
+    assert 'id="report-table" hx-get="/dashboard/reports/"' in listing
+    reports.report_generate(report.pk)
+    detail = client.get(f"/dashboard/reports/{report.pk}/").content.decode()
+    assert 'hx-trigger="every 3s"' not in detail and "download-pdf" in detail
+    assert 'hx-trigger="every 3s"' not in client.get("/dashboard/reports/").content.decode()

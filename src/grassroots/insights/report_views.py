@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -89,6 +90,9 @@ def _list_page(request, form: ReportAskForm, *, status: int = 200):
         "scopes": scopes,
         "can_ask": user_can(user, "insights.monthlyreport.add"),
         "email": bool(user.email),
+        # A report being made: the list asks for itself again until it is ready (htmx polling).
+        "making": any(report.status == ReportStatus.PENDING for report in page.object_list),
+        "list_url": reverse("monthly-reports") + (f"?page={page.number}" if page.number > 1 else ""),
     }
     return render(request, "insights/reports.html", context, status=status)
 
