@@ -12,6 +12,8 @@ from __future__ import annotations
 from grassroots.cases.models import Case, CaseEvent
 from grassroots.cases.workflow import Status
 from tests.test_api_helpers import (  # noqa: F401 (fixtures)
+    HOTLINE_KEY,
+    Api,
     _fresh_rate_limits,
     as_user,
     case_in_grid_a,
@@ -273,3 +275,81 @@ def test_the_case_list_costs_the_same_queries_for_more_cases(
         created = api.post("/api/v1/cases/", report_body(household_a.pk, register=True)).json()
         api.post(f"/api/v1/cases/{created['id']}/dispatch/", {"lead": f"person:{volunteer.person_id}"})
     assert queries() == before
+
+
+# --- the create answer, built from what was written ------------------------------------------------
+
+
+def test_the_create_answer_is_the_case_as_a_get_shows_it(
+    socialworker, gridworker, hotline, community, household_a, granny_wang
+):
+    """The 201 is built from the rows just written, not read back: it must be what a GET shows."""
+    staff, grid, hotline_api = as_user(socialworker), as_user(gridworker), Api(key=HOTLINE_KEY)
+    photo = "https://img.example.org/water.jpg"
+    bodies = [
+        (staff, report_body(household_a.pk)),
+        (staff, report_body(household_a.pk, register=True)),  # a duplicate of the first, registered
+        (
+            staff,
+            report_body(
+                household_a.pk, register=True, media_urls=[photo], latitude="39.1", longitude="117.2"
+            ),
+        ),
+        (
+            staff,
+            report_body(
+                None, anonymous=True, reporter_phone="13812345678", location_note="4号楼 电话13812345678"
+            ),
+        ),
+        (
+            grid,
+            report_body(household_a.pk, register=True, reporter_name="王秀兰", reporter_phone="13812345678"),
+        ),
+        (
+            hotline_api,
+            {
+                "category": "utilities-power",
+                "description": "12345转办：停电",
+                "reporter_phone": "13812345678",
+            },
+        ),
+    ]
+    for api, body in bodies:
+        created = api.post("/api/v1/cases/", body)
+        assert created.status_code == 201, created.content
+        answer = created.json()
+        shown = api.get(created["Location"])
+        assert shown.status_code == 200
+        assert answer == shown.json(), body
+    flagged = Case.objects.filter(suspected_duplicate__isnull=False).first()
+    assert (
+        flagged is not None and "not_duplicate" in staff.get(f"/api/v1/cases/{flagged.pk}/").json()["actions"]
+    )
+    assert Case.objects.get(attachments__url=photo).attachments.count() == 1
+
+
+def test_a_report_and_its_registration_run_a_fixed_number_of_queries(socialworker, volunteer, household_a):
+    """One create (report + register) costs the same queries with more cases, repeats and duplicates
+    about: the duplicate check, the repeat rule and the rollups read a bounded number of rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = as_user(socialworker)
+    body = report_body(household_a.pk, register=True)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.post("/api/v1/cases/", body).status_code == 201
+        return len(captured)
+
+    queries()  # the first call of a token records when it was last used
+    before = queries()
+    for _ in range(4):
+        created = api.post("/api/v1/cases/", body).json()
+        api.post(f"/api/v1/cases/{created['id']}/dispatch/", {"lead": f"person:{volunteer.person_id}"})
+    assert queries() == before
+    # The token, the community, the category and its questions, the household; the case, two timeline
+    # entries and the registration's standing; the number, the repeat rule, the fact, the rollups (the
+    # case's group and month), the later repeats, the duplicate check, the number written; the answer's
+    # standing. (On SQLite and PostgreSQL alike; the transaction's savepoint counts as two.)
+    assert before == 26

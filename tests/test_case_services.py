@@ -322,3 +322,105 @@ def test_urging_again_within_the_cooldown_is_refused_and_says_when(
         last_urged_at=timezone.now() - timedelta(minutes=settings.GRASSROOTS_URGE_COOLDOWN_MINUTES + 1)
     )
     assert case_urge(actor=secretary, case=case).urge_count == 2
+
+
+# --- simultaneous reports ------------------------------------------------------------------------------
+
+
+def _numbered(case: Case) -> int:
+    return int(case.number.rsplit("-", 1)[1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_still_being_written_does_not_hold_back_another(
+    community, socialworker, secretary, household_a, household_b, monkeypatch
+):
+    """Real concurrent connections. A report is paused after writing its case and its timeline; another
+    report of the community goes through meanwhile on PostgreSQL (the day's counter is locked only from
+    the moment a report takes its number, late in its transaction); SQLite lets one writer at a time."""
+    from grassroots.cases import services
+
+    paused, go_on = threading.Event(), threading.Event()
+    real_record = services._record
+
+    def record(case, **kwargs):
+        event = real_record(case, **kwargs)
+        if threading.current_thread().name == "slow" and not go_on.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+        return event
+
+    monkeypatch.setattr(services, "_record", record)
+    done: dict[str, Case] = {}
+    errors: list[Exception] = []
+
+    def report(name, actor, household):
+        try:
+            done[name] = case_report(
+                actor=actor, community=community, details=water(household=household), register=True
+            )
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    slow = threading.Thread(target=report, args=("slow", socialworker, household_a), name="slow")
+    quick = threading.Thread(target=report, args=("quick", secretary, household_b), name="quick")
+    slow.start()
+    assert paused.wait(timeout=30)
+    quick.start()
+    quick.join(timeout=5)
+    went_through = not quick.is_alive()
+    go_on.set()
+    slow.join(timeout=30)
+    quick.join(timeout=30)
+    assert errors == []
+    if connection.vendor == "postgresql":
+        assert went_through
+        assert (_numbered(done["quick"]), _numbered(done["slow"])) == (1, 2)
+    else:
+        assert not went_through
+        assert (_numbered(done["slow"]), _numbered(done["quick"])) == (1, 2)
+    assert sorted(Case.objects.values_list("status", flat=True)) == ["registered", "registered"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_reports_of_one_problem_at_once_are_numbered_flagged_and_counted_as_one_after_another(
+    community, socialworker, household_a
+):
+    """Real concurrent connections: eight callers report the same burst pipe at the same moment. Each
+    takes the day's next number; each sees the reports numbered before it (the duplicate flag), each
+    after the first reported is a repeat; the rollups equal a rebuild from the timelines."""
+    from grassroots.cases import rollups
+    from grassroots.cases.models import CaseFact
+    from tests.test_rollups import snapshot
+
+    barrier = threading.Barrier(8)
+    errors: list[Exception] = []
+
+    def report():
+        try:
+            barrier.wait(timeout=20)
+            case_report(actor=socialworker, community=community, details=water(household=household_a))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=report) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    cases = sorted(Case.objects.all(), key=_numbered)
+    assert [_numbered(case) for case in cases] == list(range(1, 9))
+    for place, case in enumerate(cases):
+        before = [c for c in cases[:place] if c.reported_at <= case.reported_at]
+        assert (case.suspected_duplicate in before) if before else case.suspected_duplicate is None
+    first = min(cases, key=lambda c: (c.reported_at, c.pk))
+    repeats = dict(CaseFact.objects.values_list("case_id", "repeat"))
+    assert repeats == {case.pk: case.pk != first.pk for case in cases}
+    kept = snapshot()
+    rollups.rebuild()
+    assert snapshot() == kept

@@ -77,10 +77,11 @@ def case_hours_reported(sender, *, event_id: int, **kwargs) -> None:
     from grassroots.activities.hours import case_hours_record
     from grassroots.cases.models import CaseEvent
 
-    event = CaseEvent.objects.select_related("case", "actor").filter(pk=event_id).first()
-    changes = (event.changes or {}) if event else {}
+    # Most entries carry no hours (every report, every registration): look at their changes alone first.
+    changes = CaseEvent.objects.filter(pk=event_id).values_list("changes", flat=True).first() or {}
     if not changes.get("hours"):
         return
+    event = CaseEvent.objects.select_related("case", "actor").get(pk=event_id)
     person = _worker(changes.get("hours_by", ""))
     if person is None:
         return

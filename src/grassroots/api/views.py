@@ -261,10 +261,10 @@ def _not_found():
     return Http404(_("Not found."))
 
 
-def _visible_place(model, user, pk, field: str):
+def _visible_place(model, user, pk, field: str, *, related: tuple[str, ...] = ()):
     if pk is None:
         return None
-    place = model.objects.visible_to(user).filter(pk=pk).first()
+    place = model.objects.visible_to(user).filter(pk=pk).select_related(*related).first()
     if place is None:
         raise DjangoValidationError({field: _("No such place.")})
     return place
@@ -433,7 +433,10 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         category = categories_for(user=user).filter(code=data["category"]).first()
         if category is None:
             raise DjangoValidationError({"category": _("No such category.")})
-        household = _visible_place(Household, user, data.get("household"), "household")
+        # The case's building and grid are the household's (cases.services._place): read with it.
+        household = _visible_place(
+            Household, user, data.get("household"), "household", related=("building", "grid")
+        )
         building = _visible_place(Building, user, data.get("building"), "building")
         # A hotline transfer names the caller by phone: link them when they are a resident.
         caller = None
@@ -458,11 +461,13 @@ class CaseViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         )
         try:
             case = services.case_report(
-                actor=user, community=community, details=details, register=data["register"]
+                actor=user, community=community, details=details, register=data["register"], hold=True
             )
         except DjangoPermissionDenied:
             raise exceptions.PermissionDenied(_("You may not report cases.")) from None
-        body = self.detail_data(case.pk, fallback=case)
+        # The answer is the case as a GET would show it, built from the rows just written (the case
+        # holds its timeline, attachments and parties: cases.services.case_report) rather than read back.
+        body = s.CaseDetailSerializer(case, context=self.get_serializer_context()).data
         return Response(
             body, status=status.HTTP_201_CREATED, headers={"Location": f"/api/v1/cases/{case.pk}/"}
         )

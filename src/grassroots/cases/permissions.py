@@ -16,6 +16,7 @@ from grassroots.accounts.roles import LEGS_ROLES, is_system, role_of, user_can, 
 from grassroots.cases.models import Assignment, Case
 from grassroots.cases.scope import party_filter
 from grassroots.cases.workflow import ASSIGNEE, LEAD, REPORTER, CaseAction, allowed, on_register
+from grassroots.core import inhand
 from grassroots.core.scoping import scope_filter
 
 
@@ -30,7 +31,7 @@ def relations(actor: User | None, case: Case) -> set[str]:
     if actor is None:
         return found
     mine = Assignment.objects.filter(party_filter(actor), case=case, active=True)
-    if mine.exists():
+    if inhand.held(case, "assignments") != [] and mine.exists():  # a case held with no parties has none
         found.add(ASSIGNEE)
         if mine.filter(is_lead=True).exists():
             found.add(LEAD)

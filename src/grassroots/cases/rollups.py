@@ -34,6 +34,7 @@ from grassroots.cases.models import (
     DuplicatePlace,
 )
 from grassroots.cases.workflow import Action, Status
+from grassroots.core.compiled import QueryTemplate
 
 DIMENSIONS = ("community_id", "month", "grid_id", "category_id", "channel", "lead")
 DONE = frozenset({Status.RESOLVED, Status.VERIFIED, Status.CLOSED})
@@ -167,35 +168,52 @@ def is_repeat(case: Case) -> bool:
 
 
 def _later_repeats(case: Case) -> list[Case]:
-    """The reports a (possibly back-dated) new case makes repeats: same problem, within the window after."""
+    """The reports a (possibly back-dated) new case makes repeats: same problem, within the window after.
+
+    Those already counted as repeats stay as they are (an earlier report made them so), so only the
+    others are read again: none, when the same problem is reported again and again.
+    """
     same = _same_problem(case)
     if same is None:
         return []
     later = Q(reported_at__gt=case.reported_at) | Q(reported_at=case.reported_at, pk__gt=case.pk)
     window = Q(reported_at__lte=case.reported_at + REPEAT_WINDOW)
-    return list(Case.objects.filter(same, window, later).select_related("category")[:200])
+    return list(
+        Case.objects.filter(same, window, later).exclude(fact__repeat=True).select_related("category")[:200]
+    )
 
 
 # --- kept in step ------------------------------------------------------------------------------------
 
 
-def case_changed(case: Case, *, action: str = "") -> None:
-    """Rewrite the case's fact and recount its groups, in the caller's transaction."""
-    _refresh(case)
+def case_changed(
+    case: Case, *, action: str = "", timeline: Sequence[CaseEvent] | None = None, new: bool = False
+) -> None:
+    """Rewrite the case's fact and recount its groups, in the caller's transaction.
+
+    A caller that holds the case's whole `timeline` (oldest first) passes it; a case created in this
+    transaction (`new`) has no fact yet and no parties.
+    """
+    _refresh(case, timeline=timeline, new=new)
     if action == Action.REPORT:
         for later in _later_repeats(case):
             _refresh(later)
 
 
-def _refresh(case: Case) -> None:
-    events = list(CaseEvent.objects.filter(case_id=case.pk).order_by("at", "id"))
-    lead = Assignment.objects.filter(case_id=case.pk, is_lead=True, active=True).first()
+def _refresh(case: Case, *, timeline: Sequence[CaseEvent] | None = None, new: bool = False) -> None:
+    events = (
+        list(CaseEvent.objects.filter(case_id=case.pk).order_by("at", "id")) if timeline is None else timeline
+    )
+    lead = None if new else Assignment.objects.filter(case_id=case.pk, is_lead=True, active=True).first()
     fields = derive(case, events, lead=lead_text(lead), repeat=is_repeat(case))
-    old = CaseFact.objects.select_for_update().filter(case_id=case.pk).values(*DIMENSIONS).first()
-    CaseFact.objects.update_or_create(case_id=case.pk, defaults=fields)
     groups = {group_key(fields): _dims(fields)}
-    if old is not None:
-        groups[group_key(old)] = old
+    if new:
+        CaseFact.objects.create(case_id=case.pk, **fields)
+    else:
+        old = CaseFact.objects.select_for_update().filter(case_id=case.pk).values(*DIMENSIONS).first()
+        CaseFact.objects.update_or_create(case_id=case.pk, defaults=fields)
+        if old is not None:
+            groups[group_key(old)] = old
     recount(groups.values())
 
 
@@ -239,13 +257,13 @@ def recount(groups: Iterable[dict]) -> None:
     groups = list(groups)
     _recount_groups(groups)
     months = {(g["community_id"], g["month"], g["category_id"]) for g in groups}
-    tops = dict(
-        Category.objects.filter(pk__in={m[2] for m in months})
+    tops = {
+        pk: (top, sensitive)
+        for pk, top, sensitive in Category.objects.filter(pk__in={m[2] for m in months})
         .annotate(top=Coalesce("parent_id", "id"))
-        .values_list("pk", "top")
-    )
-    sensitive = dict(Category.objects.filter(pk__in={m[2] for m in months}).values_list("pk", "sensitive"))
-    for community_id, month, top, flag in sorted({(c, m, tops[k], sensitive[k]) for c, m, k in months}):
+        .values_list("pk", "top", "sensitive")
+    }
+    for community_id, month, top, flag in sorted({(c, m, *tops[k]) for c, m, k in months}):
         _recount_month(community_id, month, top, flag)
 
 
@@ -266,6 +284,16 @@ def _month_rows(community_id: int, **only):
     )
 
 
+#: One group's counts and one month row's sums, each compiled to SQL once (core.compiled): compiling
+#: their fifty counters again at every timeline entry cost more than the database did.
+_GROUP_COUNTS = QueryTemplate(
+    lambda **dims: (
+        CaseFact.objects.filter(**dims).order_by().values("community_id").annotate(**counter_aggregates())
+    )
+)
+_MONTH_SUMS = QueryTemplate(lambda *, community_id, **only: _month_rows(community_id, **only))
+
+
 def _recount_month(community_id: int, month, top: int, sensitive: bool) -> None:
     key = month_key(community_id, month, top, sensitive)
     row, _created = CaseMonthRollup.objects.select_for_update().get_or_create(
@@ -277,7 +305,9 @@ def _recount_month(community_id: int, month, top: int, sensitive: bool) -> None:
             "sensitive": sensitive,
         },
     )
-    summed = next(iter(_month_rows(community_id, month=month, top=top, sensitive=sensitive)), None)
+    summed = next(
+        iter(_MONTH_SUMS.rows(community_id=community_id, month=month, top=top, sensitive=sensitive)), None
+    )
     if summed is None:
         row.delete()
         return
@@ -290,8 +320,9 @@ def _recount_groups(groups: list[dict]) -> None:
     for dims in sorted(groups, key=group_key):
         key = group_key(dims)
         row, _created = CaseRollup.objects.select_for_update().get_or_create(key=key, defaults=dict(dims))
-        counted = counts(CaseFact.objects.filter(**dims).aggregate(**counter_aggregates()))
-        if not counted["reported"]:
+        found = _GROUP_COUNTS.rows(**dims)
+        counted = counts(found[0]) if found else None
+        if not counted or not counted["reported"]:
             row.delete()
             continue
         for name, value in counted.items():

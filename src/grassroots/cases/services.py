@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
@@ -64,7 +64,7 @@ from grassroots.cases.workflow import (
     next_status,
     transition_for,
 )
-from grassroots.core import pii
+from grassroots.core import inhand, pii
 from grassroots.core.ids import parse_id
 from grassroots.orgs.models import MemberUnit, VolunteerTeam
 from grassroots.people.models import Person
@@ -253,6 +253,35 @@ def _act(
         raise PermissionDenied
     if expected_version is not None and locked.version != expected_version:
         raise CaseConflict(locked)
+    return _apply(
+        locked,
+        actor=actor,
+        action=action,
+        note=note,
+        outcome=outcome,
+        mutate=mutate,
+        public=public,
+        at=at,
+        proven_relations=proven_relations,
+        link=link,
+    )
+
+
+def _apply(
+    locked: Case,
+    *,
+    actor,
+    action: str,
+    note: str = "",
+    outcome: str | Callable[[Case, set[str]], str] | None = None,
+    mutate: Callable[[Case, set[str]], dict] | None = None,
+    public: bool = True,
+    at: datetime | None = None,
+    proven_relations: frozenset[str] | None = None,
+    link: PartyLink | None = None,
+    rollup: bool = True,
+) -> Case:
+    """Check, change, record, on a case already locked (or created) in the caller's transaction."""
     if transition_for(action, locked.status) is None:
         raise ActionNotAllowed(_not_allowed_reason(action, locked))
     who = set(proven_relations) if proven_relations is not None else standing(actor, locked)
@@ -278,6 +307,7 @@ def _act(
         if proven_relations
         else None,
         link=link,
+        rollup=rollup,
     )
     return locked
 
@@ -294,7 +324,10 @@ def _record(
     at: datetime | None = None,
     actor_role: str | None = None,
     link: PartyLink | None = None,
+    rollup: bool = True,
 ) -> CaseEvent:
+    """The timeline entry of a change, with the dashboard's fact and rollups moved in step (unless the
+    caller moves them itself, once, at the end of its transaction: `rollup=False`)."""
     if actor_role is None:
         actor_role = role_of(actor)
     event = CaseEvent.objects.create(
@@ -311,8 +344,10 @@ def _record(
         changes=changes,
         public=public,
     )
-    # The dashboard's fact and rollups move with the timeline, in this transaction (cases.rollups).
-    rollups.case_changed(case, action=action)
+    inhand.keep(case, "events", event)
+    if rollup:
+        # The dashboard's fact and rollups move with the timeline, in this transaction (cases.rollups).
+        rollups.case_changed(case, action=action)
     transaction.on_commit(lambda: _announce(event.pk))
     return event
 
@@ -333,7 +368,7 @@ def _attach(
 ) -> None:
     for upload in files:
         content_type = check_upload(upload)
-        Attachment.objects.create(
+        attachment = Attachment.objects.create(
             case=case,
             event=event,
             file=upload,
@@ -343,8 +378,12 @@ def _attach(
             original_name=upload.name[:200],
             uploaded_by=actor,
         )
+        inhand.keep(case, "attachments", attachment)
     for url in urls:
-        Attachment.objects.create(case=case, event=event, url=url, stage=stage, uploaded_by=actor)
+        attachment = Attachment.objects.create(
+            case=case, event=event, url=url, stage=stage, uploaded_by=actor
+        )
+        inhand.keep(case, "attachments", attachment)
 
 
 def case_number(community: Community, day: date, place: int) -> str:
@@ -353,10 +392,23 @@ def case_number(community: Community, day: date, place: int) -> str:
 
 
 def _next_number(community: Community, day: date) -> str:
-    counter, _created = CaseCounter.objects.select_for_update().get_or_create(community=community, day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return case_number(community, day, counter.last)
+    """The next number of the community's day, in one statement that creates or bumps the counter.
+
+    The counter's row stays locked until the transaction ends, so a report takes its number as late as
+    it can (case_report): reports of one community on one day wait for each other only from there.
+    """
+    table, community_id, day_, last = map(
+        connection.ops.quote_name, (CaseCounter._meta.db_table, "community_id", "day", "last")
+    )
+    # The names are the model's own, the values parameters.
+    statement = (
+        f"INSERT INTO {table} ({community_id}, {day_}, {last}) VALUES (%s, %s, 1) "  # noqa: S608
+        f"ON CONFLICT ({community_id}, {day_}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [community.pk, connection.ops.adapt_datefield_value(day)])
+        (place,) = cursor.fetchone()
+    return case_number(community, day, place)
 
 
 def _place(details: ReportDetails, community: Community) -> dict:
@@ -412,9 +464,19 @@ def _restart_clocks(case: Case) -> dict:
     internal=True,
 )
 def case_report(
-    *, actor, community: Community, details: ReportDetails, register: bool = False, note: str = ""
+    *,
+    actor,
+    community: Community,
+    details: ReportDetails,
+    register: bool = False,
+    note: str = "",
+    hold: bool = False,
 ) -> Case:
-    """A new problem enters the loop. With `register`, intake staff register it at once."""
+    """A new problem enters the loop. With `register`, intake staff register it at once.
+
+    With `hold`, the case comes back holding its timeline, attachments and (no) parties as written
+    (core.inhand), for an answer built from it at once without reading them back (the API's 201).
+    """
     errors: dict[str, list[str]] = {}
     if not details.description.strip():
         errors.setdefault("description", []).append(_("Please describe the problem."))
@@ -449,9 +511,10 @@ def case_report(
         raise PermissionDenied
     place = _place(details, community)
     reported_at = details.reported_at or timezone.now()
+    day = timezone.localtime(reported_at).date()
     with transaction.atomic():
         case = Case(
-            number=_next_number(community, timezone.localtime(reported_at).date()),
+            number=_PROVISIONAL + secrets.token_hex(12),  # the day's number is taken late, below
             community=community,
             category=details.category,
             description=details.description.strip(),
@@ -475,24 +538,59 @@ def case_report(
         if phone and not details.anonymous:
             case.set_reporter_phone(phone)
         case.save()
+        # What this function writes is all the new case has (its standing and its fact read them).
+        for relation in _NEW_CASE_RELATIONS:
+            inhand.hold(case, relation)
+        event = _record(
+            case,
+            actor=actor,
+            action=Action.REPORT,
+            note=note,
+            before="",
+            changes={},
+            at=reported_at,
+            rollup=False,
+        )
+        if register:
+            # Nobody else can see a case before its transaction commits: it is neither read again
+            # nor locked, and a coordinator's standing towards it is still checked.
+            case = _apply(
+                case,
+                actor=actor,
+                action=Action.REGISTER,
+                mutate=_registration(reported_at),
+                at=reported_at,
+                rollup=False,
+            )
+        # From here on, reports of the community on this day wait for each other (the day's counter
+        # stays locked until the commit): each one is numbered, counted as a repeat and checked for
+        # the open case it repeats knowing every report numbered before it, simultaneous ones too.
+        case.number = _next_number(community, day)
+        rollups.case_changed(case, action=Action.REPORT, timeline=inhand.held(case, "events"), new=True)
         if case.channel != Channel.PROACTIVE:  # it stands for the cases it links, not a duplicate of them
             _flag_if_duplicate(case)
-        event = _record(
-            case, actor=actor, action=Action.REPORT, note=note, before="", changes={}, at=reported_at
+        Case.objects.filter(pk=case.pk).update(
+            number=case.number, suspected_duplicate=case.suspected_duplicate, suspicion=case.suspicion
         )
+        # The photos' files are kept under the case's number (models.attachment_path).
         _attach(case, files=details.photos, urls=details.media_urls, stage="before", actor=actor, event=event)
-        if register:
-            case = case_register(actor=actor, case=case, expected_version=case.version, at=reported_at)
+    if not hold:
+        inhand.release(case, *_NEW_CASE_RELATIONS)
     return case
 
 
+#: What a new case has only as case_report writes it: its timeline, its attachments, its parties (none).
+_NEW_CASE_RELATIONS = ("events", "attachments", "assignments")
+#: A new case's number until it takes the day's next one, late in its transaction (never seen: no
+#: other transaction reads the case before it commits).
+_PROVISIONAL = "~"
+
+
 def _flag_if_duplicate(case: Case) -> None:
-    """Mark a new report that repeats an open case (cases.duplicates states the rule)."""
+    """Mark a new report that repeats an open case (cases.duplicates states the rule); the caller saves."""
     found = duplicates.suspect(case)
-    if found is None:
-        return
-    case.suspected_duplicate, case.suspicion = found.case, found.reason
-    case.save(update_fields=["suspected_duplicate", "suspicion"])
+    if found is not None:
+        case.suspected_duplicate, case.suspicion = found.case, found.reason
 
 
 @case_action(
@@ -518,6 +616,19 @@ def case_register(
     at: datetime | None = None,
 ) -> Case:
     """Accept the case and start its clocks from the category and urgency."""
+    return _act(
+        actor=actor,
+        case=case,
+        action=Action.REGISTER,
+        expected_version=expected_version,
+        note=note,
+        mutate=_registration(at),
+        at=at,
+    )
+
+
+def _registration(at: datetime | None) -> Callable[[Case, set[str]], dict]:
+    """Registering: the clocks start (at `at`, or now) from the category and urgency."""
 
     def mutate(locked: Case, _who: set[str]) -> dict:
         start = at or timezone.now()
@@ -528,15 +639,7 @@ def case_register(
             "resolution_due": locked.resolution_due.isoformat(),
         }
 
-    return _act(
-        actor=actor,
-        case=case,
-        action=Action.REGISTER,
-        expected_version=expected_version,
-        note=note,
-        mutate=mutate,
-        at=at,
-    )
+    return mutate
 
 
 @case_action(
