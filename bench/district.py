@@ -224,11 +224,9 @@ class District:
         from grassroots.people.models import VulnerabilityTag
 
         self.args = args
-        self.rng = random.Random(args.seed)  # noqa: S311 (seeded: the same district every time)
         self.now = timezone.now().replace(microsecond=0)
         self.today = timezone.localdate()
-        self.names = NameMaker(self.rng)
-        self.families = Families(self.rng, self.names, self.today)
+        # Each community's generator, name maker and families are set by draw_for.
         self.lane_names: dict[int, NameMaker] = {}
         self.seal = pii.sealer()
         self.password = make_password(PASSWORD)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Case as Choose
+from django.db.models import Exists, OuterRef, When
 from django.utils import timezone
 
 from grassroots.accounts.models import User
@@ -52,11 +53,13 @@ def active_call_for(*, user: User) -> Call | None:
     so the panel survives a reload while the call lasts, and a little after it.
     """
     lines = _open_duties(user).values("line_id")
-    calls = Call.objects.visible_to(user).filter(line_id__in=lines).select_related("line")
-    newest = ("-rang_at", "-pk")
     return (
-        calls.filter(active_q()).order_by(*newest).first()
-        or calls.filter(just_ended_q()).order_by(*newest).first()
+        Call.objects.visible_to(user)
+        .filter(active_q() | just_ended_q(), line_id__in=lines)
+        .annotate(ended=Choose(When(status=CallStatus.ENDED, then=1), default=0))
+        .select_related("line")
+        .order_by("ended", "-rang_at", "-pk")  # one query a tick: a call going on before one ended
+        .first()
     )
 
 
