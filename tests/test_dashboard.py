@@ -350,3 +350,49 @@ def test_the_secretarys_home_shows_this_months_headline_and_the_ways_on(month, s
             assert card is not None and f">{shown.text}</a>" in card.group(1), key
         assert 'href="/dashboard/"' in html and 'href="/cases/board/"' in html
         assert 'href="/dashboard/reports/"' in html
+
+
+def _options(page: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, name
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+
+
+def test_the_filters_drawn_once_are_each_viewers_own(month, community, secretary, outsider, street_user):
+    """The filter form is kept a few minutes per viewer and query (insights.views.filters_cache_key):
+    one viewer's grids and chosen values never show in another's."""
+    pages = {}
+    for user in (secretary, outsider, street_user, secretary):
+        client = Client()
+        client.force_login(user)
+        pages[user.username] = client.get("/dashboard/").content.decode()
+    assert "新港第一网格" in _options(pages["outsider"], "grid")
+    assert "新港第一网格" not in _options(pages["secretary"], "grid")
+    assert "新港第一网格" in _options(pages["street"], "grid") and len(
+        _options(pages["street"], "grid")
+    ) > len(_options(pages["secretary"], "grid"))
+    client = Client()
+    client.force_login(secretary)
+    chosen = client.get("/dashboard/", {"channel": "web"}).content.decode()
+    assert '<option value="web" selected>' in chosen
+    again = client.get("/dashboard/").content.decode()
+    assert '<option value="web" selected>' not in again
+
+
+def test_the_period_and_the_trend_count_as_the_counters_do(month, community, secretary, street_user):
+    """One grouped query per community and month answers the period and the trend: both agree with
+    counters_for over the same months."""
+    b = month_start(1)
+    for user in (secretary, street_user):
+        wide = figures.Filters(figures.Period(month_start(2), b))
+        board = dashboard_for(
+            user=user, communities=[community], filters=wide, now=timezone.now(), today=timezone.localdate()
+        )
+        expected = figures.counters_for(user=user, community_ids=[community.pk], filters=wide)[community.pk]
+        assert board.communities[0].figures["reported"].value == expected["reported"] > 0
+        by_month = {point.month: point.accepted for point in board.trend}
+        for when in (month_start(2), b):
+            one = figures.Filters(figures.Period(when, when))
+            counted = figures.counters_for(user=user, community_ids=[community.pk], filters=one)[community.pk]
+            assert by_month[when] == counted["accepted"]
+        assert [(m, n) for m, n, _url in board.months] == sorted(by_month.items())

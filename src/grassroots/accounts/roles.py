@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.accounts.models import Role, User
 from grassroots.core.scoping import Scope
+from grassroots.places.models import Community
 
 #: The article's legs (supervise) and mouth (register, dispatch); together: the coordinators.
 LEGS_ROLES = frozenset({Role.SECRETARY, Role.STREET, Role.ADMIN})
@@ -294,7 +295,10 @@ def _compute_scope(user: User) -> Scope:
     if user.is_superuser or user.role == Role.SYSTEM:
         return Scope("all")
     if user.role == Role.STREET:
-        return Scope("street", frozenset({user.street_id})) if user.street_id else Scope.nothing()
+        if not user.street_id:
+            return Scope.nothing()
+        communities = Community.objects.filter(street_id=user.street_id).values_list("id", flat=True)
+        return Scope("street", frozenset({user.street_id}), communities=frozenset(communities))
     if user.role == Role.GRID_WORKER:
         return Scope("grid", frozenset(user.grids.values_list("id", flat=True)))
     if user.role == Role.RESIDENT:

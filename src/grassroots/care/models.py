@@ -92,17 +92,23 @@ class TierRule(models.Model):
         return self.name
 
 
+def not_reached_q(today) -> Q:
+    """A person on the register not reached within their tier's frequency: the next visit was due
+    before today. The one rule behind the register's "not reached" filter and the dashboard's coverage."""
+    return Q(next_due_on__lt=today)
+
+
 class CareProfileQuerySet(ScopedQuerySet):
     def on_register(self):
         return self.filter(on_register=True)
 
     def not_reached(self, today):
         """On the register and not reached within their frequency (next visit due before today)."""
-        return self.on_register().filter(next_due_on__lt=today)
+        return self.on_register().filter(not_reached_q(today))
 
     def reached(self, today):
         """On the register and reached within their frequency: exactly the others (`not_reached`)."""
-        return self.on_register().exclude(next_due_on__lt=today)
+        return self.on_register().exclude(not_reached_q(today))
 
 
 class CareProfile(models.Model):

@@ -25,6 +25,7 @@ from grassroots.care.models import (
     SituationNote,
     Tier,
     Visit,
+    not_reached_q,
 )
 from grassroots.care.schedule import month_days
 from grassroots.core.ranking import flag
@@ -461,20 +462,18 @@ def _register_in(
 
 def coverage_counts(user, *, community_ids, grid_id: int | None = None, today: date | None = None) -> dict:
     """Per community: people on the care register, and those reached within their tier's frequency
-    (the register's own rule, `CareProfileQuerySet.reached`, which the register list filters by too):
-    two grouped queries on the register index."""
-    result: dict[int, dict[str, int]] = {}
-    for key, reached in (("people", None), ("reached", True)):
-        rows = (
-            _register_in(user, grid_id=grid_id, reached=reached, today=today)
-            .filter(community_id__in=list(community_ids))
-            .order_by()
-            .values("community_id")
-            .annotate(n=Count("id"))
-        )
-        for row in rows:
-            result.setdefault(row["community_id"], {"people": 0, "reached": 0})[key] = row["n"]
-    return result
+    (the register's own rule, `care.models.not_reached_q`, which its "reached" filter applies too):
+    one grouped query that the register index (community, on_register, risk, next_due_on) answers alone."""
+    today = today or timezone.localdate()
+    rows = (
+        _register_in(user, grid_id=grid_id, today=today)
+        .filter(community_id__in=list(community_ids))
+        .order_by()
+        .values("community_id")
+        # Counting a column of the index (never null) rather than the id lets it answer alone.
+        .annotate(people=Count("community_id"), reached=Count("community_id", filter=~not_reached_q(today)))
+    )
+    return {row["community_id"]: {"people": row["people"], "reached": row["reached"]} for row in rows}
 
 
 def planned_services(

@@ -172,21 +172,55 @@ def rollup_rows(
     )
 
 
-def counters_for(*, user: User, community_ids: Iterable[int], filters: Filters) -> dict[int, dict[str, int]]:
-    """Every counter per community for the period: one grouped query over the rollups."""
-    ids = sorted(set(community_ids))
-    result = {community_id: dict.fromkeys(metrics.COUNTER_NAMES, 0) for community_id in ids}
-    rows = rollup_rows(user=user, community_ids=ids, filters=filters)
-    if rows is None or not ids:
-        return result
+def sum_counts(
+    rows: Iterable[Mapping[str, int]], names: Iterable[str] = metrics.COUNTER_NAMES
+) -> dict[str, int]:
+    """Counters (or live counts) added up name by name; every name present, 0 with no row."""
+    total = dict.fromkeys(names, 0)
+    for row in rows:
+        for name, value in row.items():
+            total[name] = total.get(name, 0) + value
+    return total
+
+
+def _summed(rows: QuerySet, dimensions: tuple[str, ...]) -> dict[tuple, tuple[int, ...]]:
+    """Every counter per value of the dimensions, as a vector in COUNTER_NAMES' order: one grouped
+    query, read as tuples (a street's year is some 240 rows of 55 counters)."""
+    width = len(dimensions)
     grouped = (
         rows.order_by()
-        .values("community_id")
+        .values(*dimensions)
         .annotate(**{f"n_{name}": Sum(name) for name in metrics.COUNTER_NAMES})
+        .values_list(*dimensions, *(f"n_{name}" for name in metrics.COUNTER_NAMES))
     )
-    for row in grouped:
-        result[row["community_id"]] = {name: row[f"n_{name}"] or 0 for name in metrics.COUNTER_NAMES}
-    return result
+    return {row[:width]: tuple(value or 0 for value in row[width:]) for row in grouped}
+
+
+def added(vectors: Iterable[tuple[int, ...]]) -> dict[str, int]:
+    """Counter vectors (`_summed`) added up, as counters by name."""
+    totals = [sum(column) for column in zip(*vectors, strict=True)]
+    return dict(zip(metrics.COUNTER_NAMES, totals or [0] * len(metrics.COUNTER_NAMES), strict=True))
+
+
+def counters_by_community_month(
+    *, user: User, community_ids: Iterable[int], filters: Filters
+) -> dict[tuple[int, date], tuple[int, ...]]:
+    """Every counter per community and month of the period (vectors for `added`): one grouped query,
+    which the dashboard adds up both ways (per community over its period, per month over its
+    communities for the trend)."""
+    rows = rollup_rows(user=user, community_ids=community_ids, filters=filters)
+    return {} if rows is None else _summed(rows, ("community_id", "month"))
+
+
+def counters_for(*, user: User, community_ids: Iterable[int], filters: Filters) -> dict[int, dict[str, int]]:
+    """Every counter per community for the period: the sum of its months."""
+    ids = sorted(set(community_ids))
+    months: dict[int, list[tuple[int, ...]]] = {community_id: [] for community_id in ids}
+    for (community_id, _month), vector in counters_by_community_month(
+        user=user, community_ids=ids, filters=filters
+    ).items():
+        months[community_id].append(vector)
+    return {community_id: added(vectors) for community_id, vectors in months.items()}
 
 
 def live_for(
@@ -234,7 +268,7 @@ def top_categories(
 
 def counters_by(
     *, user: User, community_ids: Iterable[int], filters: Filters, dimension: str
-) -> dict[Any, dict[str, int]]:
+) -> dict[object, dict[str, int]]:
     """Every counter per value of one rollup dimension ("month", "lead"): one grouped query.
 
     What the trend (per month) and the handlers' evaluation (per lead) read: the same counters as
@@ -245,25 +279,7 @@ def counters_by(
     )
     if rows is None:
         return {}
-    grouped = (
-        rows.order_by()
-        .values(dimension)
-        .annotate(**{f"n_{name}": Sum(name) for name in metrics.COUNTER_NAMES})
-    )
-    return {
-        row[dimension]: {name: row[f"n_{name}"] or 0 for name in metrics.COUNTER_NAMES} for row in grouped
-    }
-
-
-def months_for(*, user: User, community_ids: Iterable[int], filters: Filters) -> list[tuple[date, int]]:
-    """Cases taken on per month of the period: a table for a trend (a chart can sit beside it)."""
-    rows = rollup_rows(user=user, community_ids=community_ids, filters=filters)
-    if rows is None:
-        return []
-    return [
-        (row["month"], row["n"] or 0)
-        for row in rows.order_by("month").values("month").annotate(n=Sum("accepted"))
-    ]
+    return {key[0]: added([vector]) for key, vector in _summed(rows, (dimension,)).items()}
 
 
 # --- figures from counters -----------------------------------------------------------------------------
@@ -275,7 +291,13 @@ class Part:
 
     name: str
     count: int
-    url: str = ""  # the list behind it (set by whoever shows it: insights.selectors)
+    # The links of whoever shows it (insights.selectors), by part name: drawn only when read.
+    links: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def url(self) -> str:
+        """The list behind it, "" when nobody set the links."""
+        return self.links[self.name] if self.links is not None else ""
 
     @property
     def label(self) -> str:

@@ -26,10 +26,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Scope:
-    """How far a user's view reaches. `level` is one of: all, street, community, grid, household, none."""
+    """How far a user's view reaches. `level` is one of: all, street, community, grid, household, none.
+
+    A street's scope may carry its communities (`communities`, read once per request by whoever
+    computes the scope): rows are then kept by their own community column, which every big table's
+    indexes lead with, instead of by a join to the community's street.
+    """
 
     level: str
     ids: frozenset[int] = field(default_factory=frozenset)
+    communities: frozenset[int] | None = None
 
     @classmethod
     def nothing(cls) -> Scope:
@@ -58,6 +64,10 @@ def scope_filter(model: type[models.Model], scope: Scope) -> models.Q | None:
     }
     if scope.level == "all":
         return models.Q()
+    if scope.communities is not None and community_path:  # a street's, with its communities read
+        if not scope.communities:
+            return None
+        return models.Q(**{f"{community_path}__in": sorted(scope.communities)})
     path = paths.get(scope.level)
     if not path or not scope.ids:
         return None

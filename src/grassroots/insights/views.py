@@ -12,13 +12,19 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.accounts.roles import user_can
+from grassroots.accounts.roles import user_can, user_scope
 from grassroots.cases import figures, hotspots, metrics
 from grassroots.cases.views.common import filter_form
 from grassroots.cases.workflow import Status
 from grassroots.core.replica import replica_reads
 from grassroots.insights.charts import charts_for
-from grassroots.insights.selectors import HANDLER_KINDS, dashboard_for, evaluation_for, handler_choices_for
+from grassroots.insights.selectors import (
+    HANDLER_CHOICES_SECONDS,
+    HANDLER_KINDS,
+    dashboard_for,
+    evaluation_for,
+    handler_choices_for,
+)
 
 
 def dashboard_request(request):
@@ -37,6 +43,23 @@ def dashboard_request(request):
     filters = figures.filters_from(cleaned, today=timezone.localdate())
     _show_period(form, filters.period)
     return form, reachable, communities, filters
+
+
+def filters_cache_key(request) -> str:
+    """What the filter form's drawing depends on: the viewer and their scope (which communities, grids
+    and handlers it lists), the day (the months shown by default) and the query (the values chosen).
+
+    The form is drawn again at most every HANDLER_CHOICES_SECONDS for one key, as long as the handler
+    choices it lists are kept (insights.selectors.handler_choices_for): a grid added meanwhile shows
+    in the select a few minutes later; what is chosen is checked against the live lists every time.
+    """
+    scope = user_scope(request.user)
+    ids = ",".join(str(pk) for pk in sorted(scope.ids))
+    return f"{request.user.pk}:{scope.level}:{ids}:{timezone.localdate():%Y%m%d}:{request.GET.urlencode()}"
+
+
+def _filters_context(request) -> dict:
+    return {"filters_key": filters_cache_key(request), "filters_seconds": HANDLER_CHOICES_SECONDS}
 
 
 def _show_period(form, period) -> None:
@@ -82,6 +105,7 @@ def dashboard(request):
         ),
         "may_raise": user_can(request.user, "cases.hotspot.raise"),
         "may_evaluate": user_can(request.user, "insights.evaluation.view"),
+        **_filters_context(request),
     }
     return render(request, "insights/dashboard.html", context)
 
@@ -106,6 +130,7 @@ def handlers(request):
             (kind, titles[kind], evaluation.kinds[kind], evaluation.more[kind]) for kind in HANDLER_KINDS
         ],
         "one": communities[0] if len(communities) == 1 else None,
+        **_filters_context(request),
     }
     return render(request, "insights/handlers.html", context)
 

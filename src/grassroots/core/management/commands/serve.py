@@ -6,6 +6,7 @@ restarts), not Django's development server. `grassroots demo` serves the same wa
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 
@@ -13,6 +14,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from grassroots.core.keys import DataKeyMismatch, require_data_key
+
+
+def _freeze_startup_objects(worker) -> None:
+    """Once a worker has loaded Django, its ~360,000 start-up objects (models, URLs, templates,
+    translations) live as long as it does: frozen, the garbage collector stops walking them at each
+    full collection, which otherwise adds its pause to whichever request triggered it."""
+    gc.freeze()
 
 
 def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
@@ -30,6 +38,7 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("accesslog", os.environ.get("GRASSROOTS_ACCESS_LOG", "-"))
             # Searched phone numbers never reach the access log (core.accesslog).
             self.cfg.set("logger_class", "grassroots.core.accesslog.RedactingLogger")
+            self.cfg.set("post_worker_init", _freeze_startup_objects)
 
         def load(self):
             from grassroots.config.wsgi import application
