@@ -9,11 +9,12 @@ Writes are the services' (cases.services).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Case as Choose
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
@@ -31,6 +32,7 @@ from grassroots.accounts.roles import (
     role_filter,
     role_label,
     user_can,
+    user_scope,
 )
 from grassroots.cases import duplicates, figures, suggest
 from grassroots.cases.calendar import duration_text
@@ -51,6 +53,7 @@ from grassroots.cases.services import Party
 from grassroots.cases.workflow import ASSIGNEE, LEAD, OPEN, Action, Status, allowed, label
 from grassroots.core.counting import CappedCount, capped_counts
 from grassroots.core.ids import parse_id
+from grassroots.core.scoping import InSubquery
 from grassroots.orgs.models import MemberUnit, PartyMember, UnitKind, Volunteer, VolunteerTeam
 from grassroots.people.models import Person, PersonTag
 from grassroots.people.search import ParsedQuery, parse_query, ranked_matches
@@ -268,14 +271,44 @@ def _party_label(row: dict) -> tuple[str, str]:
 RECENT_HANDLER_DAYS = 90
 
 
+#: A viewer's handler choices (and what is drawn from them) are read again at most this often: they
+#: change only with new leads, and reading them joins the leads of every open or recent case in reach.
+HANDLER_CHOICES_SECONDS = 300
+
+
+def viewer_key(user: User) -> str:
+    """Who a kept read is for: the user and their scope, so that a change of scope is a new key."""
+    scope = user_scope(user)
+    return f"{user.pk}:{scope.level}:{','.join(str(pk) for pk in sorted(scope.ids))}"
+
+
+def kept_for_viewer(user: User, what: str, compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept HANDLER_CHOICES_SECONDS for this viewer (`viewer_key`) and `what`."""
+    key = f"grassroots:{what}:{viewer_key(user)}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, HANDLER_CHOICES_SECONDS)
+    return value
+
+
 def handler_choices_for(*, user: User, open_only: bool = False) -> list[tuple[str, str]]:
     """The leads of the open cases the user sees (the board), and for the case list also of the
-    cases reported in the last RECENT_HANDLER_DAYS, for the "handler" filter.
+    cases reported in the last RECENT_HANDLER_DAYS, for the "handler" filter; kept a few minutes
+    per viewer (`kept_for_viewer`: a lead given meanwhile is offered a little later).
 
     One query of distinct rows over a bounded set of cases: the open ones (the workload) and the
     recent ones, never every assignment of the years of history (at district size that join read
-    millions of rows). A handler of older cases alone is found through the case search.
+    millions of rows). The cases' ids are computed first and the assignments found by their case
+    index (a street's 20,000 cases: otherwise the planner scans every assignment of the district).
+    A handler of older cases alone is found through the case search.
     """
+    return kept_for_viewer(
+        user, f"cases:handlers:{int(open_only)}", lambda: _handler_choices(user, open_only)
+    )
+
+
+def _handler_choices(user: User, open_only: bool) -> list[tuple[str, str]]:
     cases = Case.objects.visible_to(user)
     if open_only:
         cases = cases.filter(status__in=OPEN)
@@ -283,7 +316,9 @@ def handler_choices_for(*, user: User, open_only: bool = False) -> list[tuple[st
         since = timezone.now() - timedelta(days=RECENT_HANDLER_DAYS)
         cases = cases.filter(Q(status__in=OPEN) | Q(reported_at__gte=since))
     rows = (
-        Assignment.objects.filter(case__in=cases.values("id"), is_lead=True, active=True)
+        Assignment.objects.filter(
+            InSubquery("case_id", cases.order_by().values("id")), is_lead=True, active=True
+        )
         .order_by()  # no default ordering, or DISTINCT would see every row
         .values(
             "user_id",

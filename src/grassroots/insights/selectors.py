@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.urls import reverse
 
 from grassroots.accounts.models import User
@@ -377,16 +376,11 @@ def evaluation_for(*, user: User, communities: list[Community], filters: Filters
     return Evaluation(filters, rows, more)
 
 
-#: The dashboard's handler filter lists the leads its rollups counted (a street's: some 800, 25 ms to
-#: read); a viewer's list is read again at most this often, as it changes only with new leads.
-HANDLER_CHOICES_SECONDS = 300
-
-
 def handler_choices_for(*, user: User, today: date) -> list[tuple[str, str]]:
-    """cases.selectors.counted_handler_choices_for, kept a few minutes per viewer and day."""
-    key = f"grassroots:insights:handlers:{user.pk}:{today:%Y%m%d}"
-    choices = cache.get(key)
-    if choices is None:
-        choices = case_selectors.counted_handler_choices_for(user=user, today=today)
-        cache.set(key, choices, HANDLER_CHOICES_SECONDS)
-    return choices
+    """cases.selectors.counted_handler_choices_for, kept a few minutes per viewer and day (a street's
+    some 800 leads take 25 ms to read)."""
+    return case_selectors.kept_for_viewer(
+        user,
+        f"insights:handlers:{today:%Y%m%d}",
+        lambda: case_selectors.counted_handler_choices_for(user=user, today=today),
+    )

@@ -12,19 +12,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.accounts.roles import user_can, user_scope
+from grassroots.accounts.roles import user_can
 from grassroots.cases import figures, hotspots, metrics
+from grassroots.cases.selectors import HANDLER_CHOICES_SECONDS, viewer_key
 from grassroots.cases.views.common import filter_form
 from grassroots.cases.workflow import Status
 from grassroots.core.replica import replica_reads
 from grassroots.insights.charts import charts_for
-from grassroots.insights.selectors import (
-    HANDLER_CHOICES_SECONDS,
-    HANDLER_KINDS,
-    dashboard_for,
-    evaluation_for,
-    handler_choices_for,
-)
+from grassroots.insights.selectors import HANDLER_KINDS, dashboard_for, evaluation_for, handler_choices_for
 
 
 def dashboard_request(request):
@@ -46,16 +41,15 @@ def dashboard_request(request):
 
 
 def filters_cache_key(request) -> str:
-    """What the filter form's drawing depends on: the viewer and their scope (which communities, grids
-    and handlers it lists), the day (the months shown by default) and the query (the values chosen).
+    """What the filter form's drawing depends on: the viewer and their scope (`viewer_key`: which
+    communities, grids and handlers it lists), the day (the months shown by default) and the query
+    (the values chosen).
 
     The form is drawn again at most every HANDLER_CHOICES_SECONDS for one key, as long as the handler
     choices it lists are kept (insights.selectors.handler_choices_for): a grid added meanwhile shows
     in the select a few minutes later; what is chosen is checked against the live lists every time.
     """
-    scope = user_scope(request.user)
-    ids = ",".join(str(pk) for pk in sorted(scope.ids))
-    return f"{request.user.pk}:{scope.level}:{ids}:{timezone.localdate():%Y%m%d}:{request.GET.urlencode()}"
+    return f"{viewer_key(request.user)}:{timezone.localdate():%Y%m%d}:{request.GET.urlencode()}"
 
 
 def _filters_context(request) -> dict:
