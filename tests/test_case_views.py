@@ -240,7 +240,8 @@ def test_the_case_page_query_count_does_not_grow_with_the_timeline(
     url = reverse("case-detail", args=[dispatched_case.number])
     for index in range(5):
         services.case_note(actor=socialworker, case=dispatched_case, note=f"called again {index}")
-    with django_assert_max_num_queries(15):  # 14, and the one-tap links sent
+    # 14, the one-tap links sent, and the coordinator's own cases outside their scope (cases.scope)
+    with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200
 
 
@@ -845,13 +846,14 @@ def test_the_board_query_count_is_pinned(
     client.get(reverse("case-board"))  # warm the session
     for case in board_cases.values():
         services.case_dispatch(actor=socialworker, case=case, lead=Party("person", volunteer.person_id))
-    # 12, and the hotspots' 3 (cases.hotspots): the rules, their grouped read, the raises found.
-    with django_assert_max_num_queries(15):
+    # 12, the hotspots' 3 (cases.hotspots): the rules, their grouped read, the raises found; and the
+    # coordinator's own cases outside their scope (cases.scope).
+    with django_assert_max_num_queries(16):
         assert client.get(reverse("case-board")).status_code == 200
     for _ in range(10):
         case = report(socialworker, community, category=water, household=household_a)
         services.case_dispatch(actor=socialworker, case=case, lead=Party("person", volunteer.person_id))
-    with django_assert_max_num_queries(15):  # the ten water cases at 4-2-301 are a hotspot now
+    with django_assert_max_num_queries(16):  # the ten water cases at 4-2-301 are a hotspot now
         response = client.get(reverse("case-board"), {"grid": household_a.grid_id})
         assert response.text.count('<tr id="row-') == 12
 
@@ -1008,9 +1010,11 @@ def test_the_list_and_the_task_page_query_counts_are_pinned(
         case = report(socialworker, community, category=water, household=household_a)
         services.case_dispatch(actor=socialworker, case=case, lead=Party("person", volunteer.person_id))
     legs, hands = browser_for(secretary), browser_for(volunteer)
-    with django_assert_max_num_queries(17):  # the handler choices read, then kept (the cache's own queries)
+    # The handler choices read, then kept (the cache's own queries); the coordinator's own cases
+    # outside their scope (cases.scope).
+    with django_assert_max_num_queries(18):
         assert legs.get(reverse("case-list")).text.count('class="case-cell"') == 6
-    with django_assert_max_num_queries(11):  # kept: one cache read instead
+    with django_assert_max_num_queries(12):  # kept: one cache read instead
         assert legs.get(reverse("case-list")).text.count('class="case-cell"') == 6
     with django_assert_max_num_queries(6):
         assert hands.get(reverse("case-tasks")).text.count('class="card task') == 6
@@ -1134,3 +1138,22 @@ def test_the_handler_choices_are_kept_per_viewer_and_scope(
         f"person:{volunteer.person_id}"
     ]
     assert selectors.handler_choices_for(user=outsider) == []
+
+
+@pytest.mark.parametrize("named", [200, 0])
+def test_a_coordinator_sees_their_scope_and_their_own_cases_outside_it(
+    named, monkeypatch, secretary, outsider, socialworker, community, other_community, water, household_a
+):
+    """cases.scope names a coordinator's own cases outside their scope by id (or, past
+    OWN_OUTSIDE_NAMED of them, keeps the OR): the same cases either way. (An assignment from before
+    the secretary changed community: the services summon only a community's own parties.)"""
+    from grassroots.cases import scope
+    from grassroots.cases.models import Assignment
+
+    monkeypatch.setattr(scope, "OWN_OUTSIDE_NAMED", named)
+    ours = report(socialworker, community, category=water, household=household_a)
+    theirs, summoned = (report(outsider, other_community, category=water, register=True) for _ in range(2))
+    Assignment.objects.create(case=summoned, user=secretary, active=True)
+    visible = set(Case.objects.visible_to(secretary).values_list("pk", flat=True))
+    assert visible == {ours.pk, summoned.pk} and theirs.pk not in visible
+    assert Case.objects.visible_to(secretary).filter(pk=summoned.pk).exists()

@@ -25,7 +25,7 @@ from grassroots.accounts.models import User
 from grassroots.accounts.roles import user_can, user_scope
 from grassroots.cases import metrics
 from grassroots.cases.calendar import duration_text
-from grassroots.cases.models import Case, CaseFact, CaseMonthRollup, CaseRollup, Category
+from grassroots.cases.models import Case, CaseFact, CaseMonthRollup, CaseRollup, Category, category_family_q
 from grassroots.core.scoping import scope_filter
 
 
@@ -116,7 +116,7 @@ def _dimension_q(filters: Filters) -> Q:
     if filters.grid_id:
         condition &= Q(grid_id=filters.grid_id)
     if filters.category_id:
-        condition &= Q(category_id=filters.category_id) | Q(category__parent_id=filters.category_id)
+        condition &= category_family_q(filters.category_id)
     if filters.channel:
         condition &= Q(channel=filters.channel)
     if filters.handler:

@@ -35,7 +35,15 @@ from django.utils.translation import gettext as _
 from grassroots.accounts.models import User
 from grassroots.accounts.roles import user_can
 from grassroots.cases.figures import reach_q
-from grassroots.cases.models import Case, Category, Channel, Hotspot, HotspotRule, HotspotScope
+from grassroots.cases.models import (
+    Case,
+    Category,
+    Channel,
+    Hotspot,
+    HotspotRule,
+    HotspotScope,
+    category_family_q,
+)
 from grassroots.cases.workflow import OPEN, Status
 
 #: The cases a hotspot counts: real reports of a problem, not the community's own proactive cases.
@@ -108,7 +116,7 @@ def _rule_cases(rule: HotspotRule, *, reach: Q, community_ids: list[int] | None,
         **{f"{_place_field(rule)}__isnull": False},
     )
     if rule.category_id:
-        cases = cases.filter(Q(category_id=rule.category_id) | Q(category__parent_id=rule.category_id))
+        cases = cases.filter(category_family_q(rule.category_id))
     return cases
 
 
@@ -217,7 +225,7 @@ def cluster_cases_q(item: Found, *, now: datetime, reach: Q) -> Q:
         & Q(**{_place_field(rule): item.place_id})
     )
     if rule.category_id:
-        return condition & (Q(category_id=rule.category_id) | Q(category__parent_id=rule.category_id))
+        return condition & category_family_q(rule.category_id)
     return condition & Q(category_id=item.category.pk)
 
 

@@ -53,6 +53,36 @@ def _reported(user) -> Q:
     return condition
 
 
+#: A coordinator's own cases outside their scope are named by id when there are at most this many.
+OWN_OUTSIDE_NAMED = 200
+
+
+def _own_outside(user, in_scope: Q, own: Q) -> Q | None:
+    """A coordinator's own cases (assigned, reported) that their scope does not already hold: None
+    when there is none.
+
+    Usually none (a secretary's own cases are in their community), and then the scope alone is the
+    condition: "in my community" is what the (community, ...) indexes answer in their order, so a list
+    reads one page of rows. An OR with the own cases made every list a bitmap of all the community's
+    rows, joined before it was sorted. Read once per request and user (one query); more than
+    OWN_OUTSIDE_NAMED keep the OR.
+    """
+    from grassroots.cases.models import Case
+
+    if not hasattr(user, "_grassroots_own_outside"):
+        ids = list(
+            Case.objects.filter(own)
+            .exclude(in_scope)
+            .order_by()
+            .values_list("id", flat=True)[: OWN_OUTSIDE_NAMED + 1]
+        )
+        if not ids:
+            user._grassroots_own_outside = None
+        else:
+            user._grassroots_own_outside = Q(id__in=sorted(ids)) if len(ids) <= OWN_OUTSIDE_NAMED else own
+    return user._grassroots_own_outside
+
+
 class CaseScope(ScopePolicy):
     """Coordinators see their scope plus what they are a party to; everyone else only the latter."""
 
@@ -67,7 +97,8 @@ class CaseScope(ScopePolicy):
             elif not in_scope:  # the "all" scope: an empty Q would vanish in `Q() | own`
                 visible = Q()
             else:
-                visible = in_scope | own
+                outside = _own_outside(user, in_scope, own)
+                visible = in_scope if outside is None else in_scope | outside
         elif user_can(user, f"cases.case.{action}_own"):
             visible = own
         else:

@@ -46,6 +46,7 @@ from grassroots.cases.models import (
     CaseRollup,
     Category,
     Satisfaction,
+    category_family_q,
 )
 from grassroots.cases.permissions import is_coordinator
 from grassroots.cases.scope import party_filter
@@ -412,7 +413,7 @@ def filtered_cases(
         cases = cases.filter(channel=filters["channel"])
     if filters.get("category"):
         category = filters["category"]
-        cases = cases.filter(Q(category=category) | Q(category__parent=category))
+        cases = cases.filter(category_family_q(category))
     if filters.get("handler"):
         try:
             party = Party.parse(filters["handler"])
