@@ -116,11 +116,20 @@ def details_after(columns: dict, details: PersonDetails) -> dict:
     }
 
 
-def person_columns(resident: NewResident, *, community_id: int, seal: Callable[[str], str], now) -> dict:
-    """Every stored value of a new person's row but the id (PERSON_COLUMNS)."""
+def blank_number_columns() -> dict:
+    """The number columns of a person without one: what a model's defaults give (all blank)."""
+    return {**id_number_columns(""), **phone_columns("")}
+
+
+def person_columns(
+    resident: NewResident, *, community_id: int, seal: Callable[[str], str], now, blank: dict | None = None
+) -> dict:
+    """Every stored value of a new person's row but the id (PERSON_COLUMNS).
+
+    `blank` is `blank_number_columns()`, taken once for a batch by a caller that has many people.
+    """
     return {
-        **id_number_columns(""),  # no number: the blank columns a model's defaults give
-        **phone_columns(""),
+        **(blank_number_columns() if blank is None else blank),
         "community_id": community_id,
         "current_household_id": resident.household_id,
         "status": PersonStatus.LIVING if resident.household_id else PersonStatus.NOT_RESIDENT,
@@ -181,8 +190,11 @@ def write_orm(
     residents: list[NewResident], *, actor, community_id: int, source: str, batch_size: int
 ) -> None:
     """The rows with bulk_create (SQLite): models made of the same values."""
-    seal, now = pii.sealer(), timezone.now()
-    people = [Person(**person_columns(r, community_id=community_id, seal=seal, now=now)) for r in residents]
+    seal, now, blank = pii.sealer(), timezone.now(), blank_number_columns()
+    people = [
+        Person(**person_columns(r, community_id=community_id, seal=seal, now=now, blank=blank))
+        for r in residents
+    ]
     Person.objects.bulk_create(people, batch_size=batch_size)
     related = _Related(actor=actor, source=source, at=now)
     keys, residencies, changes = [], [], []
@@ -208,13 +220,13 @@ def write_copy(residents: list[NewResident], *, actor, community_id: int, source
     Returns the new people's ids, in the order of `residents` (the district generator's rows
     that name them: tags, cases, visits).
     """
-    seal, now = pii.sealer(), timezone.now()
+    seal, now, blank = pii.sealer(), timezone.now(), blank_number_columns()
     ids = bulk.allocate_ids(Person, len(residents))  # before the COPY: no other query during one
     made: list[tuple[int, dict, NewResident]] = []
 
     def people() -> Iterator[tuple]:
         for pk, resident in zip(ids, residents, strict=True):
-            columns = person_columns(resident, community_id=community_id, seal=seal, now=now)
+            columns = person_columns(resident, community_id=community_id, seal=seal, now=now, blank=blank)
             made.append((pk, columns, resident))  # kept for the rows that name the person
             yield (pk, *[columns[name] for name in PERSON_COLUMNS])
 
