@@ -115,6 +115,19 @@ def process_cpu(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
+def wal_written(connection, since: str | None = None):
+    """The write-ahead log's position, or the bytes written since `since`: the database's writing
+    measured in bytes, which the machine's load does not change (None elsewhere)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        if since is None:
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
+        else:
+            cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)", [since])
+        return cursor.fetchone()[0]
+
+
 def run_case(case: str) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.config.settings")
     django.setup()
@@ -137,12 +150,13 @@ def run_case(case: str) -> dict:
         content=content,
         via="cli",
     )
-    backend = backend_pid(connection)
+    backend, wal = backend_pid(connection), wal_written(connection)
     python_before, backend_before = python_cpu(), process_cpu(backend)
     started = time.perf_counter()
     checked = runs.import_run(run, batch_size=int(os.environ.get("BENCH_BATCH", "2000")))
     elapsed = time.perf_counter() - started
     python_spent, backend_after = python_cpu() - python_before, process_cpu(backend)
+    wal_bytes = wal_written(connection, wal)
     run.refresh_from_db()
     return {
         "case": case,
@@ -160,6 +174,7 @@ def run_case(case: str) -> dict:
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "python_cpu_s": round(python_spent, 2),
         "database_cpu_s": (round(backend_after - backend_before, 2) if backend_after is not None else None),
+        "database_wal_mb": round(float(wal_bytes) / 2**20, 1) if wal_bytes is not None else None,
         "load_average": round(os.getloadavg()[0], 2),
     }
 
