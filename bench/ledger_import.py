@@ -91,6 +91,43 @@ def make_community(count: int):
     return community
 
 
+def python_cpu() -> float:
+    """CPU seconds of this process (user and system): the import's Python side, whatever the load."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_pid(connection) -> int | None:
+    """The PostgreSQL backend serving this connection (None elsewhere)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def process_cpu(pid: int | None) -> float | None:
+    """CPU seconds of a process on this machine from /proc (the database backend), None if unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None  # no backend, or the database runs elsewhere
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def wal_written(connection, since: str | None = None):
+    """The write-ahead log's position, or the bytes written since `since`: the database's writing
+    measured in bytes, which the machine's load does not change (None elsewhere)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        if since is None:
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
+        else:
+            cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)", [since])
+        return cursor.fetchone()[0]
+
+
 def run_case(case: str) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.config.settings")
     django.setup()
@@ -113,9 +150,13 @@ def run_case(case: str) -> dict:
         content=content,
         via="cli",
     )
+    backend, wal = backend_pid(connection), wal_written(connection)
+    python_before, backend_before = python_cpu(), process_cpu(backend)
     started = time.perf_counter()
     checked = runs.import_run(run, batch_size=int(os.environ.get("BENCH_BATCH", "2000")))
     elapsed = time.perf_counter() - started
+    python_spent, backend_after = python_cpu() - python_before, process_cpu(backend)
+    wal_bytes = wal_written(connection, wal)
     run.refresh_from_db()
     return {
         "case": case,
@@ -131,6 +172,10 @@ def run_case(case: str) -> dict:
         "people_written": Person.objects.filter(community=community).count(),
         "checked_rows": len(checked.plan.rows) if checked else 0,
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "python_cpu_s": round(python_spent, 2),
+        "database_cpu_s": (round(backend_after - backend_before, 2) if backend_after is not None else None),
+        "database_wal_mb": round(float(wal_bytes) / 2**20, 1) if wal_bytes is not None else None,
+        "load_average": round(os.getloadavg()[0], 2),
     }
 
 

@@ -9,11 +9,13 @@ and `grassroots keys rotate` re-seals everything with a new key while the old on
 from __future__ import annotations
 
 import base64
+import json
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from grassroots.config import env
 from grassroots.core import keys, pii
@@ -147,6 +149,26 @@ def test_rotation_reseals_every_number_and_search_still_finds_them(settings, peo
     assert keys.check_data_key().ok
     settings.GRASSROOTS_DATA_KEY = old_key
     assert "retired" in keys.check_data_key().reason
+
+
+def test_rotation_reseals_the_numbers_a_registration_keeps_in_history(settings, household_a, socialworker):
+    from grassroots.people.models import RegistryChange
+    from grassroots.people.services import PersonDetails, person_register
+
+    old_key = settings.GRASSROOTS_DATA_KEY
+    person = person_register(
+        actor=socialworker,
+        community_id=household_a.building.community_id,
+        details=PersonDetails(name="刘秀兰", sex="F", phone=make_phone(950)),
+        household=household_a,
+    )
+    _rotate_to_the_new_key(settings, old_key)
+    settings.GRASSROOTS_RETIRED_DATA_KEYS = []  # the new key alone opens the registration's numbers
+    row = RegistryChange.objects.get(person=person)
+    assert json.loads(row.new_sealed) == {"phone": make_phone(950)}
+    with connection.cursor() as cursor:
+        cursor.execute("select new_sealed from people_registrychange where id = %s", [row.pk])
+        assert cursor.fetchone()[0].startswith(f"v2:{pii.key_id(NEW_KEY)}:")
 
 
 def test_an_interrupted_rotation_resumes_and_the_server_may_run_with_the_new_key(settings, people):

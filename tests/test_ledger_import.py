@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import translation
 from grassroots.core import pii
 from grassroots.ledger import residents as ledger_residents
 from grassroots.ledger.models import ImportRun, ImportStatus
+from grassroots.people import history
 from grassroots.people.models import Person, PhoneKind, RegistryChange, Residency
 from grassroots.places.models import Household
 from tests.factories import PersonFactory, make_id_number
@@ -67,8 +69,11 @@ def test_a_good_file_is_imported_with_households_history_and_a_record(tmp_path, 
     assert Residency.objects.get(person=li).relation == "head"
     sources = set(RegistryChange.objects.filter(person=li).values_list("source", flat=True))
     assert sources == {f"import #{run.pk}"}
-    phone_row = RegistryChange.objects.get(person=li, field="phone")
-    assert phone_row.new_display == "139****4001" and phone_row.new_sealed == "13900004001"
+    registration = RegistryChange.objects.get(person=li)  # one row: every detail registered
+    lines = {line.field: line for line in history.entries(registration)}
+    assert lines["phone"].new_display == "139****4001" and "13900004001" not in registration.new_display
+    assert json.loads(registration.new_sealed) == {"id_number": LI, "phone": "13900004001"}  # sealed, read
+    assert (lines["household"].action, lines["household"].new_display) == ("move_in", "4-1-101")
     assert "3 new" in out
 
 

@@ -122,6 +122,24 @@ def test_a_resident_reads_what_is_held_and_who_saw_their_numbers(resident, grann
     assert AuditEvent.objects.filter(kind="export", subject_id=str(granny_wang.pk)).exists()
 
 
+def test_a_persons_copy_reads_their_registration_detail_by_detail(household_a, socialworker):
+    from grassroots.people.services import person_register
+
+    person = person_register(
+        actor=socialworker,
+        community_id=household_a.building.community_id,
+        details=PersonDetails(
+            name="刘秀兰", id_number=make_id_number(date(1950, 3, 9), sex="F"), phone="13912345678"
+        ),
+        household=household_a,
+    )
+    history = next(section for section in privacy.what_is_held(person) if section.key == "history")
+    by_field = {row[3]: row for row in history.rows}  # at, by, action, field, from, to, through
+    assert by_field["phone"][2:6] == ["register", "phone", "", "139****5678"]
+    assert by_field["household"][2:6] == ["move_in", "household", "", household_a.address]
+    assert "13912345678" not in json.dumps(history.rows, ensure_ascii=False, default=str)
+
+
 def test_staff_have_no_my_data_page(socialworker):
     assert client_for(socialworker).get(reverse("privacy-mine")).status_code == 404
 

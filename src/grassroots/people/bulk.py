@@ -1,11 +1,11 @@
 """Many new people at once (the ledger import): the rows `person_register` writes, in bulk.
 
-For each new person `person_columns` gives the person's stored values and `related_values` the
-values of its other rows (other pinyin readings, the residency, the history rows "register" and
-"move_in"), computed once for both writers: `write_copy` sends them with COPY on PostgreSQL
-(the people's ids taken first, so that the other rows can name them), `write_orm` makes models
-of them for bulk_create elsewhere. A person written either way reads back the same
-(tests/test_people_bulk.py).
+For each new person `person_columns` gives the person's stored values and `_Related` the values
+of its other rows (other pinyin readings, the residency, the registration's one history row,
+people.history.registration_values), computed once for both writers: `write_copy` sends them
+with COPY on PostgreSQL (the people's ids taken first, so that the other rows can name them),
+`write_orm` makes models of them for bulk_create elsewhere. A person written either way reads
+back the same (tests/test_people_bulk.py).
 """
 
 from __future__ import annotations
@@ -60,9 +60,6 @@ PERSON_COLUMNS = (
 )
 NAME_KEY_COLUMNS = ("person_id", "pinyin", "initials")
 RESIDENCY_COLUMNS = ("person_id", "household_id", "relation", "residence_type", "moved_in", "move_note")
-
-#: The person column holding the sealed value of each personal-number field of the history.
-_SEALED_COLUMN = {"id_number": "id_number_encrypted", "phone": "phone_encrypted"}
 
 
 @dataclass(frozen=True)
@@ -119,11 +116,20 @@ def details_after(columns: dict, details: PersonDetails) -> dict:
     }
 
 
-def person_columns(resident: NewResident, *, community_id: int, seal: Callable[[str], str], now) -> dict:
-    """Every stored value of a new person's row but the id (PERSON_COLUMNS)."""
+def blank_number_columns() -> dict:
+    """The number columns of a person without one: what a model's defaults give (all blank)."""
+    return {**id_number_columns(""), **phone_columns("")}
+
+
+def person_columns(
+    resident: NewResident, *, community_id: int, seal: Callable[[str], str], now, blank: dict | None = None
+) -> dict:
+    """Every stored value of a new person's row but the id (PERSON_COLUMNS).
+
+    `blank` is `blank_number_columns()`, taken once for a batch by a caller that has many people.
+    """
     return {
-        **id_number_columns(""),  # no number: the blank columns a model's defaults give
-        **phone_columns(""),
+        **(blank_number_columns() if blank is None else blank),
         "community_id": community_id,
         "current_household_id": resident.household_id,
         "status": PersonStatus.LIVING if resident.household_id else PersonStatus.NOT_RESIDENT,
@@ -158,35 +164,22 @@ class _Related:
         moved_in = resident.moved_in or self.today
         return (pk, resident.household_id, resident.relation, resident.residence_type, moved_in, "")
 
-    def changes(self, pk: int, columns: dict, resident: NewResident) -> list[tuple]:
-        """The history rows (history.CHANGE_COLUMNS): each detail registered, then the move in."""
-        changes = history.detail_values(
+    def registration(self, pk: int, columns: dict, resident: NewResident) -> tuple:
+        """The registration's history row (history.CHANGE_COLUMNS, its numbers still in clear)."""
+        reason = ""
+        if resident.household_id is not None:
+            moved_in = resident.moved_in or self.today
+            reason_key = (resident.relation, moved_in)
+            if reason_key not in self.reasons:
+                self.reasons[reason_key] = history.move_in_reason(Relation(resident.relation).label, moved_in)
+            reason = self.reasons[reason_key]
+        return history.registration_values(
             community_id=columns["community_id"],
             person_id=pk,
             household_id=resident.household_id,
-            before={},
             after=details_after(columns, resident.details),
-            action="register",
-            actor=self.actor,
-            source=self.source,
-            at=self.at,
-        )
-        if resident.household_id is None:
-            return changes
-        moved_in = resident.moved_in or self.today
-        reason_key = (resident.relation, moved_in)
-        if reason_key not in self.reasons:
-            self.reasons[reason_key] = history.move_in_reason(Relation(resident.relation).label, moved_in)
-        return changes + history.move_values(
-            community_id=columns["community_id"],
-            person_id=pk,
-            status=columns["status"],
-            household_id=resident.household_id,
             address=resident.address,
-            action="move_in",
-            moving_in=True,
-            reason=self.reasons[reason_key],
-            old_status=columns["status"],  # registered as living here: no status row
+            reason=reason,
             actor=self.actor,
             source=self.source,
             at=self.at,
@@ -197,8 +190,11 @@ def write_orm(
     residents: list[NewResident], *, actor, community_id: int, source: str, batch_size: int
 ) -> None:
     """The rows with bulk_create (SQLite): models made of the same values."""
-    seal, now = pii.sealer(), timezone.now()
-    people = [Person(**person_columns(r, community_id=community_id, seal=seal, now=now)) for r in residents]
+    seal, now, blank = pii.sealer(), timezone.now(), blank_number_columns()
+    people = [
+        Person(**person_columns(r, community_id=community_id, seal=seal, now=now, blank=blank))
+        for r in residents
+    ]
     Person.objects.bulk_create(people, batch_size=batch_size)
     related = _Related(actor=actor, source=source, at=now)
     keys, residencies, changes = [], [], []
@@ -211,9 +207,7 @@ def write_orm(
         residency = related.residency(person.pk, resident)
         if residency is not None:
             residencies.append(Residency(**dict(zip(RESIDENCY_COLUMNS, residency, strict=True))))
-        changes += [
-            history.change_model(values, actor) for values in related.changes(person.pk, columns, resident)
-        ]
+        changes.append(history.change_model(related.registration(person.pk, columns, resident), actor))
     PersonNameKey.objects.bulk_create(keys, batch_size=batch_size)
     Residency.objects.bulk_create(residencies, batch_size=batch_size)
     RegistryChange.objects.bulk_create(changes, batch_size=batch_size)
@@ -222,18 +216,17 @@ def write_orm(
 def write_copy(residents: list[NewResident], *, actor, community_id: int, source: str) -> list[int]:
     """The rows with COPY (PostgreSQL): ids first, then each table's rows streamed as they are made.
 
-    The history's numbers are sealed already: a row about a new person's ID number or phone
-    holds the very value sealed in the person's row (the same number, one encryption less).
+    A registration row's numbers are sealed here (COPY runs no field's `get_db_prep_save`).
     Returns the new people's ids, in the order of `residents` (the district generator's rows
     that name them: tags, cases, visits).
     """
-    seal, now = pii.sealer(), timezone.now()
+    seal, now, blank = pii.sealer(), timezone.now(), blank_number_columns()
     ids = bulk.allocate_ids(Person, len(residents))  # before the COPY: no other query during one
     made: list[tuple[int, dict, NewResident]] = []
 
     def people() -> Iterator[tuple]:
         for pk, resident in zip(ids, residents, strict=True):
-            columns = person_columns(resident, community_id=community_id, seal=seal, now=now)
+            columns = person_columns(resident, community_id=community_id, seal=seal, now=now, blank=blank)
             made.append((pk, columns, resident))  # kept for the rows that name the person
             yield (pk, *[columns[name] for name in PERSON_COLUMNS])
 
@@ -247,14 +240,10 @@ def write_copy(residents: list[NewResident], *, actor, community_id: int, source
         Residency, RESIDENCY_COLUMNS, (residency for residency in residencies if residency is not None)
     )
 
-    def changes() -> Iterator[tuple]:  # made while the database takes them: the most rows
+    def changes() -> Iterator[tuple]:  # made while the database takes them
         for pk, columns, resident in made:
-            for values in related.changes(pk, columns, resident):
-                column = _SEALED_COLUMN.get(values[4])
-                if column is None:
-                    yield values
-                else:  # register rows: nothing before, the person's number after
-                    yield (*values[:7], seal(values[7]), columns[column], *values[9:])
+            values = related.registration(pk, columns, resident)
+            yield (*values[:8], seal(values[8]), *values[9:])  # nothing before: old_sealed stays ""
 
     bulk.copy_rows(RegistryChange, history.CHANGE_COLUMNS, changes())
     return ids

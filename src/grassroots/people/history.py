@@ -1,8 +1,11 @@
-"""The register's history: one row per changed field, written with the change, never edited.
+"""The register's history: a row per change, written with the change, never edited.
 
 Every write to the register (people.services, the import, the admin) records what it changed
 through `record` (one field) or `record_details` (a person's details before and after), in the
-same transaction, so the history can never disagree with the register. The row names the
+same transaction, so the history can never disagree with the register. A registration is one
+row (`registration_values`: every detail given and the household moved into, the numbers
+sealed together), which the page reads back as a line per detail (`entries`), as it reads the
+rows of a detail each that registrations wrote before. The row names the
 screen or import that made the change: callers say it with `through("import #12")` around the
 service calls, or pass `source=`; a write with neither is "other" (the shell, a data migration).
 
@@ -13,6 +16,7 @@ them masked (`138****5678`); the full values are there for a lawful reveal, neve
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -70,6 +74,14 @@ def _display(value: Any) -> str:
     return str(value)[:200]
 
 
+def display_of(field: str, value: Any) -> str:
+    """What a row shows of a value: a personal number masked, anything else as text."""
+    mask = PERSONAL_NUMBER_FIELDS.get(field)
+    if mask is None:
+        return _display(value)
+    return mask(value) if value else ""
+
+
 #: A history row's columns in the order `change_values` gives them (and a COPY writer writes them).
 CHANGE_COLUMNS = (
     "community_id",
@@ -107,14 +119,11 @@ def change_values(
     The one place that decides what a row holds: `change_row` makes a model of it (its sealed
     field seals on save), a COPY writer (people.bulk) seals the numbers itself.
     """
-    mask = PERSONAL_NUMBER_FIELDS.get(field)
-    if mask is not None:
+    old_display, new_display = display_of(field, old), display_of(field, new)
+    if field in PERSONAL_NUMBER_FIELDS:
         old_sealed, new_sealed = (old or ""), (new or "")
-        old_display = mask(old) if old else ""
-        new_display = mask(new) if new else ""
     else:
         old_sealed = new_sealed = ""
-        old_display, new_display = _display(old), _display(new)
     return (
         community_id,
         person_id,
@@ -319,6 +328,92 @@ def detail_rows(
     return [change_model(row, actor) for row in values]
 
 
+#: The `field` of a registration's one row: its values are the details registered, not one field's.
+REGISTRATION_FIELD = "details"
+
+
+def _json_writer():
+    """Compact JSON of a flat dict of text, the characters as they are (中文, not \\u escapes).
+
+    `JSONEncoder.encode` makes a new C encoder at each call, a third of a registration row's
+    cost in an import; the C encoder made once (where the interpreter has it) writes the same.
+    """
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return encoder.encode
+    write = make(None, encoder.default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    return lambda value: "".join(write(value, 0))
+
+
+_to_json = _json_writer()
+
+
+def registration_values(
+    *,
+    community_id: int,
+    person_id: int,
+    household_id: int | None,
+    after: Mapping[str, Any],
+    address: str = "",
+    reason: str = "",
+    actor=None,
+    source: str = "",
+    at=None,
+) -> tuple:
+    """A registration's one history row (CHANGE_COLUMNS): how every registration is recorded.
+
+    `after` holds the followed details in clear (PERSON_DETAIL_FIELDS); `address` and `reason`
+    (`move_in_reason`) the household moved into at once, if any. `new_display` holds what the
+    page shows (JSON, in page order: each detail given, numbers masked, then "household");
+    `new_sealed` the numbers given (JSON, still in clear here: the model's field seals it, a COPY
+    writer seals it itself); `entries` reads the row back as a line per detail. One row rather
+    than one a detail and the move in: an import registers ten thousands of people at a time.
+    """
+    shown, numbers = {}, {}
+    for name in PERSON_DETAIL_FIELDS:
+        value = after.get(name)
+        if not _blank(value):
+            shown[name] = display_of(name, value)
+            if name in PERSONAL_NUMBER_FIELDS:
+                numbers[name] = value
+    if household_id is not None:
+        shown["household"] = address
+    return (
+        community_id,
+        person_id,
+        household_id,
+        "register",
+        REGISTRATION_FIELD,
+        "",
+        _to_json(shown),
+        "",
+        _to_json(numbers) if numbers else "",
+        reason[:200],
+        (source or current_source())[:60],
+        actor.pk if getattr(actor, "pk", None) else None,
+        at or timezone.now(),
+    )
+
+
+def record_registration(*, person: Person, household=None, reason: str = "", actor=None) -> RegistryChange:
+    """Save the registration row of a person just registered (and moved into `household`)."""
+    row = change_model(
+        registration_values(
+            community_id=person.community_id,
+            person_id=person.pk,
+            household_id=household.pk if household is not None else None,
+            after=person_details(person),
+            address=household.address if household is not None else "",
+            reason=reason,
+            actor=actor,
+        ),
+        actor,
+    )
+    row.save()
+    return row
+
+
 def record_details(*, person: Person, before: Mapping[str, Any], action: str, actor=None) -> int:
     """Save a row for each changed detail; returns how many."""
     rows = detail_rows(person=person, before=before, action=action, actor=actor)
@@ -408,6 +503,55 @@ def source_label(source: str) -> str:
     return source
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One line of the history as stored: what changed (codes, numbers masked), from and to."""
+
+    action: str
+    field: str
+    old_display: str
+    new_display: str
+    reason: str
+
+
+def entries(row: RegistryChange) -> list[Entry]:
+    """How a stored row reads: a line per detail of a registration row, else the row's own line.
+
+    The one reading of `registration_values`: each detail registered, then the move into the
+    household with the row's reason, as the rows of a detail each that registrations wrote
+    before read. An erased registration (privacy.services) reads as one line without values.
+    """
+    if row.field != REGISTRATION_FIELD:
+        return [Entry(row.action, row.field, row.old_display, row.new_display, row.reason)]
+    try:
+        shown = json.loads(row.new_display) if row.new_display else {}
+    except ValueError:
+        shown = {}
+    lines = [
+        Entry(row.action, name, "", str(value), "") for name, value in shown.items() if name != "household"
+    ]
+    if "household" in shown:
+        lines.append(Entry("move_in", "household", "", str(shown["household"]), row.reason))
+    return lines or [Entry(row.action, "", "", "", row.reason)]
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One line of the history tab: an entry of a row, in the reader's words."""
+
+    at: Any
+    actor: Any
+    source: str
+    action: str
+    field: str
+    reason: str
+    action_label: str
+    field_label: str
+    old_shown: str
+    new_shown: str
+    source_label: str
+
+
 def _shown_value(field: str, value: str) -> str:
     choices = _CODED_VALUES.get(field)
     if choices is not None and value in choices.values:
@@ -427,7 +571,7 @@ def _hidden_fields_for(user) -> list[str]:
 
 @dataclass(frozen=True)
 class HistoryPage:
-    """The newest history rows a user may read, ready for a page, and whether there are more."""
+    """The newest history rows a user may read as lines for a page, and whether there are more."""
 
     rows: list
     more: bool
@@ -455,10 +599,21 @@ def history_for(
         rows = rows.exclude(field__in=hidden)
     found = list(rows.order_by("-at", "-id")[: limit + 1])
     tags = {tag.code: tag for tag in VulnerabilityTag.objects.all()}
-    for row in found[:limit]:
-        row.action_label = action_label(row.action)
-        row.field_label = field_label(row.field, tags)
-        row.old_shown = _shown_value(row.field, row.old_display)
-        row.new_shown = _shown_value(row.field, row.new_display)
-        row.source_label = source_label(row.source)
-    return HistoryPage(rows=found[:limit], more=len(found) > limit)
+    lines = [
+        HistoryLine(
+            at=row.at,
+            actor=row.actor,
+            source=row.source,
+            action=entry.action,
+            field=entry.field,
+            reason=entry.reason,
+            action_label=action_label(entry.action),
+            field_label=field_label(entry.field, tags),
+            old_shown=_shown_value(entry.field, entry.old_display),
+            new_shown=_shown_value(entry.field, entry.new_display),
+            source_label=source_label(row.source),
+        )
+        for row in found[:limit]
+        for entry in entries(row)
+    ]
+    return HistoryPage(rows=lines, more=len(found) > limit)

@@ -376,6 +376,9 @@ class PersonalDataAccess(models.Model):
 class RegistryChange(models.Model):
     """One change to the register: who changed which field of what, from what to what, when, how.
 
+    A registration is one row whatever the details given (field "details", people.history
+    `registration_values`), which the pages read back as a line per detail (`entries`).
+
     Written in the same transaction as the change itself by people.history.record, never edited,
     so the person and household pages can show their history and an import's changes read as
     "import #N". Personal-data values (phone, ID number) are kept sealed with the data key and
@@ -420,7 +423,8 @@ class RegistryChange(models.Model):
     action = models.CharField(_("action"), max_length=32)
     field = models.CharField(_("field"), max_length=40, blank=True)
     old_display = models.CharField(_("from"), max_length=200, blank=True)
-    new_display = models.CharField(_("to"), max_length=200, blank=True)
+    # Text, not 200 characters: a registration's one row holds every detail registered (JSON).
+    new_display = models.TextField(_("to"), blank=True)
     old_sealed = SealedTextField(blank=True, editable=False)
     new_sealed = SealedTextField(blank=True, editable=False)
     reason = models.CharField(_("reason"), max_length=200, blank=True)

@@ -198,16 +198,20 @@ def person_register(
         _apply_details(person, details, derived)
         person.save()
         write_other_readings(person)
-        history.record_details(person=person, before={}, action="register", actor=actor)
+        reason = ""
         if household is not None:
+            moved_in = moved_in or timezone.localdate()
             _open_residency(
                 person,
                 household=household,
                 relation=relation,
                 residence_type=residence_type,
-                moved_in=moved_in or timezone.localdate(),
+                moved_in=moved_in,
                 actor=actor,
+                action="",  # the registration's row records the move in
             )
+            reason = history.move_in_reason(Relation(relation).label, moved_in)
+        history.record_registration(person=person, household=household, reason=reason, actor=actor)
     return person
 
 
@@ -267,6 +271,8 @@ def _open_residency(
     actor,
     action: str = "move_in",
 ) -> Residency:
+    """Move the person in; `action` names the move's history rows ("": none, the registration's
+    own row records the household, history.registration_values)."""
     residency = Residency.objects.create(
         person=person,
         household=household,
@@ -278,6 +284,8 @@ def _open_residency(
     person.current_household = household
     person.status = PersonStatus.LIVING
     person.save(update_fields=["current_household", "status", "updated_at"])
+    if not action:
+        return residency
     RegistryChange.objects.bulk_create(
         history.move_rows(
             person=person,

@@ -23,6 +23,7 @@ from grassroots.accounts.roles import role_label, system_actor, user_can, user_s
 from grassroots.care.models import CareProfile, CareRecordAccess, SituationNote, Visit
 from grassroots.cases.models import Case
 from grassroots.core import audit
+from grassroots.people import history
 from grassroots.people.models import (
     Consent,
     Person,
@@ -188,9 +189,10 @@ def _visits_section(person: Person) -> Section:
 
 def _history_section(person: Person) -> Section:
     changes = RegistryChange.objects.filter(person=person).select_related("actor")[:500]
-    rows = [
-        [_when(row.at), _who(row.actor), row.action, row.field, row.old_display, row.new_display, row.source]
+    rows = [  # a registration's one row read as its page shows it: a line per detail
+        [_when(row.at), _who(row.actor), e.action, e.field, e.old_display, e.new_display, row.source]
         for row in changes
+        for e in history.entries(row)
     ]
     return Section(
         "history",
