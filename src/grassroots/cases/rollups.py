@@ -14,8 +14,8 @@ kept exactly by delta.
 every group with the counters' filters in SQL: an incremental rollup and a rebuilt one agree
 (tests/test_rollups.py proves it after random sequences of actions, and that the Python answer of
 each filter is the database's). Rows written around the services (the demo's year of history,
-bulk-created) are counted after a rebuild; a group row missing when a fact leaves it is counted
-again from the facts.
+bulk-created) are counted after a rebuild; a row missing when a fact moves is counted from the facts
+(a group's) or from its groups (a month's), never started from nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from grassroots.cases.metrics import COUNTER_NAMES, COUNTERS, REPEAT_WINDOW
+from grassroots.cases.metrics import COUNTERS, REPEAT_WINDOW
 from grassroots.cases.models import (
     Assignment,
     Case,
@@ -244,7 +244,6 @@ def fact_counts(fact: Mapping) -> dict[str, int]:
 class _Move:
     dims: dict
     delta: Counter = field(default_factory=Counter)
-    held: bool = False  # a fact was counted in it before: its row exists
 
 
 class Moves:
@@ -260,16 +259,15 @@ class Moves:
 
     def move(self, old: Mapping | None, new: Mapping | None) -> None:
         if old is not None:
-            self._add(old, -1, held=True)
+            self._add(old, -1)
         if new is not None:
-            self._add(new, 1, held=False)
+            self._add(new, 1)
 
-    def _add(self, fact: Mapping, sign: int, *, held: bool) -> None:
+    def _add(self, fact: Mapping, sign: int) -> None:
         key = group_key(fact)
         move = self.groups.get(key)
         if move is None:
             move = self.groups[key] = _Move(_dims(fact))
-        move.held |= held
         for name in fact_counts(fact):
             move.delta[name] += sign
 
@@ -385,54 +383,37 @@ def _tops(category_ids: Iterable[int], known: Iterable[Category]) -> dict[int, t
 def apply(moves: Moves, *, categories: Iterable[Category] = ()) -> None:
     """Add each group's differences to its row, then to its month's row.
 
-    Only the counters that moved are written, `n = n + d` in one statement a row (a new group's row
-    is inserted, or added to when a concurrent report inserted it first): nothing is counted again
-    and nothing is read first. The UPDATE's row lock lasts to the commit, so the rows are taken in
-    key order (groups, then months: no deadlock), last in the transaction. A group left empty is
-    deleted, as a rebuild would not write it. A row that should exist and does not (rows written
-    around the services, before a rebuild) is counted from the facts instead, as before.
+    Only the counters that moved are written, `n = n + d` in one statement a row: nothing is counted
+    again and nothing is read first. The UPDATE's row lock lasts to the commit, so the rows are
+    taken in key order (groups, then months: no deadlock), last in the transaction. A group left
+    empty is deleted, as a rebuild would not write it. A row that is not there (a group's or a
+    month's first case, or rows written around the services before a rebuild) is counted from the
+    facts or the groups instead, under its lock: so a missing row is never started from nothing.
     """
     moved = {key: move for key, move in sorted(moves.groups.items()) if any(move.delta.values())}
     if not moved:
         return
     tops = _tops({move.dims["category_id"] for move in moved.values()}, categories)
-    months: dict[str, _Move] = {}
-    recounted: set[tuple] = set()
+    months: dict[str, tuple[tuple, Counter | None]] = {}
     for key, move in moved.items():
         delta = {name: d for name, d in move.delta.items() if d}
-        dims = move.dims
-        top, sensitive = tops[dims["category_id"]]
-        month = (dims["community_id"], dims["month"], top, sensitive)
-        if not move.held:
-            _insert_or_add(CaseRollup, key, dims, delta)
-        elif not _add_to(CaseRollup, key, delta):
-            _recount_groups([dims])
-            recounted.add(month)
+        top, sensitive = tops[move.dims["category_id"]]
+        month = (move.dims["community_id"], move.dims["month"], top, sensitive)
+        summed = months.setdefault(month_key(*month), (month, Counter()))[1]
+        if not _add_to(CaseRollup, key, delta):
+            _recount_groups([move.dims])
+            months[month_key(*month)] = (month, None)  # counted again from its groups, below
             continue
-        elif delta.get("reported", 0) < 0:
+        if delta.get("reported", 0) < 0:
             _drop_if_empty(CaseRollup, key)
-        summed = months.get(month_key(*month))
-        if summed is None:
-            summed = months[month_key(*month)] = _Move(
-                {"community_id": month[0], "month": month[1], "top_category_id": top, "sensitive": sensitive}
-            )
-        summed.held |= move.held
-        summed.delta.update(delta)
-    for month in recounted:
-        months.pop(month_key(*month), None)
-    for key, summed in sorted(months.items()):
-        delta = {name: d for name, d in summed.delta.items() if d}
-        if not delta:
-            continue
-        if not summed.held:
-            _insert_or_add(CaseMonthRollup, key, summed.dims, delta)
-        elif not _add_to(CaseMonthRollup, key, delta):
-            dims = summed.dims
-            recounted.add((dims["community_id"], dims["month"], dims["top_category_id"], dims["sensitive"]))
+        if summed is not None:
+            summed.update(delta)
+    for key, (month, summed) in sorted(months.items()):
+        delta = {name: d for name, d in (summed or {}).items() if d}
+        if summed is None or (delta and not _add_to(CaseMonthRollup, key, delta)):
+            _recount_month(*month)
         elif delta.get("reported", 0) < 0:
             _drop_if_empty(CaseMonthRollup, key)
-    for community_id, month, top, sensitive in sorted(recounted):
-        _recount_month(community_id, month, top, sensitive)
 
 
 def _column(model, name: str) -> str:
@@ -450,29 +431,12 @@ def _add_to(model, key: str, delta: dict[str, int]) -> bool:
         return cursor.rowcount > 0
 
 
-def _insert_or_add(model, key: str, dims: dict, delta: dict[str, int]) -> None:
-    """A new group's row with its counts, or, if a concurrent transaction wrote it first, added to it."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = {"key": key, **dims, **{name: delta.get(name, 0) for name in COUNTER_NAMES}}
-    names = ", ".join(_column(model, name) for name in columns)
-    values = [model._meta.get_field(name).get_db_prep_value(v, connection) for name, v in columns.items()]
-    sets = ", ".join(
-        f"{column} = {table}.{column} + EXCLUDED.{column}" for column in (_column(model, n) for n in delta)
-    )
-    statement = (
-        f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(values))}) "  # noqa: S608
-        f"ON CONFLICT ({_column(model, 'key')}) DO UPDATE SET {sets}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, values)
-
-
 def _drop_if_empty(model, key: str) -> None:
     """A row whose last case left it: a rebuild writes no row for an empty group."""
     model.objects.filter(key=key, reported=0).delete()
 
 
-# --- counted from the facts: the repair of a missing row -----------------------------------------------
+# --- counted from the facts: a row's first case, or a missing row --------------------------------------
 
 
 def recount(groups: Iterable[dict]) -> None:
