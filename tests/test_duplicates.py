@@ -257,6 +257,46 @@ def test_the_nearest_place_wins(socialworker, community, neighbourhood):
     assert again.suspected_duplicate == same_home and again.suspicion == "household"
 
 
+def test_a_report_compared_before_it_waits_knows_what_changed_while_it_waited(
+    socialworker, community, neighbourhood
+):
+    """A report reads and compares the open cases before it waits its turn for the day's number
+    (cases.services.case_report), then reads only the cases added meanwhile: one reported at the
+    same home meanwhile wins, and once it is closed it is no longer looked at."""
+    building = report(
+        socialworker,
+        community,
+        "utilities-power",
+        description="整栋楼停电",
+        household=neighbourhood.home_4_1_101,
+    )
+    new = report(
+        socialworker,
+        community,
+        "utilities-power",
+        description="家里停电了",
+        household=neighbourhood.home_4_2_301,
+    )
+    ahead = duplicates.read_ahead(new)
+    assert set(ahead) == {building.pk}
+    meanwhile = report(
+        socialworker,
+        community,
+        "utilities-power",
+        description="还是没电",
+        household=neighbourhood.home_4_2_301,
+        at=new.reported_at - timedelta(minutes=1),
+        register=False,
+    )
+    found = duplicates.suspect(new, ahead=ahead)
+    assert (found.case, found.reason) == (meanwhile, "household")
+    assert found == duplicates.suspect(new)
+    case_reject(actor=socialworker, case=meanwhile, reason="重复来电")
+    found = duplicates.suspect(new, ahead=ahead)
+    assert (found.case, found.reason) == (building, "building")
+    assert found == duplicates.suspect(new)
+
+
 # --- the case page and the list -------------------------------------------------------------------------
 
 

@@ -9,13 +9,15 @@ exactly what `grassroots rollups rebuild` derives from the timeline.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -25,6 +27,7 @@ from grassroots.cases import services as cs
 from grassroots.cases.metrics import COUNTER_NAMES
 from grassroots.cases.models import Case, CaseFact, CaseMonthRollup, CaseRollup, Category
 from grassroots.cases.services import ActionNotAllowed, Party, ReportDetails
+from grassroots.cases.workflow import Status
 from grassroots.demo.clock import demo_clock
 from tests.factories import VolunteerTeamFactory
 
@@ -237,3 +240,147 @@ def test_the_counts_compiled_once_are_the_orm_s_for_every_shape_of_group(communi
 
     unplaced = QueryTemplate(lambda *, code: Category.objects.filter(code="property").values("code"))
     assert unplaced.rows(code="anything") == [{"code": "property"}]
+
+
+# --- kept by delta -----------------------------------------------------------------------------------
+
+MINUTES = (None, 0, 14, 15, 59, 60, 24 * 60 - 1, 24 * 60, 30 * 24 * 60 - 1, 30 * 24 * 60, 100_000)
+
+facts = st.fixed_dictionaries(
+    {
+        "status": st.sampled_from([s.value for s in Status]),
+        "accepted": st.booleans(),
+        "responded": st.booleans(),
+        "responded_on_time": st.booleans(),
+        "response_minutes": st.sampled_from(MINUTES),
+        "resolved_ever": st.booleans(),
+        "resolved_on_time": st.booleans(),
+        "resolve_minutes": st.sampled_from(MINUTES),
+        "satisfaction": st.sampled_from(["", "satisfied", "basic", "unsatisfied"]),
+        "reworked": st.booleans(),
+        "extension_requested": st.booleans(),
+        "extended": st.booleans(),
+        "escalated": st.booleans(),
+        "repeat": st.booleans(),
+    }
+)
+
+
+def _report(actor, community, household, code="property", **more) -> Case:
+    details = ReportDetails(
+        category=Category.objects.get(code=code), description="漏水", channel="phone", household=household
+    )
+    for name, value in more.items():
+        setattr(details, name, value)
+    return cs.case_report(actor=actor, community=community, details=details, register=True)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fact=facts)
+def test_a_fact_counts_in_python_what_the_database_counts(fact, community, secretary, household_a):
+    """The delta of a change is what the fact passes of each counter's filter, answered in Python:
+    for any fact (time buckets at their edges, no time at all, not taken on), the database counts
+    the same."""
+    with transaction.atomic():
+        case = _report(secretary, community, household_a)
+        CaseFact.objects.filter(case=case).update(**fact)
+        (row,) = CaseFact.objects.filter(case=case).values("case_id").annotate(**rollups.counter_aggregates())
+        stored = CaseFact.objects.filter(case=case).values(*rollups.FACT_COLUMNS).get()
+        assert rollups.fact_counts(stored) == {name: 1 for name, n in rollups.counts(row).items() if n}
+        transaction.set_rollback(True)
+
+
+def test_a_fact_that_changes_group_leaves_its_row_and_an_emptied_row_goes(
+    community, secretary, household_a, grid_b, volunteer
+):
+    """A new lead, a new grid or a new category moves the case's counts from one group's row to
+    another's (and between month rows); the row it leaves empty is gone, as a rebuild would not
+    write it. A case reported in the last minute of a month stays that month's when acted on in the
+    next."""
+    end_of_month = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    case = _report(secretary, community, household_a, reported_at=end_of_month - timedelta(minutes=1))
+    other = _report(secretary, community, household_a, code="dispute")  # another problem, this month
+    assert CaseFact.objects.get(case=case).month.month != CaseFact.objects.get(case=other).month.month
+    first = CaseRollup.objects.get(key=rollups.group_key(CaseFact.objects.filter(case=case).values().get()))
+    cs.case_dispatch(actor=secretary, case=case, lead=Party("person", volunteer.person_id))
+    assert not CaseRollup.objects.filter(pk=first.pk).exists()
+    # Neither the grid nor the category is changed by a service today; a fact follows them if they are.
+    Case.objects.filter(pk=case.pk).update(grid=grid_b, category=Category.objects.get(code="psychological"))
+    cs.case_note(actor=secretary, case=case, note="改派")
+    fact = CaseFact.objects.get(case=case)
+    assert (fact.grid_id, fact.category.code, fact.lead) == (
+        grid_b.pk,
+        "psychological",
+        f"person:{volunteer.person_id}",
+    )
+    (row,) = CaseRollup.objects.filter(month=fact.month)
+    assert (row.grid_id, row.reported, row.status_dispatched) == (grid_b.pk, 1, 1)
+    (month,) = CaseMonthRollup.objects.filter(month=fact.month)
+    assert (month.sensitive, month.reported) == (True, 1)
+    kept = snapshot()
+    rollups.rebuild()
+    assert snapshot() == kept
+
+
+def test_a_change_no_counter_sees_writes_no_rollup_row(community, secretary, household_a):
+    case = _report(secretary, community, household_a)
+    with CaptureQueriesContext(connection) as queries:
+        cs.case_note(actor=secretary, case=case, note="已联系物业")
+    written = [
+        q["sql"] for q in queries if "caserollup" in q["sql"].lower() or "casefact" in q["sql"].lower()
+    ]
+    assert [sql.split()[0] for sql in written] == ["SELECT"]  # the fact read, locked; nothing written
+
+
+def test_a_missing_row_is_counted_from_the_facts(community, secretary, household_a):
+    """Rows written around the services, before a rebuild: a fact whose group row is missing is
+    counted again from the facts, not added to nothing."""
+    case = _report(secretary, community, household_a)
+    _report(secretary, community, household_a)
+    CaseRollup.objects.all().delete()
+    CaseMonthRollup.objects.all().delete()
+    cs.case_dispatch(actor=secretary, case=case, lead=Party("user", secretary.pk))
+    left, joined = CaseRollup.objects.order_by("lead")
+    assert (left.lead, left.reported, left.status_registered) == ("", 1, 1)  # the other case, counted
+    assert (joined.lead, joined.reported, joined.status_dispatched) == (f"user:{secretary.pk}", 1, 1)
+    (month,) = CaseMonthRollup.objects.all()
+    assert (month.reported, month.status_registered, month.status_dispatched) == (2, 1, 1)
+    kept = snapshot()
+    rollups.rebuild()
+    assert snapshot() == kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_cases_of_one_group_moved_at_once_are_all_counted(community, secretary, household_a, volunteer):
+    """Real concurrent connections: eight registered cases of one group are given to one lead at the
+    same moment. Each adds to the row of the new group (the first inserts it, the others add to it)
+    and takes from the old one until it is gone; no count is lost."""
+    cases = [_report(secretary, community, household_a) for _ in range(8)]
+    barrier = threading.Barrier(8)
+    errors: list[Exception] = []
+
+    def dispatch(case):
+        try:
+            barrier.wait(timeout=20)
+            cs.case_dispatch(actor=secretary, case=case.pk, lead=Party("person", volunteer.person_id))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=dispatch, args=(case,)) for case in cases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    (row,) = CaseRollup.objects.all()
+    assert (row.lead, row.reported, row.status_dispatched, row.status_registered) == (
+        f"person:{volunteer.person_id}",
+        8,
+        8,
+        0,
+    )
+    kept = snapshot()
+    rollups.rebuild()
+    assert snapshot() == kept

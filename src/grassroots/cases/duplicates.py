@@ -80,12 +80,14 @@ def same_place(case: Case, other: Case) -> str:
     return ""
 
 
-def _recent_open(case: Case, among: QuerySet[Case]) -> list[Case]:
+def _window(case: Case, among: QuerySet[Case]) -> QuerySet[Case] | None:
+    """The community's open cases reported within the category's window before this one, most
+    recent first (None when the category turns the rule off)."""
     hours = case.category.duplicate_window_hours
     if not hours:
-        return []
+        return None
     since = case.reported_at - timedelta(hours=hours)
-    return list(
+    return (
         among.filter(
             community_id=case.community_id,
             status__in=OPEN,
@@ -93,25 +95,28 @@ def _recent_open(case: Case, among: QuerySet[Case]) -> list[Case]:
             reported_at__lte=case.reported_at,
         )
         .exclude(pk=case.pk or 0)
-        .select_related("category", "household__building", "building")
-        .order_by("-reported_at", "-id")[:CANDIDATES]
+        .order_by("-reported_at", "-id")
     )
 
 
-def likely_duplicates(
-    case: Case, *, among: QuerySet[Case] | None = None, limit: int = 3
-) -> list[LikelyDuplicate]:
-    """The open cases this (new, perhaps unsaved) case may repeat, most likely first.
+def _with_places(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.select_related("category", "household__building", "building")
 
-    The place rule before the words rule, the nearest place first (household, then building, then
-    grid), then the most similar description, then the most recent. `among` narrows the cases
-    looked at (a user's scope, for the intake screen); the flag itself looks at the community.
-    """
+
+#: A case looked at, with the place rule's reason ("" when it does not hold) and how alike the words are.
+Compared = tuple[Case, str, float]
+
+
+def _compare(case: Case, other: Case) -> Compared:
+    return other, same_place(case, other), similarity(case.description, other.description)
+
+
+def _ranked(compared: list[Compared], limit: int) -> list[LikelyDuplicate]:
+    """The place rule before the words rule, the nearest place first (household, then building, then
+    grid), then the most similar description, then the most recent (`compared` is most recent first)."""
     nearest = {"household": 3, "building": 2, "grid": 1}
-    found: list[tuple[tuple[int, float], LikelyDuplicate]] = []
-    for order, other in enumerate(_recent_open(case, Case.objects.all() if among is None else among)):
-        reason = same_place(case, other)
-        alike = similarity(case.description, other.description)
+    found: list[tuple[tuple[int, float, int], LikelyDuplicate]] = []
+    for order, (other, reason, alike) in enumerate(compared):
         if not reason and alike < DESCRIPTION_SIMILARITY:
             continue
         found.append(
@@ -124,7 +129,49 @@ def likely_duplicates(
     return [item for _rank, item in found[:limit]]
 
 
-def suspect(case: Case) -> LikelyDuplicate | None:
-    """The open case a new report most probably repeats, or None: what the flag records."""
-    found = likely_duplicates(case, limit=1)
+def likely_duplicates(
+    case: Case, *, among: QuerySet[Case] | None = None, limit: int = 3
+) -> list[LikelyDuplicate]:
+    """The open cases this (new, perhaps unsaved) case may repeat, most likely first.
+
+    `among` narrows the cases looked at (a user's scope, for the intake screen); the flag itself
+    looks at the community.
+    """
+    window = _window(case, Case.objects.all() if among is None else among)
+    if window is None:
+        return []
+    return _ranked([_compare(case, other) for other in _with_places(window)[:CANDIDATES]], limit)
+
+
+def read_ahead(case: Case) -> dict[int, Compared]:
+    """The cases a new report's flag would look at now, compared with it: read before the report
+    waits for the reports numbered before it (cases.services.case_report), so that `suspect` then
+    reads and compares only the cases those reports added."""
+    window = _window(case, Case.objects.all())
+    if window is None:
+        return {}
+    return {other.pk: _compare(case, other) for other in _with_places(window)[:CANDIDATES]}
+
+
+def suspect(case: Case, *, ahead: dict[int, Compared] | None = None) -> LikelyDuplicate | None:
+    """The open case a new report most probably repeats, or None: what the flag records.
+
+    With what `read_ahead` compared, the cases to look at are chosen now (their ids alone) and only
+    those it did not compare are read: the same answer as reading them all now, since a case's
+    place, category and words do not change after its report.
+    """
+    if ahead is None:
+        found = likely_duplicates(case, limit=1)
+        return found[0] if found else None
+    window = _window(case, Case.objects.all())
+    if window is None:
+        return None
+    ids = list(window.values_list("pk", flat=True)[:CANDIDATES])
+    compared = dict(ahead)
+    unread = [pk for pk in ids if pk not in compared]
+    if unread:
+        compared.update(
+            (other.pk, _compare(case, other)) for other in _with_places(window.filter(pk__in=unread))
+        )
+    found = _ranked([compared[pk] for pk in ids if pk in compared], 1)
     return found[0] if found else None

@@ -1,22 +1,31 @@
 """The case facts and rollups behind the dashboard: kept in step with the timeline, rebuildable from it.
 
-`case_changed(case)` runs in the transaction of every timeline entry (cases.services._record): it
-derives the case's `CaseFact` from the case and its timeline, and recounts the rollup group(s) the
-case leaves and joins. A group is recounted from the facts with the counters of cases.metrics, under
-a lock on its row, so two cases of one group changing at once cannot lose a count.
+`case_changed(case)` runs in the transaction of every timeline entry (cases.services._record, and
+last in a report's): it derives the case's `CaseFact` from the case and its timeline and moves the
+rollups **by delta**. The fact as it was counted (read locked) and the fact it becomes each pass
+some of the counters of cases.metrics (`fact_counts`: each counter's filter answered in Python on
+the one fact); their difference is added to the group row(s) the case leaves and joins, and to
+their month rows, `n = n + d` for the counters that moved (`apply`). Nothing is counted again, no
+row is read first, and a change that moves no counter writes no rollup. Every stored figure is a
+count, the medians and percentiles too (time buckets, cases.metrics.BUCKET_EDGES), so every one is
+kept exactly by delta.
 
 `rebuild()` (`grassroots rollups rebuild`) derives every fact again from the timeline and counts
-every group with the same counters: the same code, so an incremental rollup and a rebuilt one agree
-(tests/test_rollups.py proves it after random sequences of actions). Rows written around the
-services (the demo's year of history, bulk-created) are counted after a rebuild.
+every group with the counters' filters in SQL: an incremental rollup and a rebuilt one agree
+(tests/test_rollups.py proves it after random sequences of actions, and that the Python answer of
+each filter is the database's). Rows written around the services (the demo's year of history,
+bulk-created) are counted after a rebuild; a row missing when a fact moves is counted from the facts
+(a group's) or from its groups (a month's), never started from nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -183,45 +192,149 @@ def _later_repeats(case: Case) -> list[Case]:
     )
 
 
-# --- kept in step ------------------------------------------------------------------------------------
+# --- one fact's counters, in Python ----------------------------------------------------------------
+
+
+#: How each lookup the counters use compares a fact's value with the filter's (a NULL compares false,
+#: as in SQL; Django's negation of these over a nullable column is then plain `not`).
+_LOOKUPS: dict[str, Callable[[object, object], bool]] = {
+    "exact": lambda value, arg: value is None if arg is None else value == arg,
+    "isnull": lambda value, arg: (value is None) == arg,
+    "gt": lambda value, arg: value is not None and value > arg,
+    "gte": lambda value, arg: value is not None and value >= arg,
+    "lt": lambda value, arg: value is not None and value < arg,
+    "lte": lambda value, arg: value is not None and value <= arg,
+    "in": lambda value, arg: value in arg,
+}
+
+
+def _predicate(condition: Q) -> Callable[[Mapping], bool]:
+    """A counter's filter answered on one fact (a dict of its columns), as the database answers it on
+    the row. A lookup the table does not know (or a related field) fails here, at import, so a new
+    counter cannot be kept by delta wrongly: tests/test_rollups.py checks both answers agree."""
+    tests: list[Callable[[Mapping], bool]] = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            tests.append(_predicate(child))
+            continue
+        lookup, arg = child
+        column, _, name = lookup.partition("__")
+        if (name or "exact") not in _LOOKUPS or column not in FACT_COLUMNS:
+            raise ValueError(f"cases.rollups cannot count {lookup!r} on one fact")
+        compare = _LOOKUPS[name or "exact"]
+        tests.append(lambda fact, column=column, arg=arg, compare=compare: compare(fact[column], arg))
+    combine = all if condition.connector == Q.AND else any
+    negated = condition.negated
+    return lambda fact: combine(test(fact) for test in tests) != negated
+
+
+FACT_COLUMNS = frozenset((*DIMENSIONS, *FACT_FIELDS))
+_COUNTED = {name: _predicate(condition) for name, condition in COUNTERS.items()}
+
+
+def fact_counts(fact: Mapping) -> dict[str, int]:
+    """What one fact adds to its group's row: 1 for each counter whose filter it passes."""
+    return {name: 1 for name, holds in _COUNTED.items() if holds(fact)}
+
+
+# --- kept in step, by delta ------------------------------------------------------------------------
+
+
+@dataclass
+class _Move:
+    dims: dict
+    delta: Counter = field(default_factory=Counter)
+
+
+class Moves:
+    """What the facts changed in one transaction do to their groups: each counter's difference.
+
+    A fact that leaves a group takes its counts away (`-1` for each counter it passed), the fact it
+    becomes adds its own (`+1`) to the group it joins, which may be the same group: a status change
+    moves two counters of one row.
+    """
+
+    def __init__(self) -> None:
+        self.groups: dict[str, _Move] = {}
+
+    def move(self, old: Mapping | None, new: Mapping | None) -> None:
+        if old is not None:
+            self._add(old, -1)
+        if new is not None:
+            self._add(new, 1)
+
+    def _add(self, fact: Mapping, sign: int) -> None:
+        key = group_key(fact)
+        move = self.groups.get(key)
+        if move is None:
+            move = self.groups[key] = _Move(_dims(fact))
+        for name in fact_counts(fact):
+            move.delta[name] += sign
 
 
 def case_changed(
     case: Case, *, action: str = "", timeline: Sequence[CaseEvent] | None = None, new: bool = False
 ) -> None:
-    """Rewrite the case's fact and recount its groups, in the caller's transaction.
+    """Rewrite the case's fact and add the difference to its groups, in the caller's transaction.
 
     A caller that holds the case's whole `timeline` (oldest first) passes it; a case created in this
-    transaction (`new`) has no fact yet and no parties.
+    transaction (`new`) has no fact yet and no parties. A report may make later reports of the same
+    problem repeats (a back-dated one): their facts move too. The rows are written last, by delta
+    (`apply`), so their locks are held from there to the commit only.
     """
-    _refresh(case, timeline=timeline, new=new)
+    moves = Moves()
+    _refresh(case, moves, timeline=timeline, new=new)
     if action == Action.REPORT:
         for later in _later_repeats(case):
-            _refresh(later)
+            _recheck_repeat(later, moves)
+    known = [case.category] if Case.category.is_cached(case) else []
+    apply(moves, categories=known)
 
 
-def _refresh(case: Case, *, timeline: Sequence[CaseEvent] | None = None, new: bool = False) -> None:
+def _old_fact(case_id: int) -> dict | None:
+    """The case's fact as counted, locked: a fact moves once at a time, from the counts it holds."""
+    return CaseFact.objects.select_for_update().filter(case_id=case_id).values(*FACT_COLUMNS).first()
+
+
+def _refresh(
+    case: Case, moves: Moves, *, timeline: Sequence[CaseEvent] | None = None, new: bool = False
+) -> None:
+    # Locked before the timeline and the repeat rule are read: whoever changed it last has committed.
+    old = None if new else _old_fact(case.pk)
     events = (
         list(CaseEvent.objects.filter(case_id=case.pk).order_by("at", "id")) if timeline is None else timeline
     )
     lead = None if new else Assignment.objects.filter(case_id=case.pk, is_lead=True, active=True).first()
     fields = derive(case, events, lead=lead_text(lead), repeat=is_repeat(case))
-    groups = {group_key(fields): _dims(fields)}
-    if new:
+    if old == fields:
+        return
+    if old is None:
         CaseFact.objects.create(case_id=case.pk, **fields)
     else:
-        old = CaseFact.objects.select_for_update().filter(case_id=case.pk).values(*DIMENSIONS).first()
-        CaseFact.objects.update_or_create(case_id=case.pk, defaults=fields)
-        if old is not None:
-            groups[group_key(old)] = old
-    recount(groups.values())
+        CaseFact.objects.filter(case_id=case.pk).update(
+            **{name: value for name, value in fields.items() if old[name] != value}
+        )
+    moves.move(old, fields)
 
 
-def _dims(fields: dict) -> dict:
+def _recheck_repeat(later: Case, moves: Moves) -> None:
+    """A later report of the same problem: only its repeat flag can change (the rest of its fact is
+    its own timeline's), so only the flag is read again."""
+    old = _old_fact(later.pk)
+    if old is None:
+        _refresh(later, moves)
+        return
+    repeat = is_repeat(later)
+    if repeat != old["repeat"]:
+        CaseFact.objects.filter(case_id=later.pk).update(repeat=repeat)
+        moves.move(old, {**old, "repeat": repeat})
+
+
+def _dims(fields: Mapping) -> dict:
     return {name: fields[name] for name in DIMENSIONS}
 
 
-def group_key(fields: dict) -> str:
+def group_key(fields: Mapping) -> str:
     """A group's name: community, month, grid (0: none), category, channel and lead."""
     return ":".join(
         [
@@ -236,7 +349,7 @@ def group_key(fields: dict) -> str:
 
 
 def counter_aggregates() -> dict:
-    """Every counter of cases.metrics as an aggregate over facts: what both paths count with.
+    """Every counter of cases.metrics as an aggregate over facts: what the rebuild counts with.
 
     The aliases are prefixed (a counter may share its name with a fact's column); `counts` strips it.
     """
@@ -251,24 +364,90 @@ def counts(row: dict) -> dict[str, int]:
     return {name: row[f"n_{name}"] for name in COUNTERS}
 
 
+def month_key(community_id: int, month, top: int, sensitive: bool) -> str:
+    return f"{community_id}:{month:%Y-%m}:{top}:{int(sensitive)}"
+
+
+def _tops(category_ids: Iterable[int], known: Iterable[Category]) -> dict[int, tuple[int, bool]]:
+    """Each category's top-level category and sensitivity: the month rollup's dimensions."""
+    tops = {c.pk: (c.parent_id or c.pk, c.sensitive) for c in known}
+    missing = set(category_ids) - set(tops)
+    if missing:
+        for pk, parent, sensitive in Category.objects.filter(pk__in=missing).values_list(
+            "pk", "parent_id", "sensitive"
+        ):
+            tops[pk] = (parent or pk, sensitive)
+    return tops
+
+
+def apply(moves: Moves, *, categories: Iterable[Category] = ()) -> None:
+    """Add each group's differences to its row, then to its month's row.
+
+    Only the counters that moved are written, `n = n + d` in one statement a row: nothing is counted
+    again and nothing is read first. The UPDATE's row lock lasts to the commit, so the rows are
+    taken in key order (groups, then months: no deadlock), last in the transaction. A group left
+    empty is deleted, as a rebuild would not write it. A row that is not there (a group's or a
+    month's first case, or rows written around the services before a rebuild) is counted from the
+    facts or the groups instead, under its lock: so a missing row is never started from nothing.
+    """
+    moved = {key: move for key, move in sorted(moves.groups.items()) if any(move.delta.values())}
+    if not moved:
+        return
+    tops = _tops({move.dims["category_id"] for move in moved.values()}, categories)
+    months: dict[str, tuple[tuple, Counter | None]] = {}
+    for key, move in moved.items():
+        delta = {name: d for name, d in move.delta.items() if d}
+        top, sensitive = tops[move.dims["category_id"]]
+        month = (move.dims["community_id"], move.dims["month"], top, sensitive)
+        summed = months.setdefault(month_key(*month), (month, Counter()))[1]
+        if not _add_to(CaseRollup, key, delta):
+            _recount_groups([move.dims])
+            months[month_key(*month)] = (month, None)  # counted again from its groups, below
+            continue
+        if delta.get("reported", 0) < 0:
+            _drop_if_empty(CaseRollup, key)
+        if summed is not None:
+            summed.update(delta)
+    for key, (month, summed) in sorted(months.items()):
+        delta = {name: d for name, d in (summed or {}).items() if d}
+        if summed is None or (delta and not _add_to(CaseMonthRollup, key, delta)):
+            _recount_month(*month)
+        elif delta.get("reported", 0) < 0:
+            _drop_if_empty(CaseMonthRollup, key)
+
+
+def _column(model, name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def _add_to(model, key: str, delta: dict[str, int]) -> bool:
+    """`n = n + d` for each counter that moved, on the row of `key`; False when there is no row."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    sets = ", ".join(f"{column} = {column} + %s" for column in (_column(model, name) for name in delta))
+    # The names are the model's own, the values parameters.
+    statement = f"UPDATE {table} SET {sets} WHERE {_column(model, 'key')} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*delta.values(), key])
+        return cursor.rowcount > 0
+
+
+def _drop_if_empty(model, key: str) -> None:
+    """A row whose last case left it: a rebuild writes no row for an empty group."""
+    model.objects.filter(key=key, reported=0).delete()
+
+
+# --- counted from the facts: a row's first case, or a missing row --------------------------------------
+
+
 def recount(groups: Iterable[dict]) -> None:
     """Count each group again from its facts, under a lock on its row (in key order: no deadlock),
     then the month rows those groups add up to."""
     groups = list(groups)
     _recount_groups(groups)
     months = {(g["community_id"], g["month"], g["category_id"]) for g in groups}
-    tops = {
-        pk: (top, sensitive)
-        for pk, top, sensitive in Category.objects.filter(pk__in={m[2] for m in months})
-        .annotate(top=Coalesce("parent_id", "id"))
-        .values_list("pk", "top", "sensitive")
-    }
+    tops = _tops({m[2] for m in months}, ())
     for community_id, month, top, flag in sorted({(c, m, *tops[k]) for c, m, k in months}):
         _recount_month(community_id, month, top, flag)
-
-
-def month_key(community_id: int, month, top: int, sensitive: bool) -> str:
-    return f"{community_id}:{month:%Y-%m}:{top}:{int(sensitive)}"
 
 
 def _month_rows(community_id: int, **only):
@@ -284,8 +463,7 @@ def _month_rows(community_id: int, **only):
     )
 
 
-#: One group's counts and one month row's sums, each compiled to SQL once (core.compiled): compiling
-#: their fifty counters again at every timeline entry cost more than the database did.
+#: One group's counts and one month row's sums, each compiled to SQL once (core.compiled).
 _GROUP_COUNTS = QueryTemplate(
     lambda **dims: (
         CaseFact.objects.filter(**dims).order_by().values("community_id").annotate(**counter_aggregates())

@@ -562,18 +562,23 @@ def case_report(
                 at=reported_at,
                 rollup=False,
             )
+        # A proactive case stands for the cases it links, not a duplicate of them. The open cases it
+        # may repeat are read and compared before it waits (below), so that it then reads only those
+        # the reports before it added.
+        ahead = duplicates.read_ahead(case) if case.channel != Channel.PROACTIVE else None
         # From here on, reports of the community on this day wait for each other (the day's counter
-        # stays locked until the commit): each one is numbered, counted as a repeat and checked for
-        # the open case it repeats knowing every report numbered before it, simultaneous ones too.
+        # stays locked until the commit): each one is numbered, checked for the open case it repeats
+        # and counted as a repeat knowing every report numbered before it, simultaneous ones too.
         case.number = _next_number(community, day)
-        rollups.case_changed(case, action=Action.REPORT, timeline=inhand.held(case, "events"), new=True)
-        if case.channel != Channel.PROACTIVE:  # it stands for the cases it links, not a duplicate of them
-            _flag_if_duplicate(case)
+        if ahead is not None:
+            _flag_if_duplicate(case, ahead)
         Case.objects.filter(pk=case.pk).update(
             number=case.number, suspected_duplicate=case.suspected_duplicate, suspicion=case.suspicion
         )
         # The photos' files are kept under the case's number (models.attachment_path).
         _attach(case, files=details.photos, urls=details.media_urls, stage="before", actor=actor, event=event)
+        # Last: the rollup rows it adds to stay locked from here to the commit (cases.rollups.apply).
+        rollups.case_changed(case, action=Action.REPORT, timeline=inhand.held(case, "events"), new=True)
     if not hold:
         inhand.release(case, *_NEW_CASE_RELATIONS)
     return case
@@ -586,9 +591,9 @@ _NEW_CASE_RELATIONS = ("events", "attachments", "assignments")
 _PROVISIONAL = "~"
 
 
-def _flag_if_duplicate(case: Case) -> None:
+def _flag_if_duplicate(case: Case, ahead: dict) -> None:
     """Mark a new report that repeats an open case (cases.duplicates states the rule); the caller saves."""
-    found = duplicates.suspect(case)
+    found = duplicates.suspect(case, ahead=ahead)
     if found is not None:
         case.suspected_duplicate, case.suspicion = found.case, found.reason
 
