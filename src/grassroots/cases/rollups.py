@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -416,19 +416,9 @@ def apply(moves: Moves, *, categories: Iterable[Category] = ()) -> None:
             _drop_if_empty(CaseMonthRollup, key)
 
 
-def _column(model, name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
-
-
 def _add_to(model, key: str, delta: dict[str, int]) -> bool:
     """`n = n + d` for each counter that moved, on the row of `key`; False when there is no row."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    sets = ", ".join(f"{column} = {column} + %s" for column in (_column(model, name) for name in delta))
-    # The names are the model's own, the values parameters.
-    statement = f"UPDATE {table} SET {sets} WHERE {_column(model, 'key')} = %s"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*delta.values(), key])
-        return cursor.rowcount > 0
+    return model.objects.filter(key=key).update(**{name: F(name) + d for name, d in delta.items()}) > 0
 
 
 def _drop_if_empty(model, key: str) -> None:
